@@ -1,0 +1,150 @@
+"""Per-file extraction: a pure function of (path, bytes) to Arrow record batches.
+
+Nothing here reads global state, so files can be extracted in any process, in any order,
+and cached by content hash.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from .. import ids
+from ..schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
+from .ast_nodes import run_ast_pass
+from .builder import FileBuilder
+from .context import FileContext
+from .source import SourceError, classify_syntax_error, decode_source
+
+Pass = Callable[[FileContext], None]
+
+
+def _passes() -> list[tuple[str, Pass]]:
+    """The semantic passes after the AST pass, in order. Imported lazily so a broken
+    optional pass shows up as an error row, not an import failure of the engine."""
+    from .passes import PASSES
+
+    return PASSES
+
+
+@dataclass
+class FileExtract:
+    """Everything one file contributes before cross-file resolution."""
+
+    path: str
+    module: str
+    nodes: pa.RecordBatch
+    edges: pa.RecordBatch
+    xedges: pa.RecordBatch
+    props: pa.RecordBatch
+    facts: dict[str, pa.RecordBatch] = field(default_factory=dict)
+    errors: list[SourceError] = field(default_factory=list)
+    lines: int = 0
+
+
+def extract_file(path: str, data: bytes) -> FileExtract:
+    """Extract the CPG fragment of one file. Never raises for bad input."""
+    module = ids.module_qualname(path)
+    errors: list[SourceError] = []
+    decoded = decode_source(data)
+    lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    if isinstance(decoded, SourceError):
+        builder = FileBuilder(path, module, b"")
+        builder.add_node("MODULE", "Module", module, module)
+        return _finish(builder, [decoded], lines)
+    builder = FileBuilder(path, module, decoded.utf8)
+    try:
+        # parse the decoded text: the bytes may carry a coding cookie that no longer
+        # matches the UTF-8 re-encoding; columns are UTF-8 byte offsets either way
+        tree = ast.parse(decoded.text, filename=path)
+    except SyntaxError as exc:
+        builder.add_node("MODULE", "Module", module, module)
+        return _finish(builder, [classify_syntax_error(exc, data)], lines)
+    except (ValueError, MemoryError, RecursionError) as exc:
+        builder.add_node("MODULE", "Module", module, module)
+        kind = "too_deep" if isinstance(exc, RecursionError) else "parse_error"
+        return _finish(builder, [SourceError(kind, f"{type(exc).__name__}: {exc}")], lines)
+    try:
+        run_ast_pass(builder, tree)
+    except RecursionError:
+        builder = FileBuilder(path, module, decoded.utf8)
+        builder.add_node("MODULE", "Module", module, module)
+        return _finish(builder, [SourceError("too_deep", "AST too deeply nested")], lines)
+    ctx = FileContext(path, module, decoded.text, tree, builder)
+    for name, run in _passes():
+        try:
+            run(ctx)
+        except Exception as exc:  # one pass failing must not lose the file
+            tb = traceback.extract_tb(sys.exc_info()[2])[-1]
+            errors.append(
+                SourceError(
+                    "pass_error",
+                    f"{name} pass failed: {type(exc).__name__}: {exc} "
+                    f"[{tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}]",
+                )
+            )
+    if builder.node_count > ids.MAX_ORDINAL:
+        builder = FileBuilder(path, module, b"")
+        builder.add_node("MODULE", "Module", module, module)
+        errors = [SourceError("too_large", "file has more nodes than a node id can address")]
+    return _finish(builder, errors, lines)
+
+
+def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtract:
+    base = ids.file_base(b.path)
+    n = len(b.n_kind)
+    node_ids = pa.array(range(base, base + n), pa.int64())
+    nodes = pa.RecordBatch.from_arrays(
+        [
+            node_ids,
+            pa.array(b.n_kind, pa.string()),
+            pa.array(b.n_ast_type, pa.string()),
+            pa.array([b.path] * n, pa.string()),
+            pa.array(b.n_name, pa.string()),
+            pa.array(b.n_qualname, pa.string()),
+            pa.array(b.n_sl, pa.int32()),
+            pa.array(b.n_sc, pa.int32()),
+            pa.array(b.n_el, pa.int32()),
+            pa.array(b.n_ec, pa.int32()),
+        ],
+        schema=LOCAL_NODE_SCHEMA,
+    )
+    edges = pa.RecordBatch.from_arrays(
+        [
+            pa.array([base + s for s in b.e_src], pa.int64()),
+            pa.array([base + d for d in b.e_dst], pa.int64()),
+            pa.array(b.e_kind, pa.string()),
+            pa.array(b.e_label, pa.string()),
+            pa.array(b.e_index, pa.int32()),
+            pa.array(b.e_field, pa.string()),
+            pa.array(b.e_variable, pa.string()),
+        ],
+        schema=EDGE_SCHEMA,
+    )
+    xedges = pa.RecordBatch.from_arrays(
+        [
+            pa.array([base + s for s in b.x_src], pa.int64()),
+            pa.array(b.x_qualname, pa.string()),
+            pa.array(b.x_kind, pa.string()),
+            pa.array(b.x_label, pa.string()),
+            pa.array(b.x_index, pa.int32()),
+            pa.array(b.x_variable, pa.string()),
+        ],
+        schema=XEDGE_SCHEMA,
+    )
+    props = pa.RecordBatch.from_arrays(
+        [
+            pa.array([base + s for s in b.p_node], pa.int64()),
+            pa.array(b.p_key, pa.string()),
+            pa.array(b.p_value, pa.string()),
+            pa.array(b.p_type, pa.string()),
+        ],
+        schema=PROP_SCHEMA,
+    )
+    facts = {name: pa.RecordBatch.from_pydict(cols) for name, cols in b.facts.items()}
+    return FileExtract(b.path, b.module, nodes, edges, xedges, props, facts, errors, lines)

@@ -1,0 +1,13 @@
+"""The ordered list of semantic passes run after the AST pass (see ``extract.file``).
+
+Each pass reads the ``FileContext`` and appends to its builder. Order matters only
+where a pass reads what an earlier one shared through ``FileContext.shared``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .context import FileContext
+
+PASSES: list[tuple[str, Callable[[FileContext], None]]] = []

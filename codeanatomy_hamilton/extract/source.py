@@ -1,0 +1,82 @@
+"""Turning file bytes into something ``ast`` can parse, with specific errors.
+
+CPython decodes source by PEP 263 (BOM, coding cookie, UTF-8 default). We decode the
+same way, so that text props are right, and re-encode to UTF-8 because ``ast`` column
+offsets are byte offsets into the UTF-8 form of each line.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceError:
+    """Why a file could not be analysed (one ``extract_errors`` row)."""
+
+    error_kind: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class DecodedSource:
+    text: str
+    utf8: bytes
+    encoding: str
+
+
+_PY2_HINTS = (
+    "Missing parentheses in call to 'print'",
+    "Missing parentheses in call to 'exec'",
+    "multiple exception types must be parenthesized",
+)
+_PY2_LINE = re.compile(
+    rb"^\s*(print\s+[^(=\s]|exec\s+[\"'\w]|raise\s+\w+\s*,|except\s+[\w.]+\s*,\s*\w+\s*:)",
+    re.M,
+)
+
+
+def decode_source(data: bytes) -> DecodedSource | SourceError:
+    """Decode per PEP 263; a clear error for null bytes, bad cookies, bad bytes."""
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return SourceError("null_bytes", "source contains a null byte", line)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        msg = str(exc)
+        kind = "unknown_encoding" if "unknown encoding" in msg else "decode_error"
+        return SourceError(kind, msg, getattr(exc, "lineno", None))
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return SourceError(
+            "decode_error",
+            f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}",
+            line,
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if encoding in ("utf-8", "utf-8-sig") and not data.startswith(b"\xef\xbb\xbf"):
+        utf8 = data
+    else:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    return DecodedSource(text, utf8, encoding)
+
+
+def classify_syntax_error(exc: SyntaxError, data: bytes) -> SourceError:
+    """A SyntaxError as an error row; Python 2 sources get their own kind."""
+    msg = exc.msg or str(exc)
+    line = exc.lineno
+    kind = "syntax_error"
+    lines = data.splitlines()
+    bad_line = lines[line - 1] if line and 0 < line <= len(lines) else b""
+    if any(h in msg for h in _PY2_HINTS) or _PY2_LINE.search(bad_line):
+        kind = "python2_syntax"
+    where = f" (line {line}, column {exc.offset})" if line else ""
+    return SourceError(kind, f"{msg}{where}", line)

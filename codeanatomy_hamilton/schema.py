@@ -1,0 +1,119 @@
+"""Arrow schemas of the contract tables (see CONTRACT.md) and of the per-file batches.
+
+Per-file batches carry no ``repo`` column; it is added once when tables are emitted.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+LOCAL_NODE_SCHEMA = pa.schema(
+    [
+        ("node_id", pa.int64()),
+        ("kind", pa.string()),
+        ("ast_type", pa.string()),
+        ("path", pa.string()),
+        ("name", pa.string()),
+        ("qualname", pa.string()),
+        ("start_line", pa.int32()),
+        ("start_col", pa.int32()),
+        ("end_line", pa.int32()),
+        ("end_col", pa.int32()),
+    ]
+)
+EDGE_SCHEMA = pa.schema(
+    [
+        ("src_id", pa.int64()),
+        ("dst_id", pa.int64()),
+        ("kind", pa.string()),
+        ("label", pa.string()),
+        ("index", pa.int32()),
+        ("field", pa.string()),
+        ("variable", pa.string()),
+    ]
+)
+# edges whose destination is an EXTERNAL node named by its dotted qualname
+XEDGE_SCHEMA = pa.schema(
+    [
+        ("src_id", pa.int64()),
+        ("dst_qualname", pa.string()),
+        ("kind", pa.string()),
+        ("label", pa.string()),
+        ("index", pa.int32()),
+        ("variable", pa.string()),
+    ]
+)
+PROP_SCHEMA = pa.schema(
+    [
+        ("node_id", pa.int64()),
+        ("key", pa.string()),
+        ("value", pa.string()),
+        ("value_type", pa.string()),
+    ]
+)
+
+REPO_FIELD = pa.field("repo", pa.string(), nullable=False)
+
+
+def with_repo(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([REPO_FIELD, *schema])
+
+
+CPG_NODES_SCHEMA = with_repo(LOCAL_NODE_SCHEMA)
+CPG_EDGES_SCHEMA = with_repo(EDGE_SCHEMA)
+CPG_PROPS_SCHEMA = with_repo(PROP_SCHEMA)
+CPG_PROPS_MAP_SCHEMA = pa.schema(
+    [REPO_FIELD, ("node_id", pa.int64()), ("props", pa.map_(pa.string(), pa.string()))]
+)
+EXTRACT_ERRORS_SCHEMA = pa.schema(
+    [
+        REPO_FIELD,
+        ("path", pa.string()),
+        ("error_kind", pa.string()),
+        ("message", pa.string()),
+        ("line", pa.int32()),
+    ]
+)
+RUN_MANIFEST_SCHEMA = pa.schema(
+    [
+        REPO_FIELD,
+        ("run_id", pa.string()),
+        ("commit", pa.string()),
+        ("base_commit", pa.string()),
+        ("ref", pa.string()),
+        ("mode", pa.string()),
+        ("status", pa.string()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("ended_at", pa.timestamp("us", tz="UTC")),
+        ("file_count", pa.int64()),
+        ("changed_files", pa.list_(pa.string())),
+        ("table_versions", pa.map_(pa.string(), pa.int64())),
+        ("row_counts", pa.map_(pa.string(), pa.int64())),
+        ("stage_seconds", pa.map_(pa.string(), pa.float64())),
+        ("plan_signature", pa.string()),
+        ("tool_version", pa.string()),
+    ]
+)
+# a file manifest per build: which blob each path had, for incremental diffs
+FILE_INDEX_SCHEMA = pa.schema(
+    [
+        REPO_FIELD,
+        ("path", pa.string()),
+        ("blob_sha", pa.string()),
+        ("size", pa.int64()),
+        ("lines", pa.int64()),
+        ("module", pa.string()),
+    ]
+)
+
+CPG_TABLES: dict[str, pa.Schema] = {
+    "cpg_nodes": CPG_NODES_SCHEMA,
+    "cpg_edges": CPG_EDGES_SCHEMA,
+    "cpg_props": CPG_PROPS_SCHEMA,
+    "cpg_props_map": CPG_PROPS_MAP_SCHEMA,
+    "cpg_edges_by_src": CPG_EDGES_SCHEMA,
+    "cpg_edges_by_dst": CPG_EDGES_SCHEMA,
+    "extract_errors": EXTRACT_ERRORS_SCHEMA,
+    "file_index": FILE_INDEX_SCHEMA,
+}
+ALL_TABLES: dict[str, pa.Schema] = {**CPG_TABLES, "run_manifest": RUN_MANIFEST_SCHEMA}
