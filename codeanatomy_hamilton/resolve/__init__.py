@@ -1,0 +1,57 @@
+"""Cross-file resolution over the whole repository (module map, imports, REF across
+modules, INHERITS, MRO, the call graph), computed relationally over Arrow tables.
+
+Interface used by the dataflow (``codeanatomy_hamilton.dataflow``):
+``resolve_repo(ResolveInput) -> ResolveOutput``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
+
+
+@dataclass
+class ResolveConfig:
+    """Repository layout knobs. ``source_roots``: folders (repo-relative, POSIX) that
+    act as import roots besides the repo root, e.g. ``["src"]``. Auto-detected when
+    None."""
+
+    source_roots: list[str] | None = None
+
+
+@dataclass
+class ResolveInput:
+    """All files' per-file output, concatenated.
+
+    nodes: LOCAL_NODE_SCHEMA rows of every file (no EXTERNAL nodes yet).
+    edges: EDGE_SCHEMA rows of every file (AST, CONTAINS, REF, CFG, ...).
+    xedges: XEDGE_SCHEMA rows of every file (edges to EXTERNAL nodes by qualname).
+    facts: per fact-table name, the rows of every file (see ``extract.facts``).
+    files: one row per file: path, module (contract qualname), has_errors.
+    """
+
+    nodes: pa.Table
+    edges: pa.Table
+    xedges: pa.Table
+    facts: dict[str, pa.Table]
+    files: pa.Table
+    config: ResolveConfig = field(default_factory=ResolveConfig)
+
+
+@dataclass
+class ResolveOutput:
+    edges: pa.Table = field(default_factory=EDGE_SCHEMA.empty_table)
+    xedges: pa.Table = field(default_factory=XEDGE_SCHEMA.empty_table)
+    props: pa.Table = field(default_factory=PROP_SCHEMA.empty_table)
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def resolve_repo(inp: ResolveInput) -> ResolveOutput:
+    """Cross-file edges and props for the whole repository."""
+    from .pipeline import run_resolution
+
+    return run_resolution(inp)
