@@ -95,6 +95,20 @@ def extract_file(path: str, data: bytes) -> FileExtract:
     return _finish(builder, errors, lines)
 
 
+def _str_array(values: list) -> pa.Array:
+    """Strings may hold lone surrogates (``"\\ud800"`` literals); Arrow needs UTF-8."""
+    try:
+        return pa.array(values, pa.string())
+    except (UnicodeEncodeError, pa.ArrowException):
+        return pa.array(
+            [
+                v.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(v, str) else v
+                for v in values
+            ],
+            pa.string(),
+        )
+
+
 def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtract:
     base = ids.file_base(b.path)
     n = len(b.n_kind)
@@ -105,8 +119,8 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
             pa.array(b.n_kind, pa.string()),
             pa.array(b.n_ast_type, pa.string()),
             pa.array([b.path] * n, pa.string()),
-            pa.array(b.n_name, pa.string()),
-            pa.array(b.n_qualname, pa.string()),
+            _str_array(b.n_name),
+            _str_array(b.n_qualname),
             pa.array(b.n_sl, pa.int32()),
             pa.array(b.n_sc, pa.int32()),
             pa.array(b.n_el, pa.int32()),
@@ -129,7 +143,7 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
     xedges = pa.RecordBatch.from_arrays(
         [
             pa.array([base + s for s in b.x_src], pa.int64()),
-            pa.array(b.x_qualname, pa.string()),
+            _str_array(b.x_qualname),
             pa.array(b.x_kind, pa.string()),
             pa.array(b.x_label, pa.string()),
             pa.array(b.x_index, pa.int32()),
@@ -141,7 +155,7 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
         [
             pa.array([base + s for s in b.p_node], pa.int64()),
             pa.array(b.p_key, pa.string()),
-            pa.array(b.p_value, pa.string()),
+            _str_array(b.p_value),
             pa.array(b.p_type, pa.string()),
         ],
         schema=PROP_SCHEMA,

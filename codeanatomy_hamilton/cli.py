@@ -1,0 +1,88 @@
+"""The ``codeanatomy`` command line (see CONTRACT.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .build import BuildRequest, run_build
+from .scan import ScanError
+from .sql import QueryError, format_table, query
+from .store import WarehouseError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="codeanatomy", description="Code Property Graphs of Python repositories as Delta tables.")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the CPG of a repository into a warehouse")
+    b.add_argument("repo", help="repository directory (git repo read at --ref, or a plain directory)")
+    b.add_argument("--warehouse", required=True, help="folder holding one Delta table per CPG table")
+    b.add_argument("--ref", default="HEAD", help="git ref to read (default HEAD)")
+    b.add_argument("--repo-id", default=None, help="repo id (default: the folder name of REPO)")
+    b.add_argument("--incremental", action="store_true", help="rebuild from the last successful build's commit")
+    b.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
+    b.add_argument("--source-root", action="append", default=[], help="extra import root, e.g. src (repeatable)")
+    q = sub.add_parser("sql", help="run one read-only SQL query over a warehouse")
+    q.add_argument("--warehouse", required=True)
+    q.add_argument("query")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q.add_argument("--at", default=None, help="query the CPG as built for this commit")
+    return p
+
+
+def _fail(message: str) -> int:
+    print(f"codeanatomy: error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    req = BuildRequest(
+        repo_path=args.repo,
+        warehouse=args.warehouse,
+        ref=args.ref,
+        repo_id=args.repo_id,
+        incremental=args.incremental,
+        workers=args.workers,
+        source_roots=args.source_root,
+    )
+    try:
+        result = run_build(req)
+    except (ScanError, WarehouseError) as exc:
+        return _fail(str(exc))
+    rows = ", ".join(f"{k}={v.rows}" for k, v in result.writes.items())
+    print(
+        f"built {result.repo_id} ({result.mode}) commit={result.commit or '-'} files={result.file_count} "
+        f"lines={result.line_count} errors={result.error_count} in {result.seconds:.2f}s: {rows}"
+    )
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    if not os.path.isdir(args.warehouse):
+        return _fail(f"warehouse does not exist: {args.warehouse}")
+    versions = None
+    if args.at:
+        from .timetravel import versions_at
+
+        try:
+            versions = versions_at(args.warehouse, args.at)
+        except LookupError as exc:
+            return _fail(str(exc))
+    try:
+        table = query(args.warehouse, args.query, versions)
+    except QueryError as exc:
+        return _fail(str(exc))
+    print(format_table(table, args.format))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "build":
+        return cmd_build(args)
+    return cmd_sql(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
