@@ -1,1 +1,5 @@
-"""Dagster layer."""
+"""CodeAnatomy's Dagster layer: assets, checks, sensors and schedules over the engine."""
+
+from .definitions import defs
+
+__all__ = ["defs"]

@@ -1,0 +1,86 @@
+"""The CPG tables as one subsettable multi-asset over the engine's Hamilton driver.
+
+Selecting a subset of assets turns into ``final_vars`` of the same driver, so one run
+computes the shared upstream (scan, extract, resolve) once and only what is needed.
+"""
+
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from codeanatomy_hamilton.build import BuildRequest, BuildResult, run_build
+from codeanatomy_hamilton.schema import ALL_TABLES
+
+from .metadata import table_metadata
+from .partitions import repos_partitions
+from .resources import CodeAnatomyResource
+
+KEY_PREFIX = "cpg"
+CPG_WRITER_POOL = "codeanatomy_cpg_writer"
+
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "cpg_nodes": "One row per CPG node: every AST node, CFG entry/exit nodes and EXTERNAL symbols.",
+    "cpg_edges": "One row per CPG edge (AST, CONTAINS, CFG, DOMINATE, CDG, REACHING_DEF, REF, CALL, ...).",
+    "cpg_props": "Node properties as key/value rows.",
+    "cpg_props_map": "Node properties as one map per node.",
+    "cpg_edges_by_src": "Edges clustered by source node id, for outgoing-edge lookups.",
+    "cpg_edges_by_dst": "Edges clustered by destination node id, for incoming-edge lookups.",
+    "extract_errors": "Files that could not be analysed, with the reason and line.",
+    "file_index": "Path, blob sha, size and module of every analysed file.",
+    "run_manifest": "One row per build: commit, base commit, mode, timings, row counts, Delta versions.",
+}
+
+
+def asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([KEY_PREFIX, table])
+
+
+CPG_SPECS = [
+    dg.AssetSpec(
+        asset_key(name),
+        description=TABLE_DESCRIPTIONS[name],
+        group_name="cpg",
+        kinds={"deltalake", "python"},
+        partitions_def=repos_partitions,
+        metadata={"dagster/table_name": name, "partition_expr": "repo"},
+        skippable=True,
+    )
+    for name in ALL_TABLES
+]
+
+
+def build_for_partition(
+    context: dg.AssetExecutionContext, codeanatomy: CodeAnatomyResource, tables: list[str]
+) -> BuildResult:
+    repo = codeanatomy.repo(context.partition_key)
+    request = BuildRequest(
+        repo_path=codeanatomy.local_path(repo),
+        warehouse=codeanatomy.warehouse_path(),
+        ref=repo.ref,
+        repo_id=repo.id,
+        workers=codeanatomy.workers,
+        source_roots=list(repo.source_roots),
+        tables=tables,
+    )
+    context.log.info(f"building {repo.id} at {repo.ref} for {', '.join(tables)}")
+    return run_build(request)
+
+
+@dg.multi_asset(
+    specs=CPG_SPECS,
+    can_subset=True,
+    partitions_def=repos_partitions,
+    pool=CPG_WRITER_POOL,
+    name="cpg_tables",
+)
+def cpg_tables(
+    context: dg.AssetExecutionContext, codeanatomy: CodeAnatomyResource
+) -> Iterator[dg.MaterializeResult]:
+    selected = sorted(k.path[-1] for k in context.selected_asset_keys)
+    result = build_for_partition(context, codeanatomy, selected)
+    for table in selected:
+        yield dg.MaterializeResult(
+            asset_key=asset_key(table),
+            metadata=table_metadata(table, result, codeanatomy.warehouse_path()),
+        )
