@@ -9,5 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .context import FileContext
+from .scopes import run_scope_pass
 
-PASSES: list[tuple[str, Callable[[FileContext], None]]] = []
+PASSES: list[tuple[str, Callable[[FileContext], None]]] = [
+    ("scopes", run_scope_pass),
+]

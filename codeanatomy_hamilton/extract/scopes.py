@@ -1,0 +1,689 @@
+"""Scopes and name binding exactly as CPython's ``symtable`` sees them.
+
+One traversal of the AST, in the order CPython's symtable visitor enters blocks, pairs
+every symtable table with the AST node that opened it (module, class, def, lambda,
+comprehension; 3.11 has no inlined comprehensions and no type-parameter scopes) and
+records for every non-singleton AST node the scope its code executes in. Name binding
+is then read from the raw symtable flags rather than re-derived, so ``global``,
+``nonlocal``, free/cell variables, walrus targets in comprehensions, ``del``,
+except-as, match captures, annotations and private-name mangling agree with CPython
+by construction.
+
+Public API for other passes (control flow, reaching definitions, facts)::
+
+    model = get_scope_model(ctx)          # cached in ctx.shared["scope_model"]
+    model.table_for(scope_node)           # symtable.SymbolTable of a scope node
+    model.scope_of(node)                  # innermost scope node the node executes in
+    model.is_local(scope_node, name)      # name is local (or cell) in that scope
+    model.resolve(scope_node, name)       # (scope node the name binds in | None, binding)
+    model.binding_sites(scope_node, name) # AST nodes binding the name in that scope
+
+The ``scopes`` pass (``run_scope_pass``) writes ``scope``/``binding`` props on
+IDENTIFIER nodes, ``scope`` props on scope nodes, and REF edges from name uses to
+their binding sites (EXTERNAL ``builtins.<name>`` for builtins).
+"""
+
+from __future__ import annotations
+
+import _symtable
+import ast
+import builtins
+import symtable
+from typing import Any
+
+from .context import FileContext
+
+# raw symtable flags (Include/internal/pycore_symtable.h), read directly because the
+# Symbol wrapper objects cost a few microseconds each and we classify every Name
+DEF_GLOBAL = _symtable.DEF_GLOBAL
+DEF_NONLOCAL = _symtable.DEF_NONLOCAL
+DEF_LOCAL = _symtable.DEF_LOCAL
+DEF_PARAM = _symtable.DEF_PARAM
+DEF_IMPORT = _symtable.DEF_IMPORT
+DEF_BOUND = _symtable.DEF_BOUND
+USE = _symtable.USE
+SCOPE_OFF = _symtable.SCOPE_OFF
+SCOPE_MASK = _symtable.SCOPE_MASK
+LOCAL = _symtable.LOCAL
+GLOBAL_EXPLICIT = _symtable.GLOBAL_EXPLICIT
+GLOBAL_IMPLICIT = _symtable.GLOBAL_IMPLICIT
+FREE = _symtable.FREE
+CELL = _symtable.CELL
+
+# Module attributes the import system sets on every module: they resolve at run time
+# but are neither bound in the source nor meaningful as ``builtins.<name>`` (the
+# builtins module's own ``__name__`` is "builtins").
+MODULE_ATTRIBUTES = frozenset(
+    (
+        "__name__",
+        "__doc__",
+        "__file__",
+        "__cached__",
+        "__loader__",
+        "__package__",
+        "__spec__",
+        "__path__",
+        "__builtins__",
+        "__annotations__",
+        "__dict__",
+    )
+)
+# names of the interpreter running the extractor; never imports analysed code
+BUILTIN_NAMES = frozenset(dir(builtins)) - MODULE_ATTRIBUTES
+
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_SCOPE_KIND: dict[type, str] = {
+    ast.Module: "module",
+    ast.ClassDef: "class",
+    ast.FunctionDef: "function",
+    ast.AsyncFunctionDef: "function",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.GeneratorExp: "comprehension",
+    ast.DictComp: "comprehension",
+}
+# (symtable type, symtable name) a scope node opens; None name: the node's own name
+_TABLE_NAME: dict[type, tuple[str, str | None]] = {
+    ast.ClassDef: ("class", None),
+    ast.FunctionDef: ("function", None),
+    ast.AsyncFunctionDef: ("function", None),
+    ast.Lambda: ("function", "lambda"),
+    ast.ListComp: ("function", "listcomp"),
+    ast.SetComp: ("function", "setcomp"),
+    ast.GeneratorExp: ("function", "genexpr"),
+    ast.DictComp: ("function", "dictcomp"),
+}
+_TABLE_TYPE = {"function": _symtable.TYPE_FUNCTION, "class": _symtable.TYPE_CLASS}
+
+# fields that never hold AST nodes that matter here: identifiers, flags and the shared
+# context/operator singletons (which have no ``_cid`` and no scope of their own)
+_SKIP_FIELDS = frozenset(
+    (
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "arg",
+        "attr",
+        "module",
+        "level",
+        "kind",
+        "conversion",
+        "simple",
+        "is_async",
+        "type_comment",
+        "type_ignores",
+        "asname",
+        "rest",
+        "kwd_attrs",
+        "tag",
+    )
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_of(cls: type) -> tuple[str, ...]:
+    """Child fields of ``cls`` that may hold AST nodes, reversed (the stack is LIFO)."""
+    fields = [f for f in cls._fields if f not in _SKIP_FIELDS]
+    if cls in (ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef):
+        fields = [f for f in fields if f != "names" and f != "name"]
+    if cls in (ast.ClassDef, ast.alias, ast.ExceptHandler, ast.MatchAs, ast.MatchStar):
+        fields = [f for f in fields if f != "name"]
+    if cls is ast.Constant or cls is ast.MatchSingleton:
+        fields = [f for f in fields if f != "value"]
+    out = tuple(reversed(fields))
+    _FIELDS[cls] = out
+    return out
+
+
+class Scope:
+    """One symtable block and the AST node that opened it."""
+
+    __slots__ = (
+        "index",
+        "node",
+        "kind",
+        "raw",
+        "symbols",
+        "parent",
+        "prefix",
+        "children",
+        "next_child",
+        "is_function",
+    )
+
+    def __init__(self, index: int, node: Any, kind: str, raw: Any, parent: Scope | None) -> None:
+        self.index = index
+        self.node = node
+        self.kind = kind
+        # raw ``_symtable`` entry (None when no table matched; never expected)
+        self.raw = raw
+        self.symbols: dict[str, int] = raw.symbols if raw is not None else {}
+        self.parent = parent
+        # private-name mangling prefix ("_Cls") of the innermost enclosing class body
+        if kind == "class":
+            stripped = node.name.lstrip("_")
+            self.prefix: str | None = "_" + stripped if stripped else None
+        else:
+            self.prefix = parent.prefix if parent is not None else None
+        self.children: list[Any] = list(raw.children) if raw is not None else []
+        self.next_child = 0
+        # function-like blocks are the ones free variables can bind in
+        self.is_function = kind in ("function", "lambda", "comprehension")
+
+    def mangle(self, name: str) -> str:
+        """``__x`` inside a class body is stored as ``_Cls__x`` (as CPython mangles)."""
+        p = self.prefix
+        if p is None or name[:2] != "__" or name[-2:] == "__" or "." in name:
+            return name
+        return p + name
+
+
+class ScopeModel:
+    """Scopes of one file, the scope of every AST node and name resolution."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.scopes: list[Scope] = []
+        self._by_node: dict[Any, Scope] = {}
+        # scope index per node ordinal (``_cid``); -1 for nodes the model never saw
+        self.scope_by_cid: list[int] = []
+        # (Name node, scope index) for every ast.Name
+        self.names: list[tuple[ast.Name, int]] = []
+        # (binding node, scope index, mangled name) for non-Name binding sites
+        self.binders: list[tuple[Any, int, str]] = []
+        # nodes other passes of this package want without walking again
+        self.calls: list[ast.Call] = []
+        self.signatures: list[ast.arguments] = []
+        self.imports: list[ast.Import | ast.ImportFrom] = []
+        self.star_imports: list[ast.ImportFrom] = []
+        self.aug_targets: set[int] = set()  # id() of Names that are AugAssign targets
+        self.unmapped_tables = 0
+        # (scope index, mangled name) -> binding nodes, filled by ``_index_bindings``
+        self._sites: dict[tuple[int, str], list[Any]] = {}
+        self._resolved: dict[tuple[int, str], tuple[int, str]] = {}
+
+    # -- public API ----------------------------------------------------------
+    def scope(self, scope_node: Any) -> Scope:
+        return self._by_node[scope_node]
+
+    def table_for(self, scope_node: Any) -> symtable.SymbolTable:
+        """CPython's symbol table for a Module/ClassDef/def/Lambda/comprehension node."""
+        raw = self._by_node[scope_node].raw
+        if raw is None:
+            raise KeyError(f"no symtable block matched {type(scope_node).__name__}")
+        return symtable._newSymbolTable(raw, self.filename)  # type: ignore[attr-defined]
+
+    def scope_record_of(self, node: Any) -> Scope:
+        """The Scope the node's code executes in (see ``scope_of``)."""
+        return self.scopes[self.scope_by_cid[node._cid]]
+
+    def scope_of(self, node: Any) -> Any:
+        """The innermost scope node whose code evaluates ``node``.
+
+        Defaults, decorators, annotations and return annotations of a def, the bases and
+        keywords of a class, and the first iterable of a comprehension belong to the
+        enclosing scope (as CPython evaluates them); parameters, bodies and the other
+        comprehension parts to the new scope. A scope node itself (def, class, lambda,
+        comprehension) belongs to the enclosing scope, where it is evaluated; the
+        Module belongs to itself.
+        """
+        return self.scopes[self.scope_by_cid[node._cid]].node
+
+    def is_local(self, scope_node: Any, name: str) -> bool:
+        """True when symtable makes ``name`` local (or cell) in that scope."""
+        sc = self._by_node[scope_node]
+        flags = sc.symbols.get(sc.mangle(name))
+        if flags is None:
+            return False
+        s = (flags >> SCOPE_OFF) & SCOPE_MASK
+        return s == LOCAL or s == CELL
+
+    def resolve(self, scope_node: Any, name: str) -> tuple[Any | None, str]:
+        """Where a use of ``name`` in that scope binds: (scope node or None, binding).
+
+        binding is one of local, cell, free, nonlocal, global_explicit,
+        global_implicit, builtin, unresolved; the scope node is None for builtins and
+        unresolved names, the Module for globals.
+        """
+        sc = self._by_node[scope_node]
+        target, binding = self._resolve(sc.index, sc.mangle(name))
+        binding = self._refine(target, sc.mangle(name), binding)
+        return (self.scopes[target].node if target >= 0 else None), binding
+
+    def binding_sites(self, scope_node: Any, name: str) -> list[Any]:
+        """The AST nodes that bind ``name`` in that scope (as resolved, flow-insensitive):
+        Name stores, defs/classes, ``arg``, import ``alias``, ExceptHandler, MatchAs,
+        MatchStar, MatchMapping; including stores in other scopes that declare the name
+        ``global``/``nonlocal`` or bind it with a comprehension walrus."""
+        sc = self._by_node[scope_node]
+        return list(self._sites.get((sc.index, sc.mangle(name)), ()))
+
+    # -- resolution ------------------------------------------------------------
+    def _resolve(self, si: int, name: str) -> tuple[int, str]:
+        """(target scope index, symtable binding) for a mangled name in scope ``si``."""
+        key = (si, name)
+        hit = self._resolved.get(key)
+        if hit is not None:
+            return hit
+        scopes = self.scopes
+        sc = scopes[si]
+        flags = sc.symbols.get(name)
+        if flags is None:
+            # not in the table: an annotation under ``from __future__ import
+            # annotations`` (3.11 never visits those); resolve it by name as a later
+            # typing.get_type_hints would, innermost binding scope first
+            out = self._resolve_deferred(sc, name)
+        else:
+            s = (flags >> SCOPE_OFF) & SCOPE_MASK
+            if s == LOCAL:
+                out = (si, "local")
+            elif s == CELL:
+                out = (si, "cell")
+            elif s == FREE:
+                out = (
+                    self._enclosing_binder(sc, name),
+                    "nonlocal" if flags & DEF_NONLOCAL else "free",
+                )
+            elif s == GLOBAL_EXPLICIT:
+                out = (0, "global_explicit")
+            else:
+                out = (0, "global_implicit")
+        self._resolved[key] = out
+        return out
+
+    def _enclosing_binder(self, sc: Scope, name: str) -> int:
+        """Nearest enclosing function-like scope where ``name`` is local or cell; class
+        scopes do not enclose (``__class__`` is the exception: the class provides it)."""
+        p = sc.parent
+        while p is not None:
+            if name == "__class__":
+                if p.kind == "class":
+                    return p.index
+            elif p.is_function:
+                flags = p.symbols.get(name)
+                if flags is not None and ((flags >> SCOPE_OFF) & SCOPE_MASK) in (LOCAL, CELL):
+                    return p.index
+            p = p.parent
+        return 0
+
+    def _resolve_deferred(self, sc: Scope, name: str) -> tuple[int, str]:
+        p: Scope | None = sc
+        first = True
+        while p is not None:
+            if (first or p.is_function or p.kind == "module") and p.symbols.get(
+                name, 0
+            ) & DEF_BOUND:
+                if p.index == 0:
+                    return 0, "global_implicit"
+                return p.index, "local" if first else "free"
+            first = False
+            p = p.parent
+        return 0, "global_implicit"
+
+    def _refine(self, target: int, name: str, binding: str) -> str:
+        """Globals nobody binds in the module are builtins, module attributes, maybe
+        star-imported, or unresolved."""
+        if target != 0 or binding not in ("global_implicit", "local") or (0, name) in self._sites:
+            return binding
+        if name in BUILTIN_NAMES:
+            return "builtin"
+        if name in MODULE_ATTRIBUTES or self.star_imports:
+            return "global_implicit"
+        return "unresolved"
+
+    def _index_bindings(self) -> None:
+        """Register every binding site under the scope its name resolves to."""
+        sites = self._sites
+        resolve = self._resolve
+        scopes = self.scopes
+        store = ast.Store
+        for node, si in self.names:
+            if type(node.ctx) is store:
+                sc = scopes[si]
+                name = sc.mangle(node.id)
+                target = resolve(si, name)[0]
+                lst = sites.get((target, name))
+                if lst is None:
+                    sites[(target, name)] = [node]
+                else:
+                    lst.append(node)
+        for node, si, name in self.binders:
+            target = resolve(si, name)[0]
+            lst = sites.get((target, name))
+            if lst is None:
+                sites[(target, name)] = [node]
+            else:
+                lst.append(node)
+        # the implicit ``__class__`` cell of methods refers to the class being defined
+        for sc in scopes:
+            if sc.kind == "class":
+                sites[(sc.index, "__class__")] = [sc.node]
+
+
+def get_scope_model(ctx: FileContext) -> ScopeModel:
+    """The scope model of the file, built once and shared through ``ctx.shared``."""
+    model = ctx.shared.get("scope_model")
+    if model is None:
+        model = build_scope_model(ctx.tree, ctx.symtable, ctx.path, ctx.builder.node_count)
+        ctx.shared["scope_model"] = model
+    return model
+
+
+def build_scope_model(
+    tree: ast.Module, top: symtable.SymbolTable, filename: str, node_count: int
+) -> ScopeModel:
+    """One traversal in symtable visitor order; see the module docstring."""
+    model = ScopeModel(filename)
+    scopes = model.scopes
+    by_node = model._by_node
+    sbc = [-1] * node_count
+    model.scope_by_cid = sbc
+    names_append = model.names.append
+    binders_append = model.binders.append
+    calls_append = model.calls.append
+    imports = model.imports
+    aug = model.aug_targets
+
+    root = Scope(0, tree, "module", top._table, None)
+    scopes.append(root)
+    by_node[tree] = root
+
+    fields_get = _FIELDS.get
+    Name = ast.Name
+    Attribute = ast.Attribute
+    Constant = ast.Constant
+    Call = ast.Call
+    arg_t = ast.arg
+    FunctionDef = ast.FunctionDef
+    AsyncFunctionDef = ast.AsyncFunctionDef
+    ClassDef = ast.ClassDef
+    Lambda = ast.Lambda
+    arguments_t = ast.arguments
+    alias_t = ast.alias
+    Import = ast.Import
+    ImportFrom = ast.ImportFrom
+    ExceptHandler = ast.ExceptHandler
+    MatchAs = ast.MatchAs
+    MatchStar = ast.MatchStar
+    MatchMapping = ast.MatchMapping
+    AugAssign = ast.AugAssign
+    comps = COMPREHENSIONS
+
+    # stack items: (node, scope index, mode); mode 0 visits the node, 1 enters the
+    # block the node opens (after its enclosing-scope parts were visited, as CPython's
+    # symtable does), 2 visits a comprehension's first generator minus its iterable
+    stack: list[tuple[Any, int, int]] = [(tree, 0, 1)]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node, si, mode = pop()
+        cls = type(node)
+        if mode == 0:
+            sbc[node._cid] = si
+            if cls is Name:
+                names_append((node, si))
+                continue
+            if cls is Attribute:
+                push((node.value, si, 0))
+                continue
+            if cls is Constant:
+                continue
+            if cls is Call:
+                calls_append(node)
+            elif cls is FunctionDef or cls is AsyncFunctionDef:
+                sc = scopes[si]
+                binders_append((node, si, sc.mangle(node.name)))
+                a = node.args
+                # CPython order: defaults, kw_defaults, annotations, decorators, block
+                push((node, si, 1))
+                for d in reversed(node.decorator_list):
+                    push((d, si, 0))
+                if node.returns is not None:
+                    push((node.returns, si, 0))
+                for x in reversed(a.kwonlyargs):
+                    if x.annotation is not None:
+                        push((x.annotation, si, 0))
+                if a.kwarg is not None and a.kwarg.annotation is not None:
+                    push((a.kwarg.annotation, si, 0))
+                if a.vararg is not None and a.vararg.annotation is not None:
+                    push((a.vararg.annotation, si, 0))
+                for x in reversed(a.args):
+                    if x.annotation is not None:
+                        push((x.annotation, si, 0))
+                for x in reversed(a.posonlyargs):
+                    if x.annotation is not None:
+                        push((x.annotation, si, 0))
+                for d in reversed(a.kw_defaults):
+                    if d is not None:
+                        push((d, si, 0))
+                for d in reversed(a.defaults):
+                    push((d, si, 0))
+                continue
+            elif cls is Lambda:
+                a = node.args
+                push((node, si, 1))
+                for d in reversed(a.kw_defaults):
+                    if d is not None:
+                        push((d, si, 0))
+                for d in reversed(a.defaults):
+                    push((d, si, 0))
+                continue
+            elif cls is ClassDef:
+                sc = scopes[si]
+                binders_append((node, si, sc.mangle(node.name)))
+                push((node, si, 1))
+                for d in reversed(node.decorator_list):
+                    push((d, si, 0))
+                for d in reversed(node.keywords):
+                    push((d, si, 0))
+                for d in reversed(node.bases):
+                    push((d, si, 0))
+                continue
+            elif cls in comps:
+                push((node, si, 1))
+                push((node.generators[0].iter, si, 0))
+                continue
+            elif cls is arguments_t:
+                # only the parameters: defaults and annotations ran in the enclosing
+                # scope before the block was entered
+                model.signatures.append(node)
+                a = node
+                if a.kwarg is not None:
+                    push((a.kwarg, si, 0))
+                for x in reversed(a.kwonlyargs):
+                    push((x, si, 0))
+                if a.vararg is not None:
+                    push((a.vararg, si, 0))
+                for x in reversed(a.args):
+                    push((x, si, 0))
+                for x in reversed(a.posonlyargs):
+                    push((x, si, 0))
+                continue
+            elif cls is arg_t:
+                binders_append((node, si, scopes[si].mangle(node.arg)))
+                continue
+            elif cls is alias_t:
+                if node.name != "*":
+                    bound = node.asname or node.name.partition(".")[0]
+                    binders_append((node, si, scopes[si].mangle(bound)))
+                continue
+            elif cls is Import:
+                imports.append(node)
+            elif cls is ImportFrom:
+                imports.append(node)
+                if node.names and node.names[0].name == "*":
+                    model.star_imports.append(node)
+            elif cls is ExceptHandler or cls is MatchAs or cls is MatchStar:
+                if node.name is not None:
+                    binders_append((node, si, scopes[si].mangle(node.name)))
+            elif cls is MatchMapping:
+                if node.rest is not None:
+                    binders_append((node, si, scopes[si].mangle(node.rest)))
+            elif cls is AugAssign:
+                if type(node.target) is Name:
+                    aug.add(id(node.target))
+            fields = fields_get(cls)
+            if fields is None:
+                fields = _fields_of(cls)
+            for f in fields:
+                v = getattr(node, f)
+                if v is None:
+                    continue
+                if type(v) is list:
+                    for i in range(len(v) - 1, -1, -1):
+                        item = v[i]
+                        if item is not None:
+                            push((item, si, 0))
+                else:
+                    push((v, si, 0))
+        elif mode == 1:
+            if cls is ast.Module:
+                ni = 0
+            else:
+                ni = _enter(model, node, cls, scopes[si])
+            if cls is FunctionDef or cls is AsyncFunctionDef:
+                body = node.body
+                for i in range(len(body) - 1, -1, -1):
+                    push((body[i], ni, 0))
+                push((node.args, ni, 0))
+            elif cls is Lambda:
+                push((node.body, ni, 0))
+                push((node.args, ni, 0))
+            elif cls is ClassDef or cls is ast.Module:
+                body = node.body
+                for i in range(len(body) - 1, -1, -1):
+                    push((body[i], ni, 0))
+            else:
+                # comprehension block: first target and ifs, other generators, then
+                # the value of a DictComp before its key (CPython's order)
+                if cls is ast.DictComp:
+                    push((node.key, ni, 0))
+                    push((node.value, ni, 0))
+                else:
+                    push((node.elt, ni, 0))
+                gens = node.generators
+                for i in range(len(gens) - 1, 0, -1):
+                    push((gens[i], ni, 0))
+                push((gens[0], ni, 2))
+        else:  # first generator of a comprehension: target and ifs only
+            sbc[node._cid] = si
+            for x in reversed(node.ifs):
+                push((x, si, 0))
+            push((node.target, si, 0))
+    model._index_bindings()
+    return model
+
+
+def _enter(model: ScopeModel, node: Any, cls: type, parent: Scope) -> int:
+    """Create the Scope for ``node``, paired with the parent's next symtable child."""
+    ttype, tname = _TABLE_NAME[cls]
+    if tname is None:
+        tname = node.name
+    want_type = _TABLE_TYPE[ttype]
+    lineno = node.lineno
+    children = parent.children
+    k = parent.next_child
+    raw = None
+    if k < len(children):
+        c = children[k]
+        if c.name == tname and c.lineno == lineno and c.type == want_type:
+            raw = c
+            parent.next_child = k + 1
+    if raw is None:
+        # out of order (never seen on the stdlib): take the first unused match
+        for j in range(k, len(children)):
+            c = children[j]
+            if c.name == tname and c.lineno == lineno and c.type == want_type:
+                raw = c
+                children.pop(j)
+                children.insert(k, c)
+                parent.next_child = k + 1
+                break
+        else:
+            model.unmapped_tables += 1
+    sc = Scope(len(model.scopes), node, _SCOPE_KIND[cls], raw, parent)
+    model.scopes.append(sc)
+    model._by_node[node] = sc
+    return sc.index
+
+
+def run_scope_pass(ctx: FileContext) -> None:
+    """IDENTIFIER props (``scope``, ``binding``), scope-node props and REF edges."""
+    model = get_scope_model(ctx)
+    b = ctx.builder
+    scopes = model.scopes
+    sites_get = model._sites.get
+    resolve = model._resolve
+    aug = model.aug_targets
+    star_ords = [s._cid for s in model.star_imports]
+    kinds = [s.kind for s in scopes]
+    # columns appended in bulk: several props per Name make add_prop's call overhead
+    # the largest cost of the pass
+    p_node, p_key, p_val, p_type = b.p_node, b.p_key, b.p_value, b.p_type
+    e_src, e_dst, e_kind = b.e_src, b.e_dst, b.e_kind
+    e_label, e_index, e_field, e_var = b.e_label, b.e_index, b.e_field, b.e_variable
+    n_ref = 0
+    store = ast.Store
+    # (target, name, binding) -> final binding, memoised per file
+    refined: dict[tuple[int, str, str], str] = {}
+    for node, si in model.names:
+        sc = scopes[si]
+        name = node.id
+        p = sc.prefix
+        if p is not None and name[:2] == "__" and name[-2:] != "__":
+            name = p + name
+        target, binding = resolve(si, name)
+        cid = node._cid
+        is_store = type(node.ctx) is store
+        if binding == "global_implicit" or binding == "global_explicit" or target == 0:
+            key = (target, name, binding)
+            final = refined.get(key)
+            if final is None:
+                final = refined[key] = model._refine(target, name, binding)
+        else:
+            final = binding
+        p_node.append(cid)
+        p_key.append("scope")
+        p_val.append(kinds[si])
+        p_type.append("str")
+        p_node.append(cid)
+        p_key.append("binding")
+        p_val.append(final)
+        p_type.append("str")
+        if sc.symbols.get(name) is None:
+            p_node.append(cid)
+            p_key.append("deferred_annotation")
+            p_val.append("true")
+            p_type.append("bool")
+        if is_store and id(node) not in aug:
+            continue
+        sites = sites_get((target, name))
+        if sites:
+            for s in sites:
+                if s is not node:
+                    e_src.append(cid)
+                    e_dst.append(s._cid)
+                    n_ref += 1
+            continue
+        if target != 0:
+            continue
+        # a global nobody binds in this module
+        if name in BUILTIN_NAMES:
+            b.add_external_edge(cid, "builtins." + name, "REF")
+        if star_ords:
+            for so in star_ords:
+                e_src.append(cid)
+                e_dst.append(so)
+                n_ref += 1
+            b.add_prop(cid, "star_import", "true", "bool")
+        elif final == "unresolved":
+            b.add_prop(cid, "unresolved", "true", "bool")
+    e_kind.extend(["REF"] * n_ref)
+    e_label.extend([None] * n_ref)
+    e_index.extend([None] * n_ref)
+    e_field.extend([None] * n_ref)
+    e_var.extend([None] * n_ref)
+    for sc in scopes:
+        b.add_prop(sc.node._cid, "scope", sc.kind)
