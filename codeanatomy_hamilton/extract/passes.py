@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .calls_local import run_params_args_pass
 from .context import FileContext
 from .scopes import run_scope_pass
 
 PASSES: list[tuple[str, Callable[[FileContext], None]]] = [
     ("scopes", run_scope_pass),
+    ("params_args", run_params_args_pass),
 ]
