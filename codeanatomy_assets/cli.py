@@ -36,13 +36,19 @@ def materialize(repo_id: str, selection: str | None, instance: dg.DagsterInstanc
     kwargs = {}
     if selection:
         kwargs["asset_selection"] = list(
-            dg.AssetSelection.from_coercible(selection.split(",")).resolve(defs.resolve_asset_graph())
+            dg.AssetSelection.from_coercible(selection.split(",")).resolve(
+                defs.resolve_asset_graph()
+            )
         )
-    result = job.execute_in_process(instance=instance, partition_key=repo_id, raise_on_error=False, **kwargs)
+    result = job.execute_in_process(
+        instance=instance, partition_key=repo_id, raise_on_error=False, **kwargs
+    )
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
         rows = mat.metadata.get("dagster/row_count")
-        print(f"materialized {mat.asset_key.to_user_string()} [{repo_id}] rows={rows.value if rows else '-'}")
+        print(
+            f"materialized {mat.asset_key.to_user_string()} [{repo_id}] rows={rows.value if rows else '-'}"
+        )
     return result.success
 
 

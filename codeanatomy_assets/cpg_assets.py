@@ -4,7 +4,6 @@ Selecting a subset of assets turns into ``final_vars`` of the same driver, so on
 computes the shared upstream (scan, extract, resolve) once and only what is needed.
 """
 
-
 from collections.abc import Iterator
 
 import dagster as dg

@@ -40,7 +40,9 @@ class RepoConfigError(ValueError):
 
 
 def dagster_home() -> str:
-    return os.environ.get("DAGSTER_HOME") or str(Path(__file__).resolve().parent.parent / "dagster_home")
+    return os.environ.get("DAGSTER_HOME") or str(
+        Path(__file__).resolve().parent.parent / "dagster_home"
+    )
 
 
 def repos_file() -> str:

@@ -18,7 +18,11 @@ class CodeAnatomyResource(dg.ConfigurableResource):
     workers: int = 1
 
     def warehouse_path(self) -> str:
-        return self.warehouse or os.environ.get("CODEANATOMY_WAREHOUSE") or os.path.join(dagster_home(), "warehouse")
+        return (
+            self.warehouse
+            or os.environ.get("CODEANATOMY_WAREHOUSE")
+            or os.path.join(dagster_home(), "warehouse")
+        )
 
     def cache_path(self) -> str:
         return self.cache_dir or os.path.join(dagster_home(), "cache")

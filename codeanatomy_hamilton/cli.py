@@ -13,16 +13,30 @@ from .store import WarehouseError
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="codeanatomy", description="Code Property Graphs of Python repositories as Delta tables.")
+    p = argparse.ArgumentParser(
+        prog="codeanatomy",
+        description="Code Property Graphs of Python repositories as Delta tables.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the CPG of a repository into a warehouse")
-    b.add_argument("repo", help="repository directory (git repo read at --ref, or a plain directory)")
-    b.add_argument("--warehouse", required=True, help="folder holding one Delta table per CPG table")
+    b.add_argument(
+        "repo", help="repository directory (git repo read at --ref, or a plain directory)"
+    )
+    b.add_argument(
+        "--warehouse", required=True, help="folder holding one Delta table per CPG table"
+    )
     b.add_argument("--ref", default="HEAD", help="git ref to read (default HEAD)")
     b.add_argument("--repo-id", default=None, help="repo id (default: the folder name of REPO)")
-    b.add_argument("--incremental", action="store_true", help="rebuild from the last successful build's commit")
+    b.add_argument(
+        "--incremental", action="store_true", help="rebuild from the last successful build's commit"
+    )
     b.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
-    b.add_argument("--source-root", action="append", default=[], help="extra import root, e.g. src (repeatable)")
+    b.add_argument(
+        "--source-root",
+        action="append",
+        default=[],
+        help="extra import root, e.g. src (repeatable)",
+    )
     q = sub.add_parser("sql", help="run one read-only SQL query over a warehouse")
     q.add_argument("--warehouse", required=True)
     q.add_argument("query")

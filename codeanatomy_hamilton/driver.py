@@ -22,7 +22,9 @@ TABLE_OUTPUTS: dict[str, str] = {
 }
 
 
-def make_driver(adapters: Sequence[Any] = (), config: dict[str, Any] | None = None) -> driver.Driver:
+def make_driver(
+    adapters: Sequence[Any] = (), config: dict[str, Any] | None = None
+) -> driver.Driver:
     """Build the driver; ``adapters`` are Hamilton lifecycle hooks."""
     builder = driver.Builder().with_modules(*MODULES).with_config(config or {})
     if adapters:

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from . import ids
 from .extract.file import FileExtract
+from .scan import RepoSnapshot
 from .schema import (
     CPG_EDGES_SCHEMA,
     CPG_NODES_SCHEMA,
@@ -24,7 +25,6 @@ from .schema import (
     PROP_SCHEMA,
     XEDGE_SCHEMA,
 )
-from .scan import RepoSnapshot
 
 
 def concat_batches(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
@@ -44,7 +44,11 @@ def concat_facts(extracts: Sequence[FileExtract]) -> dict[str, pa.Table]:
 
 
 def with_repo(table: pa.Table, repo: str, schema: pa.Schema) -> pa.Table:
-    col = pa.array([repo] * table.num_rows, pa.string()) if table.num_rows else pa.array([], pa.string())
+    col = (
+        pa.array([repo] * table.num_rows, pa.string())
+        if table.num_rows
+        else pa.array([], pa.string())
+    )
     out = table.add_column(0, pa.field("repo", pa.string(), nullable=False), col)
     return out.cast(schema)
 
@@ -99,7 +103,9 @@ def build_nodes(extracts: Sequence[FileExtract], all_xedges: pa.Table, repo: str
     return with_repo(nodes, repo, CPG_NODES_SCHEMA)
 
 
-def build_edges(extracts: Sequence[FileExtract], extra: Sequence[pa.Table], all_xedges: pa.Table, repo: str) -> pa.Table:
+def build_edges(
+    extracts: Sequence[FileExtract], extra: Sequence[pa.Table], all_xedges: pa.Table, repo: str
+) -> pa.Table:
     local = concat_batches((e.edges for e in extracts), EDGE_SCHEMA)
     tables = [local, *[t.cast(EDGE_SCHEMA) for t in extra], xedges_as_edges(all_xedges)]
     return with_repo(pa.concat_tables(tables), repo, CPG_EDGES_SCHEMA)
@@ -127,7 +133,11 @@ def build_props_map(props: pa.Table) -> pa.Table:
     change = pc.not_equal(node_ids.slice(1), node_ids.slice(0, len(node_ids) - 1))
     starts = pc.indices_nonzero(change)
     offsets = pa.concat_arrays(
-        [pa.array([0], pa.int32()), pc.add(starts, 1).cast(pa.int32()), pa.array([len(node_ids)], pa.int32())]
+        [
+            pa.array([0], pa.int32()),
+            pc.add(starts, 1).cast(pa.int32()),
+            pa.array([len(node_ids)], pa.int32()),
+        ]
     )
     first = pc.take(node_ids, offsets.slice(0, len(offsets) - 1))
     maps = pa.MapArray.from_arrays(
@@ -166,7 +176,9 @@ def build_errors(extracts: Sequence[FileExtract], snapshot: RepoSnapshot, repo: 
     return pa.table(rows, schema=EXTRACT_ERRORS_SCHEMA)
 
 
-def build_file_index(extracts: Sequence[FileExtract], snapshot: RepoSnapshot, repo: str) -> pa.Table:
+def build_file_index(
+    extracts: Sequence[FileExtract], snapshot: RepoSnapshot, repo: str
+) -> pa.Table:
     by_path = {f.path: f for f in snapshot.files}
     return pa.table(
         {

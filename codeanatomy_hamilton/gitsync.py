@@ -12,10 +12,16 @@ def sync_clone(url: str, dest: str) -> str:
     """Clone ``url`` into ``dest`` as a bare mirror, or fetch if it is already there."""
     try:
         if os.path.isdir(os.path.join(dest, "objects")):
-            subprocess.run(["git", "-C", dest, "fetch", "--prune", "--force", "origin", "+refs/*:refs/*"], check=True, capture_output=True)
+            subprocess.run(
+                ["git", "-C", dest, "fetch", "--prune", "--force", "origin", "+refs/*:refs/*"],
+                check=True,
+                capture_output=True,
+            )
         else:
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            subprocess.run(["git", "clone", "--mirror", "--quiet", url, dest], check=True, capture_output=True)
+            subprocess.run(
+                ["git", "clone", "--mirror", "--quiet", url, dest], check=True, capture_output=True
+            )
     except subprocess.CalledProcessError as exc:
         msg = exc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ScanError(f"cannot fetch {url}: {msg[-1] if msg else exc}") from None

@@ -86,7 +86,8 @@ def _symlink_error(path: str, target: str) -> SourceError:
             "symlink_outside_repo", f"symlink to {target!r} points outside the repository"
         )
     return SourceError(
-        "symlink", f"symlink to {resolved!r} not followed; the target is analysed under its own path"
+        "symlink",
+        f"symlink to {resolved!r} not followed; the target is analysed under its own path",
     )
 
 
@@ -117,7 +118,9 @@ def scan_git(root: str, ref: str) -> RepoSnapshot:
     for path, sha in wanted:
         data = blobs[sha]
         if len(data) > MAX_FILE_BYTES:
-            skipped.append((path, SourceError("too_large", f"{len(data)} bytes; limit {MAX_FILE_BYTES}")))
+            skipped.append(
+                (path, SourceError("too_large", f"{len(data)} bytes; limit {MAX_FILE_BYTES}"))
+            )
             continue
         files.append(SourceFile(path, sha, data))
     for path, sha in links:
@@ -153,7 +156,11 @@ def scan_directory(root: str) -> RepoSnapshot:
         keep = []
         for d in dirnames:
             full = os.path.join(dirpath, d)
-            if d in SKIP_DIRS or os.path.islink(full) or os.path.exists(os.path.join(full, "pyvenv.cfg")):
+            if (
+                d in SKIP_DIRS
+                or os.path.islink(full)
+                or os.path.exists(os.path.join(full, "pyvenv.cfg"))
+            ):
                 continue
             keep.append(d)
         dirnames[:] = sorted(keep)
@@ -167,14 +174,26 @@ def scan_directory(root: str) -> RepoSnapshot:
                 real = os.path.realpath(full)
                 inside = real == real_root or real.startswith(real_root + os.sep)
                 if not inside:
-                    skipped.append((rel, SourceError("symlink_outside_repo", f"symlink to {target!r} points outside the repository")))
+                    skipped.append(
+                        (
+                            rel,
+                            SourceError(
+                                "symlink_outside_repo",
+                                f"symlink to {target!r} points outside the repository",
+                            ),
+                        )
+                    )
                 else:
-                    skipped.append((rel, _symlink_error(rel, os.path.relpath(real, os.path.dirname(full)))))
+                    skipped.append(
+                        (rel, _symlink_error(rel, os.path.relpath(real, os.path.dirname(full))))
+                    )
                 continue
             try:
                 size = os.path.getsize(full)
                 if size > MAX_FILE_BYTES:
-                    skipped.append((rel, SourceError("too_large", f"{size} bytes; limit {MAX_FILE_BYTES}")))
+                    skipped.append(
+                        (rel, SourceError("too_large", f"{size} bytes; limit {MAX_FILE_BYTES}"))
+                    )
                     continue
                 with open(full, "rb") as fh:
                     data = fh.read()

@@ -45,7 +45,9 @@ def check_warehouse(warehouse: str) -> None:
             fh.write("ok")
         os.remove(probe)
     except OSError as exc:
-        raise WarehouseError(f"warehouse {warehouse} is not writable: {exc.strerror or exc}") from None
+        raise WarehouseError(
+            f"warehouse {warehouse} is not writable: {exc.strerror or exc}"
+        ) from None
 
 
 def sql_quote(value: str) -> str:
@@ -73,7 +75,9 @@ def _with_retries(action, what: str):
     raise AssertionError(what)
 
 
-def replace_repo_rows(warehouse: str, name: str, table: pa.Table, repo: str, predicate: str | None = None) -> TableWrite:
+def replace_repo_rows(
+    warehouse: str, name: str, table: pa.Table, repo: str, predicate: str | None = None
+) -> TableWrite:
     """Atomically replace the rows matching ``predicate`` (default: this repo's rows)."""
     path = table_path(warehouse, name)
     pred = predicate or f"repo = {sql_quote(repo)}"
@@ -117,7 +121,5 @@ def list_tables(warehouse: str) -> list[str]:
     if not os.path.isdir(warehouse):
         return []
     return sorted(
-        d
-        for d in os.listdir(warehouse)
-        if os.path.isdir(os.path.join(warehouse, d, "_delta_log"))
+        d for d in os.listdir(warehouse) if os.path.isdir(os.path.join(warehouse, d, "_delta_log"))
     )

@@ -12,9 +12,13 @@ def versions_at(warehouse: str, commit: str) -> dict[str, int]:
     manifest = open_table(warehouse, "run_manifest")
     if manifest is None:
         raise LookupError(f"no run_manifest in {warehouse}")
-    rows = manifest.to_pyarrow_table(columns=["commit", "status", "ended_at", "table_versions"]).to_pylist()
+    rows = manifest.to_pyarrow_table(
+        columns=["commit", "status", "ended_at", "table_versions"]
+    ).to_pylist()
     hits = [
-        r for r in rows if r["status"] == "success" and r["commit"] and r["commit"].startswith(commit)
+        r
+        for r in rows
+        if r["status"] == "success" and r["commit"] and r["commit"].startswith(commit)
     ]
     if not hits:
         raise LookupError(f"no successful build recorded for commit {commit}")

@@ -68,7 +68,9 @@ def test_node_ids_unique_and_edges_reference_nodes(built: Path) -> None:
         assert edges.num_rows > 0
         missing = [
             (s, d)
-            for s, d in zip(edges.column("src_id").to_pylist(), edges.column("dst_id").to_pylist(), strict=True)
+            for s, d in zip(
+                edges.column("src_id").to_pylist(), edges.column("dst_id").to_pylist(), strict=True
+            )
             if s not in idset or d not in idset
         ]
         assert missing == []
@@ -98,7 +100,12 @@ def test_module_qualnames_and_ast_positions(built: Path) -> None:
     assert modules["pkg/sub/child.py"] == "pkg.sub.child"
     assert modules["main.py"] == "main"
     quals = {n["qualname"] for n in nodes if n["kind"] in ("CLASS", "FUNCTION")}
-    assert {"pkg.core.Base", "pkg.core.Base.run", "pkg.core.helper", "pkg.sub.child.Child.make"} <= quals
+    assert {
+        "pkg.core.Base",
+        "pkg.core.Base.run",
+        "pkg.core.helper",
+        "pkg.sub.child.Child.make",
+    } <= quals
     run = next(n for n in nodes if n["qualname"] == "pkg.core.Base.run")
     assert (run["ast_type"], run["start_line"], run["start_col"]) == ("FunctionDef", 8, 4)
 
@@ -123,7 +130,7 @@ def test_ast_edges_carry_field_and_index(built: Path) -> None:
             "sql",
             "--warehouse",
             str(built),
-            "SELECT p.ast_type AS parent, c.ast_type AS child, e.field, e.\"index\" "
+            'SELECT p.ast_type AS parent, c.ast_type AS child, e.field, e."index" '
             "FROM cpg_edges e JOIN cpg_nodes p ON e.src_id = p.node_id "
             "JOIN cpg_nodes c ON e.dst_id = c.node_id "
             "WHERE e.kind = 'AST' AND p.path = 'pkg/core.py' AND p.ast_type = 'ClassDef'",
@@ -155,13 +162,20 @@ def test_props_and_props_map_agree(built: Path) -> None:
 
 
 def test_sql_formats_and_refuses_writes(built: Path) -> None:
-    res = run_cli("sql", "--warehouse", str(built), "SELECT count(*) AS n FROM cpg_nodes", "--format", "csv")
+    res = run_cli(
+        "sql", "--warehouse", str(built), "SELECT count(*) AS n FROM cpg_nodes", "--format", "csv"
+    )
     assert res.returncode == 0
     lines = res.stdout.strip().splitlines()
     assert lines[0] == "n" and int(lines[1]) > 100
     res = run_cli("sql", "--warehouse", str(built), "SELECT kind FROM cpg_nodes LIMIT 1")
     assert res.returncode == 0 and "kind" in res.stdout
-    for stmt in ("DELETE FROM cpg_nodes", "DROP TABLE cpg_nodes", "INSERT INTO cpg_nodes SELECT * FROM cpg_nodes", "CREATE TABLE x AS SELECT 1"):
+    for stmt in (
+        "DELETE FROM cpg_nodes",
+        "DROP TABLE cpg_nodes",
+        "INSERT INTO cpg_nodes SELECT * FROM cpg_nodes",
+        "CREATE TABLE x AS SELECT 1",
+    ):
         res = run_cli("sql", "--warehouse", str(built), stmt)
         assert res.returncode != 0, stmt
         assert res.stderr.count("\n") == 1
@@ -177,7 +191,9 @@ def test_unusable_invocations_fail_with_one_line(sample_git_repo: Path, tmp_path
     for args in cases:
         res = run_cli(*args)
         assert res.returncode != 0, args
-        assert res.stderr.strip().count("\n") == 0 and res.stderr.startswith("codeanatomy: error:"), res.stderr
+        assert res.stderr.strip().count("\n") == 0 and res.stderr.startswith(
+            "codeanatomy: error:"
+        ), res.stderr
 
 
 def test_ref_option_builds_an_older_commit(sample_git_repo: Path, tmp_path: Path) -> None:
@@ -186,7 +202,12 @@ def test_ref_option_builds_an_older_commit(sample_git_repo: Path, tmp_path: Path
     git(sample_git_repo, "add", "-A")
     git(sample_git_repo, "commit", "-q", "-m", "more")
     wh = tmp_path / "wh3"
-    assert run_cli("build", str(sample_git_repo), "--warehouse", str(wh), "--ref", first, "--repo-id", "r1").returncode == 0
+    assert (
+        run_cli(
+            "build", str(sample_git_repo), "--warehouse", str(wh), "--ref", first, "--repo-id", "r1"
+        ).returncode
+        == 0
+    )
     paths = set(read(wh, "cpg_nodes").column("path").to_pylist())
     assert "added.py" not in paths
     assert set(read(wh, "cpg_nodes").column("repo").to_pylist()) == {"r1"}
@@ -194,7 +215,16 @@ def test_ref_option_builds_an_older_commit(sample_git_repo: Path, tmp_path: Path
 
 def test_plain_directory_and_symlinks(tmp_path: Path) -> None:
     root = tmp_path / "plain"
-    write_files(root, {"a.py": "import b\n", "b.py": "X = 1\n", "nul.py": b"x = 1\x00\n", "empty.py": b"", "bom.py": b"\xef\xbb\xbfY = 2\n"})
+    write_files(
+        root,
+        {
+            "a.py": "import b\n",
+            "b.py": "X = 1\n",
+            "nul.py": b"x = 1\x00\n",
+            "empty.py": b"",
+            "bom.py": b"\xef\xbb\xbfY = 2\n",
+        },
+    )
     outside = tmp_path / "outside.py"
     outside.write_text("SECRET = 1\n")
     os.symlink(outside, root / "escape.py")
@@ -203,7 +233,11 @@ def test_plain_directory_and_symlinks(tmp_path: Path) -> None:
     res = run_cli("build", str(root), "--warehouse", str(wh))
     assert res.returncode == 0, res.stderr
     errors = {e["path"]: e["error_kind"] for e in read(wh, "extract_errors").to_pylist()}
-    assert errors == {"nul.py": "null_bytes", "escape.py": "symlink_outside_repo", "alias.py": "symlink"}
+    assert errors == {
+        "nul.py": "null_bytes",
+        "escape.py": "symlink_outside_repo",
+        "alias.py": "symlink",
+    }
     nodes = read(wh, "cpg_nodes").to_pylist()
     assert not any(n["name"] == "SECRET" for n in nodes)
     modules = {n["path"] for n in nodes if n["kind"] == "MODULE"}
@@ -221,7 +255,9 @@ def test_git_symlink_outside_repo_is_not_followed(git_repo_factory, tmp_path: Pa
     assert errors == {"evil.py": "symlink_outside_repo"}
 
 
-def test_rebuild_replaces_only_this_repos_rows(sample_git_repo: Path, git_repo_factory, tmp_path: Path) -> None:
+def test_rebuild_replaces_only_this_repos_rows(
+    sample_git_repo: Path, git_repo_factory, tmp_path: Path
+) -> None:
     other = git_repo_factory("other", {"o.py": "def f():\n    return 1\n"})
     wh = tmp_path / "shared"
     assert run_cli("build", str(sample_git_repo), "--warehouse", str(wh)).returncode == 0

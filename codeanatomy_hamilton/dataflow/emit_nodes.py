@@ -19,7 +19,10 @@ def cpg_nodes(file_extracts: list[FileExtract], external_edges: pa.Table, repo_i
 
 @tag(layer="emit", artifact="cpg_edges")
 def cpg_edges(
-    file_extracts: list[FileExtract], resolved: ResolveOutput, external_edges: pa.Table, repo_id: str
+    file_extracts: list[FileExtract],
+    resolved: ResolveOutput,
+    external_edges: pa.Table,
+    repo_id: str,
 ) -> pa.Table:
     """One row per CPG edge, per-file and cross-file."""
     return emit.build_edges(file_extracts, [resolved.edges], external_edges, repo_id)
@@ -50,12 +53,16 @@ def cpg_edges_by_dst(cpg_edges: pa.Table) -> pa.Table:
 
 
 @tag(layer="emit", artifact="extract_errors")
-def extract_errors(file_extracts: list[FileExtract], repo_snapshot: RepoSnapshot, repo_id: str) -> pa.Table:
+def extract_errors(
+    file_extracts: list[FileExtract], repo_snapshot: RepoSnapshot, repo_id: str
+) -> pa.Table:
     """Files that could not be analysed (fully or in part), with the reason."""
     return emit.build_errors(file_extracts, repo_snapshot, repo_id)
 
 
 @tag(layer="emit", artifact="file_index")
-def file_index(file_extracts: list[FileExtract], repo_snapshot: RepoSnapshot, repo_id: str) -> pa.Table:
+def file_index(
+    file_extracts: list[FileExtract], repo_snapshot: RepoSnapshot, repo_id: str
+) -> pa.Table:
     """Path, blob sha, size and module of every analysed file."""
     return emit.build_file_index(file_extracts, repo_snapshot, repo_id)

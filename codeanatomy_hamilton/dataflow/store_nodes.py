@@ -33,12 +33,16 @@ def cpg_props_map_written(cpg_props_map: pa.Table, warehouse: str, repo_id: str)
 
 
 @tag(layer="store", artifact="cpg_edges_by_src")
-def cpg_edges_by_src_written(cpg_edges_by_src: pa.Table, warehouse: str, repo_id: str) -> TableWrite:
+def cpg_edges_by_src_written(
+    cpg_edges_by_src: pa.Table, warehouse: str, repo_id: str
+) -> TableWrite:
     return _write(warehouse, "cpg_edges_by_src", cpg_edges_by_src, repo_id)
 
 
 @tag(layer="store", artifact="cpg_edges_by_dst")
-def cpg_edges_by_dst_written(cpg_edges_by_dst: pa.Table, warehouse: str, repo_id: str) -> TableWrite:
+def cpg_edges_by_dst_written(
+    cpg_edges_by_dst: pa.Table, warehouse: str, repo_id: str
+) -> TableWrite:
     return _write(warehouse, "cpg_edges_by_dst", cpg_edges_by_dst, repo_id)
 
 
