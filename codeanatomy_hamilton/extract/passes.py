@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from .calls_local import run_params_args_pass
 from .context import FileContext
+from .flow import run_flow_pass
 from .scopes import run_scope_pass
 
 PASSES: list[tuple[str, Callable[[FileContext], None]]] = [
     ("scopes", run_scope_pass),
     ("params_args", run_params_args_pass),
+    ("flow", run_flow_pass),
 ]

@@ -1,0 +1,457 @@
+"""Definitions and uses per CFG node, and flow-sensitive reaching definitions.
+
+Each CFG node gets its name events in CPython's evaluation order (value before
+targets, ``x += v`` = use x, v, def x, walrus value before target, dict key before
+value...), so a use sees the defs made earlier in the same statement. Events:
+
+* USE: a ``Name`` load, the target of an augmented assignment, a ``del`` target;
+* DEF: ``Name`` stores (assignment / for / with / walrus targets), ``arg`` (parameters,
+  defined at CFG_ENTRY), import ``alias``, ``FunctionDef``/``ClassDef`` (their name),
+  ``ExceptHandler`` (``as`` name), ``MatchAs``/``MatchStar``/``MatchMapping`` (captures);
+* DEL: ``del x`` kills every def of x.
+
+A DEF inside a conditionally evaluated part of the node (``a if c else (x := 1)``, the
+right of ``and``/``or``, an ``assert`` message, a comprehension) may not happen: it
+generates but does not kill.
+
+Scopes: only the body's own local variables take part (symtable via ``scopes.py``:
+function and class bodies: local or cell names; module body: names bound at module
+level). Nested defs, lambdas and classes are their own bodies: their uses of this
+body's variables are free variables and get no REACHING_DEF from here, and a
+``nonlocal`` rebinding inside them is not a def here. Comprehensions run at once in
+place, so their uses of the enclosing function's or module's variables are uses at the
+statement that contains them (their own iteration variables are comprehension-local and
+skipped); a comprehension walrus target is a (conditional) def of the enclosing body.
+In a class body, comprehensions cannot see class variables: only their first iterable
+is a use there.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from .cfg import ENTRY, EXC, BodyCFG
+
+USE = 0
+DEF = 1
+DEL = 2
+
+Event = tuple[int, str, Any, bool]  # (kind, name, AST node, conditional)
+
+_COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# fields holding no expressions we care about
+_SKIP = frozenset(("ctx", "op", "ops", "id", "attr", "kind", "conversion", "type_comment"))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+class _All:
+    """A set containing every name: inside a comprehension of a class body nothing
+    refers to the class scope."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ALL: Any = _All()
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    f = _FIELDS.get(cls)
+    if f is None:
+        f = _FIELDS[cls] = tuple(x for x in cls._fields if x not in _SKIP)
+    return f
+
+
+def _targets(e: Any, out: set[str]) -> None:
+    """Names bound by a comprehension target."""
+    t = type(e)
+    if t is ast.Name:
+        out.add(e.id)
+    elif t is ast.Tuple or t is ast.List:
+        for x in e.elts:
+            _targets(x, out)
+    elif t is ast.Starred:
+        _targets(e.value, out)
+
+
+class EventCollector:
+    """Walks the expressions of CFG nodes; collects name events and nested scopes."""
+
+    def __init__(self, owner: Any, future_annotations: bool, nested: list[Any]) -> None:
+        self.owner = owner
+        self.is_class = type(owner) is ast.ClassDef
+        self.module_or_class = self.is_class or type(owner) is ast.Module
+        self.future = future_annotations
+        self.nested = nested  # scopes found here (defs, classes, lambdas) to do next
+        self.out: list[Event] = []
+
+    # -- expressions ---------------------------------------------------------
+    def expr(self, e: Any, cond: bool, bound: Any) -> None:
+        t = type(e)
+        if t is ast.Name:
+            if bound is not None and e.id in bound:
+                return
+            c = type(e.ctx)
+            if c is ast.Load:
+                self.out.append((USE, e.id, e, cond))
+            elif c is ast.Store:
+                self.out.append((DEF, e.id, e, cond))
+            else:
+                self.out.append((USE, e.id, e, cond))
+                self.out.append((DEL, e.id, e, cond))
+            return
+        if t is ast.Constant:
+            return
+        if t is ast.Attribute:
+            self.expr(e.value, cond, bound)
+            return
+        if t is ast.Call:
+            self.expr(e.func, cond, bound)
+            for a in e.args:
+                self.expr(a, cond, bound)
+            for k in e.keywords:
+                self.expr(k.value, cond, bound)
+            return
+        if t is ast.NamedExpr:
+            self.expr(e.value, cond, bound)
+            tgt = e.target
+            # a walrus in a comprehension binds in the enclosing body, maybe never
+            self.out.append((DEF, tgt.id, tgt, cond or bound is not None))
+            return
+        if t is ast.BoolOp:
+            vals = e.values
+            self.expr(vals[0], cond, bound)
+            for v in vals[1:]:
+                self.expr(v, True, bound)
+            return
+        if t is ast.IfExp:
+            self.expr(e.test, cond, bound)
+            self.expr(e.body, True, bound)
+            self.expr(e.orelse, True, bound)
+            return
+        if t is ast.Dict:
+            for k, v in zip(e.keys, e.values, strict=True):
+                if k is not None:
+                    self.expr(k, cond, bound)
+                self.expr(v, cond, bound)
+            return
+        if t in _COMPS:
+            self.comprehension(e, cond, bound)
+            return
+        if t is ast.Lambda:
+            self.defaults(e.args, cond, bound, annotations=False)
+            self.nested.append(e)
+            return
+        for f in _fields(t):
+            v = getattr(e, f)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, ast.AST):
+                        self.expr(x, cond, bound)
+            elif v is not None and isinstance(v, ast.AST):
+                self.expr(v, cond, bound)
+
+    def comprehension(self, e: Any, cond: bool, bound: Any) -> None:
+        gens = e.generators
+        # the first iterable is evaluated in the enclosing scope, before anything else
+        self.expr(gens[0].iter, cond, bound)
+        if self.is_class:
+            inner: Any = _ALL
+        else:
+            names: set[str] = set()
+            for g in gens:
+                _targets(g.target, names)
+            inner = names if bound is None else (names | bound)
+        for i, g in enumerate(gens):
+            if i:
+                self.expr(g.iter, True, inner)
+            self.expr(g.target, True, inner)
+            for c in g.ifs:
+                self.expr(c, True, inner)
+        if type(e) is ast.DictComp:
+            self.expr(e.key, True, inner)
+            self.expr(e.value, True, inner)
+        else:
+            self.expr(e.elt, True, inner)
+
+    def defaults(self, a: ast.arguments, cond: bool, bound: Any, annotations: bool) -> None:
+        for d in a.defaults:
+            self.expr(d, cond, bound)
+        for d in a.kw_defaults:
+            if d is not None:
+                self.expr(d, cond, bound)
+        if annotations and not self.future:
+            for arg in (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg):
+                if arg is not None and arg.annotation is not None:
+                    self.expr(arg.annotation, cond, bound)
+
+    def pattern(self, p: Any) -> None:
+        t = type(p)
+        if t is ast.MatchAs:
+            if p.pattern is not None:
+                self.pattern(p.pattern)
+            if p.name is not None:
+                self.out.append((DEF, p.name, p, False))
+        elif t is ast.MatchStar:
+            if p.name is not None:
+                self.out.append((DEF, p.name, p, False))
+        elif t is ast.MatchValue:
+            self.expr(p.value, False, None)
+        elif t is ast.MatchSequence:
+            for q in p.patterns:
+                self.pattern(q)
+        elif t is ast.MatchMapping:
+            for k in p.keys:
+                self.expr(k, False, None)
+            for q in p.patterns:
+                self.pattern(q)
+            if p.rest is not None:
+                self.out.append((DEF, p.rest, p, False))
+        elif t is ast.MatchClass:
+            self.expr(p.cls, False, None)
+            for q in p.patterns:
+                self.pattern(q)
+            for q in p.kwd_patterns:
+                self.pattern(q)
+        elif t is ast.MatchOr:
+            # one alternative matches; every alternative binds the same names
+            start = len(self.out)
+            for q in p.patterns:
+                self.pattern(q)
+            out = self.out
+            for i in range(start, len(out)):
+                k, n, node, _ = out[i]
+                if k == DEF:
+                    out[i] = (k, n, node, True)
+
+    # -- CFG nodes -----------------------------------------------------------
+    def node(self, n: Any) -> list[Event]:
+        """The events of one CFG node (compound statements: their header only)."""
+        self.out = []
+        t = type(n)
+        ex = self.expr
+        if t is ast.Expr or t is ast.Return:
+            if n.value is not None:
+                ex(n.value, False, None)
+        elif t is ast.Assign:
+            ex(n.value, False, None)
+            for tg in n.targets:
+                ex(tg, False, None)
+        elif t is ast.AugAssign:
+            tg = n.target
+            if type(tg) is ast.Name:
+                self.out.append((USE, tg.id, tg, False))
+                ex(n.value, False, None)
+                self.out.append((DEF, tg.id, tg, False))
+            else:
+                ex(tg, False, None)
+                ex(n.value, False, None)
+        elif t is ast.AnnAssign:
+            if n.value is not None:
+                ex(n.value, False, None)
+            if self.module_or_class and not self.future:
+                ex(n.annotation, False, None)
+            tg = n.target
+            if type(tg) is ast.Name:
+                if n.value is not None:
+                    self.out.append((DEF, tg.id, tg, False))
+            else:
+                ex(tg, False, None)
+        elif t is ast.If or t is ast.While:
+            ex(n.test, False, None)
+        elif t is ast.For or t is ast.AsyncFor:
+            ex(n.target, False, None)  # the iterable is its own CFG node
+        elif t is ast.With or t is ast.AsyncWith:
+            for item in n.items:
+                ex(item.context_expr, False, None)
+                if item.optional_vars is not None:
+                    ex(item.optional_vars, False, None)
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            for d in n.decorator_list:
+                ex(d, False, None)
+            self.defaults(n.args, False, None, annotations=True)
+            if n.returns is not None and not self.future:
+                ex(n.returns, False, None)
+            self.out.append((DEF, n.name, n, False))
+            self.nested.append(n)
+        elif t is ast.ClassDef:
+            for d in n.decorator_list:
+                ex(d, False, None)
+            for b in n.bases:
+                ex(b, False, None)
+            for k in n.keywords:
+                ex(k.value, False, None)
+            self.out.append((DEF, n.name, n, False))
+            self.nested.append(n)
+        elif t is ast.Import or t is ast.ImportFrom:
+            for a in n.names:
+                if a.asname is not None:
+                    self.out.append((DEF, a.asname, a, False))
+                elif a.name != "*":
+                    self.out.append((DEF, a.name.partition(".")[0], a, False))
+        elif t is ast.ExceptHandler:
+            if n.type is not None:
+                ex(n.type, False, None)
+            if n.name is not None:
+                self.out.append((DEF, n.name, n, False))
+        elif t is ast.Match:
+            ex(n.subject, False, None)
+        elif t is ast.match_case:
+            self.pattern(n.pattern)
+            if n.guard is not None:
+                ex(n.guard, False, None)
+        elif t is ast.Assert:
+            ex(n.test, False, None)
+            if n.msg is not None:
+                ex(n.msg, True, None)
+        elif t is ast.Try or t is ast.TryStar:
+            pass
+        elif isinstance(n, ast.AST):
+            # Delete, Raise, Global/Nonlocal/Pass/..., a for-iterable or lambda body
+            ex(n, False, None)
+        return self.out
+
+
+def parameters(owner: Any) -> list[Event]:
+    """DEF events of a def's or lambda's parameters (made at CFG_ENTRY)."""
+    if type(owner) not in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+        return []
+    a = owner.args
+    out: list[Event] = []
+    for arg in (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg):
+        if arg is not None:
+            out.append((DEF, arg.arg, arg, False))
+    return out
+
+
+def reaching_defs(
+    cfg: BodyCFG, events: list[list[Event]], is_local: Any
+) -> list[tuple[Any, Any, str]]:
+    """(def node, use node, variable) for every def that reaches a use of a local.
+
+    Bit-vector dataflow: one bit per def site (Python ints as bit sets), gen/kill per
+    CFG node, iterated in reverse post-order to a fixpoint. An ``exception`` edge (and a
+    ``false`` edge out of a ``for`` or a ``case``) carries IN | GEN of its source: the
+    node may stop before finishing its bindings, and a may-analysis keeps both. Edges
+    leaving an ``except ... as e`` body kill e (CPython deletes it there)."""
+    n = len(cfg.nodes)
+    # number the defs of local variables; filter events to locals
+    var_mask: dict[str, int] = {}
+    def_nodes: list[Any] = []
+    local_events: list[list[tuple[int, str, Any, bool, int]]] = []
+    local_cache: dict[str, bool] = {}
+    for evs in events:
+        le = []
+        for kind, name, node, cond in evs:
+            loc = local_cache.get(name)
+            if loc is None:
+                loc = local_cache[name] = bool(is_local(name))
+            if not loc:
+                continue
+            bit = 0
+            if kind == DEF:
+                bit = 1 << len(def_nodes)
+                def_nodes.append(node)
+                var_mask[name] = var_mask.get(name, 0) | bit
+            le.append((kind, name, node, cond, bit))
+        local_events.append(le)
+    if not def_nodes:
+        return []
+    gen = [0] * n
+    kill = [0] * n
+    for i, le in enumerate(local_events):
+        g = k = 0
+        for kind, name, _node, cond, bit in le:
+            if kind == DEF:
+                if cond:
+                    g |= bit
+                else:
+                    m = var_mask[name]
+                    g = (g & ~m) | bit
+                    k |= m
+            elif kind == DEL:
+                m = var_mask.get(name, 0)
+                g &= ~m
+                k |= m
+        gen[i] = g
+        kill[i] = k
+
+    # incoming edges: (pred, partial?, kill mask)
+    span_kill: list[tuple[int, int, int]] = []
+    for h, lo, hi in cfg.handler_spans:
+        m = var_mask.get(h.name, 0)
+        if m:
+            span_kill.append((lo, hi, m))
+    preds: list[list[tuple[int, bool, int]]] = [[] for _ in range(n)]
+    succ: list[list[int]] = [[] for _ in range(n)]
+    nodes = cfg.nodes
+    partial_false = (ast.For, ast.AsyncFor, ast.match_case)
+    for a, b, label in cfg.edges:
+        partial = label == EXC or (label == "false" and type(nodes[a]) in partial_false)
+        ek = 0
+        for lo, hi, m in span_kill:
+            if lo <= a < hi and not lo <= b < hi:
+                ek |= m
+        preds[b].append((a, partial, ek))
+        succ[a].append(b)
+
+    # reverse post-order from the entry (unreachable nodes keep IN = 0)
+    order: list[int] = []
+    seen = [False] * n
+    seen[ENTRY] = True
+    stack: list[tuple[int, int]] = [(ENTRY, 0)]
+    while stack:
+        v, i = stack[-1]
+        s = succ[v]
+        if i < len(s):
+            stack[-1] = (v, i + 1)
+            w = s[i]
+            if not seen[w]:
+                seen[w] = True
+                stack.append((w, 0))
+        else:
+            stack.pop()
+            order.append(v)
+    order.reverse()
+
+    IN = [0] * n
+    OUT = [0] * n
+    OUT[ENTRY] = gen[ENTRY]
+    changed = True
+    while changed:
+        changed = False
+        for v in order:
+            x = 0
+            for p, partial, ek in preds[v]:
+                y = (IN[p] | gen[p]) if partial else OUT[p]
+                x |= y & ~ek if ek else y
+            if v == ENTRY:
+                x = 0
+            o = (x & ~kill[v]) | gen[v]
+            if x != IN[v] or o != OUT[v]:
+                IN[v] = x
+                OUT[v] = o
+                changed = True
+
+    result: list[tuple[Any, Any, str]] = []
+    for v in order:
+        le = local_events[v]
+        if not le:
+            continue
+        state = IN[v]
+        for kind, name, node, cond, bit in le:
+            if kind == DEF:
+                state = state | bit if cond else (state & ~var_mask[name]) | bit
+                continue
+            m = var_mask.get(name, 0)
+            if kind == USE:
+                r = state & m
+                while r:
+                    low = r & -r
+                    result.append((def_nodes[low.bit_length() - 1], node, name))
+                    r ^= low
+            else:
+                state &= ~m
+    return result

@@ -1,0 +1,112 @@
+"""The control/data flow pass: CFG, DOMINATE, POST_DOMINATE, CDG and REACHING_DEF
+edges for the module body, every def / async def / lambda body and every class body.
+
+Class bodies get their own CFG too (cheap with the same builder, and class bodies run
+code: decorators, conditionals, loops); the ClassDef statement is one node of the
+enclosing CFG. CFG_ENTRY / CFG_EXIT nodes are synthetic (kind CFG_ENTRY / CFG_EXIT,
+no ast_type, name = the owner's qualname, positions of the owner) and are CONTAINed by
+their owner.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+from .cfg import BodyCFG, build_cfg
+from .context import FileContext
+from .dataflow_defs import DEF, EventCollector, Event, parameters, reaching_defs
+from .dominance import analyse
+
+
+def _future_annotations(tree: ast.Module) -> bool:
+    for s in tree.body:
+        if type(s) is ast.ImportFrom and s.module == "__future__":
+            if any(a.name == "annotations" for a in s.names):
+                return True
+        elif not (type(s) is ast.Expr and type(s.value) is ast.Constant):
+            if type(s) is not ast.ImportFrom:
+                break
+    return False
+
+
+def _local_test(ctx: FileContext, owner: Any) -> Callable[[str], bool] | None:
+    """``name -> is a local variable of owner's body`` from the shared scope model, or
+    None when that model is unavailable (the caller then derives locals itself)."""
+    model = ctx.shared.get("_flow_scope_model", False)
+    if model is False:
+        try:
+            from .scopes import DEF_BOUND, get_scope_model
+
+            model = get_scope_model(ctx)
+            model._flow_def_bound = DEF_BOUND  # type: ignore[attr-defined]
+        except Exception:
+            model = None
+        ctx.shared["_flow_scope_model"] = model
+    if model is None:
+        return None
+    try:
+        sc = model.scope(owner)
+    except KeyError:
+        return None
+    if type(owner) is ast.Module:
+        # module-level names: bound at module level (symtable makes names that a def
+        # declares ``global`` GLOBAL_EXPLICIT, so ``is_local`` would miss them)
+        symbols = sc.symbols
+        bound = model._flow_def_bound
+        return lambda name: bool(symbols.get(name, 0) & bound)
+    return lambda name: model.is_local(owner, name)
+
+
+def _derived_locals(cfg: BodyCFG, events: list[list[Event]]) -> Callable[[str], bool]:
+    """Locals by the symtable rules, from the AST: names bound in the body (including
+    parameters and comprehension walrus targets) minus ``global``/``nonlocal`` ones."""
+    bound = {name for evs in events for kind, name, _n, _c in evs if kind != 0}
+    for node in cfg.nodes:
+        if type(node) is ast.Global or type(node) is ast.Nonlocal:
+            bound.difference_update(node.names)
+    return bound.__contains__
+
+
+def run_flow_pass(ctx: FileContext) -> None:
+    b = ctx.builder
+    future = _future_annotations(ctx.tree)
+    add_edge = b.add_edge
+    queue: list[Any] = [ctx.tree]
+    while queue:
+        owner = queue.pop()
+        cfg = build_cfg(owner)
+        nodes = cfg.nodes
+        coll = EventCollector(owner, future, queue)
+        events: list[list[Event]] = [parameters(owner), []]
+        events.extend(coll.node(x) for x in nodes[2:])
+
+        oc = owner._cid
+        q = b.n_qualname[oc]
+        pos = (b.n_sl[oc], b.n_sc[oc], b.n_el[oc], b.n_ec[oc])
+        entry = b.add_node("CFG_ENTRY", None, q, None, *pos)
+        exit_ = b.add_node("CFG_EXIT", None, q, None, *pos)
+        add_edge(oc, entry, "CONTAINS")
+        add_edge(oc, exit_, "CONTAINS")
+        ords = [entry, exit_]
+        ords.extend(x._cid for x in nodes[2:])
+        for s, d, label in cfg.edges:
+            add_edge(ords[s], ords[d], "CFG", label=label)
+
+        idom, ipdom, cdg = analyse(cfg)
+        for v, d in idom.items():
+            add_edge(ords[d], ords[v], "DOMINATE")
+        for v, d in ipdom.items():
+            add_edge(ords[d], ords[v], "POST_DOMINATE")
+        for a, v, label in cdg:
+            add_edge(ords[a], ords[v], "CDG", label=label)
+
+        is_local = _local_test(ctx, owner)
+        if is_local is None:
+            is_local = _derived_locals(cfg, events)
+        for d, u, name in reaching_defs(cfg, events, is_local):
+            add_edge(d._cid, u._cid, "REACHING_DEF", variable=name)
+
+
+assert DEF == 1
