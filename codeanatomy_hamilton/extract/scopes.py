@@ -200,6 +200,9 @@ class ScopeModel:
         self.star_imports: list[ast.ImportFrom] = []
         self.aug_targets: set[int] = set()  # id() of Names that are AugAssign targets
         self.unmapped_tables = 0
+        # ids of Names inside annotations that ``from __future__ import annotations``
+        # turns into strings: never evaluated, and 3.11's symtable never visits them
+        self.deferred: set[int] = set()
         # (scope index, mangled name) -> binding nodes, filled by ``_index_bindings``
         self._sites: dict[tuple[int, str], list[Any]] = {}
         self._resolved: dict[tuple[int, str], tuple[int, str]] = {}
@@ -248,9 +251,12 @@ class ScopeModel:
         unresolved names, the Module for globals.
         """
         sc = self._by_node[scope_node]
-        target, binding = self._resolve(sc.index, sc.mangle(name))
-        binding = self._refine(target, sc.mangle(name), binding)
-        return (self.scopes[target].node if target >= 0 else None), binding
+        mangled = sc.mangle(name)
+        target, binding = self._resolve(sc.index, mangled)
+        binding = self._refine(target, mangled, binding)
+        if binding == "builtin" or binding == "unresolved":
+            return None, binding
+        return self.scopes[target].node, binding
 
     def binding_sites(self, scope_node: Any, name: str) -> list[Any]:
         """The AST nodes that bind ``name`` in that scope (as resolved, flow-insensitive):
@@ -572,8 +578,40 @@ def build_scope_model(
             for x in reversed(node.ifs):
                 push((x, si, 0))
             push((node.target, si, 0))
+    if _has_future_annotations(tree):
+        model.deferred = _deferred_annotation_names(tree)
     model._index_bindings()
     return model
+
+
+def _has_future_annotations(tree: ast.Module) -> bool:
+    """``from __future__ import annotations`` among the leading statements."""
+    for stmt in tree.body:
+        if type(stmt) is ast.ImportFrom and stmt.module == "__future__":
+            if any(a.name == "annotations" for a in stmt.names):
+                return True
+        elif not (type(stmt) is ast.Expr and type(stmt.value) is ast.Constant):
+            return False
+    return False
+
+
+def _deferred_annotation_names(tree: ast.Module) -> set[int]:
+    """ids of the Name nodes inside PEP 563 (stringified) annotations."""
+    roots: list[ast.AST] = []
+    for node in ast.walk(tree):
+        cls = type(node)
+        if cls is ast.arg or cls is ast.AnnAssign:
+            if node.annotation is not None:
+                roots.append(node.annotation)
+        elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+            if node.returns is not None:
+                roots.append(node.returns)
+    out: set[int] = set()
+    for r in roots:
+        for n in ast.walk(r):
+            if type(n) is ast.Name:
+                out.add(id(n))
+    return out
 
 
 def _enter(model: ScopeModel, node: Any, cls: type, parent: Scope) -> int:
@@ -617,6 +655,7 @@ def run_scope_pass(ctx: FileContext) -> None:
     sites_get = model._sites.get
     resolve = model._resolve
     aug = model.aug_targets
+    deferred = model.deferred
     star_ords = [s._cid for s in model.star_imports]
     kinds = [s.kind for s in scopes]
     # columns appended in bulk: several props per Name make add_prop's call overhead
@@ -634,8 +673,16 @@ def run_scope_pass(ctx: FileContext) -> None:
         p = sc.prefix
         if p is not None and name[:2] == "__" and name[-2:] != "__":
             name = p + name
-        target, binding = resolve(si, name)
         cid = node._cid
+        if deferred and id(node) in deferred:
+            # a string at run time: resolve by name as typing.get_type_hints would
+            target, binding = model._resolve_deferred(sc, name)
+            p_node.append(cid)
+            p_key.append("deferred_annotation")
+            p_val.append("true")
+            p_type.append("bool")
+        else:
+            target, binding = resolve(si, name)
         is_store = type(node.ctx) is store
         if binding == "global_implicit" or binding == "global_explicit" or target == 0:
             key = (target, name, binding)
@@ -652,11 +699,6 @@ def run_scope_pass(ctx: FileContext) -> None:
         p_key.append("binding")
         p_val.append(final)
         p_type.append("str")
-        if sc.symbols.get(name) is None:
-            p_node.append(cid)
-            p_key.append("deferred_annotation")
-            p_val.append("true")
-            p_type.append("bool")
         if is_store and id(node) not in aug:
             continue
         sites = sites_get((target, name))
