@@ -17,4 +17,5 @@ PASSES: list[tuple[str, Callable[[FileContext], None]]] = [
     ("scopes", run_scope_pass),
     ("params_args", run_params_args_pass),
     ("flow", run_flow_pass),
+    ("facts", __import__("codeanatomy_hamilton.extract.facts", fromlist=["x"]).run_facts_pass),
 ]

@@ -1,0 +1,816 @@
+"""Per-file resolution facts: names as columns, for the relational cross-file pass.
+
+One walk over the AST records, per scope, what a flow-insensitive points-to analysis
+(PyCG-style assignment graph) needs, keyed by strings so that the repository-wide
+pass (``resolve.pipeline``) joins them without ever looking at an AST again:
+
+* *variable keys*: ``<scope key>.<name>`` where the scope key of a module is its
+  contract qualname, of a class or def its qualname (lambdas and comprehensions get
+  ``@<ordinal>`` for uniqueness). Class attributes share the class key, module
+  attributes the module key, so ``mod.f`` and the global ``f`` of ``mod`` are one key.
+* *expression keys*: ``#<node id>`` (plus a suffix for implicit sub-results).
+* *call keys*: ``@<node id>`` hold the values a call site may invoke.
+* *values*: ``f:<fkey>`` function, ``c:<qual>`` class, ``i:<qual>`` instance,
+  ``m:<module>`` module, ``l:<key>`` container whose elements are ``<key>[]``,
+  ``x:<dotted>`` external object (``xi:`` the result of calling one),
+  ``b:<fkey>|<qual>`` bound method, ``s:<qual>|<qual>`` super proxy.
+
+Name binding follows CPython's ``symtable`` (shared through ``FileContext``).
+Node references are global int64 node ids (``ids.file_base(path) + ordinal``).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from typing import Any
+
+from .. import ids
+from .context import FileContext
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+# builtins (and friends) that call a function they are given: name -> (position of the
+# function or keyword name, positions of the iterables whose elements it receives)
+HOF: dict[str, tuple[int | str, tuple[int, ...]]] = {
+    "map": (0, (1, 2, 3)),
+    "filter": (0, (1,)),
+    "sorted": ("key", (0,)),
+    "min": ("key", (0,)),
+    "max": ("key", (0,)),
+    "reduce": (0, (1, 1)),
+    "functools.reduce": (0, (1, 1)),
+}
+# container methods that store their (last) argument as an element / read an element
+STORE_METHODS = frozenset(("append", "add", "insert", "appendleft", "setdefault"))
+EXTEND_METHODS = frozenset(("extend", "update", "extendleft"))
+READ_METHODS = frozenset(("get", "pop", "popleft", "popitem", "setdefault"))
+SAME_METHODS = frozenset(("values", "copy", "__iter__"))
+
+_COMP_NAMES = {
+    ast.ListComp: "listcomp",
+    ast.SetComp: "setcomp",
+    ast.DictComp: "dictcomp",
+    ast.GeneratorExp: "genexpr",
+}
+_FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+# column names of every fact table (the resolver casts to these types)
+FACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "rs_flow": ("dst", "src"),
+    "rs_init": ("key", "val"),
+    "rs_attr": ("e", "base", "attr"),
+    "rs_astore": ("base", "attr", "src"),
+    "rs_sub": ("e", "base"),
+    "rs_sstore": ("base", "src"),
+    "rs_call": ("callid", "ckey", "res", "mode", "caller"),
+    "rs_arg": ("ckey", "pos", "kw", "src", "star"),
+    "rs_param": ("fkey", "pos", "name", "key", "kind"),
+    "rs_def": ("node_id", "val", "qual", "mkind", "cls"),
+    "rs_base": ("cls", "idx", "key", "text"),
+    "rs_cattr": ("cls", "attr"),
+    "rs_ann": ("key", "src"),
+    "rs_super": ("e", "selfkey", "cls"),
+    "rs_import": (
+        "stmt_id",
+        "alias_id",
+        "module",
+        "kind",
+        "level",
+        "modname",
+        "name",
+        "top",
+        "akey",
+        "pkg",
+        "path",
+    ),
+    "rs_mbind": ("module", "name"),
+    "rs_all": ("module", "name"),
+    "rs_use": ("node_id", "akey"),
+}
+
+
+class _Scope:
+    __slots__ = ("key", "kind", "st", "parent", "caller", "cache", "kids", "cls", "fn")
+
+    def __init__(self, key: str, kind: str, st: Any, parent: _Scope | None, caller: str) -> None:
+        self.key = key
+        self.kind = kind  # module | class | function | comp
+        self.st = st
+        self.parent = parent
+        self.caller = caller  # qualname of the FUNCTION/MODULE that runs this code
+        self.cache: dict[str, str] = {}
+        self.kids: dict[tuple[str, int], list[Any]] = {}
+        if st is not None:
+            for child in st.get_children():
+                self.kids.setdefault((child.get_name(), child.get_lineno()), []).append(child)
+        self.cls: str | None = None  # class qualname for class scopes / methods
+        self.fn: dict[str, Any] | None = None  # method info: selfkey, generator flag
+
+    def child_table(self, name: str, lineno: int) -> Any:
+        lst = self.kids.get((name, lineno))
+        if lst:
+            return lst.pop(0)
+        return None
+
+
+class FactExtractor:
+    """Walks one module and fills the ``rs_*`` fact columns."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.base = ids.file_base(ctx.path)
+        self.module = ctx.module
+        self.quals = ctx.builder.n_qualname
+        self.cols: dict[str, dict[str, list[Any]]] = {
+            t: {c: [] for c in cs} for t, cs in FACT_COLUMNS.items()
+        }
+        c = self.cols
+        self._flow_d, self._flow_s = c["rs_flow"]["dst"], c["rs_flow"]["src"]
+        self._init_k, self._init_v = c["rs_init"]["key"], c["rs_init"]["val"]
+        self._attr = c["rs_attr"]
+        self._sub = c["rs_sub"]
+        self.uses: list[tuple[int, str]] = []
+        self.import_bind: dict[str, list[str]] = {}
+        self.elt_keys: dict[int, list[str | None]] = {}
+        p = ctx.path
+        self.pkg = (
+            self.module
+            if p.endswith(("/__init__.py", "/__init__.pyi")) or p in ("__init__.py",)
+            else (self.module.rsplit(".", 1)[0] if "." in self.module else "")
+        )
+        st = ctx.symtable
+        self.mod_bound: set[str] = set()
+        for sym in st.get_symbols():
+            if sym.is_assigned() or sym.is_imported():
+                self.mod_bound.add(sym.get_name())
+
+    # -- small emitters ------------------------------------------------------
+    def row(self, table: str, *values: Any) -> None:
+        cols = self.cols[table]
+        for name, v in zip(FACT_COLUMNS[table], values, strict=False):
+            cols[name].append(v)
+
+    def flow(self, dst: str, src: str | None) -> None:
+        if src is not None:
+            self._flow_d.append(dst)
+            self._flow_s.append(src)
+
+    def init(self, key: str, val: str) -> None:
+        self._init_k.append(key)
+        self._init_v.append(val)
+
+    def attr(self, e: str, base: str, name: str) -> None:
+        a = self._attr
+        a["e"].append(e)
+        a["base"].append(base)
+        a["attr"].append(name)
+
+    def sub(self, e: str, base: str | None) -> None:
+        if base is not None:
+            self._sub["e"].append(e)
+            self._sub["base"].append(base)
+
+    def gid(self, node: Any) -> int:
+        return self.base + node._cid
+
+    # -- names -------------------------------------------------------------
+    def modkey(self, name: str) -> str:
+        if name in self.mod_bound or name not in BUILTIN_NAMES:
+            return self.module + "." + name
+        return "builtins." + name
+
+    def resolve(self, sc: _Scope, name: str) -> str:
+        r = sc.cache.get(name)
+        if r is not None:
+            return r
+        if sc.kind == "module" or sc.st is None:
+            r = self.modkey(name)
+        else:
+            try:
+                sym = sc.st.lookup(name)
+            except KeyError:
+                sym = None
+            if sym is not None and (sym.is_local() or sym.is_parameter()):
+                r = sc.key + "." + name
+            elif sym is not None and sym.is_global():
+                r = self.modkey(name)
+            else:
+                r = None
+                p = sc.parent
+                while p is not None and p.kind != "module":
+                    if p.kind != "class" and p.st is not None:
+                        try:
+                            s2 = p.st.lookup(name)
+                            if s2.is_local() or s2.is_parameter():
+                                r = p.key + "." + name
+                                break
+                        except KeyError:
+                            pass
+                    p = p.parent
+                if r is None:
+                    r = self.modkey(name)
+        sc.cache[name] = r
+        return r
+
+    # -- expressions ---------------------------------------------------------
+    def ev(self, node: Any, sc: _Scope) -> str | None:  # noqa: C901 - one dispatch
+        t = type(node)
+        if t is ast.Name:
+            k = self.resolve(sc, node.id)
+            if type(node.ctx) is ast.Load:
+                self.uses.append((node._cid, k))
+            return k
+        if t is ast.Constant:
+            return None
+        if t is ast.Attribute:
+            b = self.ev(node.value, sc)
+            if b is None:
+                return None
+            k = "#" + str(self.base + node._cid)
+            self.attr(k, b, node.attr)
+            return k
+        if t is ast.Call:
+            return self.call(node, sc)
+        if t is ast.Lambda:
+            return self.function(node, sc)
+        if t is ast.List or t is ast.Tuple or t is ast.Set:
+            k = "#" + str(self.base + node._cid)
+            self.init(k, "l:" + k)
+            ek = k + "[]"
+            keys: list[str | None] = []
+            for elt in node.elts:
+                if type(elt) is ast.Starred:
+                    v = self.ev(elt.value, sc)
+                    s = "#" + str(self.base + elt._cid)
+                    self.sub(s, v)
+                    self.flow(ek, s)
+                    keys.append(None)
+                else:
+                    v = self.ev(elt, sc)
+                    self.flow(ek, v)
+                    keys.append(v)
+            self.elt_keys[id(node)] = keys
+            return k
+        if t is ast.Dict:
+            k = "#" + str(self.base + node._cid)
+            self.init(k, "l:" + k)
+            ek = k + "[]"
+            for key, value in zip(node.keys, node.values, strict=False):
+                v = self.ev(value, sc)
+                if key is None:  # {**other}
+                    s = "#" + str(self.base + value._cid) + "s"
+                    self.sub(s, v)
+                    self.flow(ek, s)
+                else:
+                    self.ev(key, sc)
+                    self.flow(ek, v)
+            return k
+        if t is ast.Subscript:
+            b = self.ev(node.value, sc)
+            self.ev(node.slice, sc)
+            if b is None:
+                return None
+            k = "#" + str(self.base + node._cid)
+            self.sub(k, b)
+            return k
+        if t is ast.IfExp:
+            self.ev(node.test, sc)
+            k = "#" + str(self.base + node._cid)
+            self.flow(k, self.ev(node.body, sc))
+            self.flow(k, self.ev(node.orelse, sc))
+            return k
+        if t is ast.BoolOp:
+            k = "#" + str(self.base + node._cid)
+            for v in node.values:
+                self.flow(k, self.ev(v, sc))
+            return k
+        if t is ast.NamedExpr:
+            v = self.ev(node.value, sc)
+            self.store(node.target, v, sc)
+            return v
+        if t is ast.Await or t is ast.Starred:
+            return self.ev(node.value, sc)
+        if t in _COMP_NAMES:
+            return self.comprehension(node, sc)
+        if t is ast.Yield or t is ast.YieldFrom:
+            fs = sc
+            while fs is not None and fs.kind not in ("function", "module"):
+                fs = fs.parent
+            v = self.ev(node.value, sc) if node.value is not None else None
+            if fs is not None and fs.kind == "function" and fs.fn is not None:
+                fs.fn["gen"] = True
+                gk = fs.key + ".<gen>[]"
+                if t is ast.Yield:
+                    self.flow(gk, v)
+                else:
+                    s = "#" + str(self.base + node._cid)
+                    self.sub(s, v)
+                    self.flow(gk, s)
+            return None
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.ev(child, sc)
+            elif isinstance(child, ast.comprehension):  # pragma: no cover - in comps
+                pass
+        return None
+
+    def call(self, node: ast.Call, sc: _Scope) -> str:
+        gid = self.base + node._cid
+        func = node.func
+        fk = self.ev(func, sc)
+        # the receiver key of ``x.m(...)``: the attr row ev() just appended
+        recv = self._attr["base"][-1] if fk is not None and type(func) is ast.Attribute else None
+        ck = "@" + str(gid)
+        res = "#" + str(gid)
+        self.flow(ck, fk)
+        self.row("rs_call", gid, ck, res, "call", sc.caller)
+        argkeys: list[str | None] = []
+        for i, a in enumerate(node.args):
+            if type(a) is ast.Starred:
+                v = self.ev(a.value, sc)
+                s = "#" + str(self.base + a._cid)
+                self.sub(s, v)
+                self.row("rs_arg", ck, -1, None, s, 1)
+                argkeys.append(None)
+            else:
+                v = self.ev(a, sc)
+                argkeys.append(v)
+                if v is not None:
+                    self.row("rs_arg", ck, i, None, v, 0)
+        kwkeys: dict[str, str | None] = {}
+        for kw in node.keywords:
+            v = self.ev(kw.value, sc)
+            if kw.arg is None:
+                s = "#" + str(self.base + kw._cid)
+                self.sub(s, v)
+                self.row("rs_arg", ck, -1, None, s, 2)
+            else:
+                kwkeys[kw.arg] = v
+                if v is not None:
+                    self.row("rs_arg", ck, -1, kw.arg, v, 0)
+        ft = type(func)
+        if ft is ast.Name:
+            if func.id == "super" and fk == "builtins.super":
+                fs = sc
+                while fs is not None and fs.kind == "comp":
+                    fs = fs.parent
+                if fs is not None and fs.fn is not None and fs.fn.get("selfkey"):
+                    self.row("rs_super", res, fs.fn["selfkey"], fs.fn["cls"])
+            text = func.id if fk == "builtins." + func.id else None
+        elif ft is ast.Attribute:
+            text = "functools.reduce" if func.attr == "reduce" else None
+            base = recv
+            m = func.attr
+            if base is not None:
+                if m in STORE_METHODS and argkeys:
+                    last = argkeys[-1]
+                    if last is not None:
+                        self.row("rs_sstore", base, last)
+                if m in EXTEND_METHODS and argkeys and argkeys[0] is not None:
+                    s = res + "x"
+                    self.sub(s, argkeys[0])
+                    self.row("rs_sstore", base, s)
+                if m in READ_METHODS:
+                    self.sub(res, base)
+                if m in SAME_METHODS:
+                    self.flow(res, base)
+                if m == "sort" and "key" in kwkeys:
+                    self.hof(gid, ck, kwkeys["key"], [self.elem(res + "k", base)], sc)
+        else:
+            text = None
+        if text is not None and text in HOF:
+            fpos, ipos = HOF[text]
+            f = (
+                kwkeys.get(fpos)
+                if isinstance(fpos, str)
+                else (argkeys[fpos] if fpos < len(argkeys) else None)
+            )
+            elems = [
+                self.elem(res + "e" + str(j), argkeys[p]) if p < len(argkeys) else None
+                for j, p in enumerate(ipos)
+            ]
+            if f is not None:
+                self.hof(gid, ck, f, elems, sc)
+        return res
+
+    def elem(self, e: str, base: str | None) -> str | None:
+        if base is None:
+            return None
+        self.sub(e, base)
+        return e
+
+    def hof(self, gid: int, ck: str, f: str | None, elems: list[str | None], sc: _Scope) -> None:
+        """The builtin at call ``gid`` calls ``f`` with the elements of its iterables."""
+        if f is None:
+            return
+        hk = ck + "~"
+        self.flow(hk, f)
+        self.row("rs_call", gid, hk, None, "hof", sc.caller)
+        for j, e in enumerate(elems):
+            if e is not None:
+                self.row("rs_arg", hk, j, None, e, 0)
+
+    def implicit_call(
+        self, gid: int, suffix: str, recv: str | None, meth: str, sc: _Scope
+    ) -> str | None:
+        """``recv.meth()`` performed implicitly by node ``gid`` (for, with, ...)."""
+        if recv is None:
+            return None
+        a = "#" + str(gid) + suffix + "a"
+        self.attr(a, recv, meth)
+        ck = "@" + str(gid) + suffix
+        res = "#" + str(gid) + suffix + "r"
+        self.flow(ck, a)
+        self.row("rs_call", gid, ck, res, "implicit", sc.caller)
+        return res
+
+    def iterate(self, gid: int, itk: str | None, target: Any, sc: _Scope, tsc: _Scope) -> None:
+        if itk is None:
+            self.store(target, None, tsc)
+            return
+        it = self.implicit_call(gid, "i", itk, "__iter__", sc)
+        nx = self.implicit_call(gid, "n", it, "__next__", sc)
+        tk = "#" + str(gid) + "t"
+        self.sub(tk + "e", itk)
+        self.flow(tk, tk + "e")
+        self.flow(tk, nx)
+        self.store(target, tk, tsc)
+
+    def comprehension(self, node: Any, sc: _Scope) -> str:
+        gid = self.base + node._cid
+        name = _COMP_NAMES[type(node)]
+        st = sc.child_table(name, node.lineno)
+        csc = _Scope(f"{sc.key}.<{name}>@{node._cid}", "comp", st, sc, sc.caller)
+        csc.fn = None
+        k = "#" + str(gid)
+        self.init(k, "l:" + k)
+        for i, gen in enumerate(node.generators):
+            itk = self.ev(gen.iter, sc if i == 0 else csc)
+            self.iterate(self.base + gen._cid, itk, gen.target, csc, csc)
+            for cond in gen.ifs:
+                self.ev(cond, csc)
+        if type(node) is ast.DictComp:
+            self.ev(node.key, csc)
+            self.flow(k + "[]", self.ev(node.value, csc))
+        else:
+            self.flow(k + "[]", self.ev(node.elt, csc))
+        return k
+
+    # -- stores ------------------------------------------------------------
+    def store(self, target: Any, vkey: str | None, sc: _Scope, vnode: Any = None) -> None:
+        t = type(target)
+        if t is ast.Name:
+            k = self.resolve(sc, target.id)
+            self.flow(k, vkey)
+            if sc.kind == "class":
+                self.row("rs_cattr", sc.cls, target.id)
+            return
+        if t is ast.Attribute:
+            b = self.ev(target.value, sc)
+            if b is not None and vkey is not None:
+                self.row("rs_astore", b, target.attr, vkey)
+            fs = sc
+            while fs is not None and fs.kind == "comp":
+                fs = fs.parent
+            if (
+                fs is not None
+                and fs.fn is not None
+                and fs.fn.get("selfkey") is not None
+                and b == fs.fn["selfkey"]
+            ):
+                self.row("rs_cattr", fs.fn["cls"], target.attr)
+            return
+        if t is ast.Subscript:
+            b = self.ev(target.value, sc)
+            self.ev(target.slice, sc)
+            if b is not None and vkey is not None:
+                self.row("rs_sstore", b, vkey)
+            return
+        if t is ast.Tuple or t is ast.List:
+            elts = target.elts
+            keys = self.elt_keys.get(id(vnode)) if vnode is not None else None
+            if keys is not None and len(keys) == len(elts) and None not in keys:
+                for e, k in zip(elts, keys, strict=False):
+                    self.store(e, k, sc)
+                return
+            for e in elts:
+                if type(e) is ast.Starred:
+                    self.store(e.value, vkey, sc)
+                elif vkey is None:
+                    self.store(e, None, sc)
+                else:
+                    ek = "#" + str(self.base + e._cid) + "u"
+                    self.sub(ek, vkey)
+                    self.store(e, ek, sc)
+            return
+        if t is ast.Starred:
+            self.store(target.value, vkey, sc)
+
+    # -- scopes ------------------------------------------------------------
+    def function(self, node: Any, sc: _Scope) -> str:
+        """A def or lambda: its parameters, body, and the key holding its value."""
+        cid = node._cid
+        gid = self.base + cid
+        is_lambda = type(node) is ast.Lambda
+        qual = self.quals[cid] or node.__class__.__name__
+        key = f"{qual}@{cid}" if is_lambda else qual
+        st = sc.child_table("lambda" if is_lambda else node.name, node.lineno)
+        fsc = _Scope(key, "function", st, sc, qual)
+        fsc.fn = {"gen": False}
+        mkind = None
+        args = node.args
+        if sc.kind == "class" and not is_lambda:
+            decos = {d.id if type(d) is ast.Name else ast.unparse(d) for d in node.decorator_list}
+            if "staticmethod" in decos or node.name == "__new__":
+                mkind = "s"
+            elif "classmethod" in decos or node.name in ("__init_subclass__", "__class_getitem__"):
+                mkind = "c"
+            else:
+                mkind = "m"
+            fsc.fn["cls"] = sc.cls
+            positional = args.posonlyargs + args.args
+            if mkind != "s" and positional:
+                fsc.fn["selfkey"] = key + "." + positional[0].arg
+        elif sc.kind in ("function", "comp") and sc.fn is not None and sc.fn.get("selfkey"):
+            # nested functions keep seeing the method's self (closures over self)
+            fsc.fn["selfkey"] = sc.fn["selfkey"]
+            fsc.fn["cls"] = sc.fn["cls"]
+        fval = "f:" + key
+        self.row("rs_def", gid, fval, qual, mkind, sc.cls if mkind else None)
+        # parameters: defaults are evaluated in the enclosing scope
+        positional = args.posonlyargs + args.args
+        pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        for i, (a, d) in enumerate(zip(positional, pdefaults, strict=False)):
+            pk = key + "." + a.arg
+            self.row("rs_param", key, i, a.arg, pk, "p")
+            if d is not None:
+                self.flow(pk, self.ev(d, sc))
+            self.annotation(pk, a.annotation, sc)
+        for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
+            pk = key + "." + a.arg
+            self.row("rs_param", key, -1, a.arg, pk, "k")
+            if d is not None:
+                self.flow(pk, self.ev(d, sc))
+            self.annotation(pk, a.annotation, sc)
+        for a, kind in ((args.vararg, "v"), (args.kwarg, "w")):
+            if a is not None:
+                pk = key + "." + a.arg
+                self.row("rs_param", key, -1, a.arg, pk, kind)
+                self.init(pk, "l:" + pk)
+        if is_lambda:
+            self.flow(key + ".<ret>", self.ev(node.body, fsc))
+            k = "#" + str(gid)
+            self.init(k, fval)
+        else:
+            if node.returns is not None:
+                self.ev(node.returns, sc)
+            self.body(node.body, fsc)
+            k = "#" + str(gid) + "f"
+            self.init(k, fval)
+            k = self.decorate(node, k, sc)
+            self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc)
+        if fsc.fn["gen"]:
+            self.init(key + ".<ret>", "l:" + key + ".<gen>")
+        return k
+
+    def annotation(self, pk: str, ann: Any, sc: _Scope) -> None:
+        if ann is None:
+            return
+        if type(ann) is ast.Constant and isinstance(ann.value, str):
+            try:
+                expr = ast.parse(ann.value, mode="eval").body
+            except SyntaxError:
+                return
+            if type(expr) is ast.Name:
+                self.row("rs_ann", pk, self.resolve(sc, expr.id))
+            return
+        a = self.ev(ann, sc)
+        if a is not None:
+            self.row("rs_ann", pk, a)
+
+    def decorate(self, node: Any, k: str, sc: _Scope) -> str:
+        """Apply decorators innermost first; each application is a call performed by
+        the decorator expression node."""
+        for d in reversed(node.decorator_list):
+            dk = self.ev(d, sc)
+            if dk is None:
+                continue
+            dg = self.base + d._cid
+            ck = "@" + str(dg) + "d"
+            res = "#" + str(dg) + "d"
+            self.flow(ck, dk)
+            self.row("rs_call", dg, ck, res, "deco", sc.caller)
+            self.row("rs_arg", ck, 0, None, k, 0)
+            k = res
+        return k
+
+    def classdef(self, node: ast.ClassDef, sc: _Scope) -> None:
+        cid = node._cid
+        gid = self.base + cid
+        qual = self.quals[cid] or node.name
+        for i, b in enumerate(node.bases):
+            bk = self.ev(b, sc)
+            self.row("rs_base", qual, i, bk, ast.unparse(b) if bk is None else None)
+        for kw in node.keywords:
+            self.ev(kw.value, sc)
+        st = sc.child_table(node.name, node.lineno)
+        csc = _Scope(qual, "class", st, sc, sc.caller)
+        csc.cls = qual
+        self.row("rs_def", gid, "c:" + qual, qual, None, None)
+        self.body(node.body, csc)
+        k = "#" + str(gid) + "f"
+        self.init(k, "c:" + qual)
+        k = self.decorate(node, k, sc)
+        self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc)
+
+    # -- statements ----------------------------------------------------------
+    def body(self, stmts: list[Any], sc: _Scope) -> None:
+        for s in stmts:
+            self.stmt(s, sc)
+
+    def stmt(self, node: Any, sc: _Scope) -> None:  # noqa: C901 - one dispatch
+        t = type(node)
+        if t is ast.Expr:
+            self.ev(node.value, sc)
+        elif t is ast.Assign:
+            v = self.ev(node.value, sc)
+            for tg in node.targets:
+                self.store(tg, v, sc, node.value)
+            if sc.kind == "module":
+                for tg in node.targets:
+                    if type(tg) is ast.Name and tg.id == "__all__":
+                        self.all_names(node.value)
+        elif t is ast.AugAssign:
+            v = self.ev(node.value, sc)
+            self.store(node.target, v, sc, node.value)
+            if sc.kind == "module" and type(node.target) is ast.Name:
+                if node.target.id == "__all__":
+                    self.all_names(node.value)
+        elif t is ast.AnnAssign:
+            if node.value is not None:
+                self.store(node.target, self.ev(node.value, sc), sc, node.value)
+            elif sc.kind == "class" and type(node.target) is ast.Name:
+                self.row("rs_cattr", sc.cls, node.target.id)
+        elif t in _FUNC_TYPES:
+            self.function(node, sc)
+        elif t is ast.ClassDef:
+            self.classdef(node, sc)
+        elif t is ast.Return:
+            if node.value is not None:
+                v = self.ev(node.value, sc)
+                fs = sc
+                while fs is not None and fs.kind not in ("function", "module"):
+                    fs = fs.parent
+                if fs is not None and fs.kind == "function":
+                    self.flow(fs.key + ".<ret>", v)
+        elif t is ast.If or t is ast.While:
+            self.ev(node.test, sc)
+            self.body(node.body, sc)
+            self.body(node.orelse, sc)
+        elif t is ast.For or t is ast.AsyncFor:
+            itk = self.ev(node.iter, sc)
+            self.iterate(self.base + node._cid, itk, node.target, sc, sc)
+            self.body(node.body, sc)
+            self.body(node.orelse, sc)
+        elif t is ast.With or t is ast.AsyncWith:
+            for item in node.items:
+                ck = self.ev(item.context_expr, sc)
+                g = self.base + item._cid
+                r = self.implicit_call(g, "e", ck, "__enter__", sc)
+                self.implicit_call(g, "x", ck, "__exit__", sc)
+                if item.optional_vars is not None:
+                    self.store(item.optional_vars, r, sc)
+            self.body(node.body, sc)
+        elif t is ast.Raise:
+            if node.exc is not None:
+                g = self.base + node._cid
+                ck = "@" + str(g)
+                if type(node.exc) is ast.Call:
+                    self.call(node.exc, sc)
+                    self.flow(ck, "@" + str(self.base + node.exc._cid))
+                else:
+                    self.flow(ck, self.ev(node.exc, sc))
+                self.row("rs_call", g, ck, None, "raise", sc.caller)
+            if node.cause is not None:
+                self.ev(node.cause, sc)
+        elif t is ast.Try or t is ast.TryStar:
+            self.body(node.body, sc)
+            for h in node.handlers:
+                if h.type is not None:
+                    v = self.ev(h.type, sc)
+                    if h.name:
+                        hk = "#" + str(self.base + h._cid)
+                        self.row("rs_ann", hk, v)
+                        self.store(ast.Name(id=h.name, ctx=ast.Store()), hk, sc)
+                self.body(h.body, sc)
+            self.body(node.orelse, sc)
+            self.body(node.finalbody, sc)
+        elif t is ast.Import or t is ast.ImportFrom:
+            self.imports(node, sc)
+        elif t is ast.Match:
+            self.ev(node.subject, sc)
+            for case in node.cases:
+                if case.guard is not None:
+                    self.ev(case.guard, sc)
+                self.body(case.body, sc)
+        elif t in (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal):
+            pass
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.ev(child, sc)
+                elif isinstance(child, ast.stmt):
+                    self.stmt(child, sc)
+
+    def all_names(self, value: Any) -> None:
+        if type(value) in (ast.List, ast.Tuple):
+            for e in value.elts:
+                if type(e) is ast.Constant and isinstance(e.value, str):
+                    self.row("rs_all", self.module, e.value)
+
+    def imports(self, node: Any, sc: _Scope) -> None:
+        sid = self.base + node._cid
+        if type(node) is ast.Import:
+            for a in node.names:
+                g = self.base + a._cid
+                ak = "#" + str(g)
+                top = a.asname is None
+                bind = self.resolve(sc, a.asname or a.name.split(".")[0])
+                self.row(
+                    "rs_import",
+                    sid,
+                    g,
+                    self.module,
+                    "import",
+                    0,
+                    a.name,
+                    None,
+                    top,
+                    ak,
+                    self.pkg,
+                    self.ctx.path,
+                )
+                self.flow(bind, ak)
+                self.import_bind.setdefault(bind, []).append(ak)
+            return
+        level = node.level or 0
+        for a in node.names:
+            g = self.base + a._cid
+            ak = "#" + str(g)
+            if a.name == "*":
+                self.row(
+                    "rs_import",
+                    sid,
+                    g,
+                    self.module,
+                    "star",
+                    level,
+                    node.module or "",
+                    "*",
+                    False,
+                    ak,
+                    self.pkg,
+                    self.ctx.path,
+                )
+                continue
+            bind = self.resolve(sc, a.asname or a.name)
+            self.row(
+                "rs_import",
+                sid,
+                g,
+                self.module,
+                "from",
+                level,
+                node.module or "",
+                a.name,
+                False,
+                ak,
+                self.pkg,
+                self.ctx.path,
+            )
+            self.flow(bind, ak)
+            self.import_bind.setdefault(bind, []).append(ak)
+
+    # -- driver ------------------------------------------------------------
+    def run(self) -> None:
+        tree = self.ctx.tree
+        msc = _Scope(self.module, "module", self.ctx.symtable, None, self.module)
+        self.body(tree.body, msc)
+        for name in sorted(self.mod_bound):
+            self.row("rs_mbind", self.module, name)
+        ib = self.import_bind
+        if ib:
+            for cid, k in self.uses:
+                aks = ib.get(k)
+                if aks:
+                    for ak in aks:
+                        self.row("rs_use", self.base + cid, ak)
+        facts = self.ctx.builder.facts
+        for table, cols in self.cols.items():
+            if cols[FACT_COLUMNS[table][0]]:
+                facts[table] = cols
+
+
+def run_facts_pass(ctx: FileContext) -> None:
+    """Record the ``rs_*`` fact tables of one file (see module docstring)."""
+    FactExtractor(ctx).run()

@@ -1,0 +1,125 @@
+"""The call graph as (caller qualname, callee qualname) pairs, and a small driver that
+extracts and resolves in-memory sources (tests, benchmarks, scoring)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import pyarrow as pa
+
+from . import ResolveConfig, ResolveInput, ResolveOutput, resolve_repo
+
+_SCOPE_KINDS = ("FUNCTION", "MODULE")
+
+
+def call_graph_pairs(
+    nodes: pa.Table,
+    edges: pa.Table,
+    xedges: pa.Table | None = None,
+    props: pa.Table | None = None,
+) -> Iterator[tuple[str, str]]:
+    """Distinct (caller, callee) qualname pairs of the CALL edges.
+
+    ``nodes``/``edges`` are the per-file tables (or emitted ``cpg_*`` tables, where
+    EXTERNAL nodes are already nodes); ``xedges`` the edges to EXTERNAL qualnames not
+    yet materialised as nodes. The caller is the ``caller`` prop of the node that
+    performs the call when present, else its nearest enclosing FUNCTION or MODULE
+    along CONTAINS edges (class bodies run in their enclosing scope).
+    """
+    kind = dict(
+        zip(nodes.column("node_id").to_pylist(), nodes.column("kind").to_pylist(), strict=False)
+    )
+    qual = dict(
+        zip(nodes.column("node_id").to_pylist(), nodes.column("qualname").to_pylist(), strict=False)
+    )
+    parent: dict[int, int] = {}
+    ek = edges.column("kind").to_pylist()
+    es = edges.column("src_id").to_pylist()
+    ed = edges.column("dst_id").to_pylist()
+    calls: list[tuple[int, str]] = []
+    for k, s, d in zip(ek, es, ed, strict=False):
+        if k == "CONTAINS":
+            parent[d] = s
+        elif k == "CALL":
+            q = qual.get(d)
+            if q is not None:
+                calls.append((s, q))
+    if xedges is not None:
+        for k, s, q in zip(
+            xedges.column("kind").to_pylist(),
+            xedges.column("src_id").to_pylist(),
+            xedges.column("dst_qualname").to_pylist(),
+            strict=False,
+        ):
+            if k == "CALL":
+                calls.append((s, q))
+    caller_prop: dict[int, str] = {}
+    if props is not None:
+        for n, k, v in zip(
+            props.column("node_id").to_pylist(),
+            props.column("key").to_pylist(),
+            props.column("value").to_pylist(),
+            strict=False,
+        ):
+            if k == "caller":
+                caller_prop[n] = v
+
+    def caller_of(n: int) -> str | None:
+        if n in caller_prop:
+            return caller_prop[n]
+        cur = parent.get(n)
+        while cur is not None and kind.get(cur) not in _SCOPE_KINDS:
+            cur = parent.get(cur)
+        return qual.get(cur) if cur is not None else None
+
+    seen: set[tuple[str, str]] = set()
+    for s, q in calls:
+        c = caller_of(s)
+        if c is None:
+            continue
+        pair = (c, q)
+        if pair not in seen:
+            seen.add(pair)
+            yield pair
+
+
+def resolve_sources(
+    sources: Mapping[str, bytes | str], config: ResolveConfig | None = None
+) -> tuple[ResolveInput, ResolveOutput]:
+    """Extract every (path, source) and resolve the whole set, as the dataflow does."""
+    from ..extract.file import extract_file
+    from ..schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, XEDGE_SCHEMA
+
+    extracts = []
+    for path in sorted(sources):
+        data = sources[path]
+        extracts.append(extract_file(path, data.encode() if isinstance(data, str) else data))
+    facts: dict[str, list[pa.Table]] = {}
+    for fx in extracts:
+        for name, batch in fx.facts.items():
+            facts.setdefault(name, []).append(pa.Table.from_batches([batch]))
+    inp = ResolveInput(
+        nodes=pa.Table.from_batches([fx.nodes for fx in extracts], LOCAL_NODE_SCHEMA),
+        edges=pa.Table.from_batches([fx.edges for fx in extracts], EDGE_SCHEMA),
+        xedges=pa.Table.from_batches([fx.xedges for fx in extracts], XEDGE_SCHEMA),
+        facts={k: pa.concat_tables(v, promote_options="default") for k, v in facts.items()},
+        files=pa.table(
+            {
+                "path": [fx.path for fx in extracts],
+                "module": [fx.module for fx in extracts],
+                "has_errors": [bool(fx.errors) for fx in extracts],
+            }
+        ),
+        config=config or ResolveConfig(),
+    )
+    return inp, resolve_repo(inp)
+
+
+def source_call_graph(
+    sources: Mapping[str, bytes | str], config: ResolveConfig | None = None
+) -> set[tuple[str, str]]:
+    """(caller, callee) pairs of in-memory sources."""
+    inp, out = resolve_sources(sources, config)
+    edges = pa.concat_tables([inp.edges, out.edges])
+    xedges = pa.concat_tables([inp.xedges, out.xedges])
+    return set(call_graph_pairs(inp.nodes, edges, xedges, out.props))
