@@ -13,10 +13,13 @@ import pyarrow as pa
 
 from . import __version__, store
 from .driver import TABLE_OUTPUTS, make_driver
+from .executors import make_executor
 from .hooks import DiagnosticsHook
+from .plan import execute_planned
 from .scan import RepoSnapshot, ScanError, is_git_root, resolve_commit
 from .schema import RUN_MANIFEST_SCHEMA
 from .store import TableWrite
+from .tracking import make_tracker
 
 
 @dataclass
@@ -30,6 +33,16 @@ class BuildRequest:
     source_roots: list[str] = field(default_factory=list)
     # contract tables to write; None means all of them plus the run manifest
     tables: Sequence[str] | None = None
+    # Hamilton cache (SQLite metadata + file results) and plan timings; None: env
+    # CODEANATOMY_CACHE_DIR, else no caching
+    cache_dir: str | None = None
+    # Hamilton UI URL (opt-in tracking); None: env CODEANATOMY_HAMILTON_UI, else off
+    hamilton_ui: str | None = None
+    # where extraction batches run: "local" | "processes" | "dask"; None: env
+    # CODEANATOMY_EXECUTOR, else processes when workers > 1 (see executors)
+    executor: str | None = None
+    # dask scheduler address; None: env CODEANATOMY_DASK_ADDRESS, else a LocalCluster
+    dask_address: str | None = None
 
 
 @dataclass
@@ -47,6 +60,9 @@ class BuildResult:
     error_count: int
     manifest_version: int | None
     seconds: float
+    # plain-data diagnostics of the execution: plan, per-node records, cache counts
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    plan_signature: str | None = None
 
 
 def default_repo_id(repo_path: str) -> str:
@@ -72,11 +88,22 @@ def run_build(req: BuildRequest, adapters: Sequence[Any] = ()) -> BuildResult:
     started = dt.datetime.now(dt.UTC)
     run_id = uuid.uuid4().hex
     hook = DiagnosticsHook()
-    dr = make_driver([hook, *adapters])
+    cache_dir = req.cache_dir or os.environ.get("CODEANATOMY_CACHE_DIR") or None
+    tracker = make_tracker(req.hamilton_ui, repo_id=repo_id)
+    dr = make_driver(
+        [hook, *adapters, *([tracker] if tracker else [])],
+        cache_dir=cache_dir,
+        executor=make_executor(req.executor, req.workers, req.dask_address),
+    )
     tables = list(req.tables) if req.tables is not None else list(TABLE_OUTPUTS)
     final_vars = [TABLE_OUTPUTS[t] for t in tables if t in TABLE_OUTPUTS]
-    outputs = dr.execute(
+    # the plan decides final_vars and the subset Hamilton runs (see plan.execute_planned)
+    outputs, diagnostics = execute_planned(
+        dr,
+        hook,
         [*final_vars, "repo_snapshot", "file_extracts"],
+        cache_dir=cache_dir,
+        passthrough=(ScanError, store.WarehouseError),
         inputs={
             "repo_path": req.repo_path,
             "ref": req.ref or "HEAD",
@@ -104,9 +131,13 @@ def run_build(req: BuildRequest, adapters: Sequence[Any] = ()) -> BuildResult:
         error_count=sum(len(e.errors) for e in extracts) + len(snapshot.skipped),
         manifest_version=None,
         seconds=(ended - started).total_seconds(),
+        diagnostics=diagnostics,
+        plan_signature=diagnostics["plan_signature"],
     )
     if req.tables is None or "run_manifest" in req.tables:
-        result.manifest_version = write_manifest(req, result, started, ended, snapshot).version
+        result.manifest_version = write_manifest(
+            req, result, started, ended, snapshot, plan_signature=result.plan_signature
+        ).version
     return result
 
 

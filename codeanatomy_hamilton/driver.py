@@ -23,10 +23,32 @@ TABLE_OUTPUTS: dict[str, str] = {
 
 
 def make_driver(
-    adapters: Sequence[Any] = (), config: dict[str, Any] | None = None
+    adapters: Sequence[Any] = (),
+    config: dict[str, Any] | None = None,
+    cache_dir: str | None = None,
 ) -> driver.Driver:
-    """Build the driver; ``adapters`` are Hamilton lifecycle hooks."""
+    """Build the driver; ``adapters`` are Hamilton lifecycle hooks. With ``cache_dir``,
+    Hamilton caching is on (SQLite metadata + file results, see ``caching``)."""
     builder = driver.Builder().with_modules(*MODULES).with_config(config or {})
     if adapters:
         builder = builder.with_adapters(*adapters)
+    if cache_dir:
+        builder = with_engine_cache(builder, cache_dir, config)
     return builder.build()
+
+
+def with_engine_cache(
+    builder: driver.Builder, cache_dir: str, config: dict[str, Any] | None = None
+) -> driver.Builder:
+    """``builder.with_cache`` with the engine's stores and recompute set (readers of the
+    outside world, Delta writers, plan nodes)."""
+    from .caching import cache_stores, hamilton_cache_dir, recompute_nodes
+    from .plan import module_graph_nodes
+
+    metadata_store, result_store = cache_stores(cache_dir)
+    return builder.with_cache(
+        path=hamilton_cache_dir(cache_dir),
+        metadata_store=metadata_store,
+        result_store=result_store,
+        recompute=recompute_nodes(module_graph_nodes(MODULES, config)),
+    )

@@ -1,10 +1,11 @@
 """The Hamilton dataflow: plain functions whose names are the node names.
 
-scan -> extract -> resolve -> emit -> store. ``MODULES`` is what the driver loads.
+scan -> extract -> resolve -> emit -> store, plus the plan nodes (``plan_nodes``).
+``MODULES`` is what the driver loads.
 """
 
 from __future__ import annotations
 
-from . import emit_nodes, extract_nodes, resolve_nodes, scan_nodes, store_nodes
+from . import emit_nodes, extract_nodes, plan_nodes, resolve_nodes, scan_nodes, store_nodes
 
-MODULES = [scan_nodes, extract_nodes, resolve_nodes, emit_nodes, store_nodes]
+MODULES = [scan_nodes, extract_nodes, resolve_nodes, emit_nodes, store_nodes, plan_nodes]

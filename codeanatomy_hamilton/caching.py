@@ -1,0 +1,194 @@
+"""Hamilton caching for the engine: stores, fingerprints and per-node behaviors.
+
+Layout under a cache dir (``BuildRequest.cache_dir``, Dagster ``CodeAnatomyResource.cache_path()``)::
+
+    <cache_dir>/hamilton/metadata.db   SQLite metadata store (cache key -> data version)
+    <cache_dir>/hamilton/results/      file result store (one pickled result per data version)
+    <cache_dir>/node_timings.json      last measured seconds per node (plan costs)
+
+How a rebuild of an unchanged repository hits the cache:
+
+- ``repo_snapshot`` reads git or the disk, so it always recomputes; but its *fingerprint*
+  (its data version) is the commit plus the (path, blob sha) of every file, not the bytes
+  or the checkout path. Unchanged content gives the same data version, so every node
+  downstream finds its cache key and is served from the result store.
+- Results of the engine's own types get content fingerprints (``pyarrow.Table`` and
+  ``RecordBatch`` through their Arrow IPC bytes, ``FileExtract``, ``ResolveInput`` and
+  ``ResolveOutput`` field by field); without them Hamilton would call them unhashable,
+  warn on every node and never reuse downstream work.
+- Store nodes (Delta writes) always run: the warehouse is outside world too (another
+  build, a vacuum or a user may have changed it since), and ``replace_repo_rows`` makes a
+  re-write of identical rows correct, if not free. Plan nodes always run: their result
+  depends on the code of every module, which their own code version cannot see.
+
+Importing this module registers the fingerprints; the dataflow imports it, so worker
+processes of a process executor register them as well.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+from hamilton.caching import fingerprinting
+from hamilton.caching.stores.file import FileResultStore
+from hamilton.caching.stores.sqlite import SQLiteMetadataStore
+
+from .extract.file import FileExtract
+from .plan import ExecutionPlan, GraphNode
+from .resolve import ResolveConfig, ResolveInput, ResolveOutput
+from .scan import RepoSnapshot
+
+logger = logging.getLogger(__name__)
+
+# layers whose nodes always run, whatever the cache holds
+RECOMPUTE_LAYERS = frozenset({"store", "plan"})
+# bump to invalidate every stored fingerprint when the fingerprint scheme changes
+FINGERPRINT_VERSION = "1"
+
+
+class _HashSink:
+    """A write-only file object that feeds bytes to a hash (no copy of the table)."""
+
+    def __init__(self, h: Any) -> None:
+        self.h = h
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        self.h.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def arrow_digest(data: pa.Table | pa.RecordBatch, h: Any | None = None) -> str:
+    """sha256 of the Arrow IPC stream of ``data``: equal tables with equal chunking hash
+    equal; different chunking only costs a cache miss, never a wrong hit."""
+    h = h or hashlib.sha256()
+    sink = pa.PythonFile(_HashSink(h), mode="w")
+    with pa.ipc.new_stream(sink, data.schema) as writer:
+        if isinstance(data, pa.Table):
+            writer.write_table(data)
+        else:
+            writer.write_batch(data)
+    return h.hexdigest()
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256(FINGERPRINT_VERSION.encode())
+    for p in parts:
+        h.update(b"\0")
+        h.update(p.encode("utf-8", "surrogateescape"))
+    return fingerprinting._compact_hash(h.digest())
+
+
+@fingerprinting.hash_value.register(pa.Table)
+@fingerprinting.hash_value.register(pa.RecordBatch)
+def hash_arrow(obj: pa.Table | pa.RecordBatch, *args: Any, **kwargs: Any) -> str:
+    return _digest("arrow", arrow_digest(obj))
+
+
+@fingerprinting.hash_value.register(RepoSnapshot)
+def hash_repo_snapshot(obj: RepoSnapshot, *args: Any, **kwargs: Any) -> str:
+    """Commit + (path, blob sha) of every file + skipped files: what the content is, not
+    where it was checked out, so unchanged repos hit the cache downstream."""
+    parts = [f"git={obj.is_git}", f"commit={obj.commit or ''}"]
+    parts += [f"F\t{f.path}\t{f.blob_sha}" for f in obj.files]
+    parts += [f"S\t{path}\t{err.error_kind}\t{err.message}" for path, err in obj.skipped]
+    return _digest("repo_snapshot", *parts)
+
+
+@fingerprinting.hash_value.register(FileExtract)
+def hash_file_extract(obj: FileExtract, *args: Any, **kwargs: Any) -> str:
+    h = hashlib.sha256()
+    h.update(
+        f"{obj.path}\0{obj.module}\0{obj.lines}\0{obj.errors!r}".encode("utf-8", "surrogateescape")
+    )
+    for batch in (obj.nodes, obj.edges, obj.xedges, obj.props):
+        arrow_digest(batch, h)
+    for name in sorted(obj.facts):
+        h.update(name.encode())
+        arrow_digest(obj.facts[name], h)
+    return _digest("file_extract", h.hexdigest())
+
+
+def _hash_dataclass(obj: Any, depth: int = 0) -> str:
+    parts = [type(obj).__qualname__]
+    for f in dataclasses.fields(obj):
+        parts.append(f"{f.name}={fingerprinting.hash_value(getattr(obj, f.name), depth=depth + 1)}")
+    return _digest(*parts)
+
+
+@fingerprinting.hash_value.register(ResolveInput)
+@fingerprinting.hash_value.register(ResolveOutput)
+@fingerprinting.hash_value.register(ResolveConfig)
+def hash_resolve_types(obj: Any, *args: Any, depth: int = 0, **kwargs: Any) -> str:
+    return _hash_dataclass(obj, depth)
+
+
+@fingerprinting.hash_value.register(ExecutionPlan)
+def hash_plan(obj: ExecutionPlan, *args: Any, **kwargs: Any) -> str:
+    costs = ",".join(f"{k}={v:.6f}" for k, v in sorted(obj.costs.items()))
+    return _digest("plan", obj.signature, costs)
+
+
+# -- wiring ---------------------------------------------------------------------------------
+def hamilton_cache_dir(cache_dir: str) -> str:
+    return os.path.join(cache_dir, "hamilton")
+
+
+def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
+    root = hamilton_cache_dir(cache_dir)
+    os.makedirs(root, exist_ok=True)
+    return SQLiteMetadataStore(path=root), FileResultStore(path=os.path.join(root, "results"))
+
+
+def recompute_nodes(nodes: Iterable[GraphNode]) -> list[str]:
+    """Nodes that must run on every execution: readers of the outside world (tag
+    ``reads_outside_world="true"``), Delta writers and plan nodes."""
+    out = []
+    for n in nodes:
+        if n.is_input:
+            continue
+        if (
+            str(n.tags.get("reads_outside_world", "")).lower() == "true"
+            or n.tags.get("layer") in RECOMPUTE_LAYERS
+        ):
+            out.append(n.name)
+    return sorted(out)
+
+
+def cache_outcomes(dr: Any) -> dict[str, str]:
+    """Per node of the driver's last run: ``hit`` (served from the result store),
+    ``miss`` (cacheable, had to run) or ``recompute`` (always runs). Plain data."""
+    cache = getattr(dr, "cache", None)
+    run_id = getattr(cache, "last_run_id", None) if cache is not None else None
+    if run_id is None:
+        return {}
+    behaviors: Mapping[str, Any] = cache.behaviors.get(run_id, {})
+    out: dict[str, str] = {}
+    for key, events in cache.logs(run_id=run_id, level="debug").items():
+        name = key[0] if isinstance(key, tuple) else key
+        kinds = {e.event_type.value for e in events}
+        if "is_input" in kinds:
+            continue
+        hit = any(e.event_type.value == "get_result" and e.msg == "hit" for e in events)
+        ran = "execute_node" in kinds
+        if not hit and not ran:
+            continue  # not part of this run's subset
+        if hit and not ran:
+            out[name] = "hit"
+        elif getattr(behaviors.get(name), "name", "") == "RECOMPUTE":
+            out[name] = "recompute"
+        else:
+            out[name] = "miss"
+    return out
