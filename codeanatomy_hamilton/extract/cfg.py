@@ -46,7 +46,7 @@ _NEVER_RAISE = (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal)
 class BodyCFG:
     """The control flow graph of one body, over local node indices."""
 
-    __slots__ = ("owner", "nodes", "edges", "index", "handler_spans")
+    __slots__ = ("owner", "nodes", "edges", "index", "handler_spans", "completed")
 
     def __init__(self, owner: Any) -> None:
         self.owner = owner
@@ -58,6 +58,9 @@ class BodyCFG:
         # (ExceptHandler node, lo, hi): local indices [lo, hi) are the handler's body;
         # edges leaving that range unbind the ``as`` name (CPython deletes it)
         self.handler_spans: list[tuple[Any, int, int]] = []
+        # ``exception`` edges taken after the source completed normally (the end of a
+        # finally entered by an exception re-raises): dataflow carries OUT on them
+        self.completed: set[tuple[int, int]] = set()
 
 
 class _Loop:
@@ -159,25 +162,26 @@ class _Builder:
         for src, label in preds:
             edges[(src, dst, label)] = None
 
-    def raise_from(self, preds: Frontier, level: int | None = None) -> None:
-        """Exception edges from ``preds`` to the handler target at stack depth ``level``
-        (default: innermost)."""
+    def raise_from(self, preds: Frontier, completed: bool = False) -> None:
+        """Exception edges from ``preds`` to the innermost handler target; ``completed``:
+        the sources finished normally (a finally re-raising), see BodyCFG.completed."""
         exc = self.exc
-        lvl = len(exc) if level is None else level
-        edges = self.g.edges
-        if lvl == 0:
-            for src, label in preds:
-                edges[(src, EXIT, label or EXC)] = None
-            return
-        target = exc[lvl - 1]
-        if type(target) is tuple:
-            for src, label in preds:
-                for h in target:
-                    edges[(src, h, label or EXC)] = None
+        if not exc:
+            targets: tuple[int, ...] = (EXIT,)
         else:
-            target.kinds.add(EXC)
-            for src, label in preds:
-                edges[(src, target.entry, label or EXC)] = None
+            target = exc[-1]
+            if type(target) is tuple:
+                targets = target
+            else:
+                target.kinds.add(EXC)
+                targets = (target.entry,)
+        edges = self.g.edges
+        done = self.g.completed
+        for src, label in preds:
+            for t in targets:
+                edges[(src, t, label or EXC)] = None
+                if completed:
+                    done.add((src, t))
 
     def jump(self, kind: str, preds: Frontier) -> None:
         """Route a return/break/continue through the enclosing finally blocks."""
@@ -309,7 +313,7 @@ class _Builder:
         fout = self.block(s.finalbody, normal)
         for kind in sorted(fin.kinds):
             if kind == EXC:
-                self.raise_from(fout)
+                self.raise_from(fout, completed=True)
             else:
                 self.jump(kind, fout)
         return fout if normal else []

@@ -342,9 +342,22 @@ def reaching_defs(
     def_nodes: list[Any] = []
     local_events: list[list[tuple[int, str, Any, bool, int]]] = []
     local_cache: dict[str, bool] = {}
+    # per node: the local defs an exception from the node may follow (all but the
+    # trailing ones: nothing after the final stores of a statement can raise; an
+    # import raises per alias)
+    exposed: list[int] = []
     for evs in events:
         le = []
-        for kind, name, node, cond in evs:
+        last_nondef = -1
+        if evs:
+            for j in range(len(evs) - 1, -1, -1):
+                if evs[j][0] != DEF:
+                    last_nondef = j
+                    break
+            if evs[-1][0] == DEF and type(evs[-1][2]) is ast.alias:
+                last_nondef = len(evs) - 2  # import a, b: binding a precedes importing b
+        x = 0
+        for j, (kind, name, node, cond) in enumerate(evs):
             loc = local_cache.get(name)
             if loc is None:
                 loc = local_cache[name] = bool(is_local(name))
@@ -355,12 +368,17 @@ def reaching_defs(
                 bit = 1 << len(def_nodes)
                 def_nodes.append(node)
                 var_mask[name] = var_mask.get(name, 0) | bit
+                if j < last_nondef:
+                    x |= bit
             le.append((kind, name, node, cond, bit))
         local_events.append(le)
+        exposed.append(x)
     if not def_nodes:
         return []
     gen = [0] * n
     kill = [0] * n
+    xgen = [0] * n
+    nodes = cfg.nodes
     for i, le in enumerate(local_events):
         g = k = 0
         for kind, name, _node, cond, bit in le:
@@ -377,6 +395,7 @@ def reaching_defs(
                 k |= m
         gen[i] = g
         kill[i] = k
+        xgen[i] = g & exposed[i]
 
     # incoming edges: (pred, partial?, kill mask)
     span_kill: list[tuple[int, int, int]] = []
@@ -384,12 +403,20 @@ def reaching_defs(
         m = var_mask.get(h.name, 0)
         if m:
             span_kill.append((lo, hi, m))
-    preds: list[list[tuple[int, bool, int]]] = [[] for _ in range(n)]
+    # how an edge carries facts: 0 = OUT; 1 = IN | xgen (the source raised);
+    # 2 = IN | gen (a failed case may have bound names); 3 = OUT | IN | gen (both)
+    preds: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
     succ: list[list[int]] = [[] for _ in range(n)]
-    nodes = cfg.nodes
-    partial_false = (ast.For, ast.AsyncFor, ast.match_case)
+    completed = cfg.completed
     for a, b, label in cfg.edges:
-        partial = label == EXC or (label == "false" and type(nodes[a]) in partial_false)
+        if label == EXC:
+            partial = 3 if (a, b) in completed else 1
+        elif label == "false" and type(nodes[a]) is ast.match_case:
+            partial = 2
+        elif label == "false" and type(nodes[a]) in (ast.For, ast.AsyncFor):
+            partial = 1
+        else:
+            partial = 0
         ek = 0
         for lo, hi, m in span_kill:
             if lo <= a < hi and not lo <= b < hi:
@@ -425,7 +452,14 @@ def reaching_defs(
         for v in order:
             x = 0
             for p, partial, ek in preds[v]:
-                y = (IN[p] | gen[p]) if partial else OUT[p]
+                if partial == 0:
+                    y = OUT[p]
+                elif partial == 1:
+                    y = IN[p] | xgen[p]
+                elif partial == 2:
+                    y = IN[p] | gen[p]
+                else:
+                    y = OUT[p] | IN[p] | gen[p]
                 x |= y & ~ek if ek else y
             if v == ENTRY:
                 x = 0

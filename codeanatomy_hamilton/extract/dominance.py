@@ -98,6 +98,25 @@ def _rx_idoms(n: int, succ: list[list[int]], seen: list[bool], root: int) -> dic
     return {v: d for v, d in res.items() if v != root and seen[v]}
 
 
+def _sink_representatives(stuck: list[int], psucc: list[list[int]]) -> list[int]:
+    """One node per terminal strongly connected component among the nodes that cannot
+    reach the exit (an infinite loop): its lowest index, the loop header (headers are
+    numbered before their bodies). Every stuck node reaches one of these."""
+    g = rx.PyDiGraph()
+    g.add_nodes_from(stuck)
+    pos = {v: i for i, v in enumerate(stuck)}
+    g.add_edges_from_no_data([(pos[v], pos[w]) for v in stuck for w in psucc[v] if w in pos])
+    out = []
+    for comp in rx.strongly_connected_components(g):
+        members = set(comp)
+        if all(w in members for c in comp for w in g.successor_indices(c)):
+            if len(comp) > 1 or g.has_edge(comp[0], comp[0]):
+                out.append(min(stuck[c] for c in comp))
+            else:
+                out.append(stuck[comp[0]])  # a dead end (no successor at all)
+    return sorted(out)
+
+
 def analyse(
     cfg: BodyCFG,
 ) -> tuple[dict[int, int], dict[int, int], list[tuple[int, int, str | None]]]:
@@ -129,21 +148,12 @@ def analyse(
         for b in psucc[a]:
             ppred[b].append(a)
     # augmentation: every reachable node must reach the exit
-    back = _reachable(ppred, EXIT) if fwd[EXIT] else [False] * n
-    if not back[EXIT]:
-        back[EXIT] = True
-    for v in range(n):
-        if fwd[v] and not back[v]:
+    back = _reachable(ppred, EXIT)
+    stuck = [v for v in range(n) if fwd[v] and not back[v]]
+    if stuck:
+        for v in _sink_representatives(stuck, psucc):
             psucc[v].append(EXIT)
             ppred[EXIT].append(v)
-            stack = [v]
-            back[v] = True
-            while stack:
-                x = stack.pop()
-                for p in ppred[x]:
-                    if fwd[p] and not back[p]:
-                        back[p] = True
-                        stack.append(p)
     ipdom = idoms(n, ppred, psucc, EXIT)
     # only nodes reachable from the entry post-dominate / are post-dominated
     ipdom = {v: d for v, d in ipdom.items() if fwd[v]}

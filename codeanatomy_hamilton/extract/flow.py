@@ -11,12 +11,12 @@ their owner.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .cfg import BodyCFG, build_cfg
 from .context import FileContext
-from .dataflow_defs import DEF, EventCollector, Event, parameters, reaching_defs
+from .dataflow_defs import Event, EventCollector, parameters, reaching_defs
 from .dominance import analyse
 
 
@@ -69,19 +69,29 @@ def _derived_locals(cfg: BodyCFG, events: list[list[Event]]) -> Callable[[str], 
     return bound.__contains__
 
 
-def run_flow_pass(ctx: FileContext) -> None:
-    b = ctx.builder
+def flow_bodies(
+    ctx: FileContext,
+) -> Iterator[tuple[Any, BodyCFG, list[list[Event]], Callable[[str], bool]]]:
+    """(owner, CFG, events per CFG node, is-local test) for every body of the file:
+    the module first, then nested bodies as they are found (deterministic order)."""
     future = _future_annotations(ctx.tree)
-    add_edge = b.add_edge
     queue: list[Any] = [ctx.tree]
     while queue:
         owner = queue.pop()
         cfg = build_cfg(owner)
-        nodes = cfg.nodes
         coll = EventCollector(owner, future, queue)
         events: list[list[Event]] = [parameters(owner), []]
-        events.extend(coll.node(x) for x in nodes[2:])
+        events.extend(coll.node(x) for x in cfg.nodes[2:])
+        is_local = _local_test(ctx, owner)
+        if is_local is None:
+            is_local = _derived_locals(cfg, events)
+        yield owner, cfg, events, is_local
 
+
+def run_flow_pass(ctx: FileContext) -> None:
+    b = ctx.builder
+    add_edge = b.add_edge
+    for owner, cfg, events, is_local in flow_bodies(ctx):
         oc = owner._cid
         q = b.n_qualname[oc]
         pos = (b.n_sl[oc], b.n_sc[oc], b.n_el[oc], b.n_ec[oc])
@@ -90,7 +100,7 @@ def run_flow_pass(ctx: FileContext) -> None:
         add_edge(oc, entry, "CONTAINS")
         add_edge(oc, exit_, "CONTAINS")
         ords = [entry, exit_]
-        ords.extend(x._cid for x in nodes[2:])
+        ords.extend(x._cid for x in cfg.nodes[2:])
         for s, d, label in cfg.edges:
             add_edge(ords[s], ords[d], "CFG", label=label)
 
@@ -102,11 +112,5 @@ def run_flow_pass(ctx: FileContext) -> None:
         for a, v, label in cdg:
             add_edge(ords[a], ords[v], "CDG", label=label)
 
-        is_local = _local_test(ctx, owner)
-        if is_local is None:
-            is_local = _derived_locals(cfg, events)
         for d, u, name in reaching_defs(cfg, events, is_local):
             add_edge(d._cid, u._cid, "REACHING_DEF", variable=name)
-
-
-assert DEF == 1
