@@ -9,8 +9,11 @@ from collections.abc import Iterator
 import dagster as dg
 
 from codeanatomy_hamilton.build import BuildRequest, BuildResult, run_build
+from codeanatomy_hamilton.hooks import NodeExecutionError
 from codeanatomy_hamilton.schema import ALL_TABLES
 
+from .checks import check_result, check_specs
+from .checks import evaluate as evaluate_check
 from .metadata import table_metadata
 from .partitions import repos_partitions
 from .resources import CodeAnatomyResource
@@ -61,9 +64,16 @@ def build_for_partition(
         workers=codeanatomy.workers,
         source_roots=list(repo.source_roots),
         tables=tables,
+        cache_dir=codeanatomy.cache_path() if codeanatomy.use_cache else None,
+        hamilton_ui=codeanatomy.hamilton_ui or None,
     )
     context.log.info(f"building {repo.id} at {repo.ref} for {', '.join(tables)}")
-    return run_build(request)
+    try:
+        return run_build(request)
+    except NodeExecutionError as exc:
+        # the message names the failing Hamilton node; log it before Dagster's traceback
+        context.log.error(f"{exc} (repo {repo.id}, tables {', '.join(tables)})")
+        raise
 
 
 @dg.multi_asset(
@@ -72,10 +82,11 @@ def build_for_partition(
     partitions_def=repos_partitions,
     pool=CPG_WRITER_POOL,
     name="cpg_tables",
+    check_specs=check_specs(asset_key),
 )
 def cpg_tables(
     context: dg.AssetExecutionContext, codeanatomy: CodeAnatomyResource
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     selected = sorted(k.path[-1] for k in context.selected_asset_keys)
     result = build_for_partition(context, codeanatomy, selected)
     for table in selected:
@@ -83,3 +94,13 @@ def cpg_tables(
             asset_key=asset_key(table),
             metadata=table_metadata(table, result, codeanatomy.warehouse_path()),
         )
+    # blocking checks (see checks.py) on what this run wrote, scoped to the partition's repo
+    for check_key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
+        outcome = evaluate_check(
+            check_key.name,
+            codeanatomy.warehouse_path(),
+            check_key.asset_key.path[-1],
+            result.repo_id,
+            file_count=result.file_count,
+        )
+        yield check_result(outcome, check_key.asset_key)

@@ -16,6 +16,11 @@ class CodeAnatomyResource(dg.ConfigurableResource):
     cache_dir: str = ""  # default: $DAGSTER_HOME/cache
     repos_file: str = ""  # default: $DAGSTER_HOME/repos.yaml
     workers: int = 1
+    # Hamilton UI URL for opt-in run tracking, e.g. http://127.0.0.1:8241 (default: env
+    # CODEANATOMY_HAMILTON_UI, else off); a build never fails because the UI is down
+    hamilton_ui: str = ""
+    # Hamilton caching of engine results under cache_path()/hamilton (on by default)
+    use_cache: bool = True
 
     def warehouse_path(self) -> str:
         return (

@@ -387,6 +387,8 @@ def execute_planned(
         "plan": plan.summary(expected),
         "final_vars": final_vars,
         "expected_nodes": sorted(expected),
+        # per requested output, the nodes it needs (per-asset timing tables use this)
+        "upstream_by_output": {o: sorted(plan.upstream([o])) for o in final_vars},
         "executed_nodes": sorted(executed),
         "plan_matches": executed == expected,
         "nodes": hook.as_dicts(),
