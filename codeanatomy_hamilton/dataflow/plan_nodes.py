@@ -20,7 +20,16 @@ from hamilton.function_modifiers import tag
 from .. import caching  # noqa: F401  (registers fingerprints, in worker processes too)
 from ..plan import ExecutionPlan, compile_plan, module_graph_nodes
 
-_PLAN_TAGS = {"layer": "plan", "stability": "experimental", "version": "1"}
+_PLAN_TAGS = {
+    "layer": "plan",
+    "stability": "experimental",
+    "version": "1",
+    "entity": "execution_plan",
+    "grain": "one per dataflow",
+    "schema_ref": "codeanatomy_hamilton.plan.ExecutionPlan",
+    "entity_keys": "signature",
+    "join_keys": "signature",
+}
 
 
 @tag(kind="plan", semantic_id="codeanatomy.plan.execution_plan", **_PLAN_TAGS)

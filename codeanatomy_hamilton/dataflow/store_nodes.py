@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 from hamilton.function_modifiers import tag
 
+from ..registry import semantic_tags
 from ..store import TableWrite, replace_repo_rows
 
 
@@ -12,45 +13,45 @@ def _write(warehouse: str, name: str, table: pa.Table, repo_id: str) -> TableWri
     return replace_repo_rows(warehouse, name, table, repo_id)
 
 
-@tag(layer="store", artifact="cpg_nodes")
+@tag(**semantic_tags("cpg_nodes", "store"))
 def cpg_nodes_written(cpg_nodes: pa.Table, warehouse: str, repo_id: str) -> TableWrite:
     return _write(warehouse, "cpg_nodes", cpg_nodes, repo_id)
 
 
-@tag(layer="store", artifact="cpg_edges")
+@tag(**semantic_tags("cpg_edges", "store"))
 def cpg_edges_written(cpg_edges: pa.Table, warehouse: str, repo_id: str) -> TableWrite:
     return _write(warehouse, "cpg_edges", cpg_edges, repo_id)
 
 
-@tag(layer="store", artifact="cpg_props")
+@tag(**semantic_tags("cpg_props", "store"))
 def cpg_props_written(cpg_props: pa.Table, warehouse: str, repo_id: str) -> TableWrite:
     return _write(warehouse, "cpg_props", cpg_props, repo_id)
 
 
-@tag(layer="store", artifact="cpg_props_map")
+@tag(**semantic_tags("cpg_props_map", "store"))
 def cpg_props_map_written(cpg_props_map: pa.Table, warehouse: str, repo_id: str) -> TableWrite:
     return _write(warehouse, "cpg_props_map", cpg_props_map, repo_id)
 
 
-@tag(layer="store", artifact="cpg_edges_by_src")
+@tag(**semantic_tags("cpg_edges_by_src", "store"))
 def cpg_edges_by_src_written(
     cpg_edges_by_src: pa.Table, warehouse: str, repo_id: str
 ) -> TableWrite:
     return _write(warehouse, "cpg_edges_by_src", cpg_edges_by_src, repo_id)
 
 
-@tag(layer="store", artifact="cpg_edges_by_dst")
+@tag(**semantic_tags("cpg_edges_by_dst", "store"))
 def cpg_edges_by_dst_written(
     cpg_edges_by_dst: pa.Table, warehouse: str, repo_id: str
 ) -> TableWrite:
     return _write(warehouse, "cpg_edges_by_dst", cpg_edges_by_dst, repo_id)
 
 
-@tag(layer="store", artifact="extract_errors")
+@tag(**semantic_tags("extract_errors", "store"))
 def extract_errors_written(extract_errors: pa.Table, warehouse: str, repo_id: str) -> TableWrite:
     return _write(warehouse, "extract_errors", extract_errors, repo_id)
 
 
-@tag(layer="store", artifact="file_index")
+@tag(**semantic_tags("file_index", "store"))
 def file_index_written(file_index: pa.Table, warehouse: str, repo_id: str) -> TableWrite:
     return _write(warehouse, "file_index", file_index, repo_id)
