@@ -91,6 +91,21 @@ def flow_bodies(
 def run_flow_pass(ctx: FileContext) -> None:
     b = ctx.builder
     add_edge = b.add_edge
+    # edges are appended column-wise directly (the pass emits ~1 edge per AST node)
+    e_src, e_dst, e_kind, e_label = b.e_src, b.e_dst, b.e_kind, b.e_label
+    e_index, e_field, e_var = b.e_index, b.e_field, b.e_variable
+
+    def emit(src: list[int], dst: list[int], kind: str, labels: list[Any] | None) -> None:
+        k = len(src)
+        e_src.extend(src)
+        e_dst.extend(dst)
+        e_kind.extend([kind] * k)
+        e_label.extend(labels if labels is not None else [None] * k)
+        e_index.extend([None] * k)
+        e_field.extend([None] * k)
+        if kind != "REACHING_DEF":
+            e_var.extend([None] * k)
+
     for owner, cfg, events, is_local in flow_bodies(ctx):
         oc = owner._cid
         q = b.n_qualname[oc]
@@ -101,16 +116,24 @@ def run_flow_pass(ctx: FileContext) -> None:
         add_edge(oc, exit_, "CONTAINS")
         ords = [entry, exit_]
         ords.extend(x._cid for x in cfg.nodes[2:])
-        for s, d, label in cfg.edges:
-            add_edge(ords[s], ords[d], "CFG", label=label)
+        edges = cfg.edges
+        emit(
+            [ords[s] for s, _, _ in edges],
+            [ords[d] for _, d, _ in edges],
+            "CFG",
+            [label for _, _, label in edges],
+        )
 
         idom, ipdom, cdg = analyse(cfg)
-        for v, d in idom.items():
-            add_edge(ords[d], ords[v], "DOMINATE")
-        for v, d in ipdom.items():
-            add_edge(ords[d], ords[v], "POST_DOMINATE")
-        for a, v, label in cdg:
-            add_edge(ords[a], ords[v], "CDG", label=label)
+        emit([ords[d] for d in idom.values()], [ords[v] for v in idom], "DOMINATE", None)
+        emit([ords[d] for d in ipdom.values()], [ords[v] for v in ipdom], "POST_DOMINATE", None)
+        emit(
+            [ords[a] for a, _, _ in cdg],
+            [ords[v] for _, v, _ in cdg],
+            "CDG",
+            [label for _, _, label in cdg],
+        )
 
-        for d, u, name in reaching_defs(cfg, events, is_local):
-            add_edge(d._cid, u._cid, "REACHING_DEF", variable=name)
+        rds = reaching_defs(cfg, events, is_local)
+        emit([d._cid for d, _, _ in rds], [u._cid for _, u, _ in rds], "REACHING_DEF", None)
+        e_var.extend([name for _, _, name in rds])
