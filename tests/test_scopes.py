@@ -563,3 +563,39 @@ def test_binding_props_agree_with_symtable(path: Path) -> None:
         assert binding[row["node_id"]] in _expected(sym), (node.id, node.lineno)
         checked += 1
     assert checked == len(names) or checked > 0
+
+
+def test_return_function_and_closure_props() -> None:
+    x = Extract(
+        """\
+        def outer():
+            v = 1
+            def inner():
+                return v
+            return inner
+        """
+    )
+    by_line = {
+        n["start_line"]: x.props[i]
+        for i, n in x.nodes.items()
+        if n["ast_type"] in ("Return", "FunctionDef")
+    }
+    assert by_line[4]["function"] == "pkg.mod.outer.inner"
+    assert by_line[5]["function"] == "pkg.mod.outer"
+    assert by_line[1]["cell_vars"] == "v" and "free_vars" not in by_line[1]
+    assert by_line[3]["free_vars"] == "v"
+
+
+def test_is_local_at_module_level_counts_global_declared_names() -> None:
+    src = "g = 0\ndef f():\n    global g\n    g = 1\n"
+    tree = ast.parse(src)
+    b = FileBuilder("m.py", "m", src.encode())
+    run_ast_pass(b, tree)
+    model = get_scope_model(FileContext("m.py", "m", src, tree, b))
+    assert model.is_local(tree, "g")
+    assert not model.is_local(tree, "len")
+    assert not model.is_local(tree.body[1], "g")
+    assert model.binding_sites(tree, "g") == [
+        tree.body[0].targets[0],
+        tree.body[1].body[1].targets[0],
+    ]

@@ -121,6 +121,27 @@ _SKIP_FIELDS = frozenset(
     )
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_SPECIAL = frozenset(
+    (
+        ast.Call,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Lambda,
+        ast.ClassDef,
+        *COMPREHENSIONS,
+        ast.arguments,
+        ast.arg,
+        ast.alias,
+        ast.Import,
+        ast.ImportFrom,
+        ast.ExceptHandler,
+        ast.MatchAs,
+        ast.MatchStar,
+        ast.MatchMapping,
+        ast.AugAssign,
+        ast.Return,
+    )
+)
 
 
 def _fields_of(cls: type) -> tuple[str, ...]:
@@ -197,6 +218,7 @@ class ScopeModel:
         self.calls: list[ast.Call] = []
         self.signatures: list[ast.arguments] = []
         self.imports: list[ast.Import | ast.ImportFrom] = []
+        self.returns: list[tuple[ast.Return, int]] = []
         self.star_imports: list[ast.ImportFrom] = []
         self.aug_targets: set[int] = set()  # id() of Names that are AugAssign targets
         self.unmapped_tables = 0
@@ -235,12 +257,19 @@ class ScopeModel:
         return self.scopes[self.scope_by_cid[node._cid]].node
 
     def is_local(self, scope_node: Any, name: str) -> bool:
-        """True when symtable makes ``name`` local (or cell) in that scope."""
+        """True when symtable makes ``name`` local (or cell) in that scope.
+
+        For the Module: true when the module body itself binds the name (symtable
+        reports such a name GLOBAL_EXPLICIT, not LOCAL, once some def declares it
+        ``global``).
+        """
         sc = self._by_node[scope_node]
         flags = sc.symbols.get(sc.mangle(name))
         if flags is None:
             return False
         s = (flags >> SCOPE_OFF) & SCOPE_MASK
+        if sc.index == 0:
+            return s == LOCAL or bool(flags & DEF_BOUND)
         return s == LOCAL or s == CELL
 
     def resolve(self, scope_node: Any, name: str) -> tuple[Any | None, str]:
@@ -391,6 +420,8 @@ def build_scope_model(
     calls_append = model.calls.append
     imports = model.imports
     aug = model.aug_targets
+    returns_append = model.returns.append
+    Return = ast.Return
 
     root = Scope(0, tree, "module", top._table, None)
     scopes.append(root)
@@ -416,6 +447,8 @@ def build_scope_model(
     MatchMapping = ast.MatchMapping
     AugAssign = ast.AugAssign
     comps = COMPREHENSIONS
+    # classes that need more than the generic child walk (most nodes do not)
+    special = _SPECIAL
 
     # stack items: (node, scope index, mode); mode 0 visits the node, 1 enters the
     # block the node opens (after its enclosing-scope parts were visited, as CPython's
@@ -436,100 +469,103 @@ def build_scope_model(
                 continue
             if cls is Constant:
                 continue
-            if cls is Call:
-                calls_append(node)
-            elif cls is FunctionDef or cls is AsyncFunctionDef:
-                sc = scopes[si]
-                binders_append((node, si, sc.mangle(node.name)))
-                a = node.args
-                # CPython order: defaults, kw_defaults, annotations, decorators, block
-                push((node, si, 1))
-                for d in reversed(node.decorator_list):
-                    push((d, si, 0))
-                if node.returns is not None:
-                    push((node.returns, si, 0))
-                for x in reversed(a.kwonlyargs):
-                    if x.annotation is not None:
-                        push((x.annotation, si, 0))
-                if a.kwarg is not None and a.kwarg.annotation is not None:
-                    push((a.kwarg.annotation, si, 0))
-                if a.vararg is not None and a.vararg.annotation is not None:
-                    push((a.vararg.annotation, si, 0))
-                for x in reversed(a.args):
-                    if x.annotation is not None:
-                        push((x.annotation, si, 0))
-                for x in reversed(a.posonlyargs):
-                    if x.annotation is not None:
-                        push((x.annotation, si, 0))
-                for d in reversed(a.kw_defaults):
-                    if d is not None:
+            if cls in special:
+                if cls is Call:
+                    calls_append(node)
+                elif cls is FunctionDef or cls is AsyncFunctionDef:
+                    sc = scopes[si]
+                    binders_append((node, si, sc.mangle(node.name)))
+                    a = node.args
+                    # CPython order: defaults, kw_defaults, annotations, decorators, block
+                    push((node, si, 1))
+                    for d in reversed(node.decorator_list):
                         push((d, si, 0))
-                for d in reversed(a.defaults):
-                    push((d, si, 0))
-                continue
-            elif cls is Lambda:
-                a = node.args
-                push((node, si, 1))
-                for d in reversed(a.kw_defaults):
-                    if d is not None:
+                    if node.returns is not None:
+                        push((node.returns, si, 0))
+                    for x in reversed(a.kwonlyargs):
+                        if x.annotation is not None:
+                            push((x.annotation, si, 0))
+                    if a.kwarg is not None and a.kwarg.annotation is not None:
+                        push((a.kwarg.annotation, si, 0))
+                    if a.vararg is not None and a.vararg.annotation is not None:
+                        push((a.vararg.annotation, si, 0))
+                    for x in reversed(a.args):
+                        if x.annotation is not None:
+                            push((x.annotation, si, 0))
+                    for x in reversed(a.posonlyargs):
+                        if x.annotation is not None:
+                            push((x.annotation, si, 0))
+                    for d in reversed(a.kw_defaults):
+                        if d is not None:
+                            push((d, si, 0))
+                    for d in reversed(a.defaults):
                         push((d, si, 0))
-                for d in reversed(a.defaults):
-                    push((d, si, 0))
-                continue
-            elif cls is ClassDef:
-                sc = scopes[si]
-                binders_append((node, si, sc.mangle(node.name)))
-                push((node, si, 1))
-                for d in reversed(node.decorator_list):
-                    push((d, si, 0))
-                for d in reversed(node.keywords):
-                    push((d, si, 0))
-                for d in reversed(node.bases):
-                    push((d, si, 0))
-                continue
-            elif cls in comps:
-                push((node, si, 1))
-                push((node.generators[0].iter, si, 0))
-                continue
-            elif cls is arguments_t:
-                # only the parameters: defaults and annotations ran in the enclosing
-                # scope before the block was entered
-                model.signatures.append(node)
-                a = node
-                if a.kwarg is not None:
-                    push((a.kwarg, si, 0))
-                for x in reversed(a.kwonlyargs):
-                    push((x, si, 0))
-                if a.vararg is not None:
-                    push((a.vararg, si, 0))
-                for x in reversed(a.args):
-                    push((x, si, 0))
-                for x in reversed(a.posonlyargs):
-                    push((x, si, 0))
-                continue
-            elif cls is arg_t:
-                binders_append((node, si, scopes[si].mangle(node.arg)))
-                continue
-            elif cls is alias_t:
-                if node.name != "*":
-                    bound = node.asname or node.name.partition(".")[0]
-                    binders_append((node, si, scopes[si].mangle(bound)))
-                continue
-            elif cls is Import:
-                imports.append(node)
-            elif cls is ImportFrom:
-                imports.append(node)
-                if node.names and node.names[0].name == "*":
-                    model.star_imports.append(node)
-            elif cls is ExceptHandler or cls is MatchAs or cls is MatchStar:
-                if node.name is not None:
-                    binders_append((node, si, scopes[si].mangle(node.name)))
-            elif cls is MatchMapping:
-                if node.rest is not None:
-                    binders_append((node, si, scopes[si].mangle(node.rest)))
-            elif cls is AugAssign:
-                if type(node.target) is Name:
-                    aug.add(id(node.target))
+                    continue
+                elif cls is Lambda:
+                    a = node.args
+                    push((node, si, 1))
+                    for d in reversed(a.kw_defaults):
+                        if d is not None:
+                            push((d, si, 0))
+                    for d in reversed(a.defaults):
+                        push((d, si, 0))
+                    continue
+                elif cls is ClassDef:
+                    sc = scopes[si]
+                    binders_append((node, si, sc.mangle(node.name)))
+                    push((node, si, 1))
+                    for d in reversed(node.decorator_list):
+                        push((d, si, 0))
+                    for d in reversed(node.keywords):
+                        push((d, si, 0))
+                    for d in reversed(node.bases):
+                        push((d, si, 0))
+                    continue
+                elif cls in comps:
+                    push((node, si, 1))
+                    push((node.generators[0].iter, si, 0))
+                    continue
+                elif cls is arguments_t:
+                    # only the parameters: defaults and annotations ran in the enclosing
+                    # scope before the block was entered
+                    model.signatures.append(node)
+                    a = node
+                    if a.kwarg is not None:
+                        push((a.kwarg, si, 0))
+                    for x in reversed(a.kwonlyargs):
+                        push((x, si, 0))
+                    if a.vararg is not None:
+                        push((a.vararg, si, 0))
+                    for x in reversed(a.args):
+                        push((x, si, 0))
+                    for x in reversed(a.posonlyargs):
+                        push((x, si, 0))
+                    continue
+                elif cls is arg_t:
+                    binders_append((node, si, scopes[si].mangle(node.arg)))
+                    continue
+                elif cls is alias_t:
+                    if node.name != "*":
+                        bound = node.asname or node.name.partition(".")[0]
+                        binders_append((node, si, scopes[si].mangle(bound)))
+                    continue
+                elif cls is Import:
+                    imports.append(node)
+                elif cls is ImportFrom:
+                    imports.append(node)
+                    if node.names and node.names[0].name == "*":
+                        model.star_imports.append(node)
+                elif cls is ExceptHandler or cls is MatchAs or cls is MatchStar:
+                    if node.name is not None:
+                        binders_append((node, si, scopes[si].mangle(node.name)))
+                elif cls is MatchMapping:
+                    if node.rest is not None:
+                        binders_append((node, si, scopes[si].mangle(node.rest)))
+                elif cls is AugAssign:
+                    if type(node.target) is Name:
+                        aug.add(id(node.target))
+                elif cls is Return:
+                    returns_append((node, si))
             fields = fields_get(cls)
             if fields is None:
                 fields = _fields_of(cls)
@@ -727,5 +763,26 @@ def run_scope_pass(ctx: FileContext) -> None:
     e_index.extend([None] * n_ref)
     e_field.extend([None] * n_ref)
     e_var.extend([None] * n_ref)
+    add_prop = b.add_prop
     for sc in scopes:
-        b.add_prop(sc.node._cid, "scope", sc.kind)
+        cid = sc.node._cid
+        add_prop(cid, "scope", sc.kind)
+        if sc.is_function:
+            # closure shape at a glance: what the block captures and what it provides
+            frees = []
+            cells = []
+            for n, f in sc.symbols.items():
+                s = (f >> SCOPE_OFF) & SCOPE_MASK
+                if s == FREE:
+                    frees.append(n)
+                elif s == CELL:
+                    cells.append(n)
+            if frees:
+                add_prop(cid, "free_vars", ",".join(sorted(frees)))
+            if cells:
+                add_prop(cid, "cell_vars", ",".join(sorted(cells)))
+    quals = b.n_qualname
+    for node, si in model.returns:
+        q = quals[scopes[si].node._cid]
+        if q is not None:
+            add_prop(node._cid, "function", q)
