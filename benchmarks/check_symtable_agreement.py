@@ -95,11 +95,12 @@ def check_file(path: str, text: str, stats: Counter, bad: list) -> None:
     for node, si in model.names:
         sc = model.scopes[si]
         name = sc.mangle(node.id)
-        seen.setdefault(si, set()).add(name)
+        if id(node) not in model.deferred:
+            seen.setdefault(si, set()).add(name)
         got = binding[node._cid]
         flags = sc.symbols.get(name)
         if id(node) in model.deferred:
-            stats["names_not_in_symtable"] += 1  # deferred annotations (PEP 563)
+            stats["deferred_annotation_names"] += 1  # PEP 563: symtable skips them
             continue
         sym = model.table_for(sc.node).lookup(name)
         stats["names"] += 1
@@ -153,6 +154,9 @@ def main() -> None:
             check_file(str(p), dec.text, stats, bad)
         except SyntaxError:
             stats["syntax_error_files"] += 1
+    stats.setdefault("symbols_unattributed", 0)
+    stats.setdefault("names_absent_from_table", 0)
+    stats.setdefault("tables_left_over", 0)
     for k in sorted(stats):
         print(f"{k:<28} {stats[k]}")
     if stats["names"]:

@@ -18,9 +18,18 @@ Public API for other passes (control flow, reaching definitions, facts)::
     model.resolve(scope_node, name)       # (scope node the name binds in | None, binding)
     model.binding_sites(scope_node, name) # AST nodes binding the name in that scope
 
-The ``scopes`` pass (``run_scope_pass``) writes ``scope``/``binding`` props on
-IDENTIFIER nodes, ``scope`` props on scope nodes, and REF edges from name uses to
-their binding sites (EXTERNAL ``builtins.<name>`` for builtins).
+The ``scopes`` pass (``run_scope_pass``) writes
+
+* on IDENTIFIER (ast.Name) nodes: ``scope`` (module/class/function/lambda/
+  comprehension: where the name occurs) and ``binding`` (local, cell, free,
+  nonlocal, global_explicit, global_implicit, builtin, unresolved); plus
+  ``unresolved``/``star_import``/``deferred_annotation`` = true where they apply;
+* REF edges from every Load/Del use and AugAssign target to all binding sites of the
+  name in the scope it resolves to (flow-insensitive), an EXTERNAL ``builtins.<name>``
+  edge for builtins, and edges to ``from m import *`` statements for globals the
+  module never binds;
+* on scope nodes: ``scope``, and ``free_vars``/``cell_vars`` of function-like blocks;
+  on RETURN nodes: ``function`` (qualname of the function returned from).
 """
 
 from __future__ import annotations
