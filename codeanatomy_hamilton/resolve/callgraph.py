@@ -123,3 +123,33 @@ def source_call_graph(
     edges = pa.concat_tables([inp.edges, out.edges])
     xedges = pa.concat_tables([inp.xedges, out.xedges])
     return set(call_graph_pairs(inp.nodes, edges, xedges, out.props))
+
+
+def pycg_name(qualname: str) -> str:
+    """A callee qualname in PyCG's ground-truth spelling (``<builtin>.print``)."""
+    if qualname.startswith("builtins."):
+        return "<builtin>." + qualname[len("builtins.") :]
+    return qualname
+
+
+def pycg_pairs(
+    sources: Mapping[str, bytes | str], config: ResolveConfig | None = None
+) -> set[tuple[str, str]]:
+    """Call-graph pairs in PyCG's conventions: constructors count as their resolved
+    ``__init__`` (CLASS targets dropped), builtins as ``<builtin>.name``."""
+    inp, out = resolve_sources(sources, config)
+    nodes = inp.nodes
+    classes = {
+        q
+        for k, q in zip(
+            nodes.column("kind").to_pylist(), nodes.column("qualname").to_pylist(), strict=False
+        )
+        if k == "CLASS"
+    }
+    edges = pa.concat_tables([inp.edges, out.edges])
+    xedges = pa.concat_tables([inp.xedges, out.xedges])
+    return {
+        (caller, pycg_name(callee))
+        for caller, callee in call_graph_pairs(nodes, edges, xedges, out.props)
+        if callee not in classes
+    }

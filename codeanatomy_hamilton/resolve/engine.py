@@ -30,7 +30,9 @@ _FLOW = pa.schema([("dst", pa.string()), ("src", pa.string()), ("bind", pa.strin
 
 # transform of a value read through a flow with a receiver binding
 _TRANSFORM = """CASE
-  WHEN {f}.bind IS NULL OR substr({v}, 1, 2) <> 'f:' THEN {v}
+  WHEN {f}.bind IS NULL THEN {v}
+  WHEN {f}.bind = 'P' THEN CASE WHEN substr({v}, 1, 1) = 'x' THEN NULL ELSE {v} END
+  WHEN substr({v}, 1, 2) <> 'f:' THEN {v}
   WHEN mk.mkind = 'c' OR (mk.mkind = 'm' AND substr({f}.bind, 1, 2) = 'i:')
     THEN 'b:' || substr({v}, 3) || '|' || substr({f}.bind, 3)
   ELSE {v} END"""
@@ -80,7 +82,7 @@ cand AS (
   FROM sstore s JOIN dd ON s.base = dd.key WHERE dd.vk = 'l:'
   UNION ALL
   -- call results of functions and bound methods
-  SELECT c.res, fn.fkey || '.<ret>', CAST(NULL AS VARCHAR)
+  SELECT c.res, fn.fkey || '.<ret>', 'P'
   FROM calls c JOIN fn ON c.ckey = fn.key WHERE c.res IS NOT NULL
   UNION ALL
   -- decorators outside the repo keep the decorated function
@@ -96,25 +98,25 @@ cand AS (
   WHERE (dd.vk = 'c:' AND c.mode <> 'hof') OR (dd.vk = 'i:' AND c.mode <> 'raise')
   UNION ALL
   -- arguments -> parameters: positional, keyword, *args/**kwargs both sides
-  SELECT p.key, a.src, CAST(NULL AS VARCHAR)
+  SELECT p.key, a.src, 'P'
   FROM fn JOIN args a ON a.ckey = fn.key
   JOIN params p ON p.fkey = fn.fkey AND p.kind = 'p' AND p.pos = a.pos + fn.shift
   WHERE a.pos >= 0 AND a.star = 0
   UNION ALL
-  SELECT p.key, a.src, CAST(NULL AS VARCHAR)
+  SELECT p.key, a.src, 'P'
   FROM fn JOIN args a ON a.ckey = fn.key JOIN params p ON p.fkey = fn.fkey AND p.name = a.kw
   WHERE a.kw IS NOT NULL AND (p.kind = 'p' OR p.kind = 'k')
   UNION ALL
-  SELECT v.key || '[]', a.src, CAST(NULL AS VARCHAR)
+  SELECT v.key || '[]', a.src, 'P'
   FROM fn JOIN args a ON a.ckey = fn.key JOIN varg v ON v.fkey = fn.fkey AND v.kind = 'v'
   WHERE (a.pos >= 0 AND a.star = 0 AND a.pos + fn.shift >= v.npos) OR a.star = 1
   UNION ALL
-  SELECT v.key || '[]', a.src, CAST(NULL AS VARCHAR)
+  SELECT v.key || '[]', a.src, 'P'
   FROM fn JOIN args a ON a.ckey = fn.key JOIN varg v ON v.fkey = fn.fkey AND v.kind = 'w'
   LEFT JOIN params p ON p.fkey = fn.fkey AND p.name = a.kw AND p.kind <> 'v' AND p.kind <> 'w'
   WHERE (a.kw IS NOT NULL AND p.key IS NULL) OR a.star = 2
   UNION ALL
-  SELECT p.key, a.src, CAST(NULL AS VARCHAR)
+  SELECT p.key, a.src, 'P'
   FROM fn JOIN args a ON a.ckey = fn.key JOIN params p ON p.fkey = fn.fkey
   WHERE (a.star = 1 AND p.kind = 'p' AND p.pos >= fn.shift)
      OR (a.star = 2 AND (p.kind = 'p' OR p.kind = 'k') AND p.pos >= fn.shift)
@@ -138,15 +140,19 @@ cand AS (
   SELECT a.key, 'i:' || dd.vq FROM ann a JOIN dd ON a.src = dd.key WHERE dd.vk = 'c:'
   UNION ALL
   -- calling a class makes an instance; calling something external, an external
+  -- (results of builtins are left out: nothing is resolved through them)
   SELECT c.res, CASE WHEN dd.vk = 'c:' THEN 'i:' || dd.vq ELSE 'xi:' || dd.vq END
   FROM calls c JOIN dd ON c.ckey = dd.key
-  WHERE c.res IS NOT NULL AND (dd.vk = 'c:' OR dd.vk = 'x:')
+  WHERE c.res IS NOT NULL
+    AND (dd.vk = 'c:' OR (dd.vk = 'x:' AND substr(dd.vq, 1, 9) <> 'builtins.'))
   UNION ALL
   -- attributes of external objects are external objects
   SELECT a.e, 'x:' || CASE WHEN dd.vk = 'x:' THEN dd.vq ELSE substr(dd.val, 4) END
     || '.' || a.attr
   FROM attr a JOIN dd ON a.base = dd.key
-  WHERE dd.vk = 'x:' OR (substr(dd.val, 1, 3) = 'xi:' AND substr(dd.val, 4, 9) <> 'builtins.')
+  WHERE (dd.vk = 'x:' OR (substr(dd.val, 1, 3) = 'xi:' AND substr(dd.val, 4, 9) <> 'builtins.'))
+    -- bound the dotted depth: ``n = n.next`` loops would grow names forever
+    AND length(dd.val) - length(replace(dd.val, '.', '')) < 5
   UNION ALL
   -- the receiver of a bound method call is its first parameter
   SELECT p.key, CASE WHEN mk.mkind = 'c' THEN 'c:' ELSE 'i:' END
@@ -160,9 +166,17 @@ cand AS (
   SELECT s.e, 's:' || s.cls || '|' || dd.vq
   FROM sup s JOIN dd ON s.selfkey = dd.key WHERE dd.vk = 'i:' OR dd.vk = 'c:'
 )
-SELECT DISTINCT key, val FROM cand WHERE key IS NOT NULL AND val IS NOT NULL
+SELECT DISTINCT key, val FROM cand
+WHERE key IS NOT NULL AND val IS NOT NULL AND key NOT IN (SELECT key FROM sat)
 EXCEPT SELECT key, val FROM pt
 """
+
+
+# Widening: a key that may hold this many values stops growing (and values of
+# external objects do not cross calls, flows marked ``P``: parameters and returns). Context-insensitive
+# points-to sets of widely shared parameters (``inspect.isfunction(object)``) otherwise
+# grow with the whole program; a call reaching that many targets is noise anyway.
+KEY_CAP = 16
 
 
 class PointsTo:
@@ -191,6 +205,7 @@ class PointsTo:
         self.delta = init
         self._reg("pt", self.pt)
         self._reg("d", self.delta)
+        self._update_saturated()
         calls = facts["rs_call"]
         self._reg("calls", calls.select(["callid", "ckey", "res", "mode"]))
         self._reg("args", facts["rs_arg"])
@@ -251,6 +266,12 @@ class PointsTo:
     def register(self, name: str, table: pa.Table) -> None:
         self._reg(name, table)
 
+    def _update_saturated(self) -> None:
+        self.saturated = self.ctx.sql(
+            f"SELECT key FROM pt GROUP BY key HAVING count(*) >= {KEY_CAP}"
+        ).to_arrow_table()
+        self._reg("sat", self.saturated)
+
     def size(self) -> int:
         return self.pt.num_rows
 
@@ -284,4 +305,5 @@ class PointsTo:
             self.delta = new
             self._reg("pt", self.pt)
             self._reg("d", new)
+            self._update_saturated()
         self._reg("nf", _FLOW.empty_table())

@@ -1,0 +1,89 @@
+"""Time cross-file resolution over the standard library (without tests).
+
+Builds the resolver input the way the dataflow does (per-file ``extract_file``, then
+``pa.Table.from_batches`` per output and ``pa.concat_tables(..., promote_options=
+"default")`` per fact table) and times ``resolve_repo`` alone, plus the per-file cost
+of the ``facts`` pass.
+
+    .venv/bin/python benchmarks/bench_resolve.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import pyarrow as pa
+
+from codeanatomy_hamilton.extract.file import extract_file
+from codeanatomy_hamilton.resolve import ResolveInput, resolve_repo
+from codeanatomy_hamilton.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, XEDGE_SCHEMA
+
+SKIP = {"test", "tests", "idle_test", "lib2to3", "site-packages", "__pycache__"}
+
+
+def stdlib_files(limit: int | None = None) -> list[tuple[str, bytes]]:
+    root = os.path.dirname(os.__file__)
+    out: list[tuple[str, bytes]] = []
+    for d, dirs, files in os.walk(root):
+        dirs[:] = sorted(x for x in dirs if x not in SKIP)
+        for f in sorted(files):
+            if f.endswith(".py"):
+                p = os.path.join(d, f)
+                with open(p, "rb") as fh:
+                    out.append((os.path.relpath(p, root).replace(os.sep, "/"), fh.read()))
+    return out[:limit] if limit else out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--limit", type=int, default=None)
+    args = ap.parse_args()
+    files = stdlib_files(args.limit)
+    from codeanatomy_hamilton.extract import facts as facts_mod
+
+    spent = [0.0]
+    orig = facts_mod.run_facts_pass
+
+    def timed(ctx):  # measure the facts pass alone
+        t = time.perf_counter()
+        orig(ctx)
+        spent[0] += time.perf_counter() - t
+
+    from codeanatomy_hamilton.extract import passes
+
+    passes.PASSES[:] = [(n, timed if f is orig else f) for n, f in passes.PASSES]
+    t0 = time.perf_counter()
+    extracts = [extract_file(p, b) for p, b in files]
+    t1 = time.perf_counter()
+    facts: dict[str, list[pa.Table]] = {}
+    for fx in extracts:
+        for name, batch in fx.facts.items():
+            facts.setdefault(name, []).append(pa.Table.from_batches([batch]))
+    inp = ResolveInput(
+        nodes=pa.Table.from_batches([fx.nodes for fx in extracts], LOCAL_NODE_SCHEMA),
+        edges=pa.Table.from_batches([fx.edges for fx in extracts], EDGE_SCHEMA),
+        xedges=pa.Table.from_batches([fx.xedges for fx in extracts], XEDGE_SCHEMA),
+        facts={k: pa.concat_tables(v, promote_options="default") for k, v in facts.items()},
+        files=pa.table(
+            {"path": [fx.path for fx in extracts], "module": [fx.module for fx in extracts]}
+        ),
+    )
+    lines = sum(fx.lines for fx in extracts)
+    print(f"files={len(files)} lines={lines} nodes={inp.nodes.num_rows}")
+    print(f"extract (all passes) {t1 - t0:.2f}s, of which facts pass {spent[0]:.2f}s")
+    print("fact rows:", {k: v.num_rows for k, v in sorted(inp.facts.items())})
+    t2 = time.perf_counter()
+    out = resolve_repo(inp)
+    t3 = time.perf_counter()
+    print(f"resolve_repo {t3 - t2:.2f}s")
+    print("stats:", out.stats)
+    kinds: dict[str, int] = {}
+    for k in out.edges.column("kind").to_pylist() + out.xedges.column("kind").to_pylist():
+        kinds[k] = kinds.get(k, 0) + 1
+    print("edges by kind:", kinds)
+
+
+if __name__ == "__main__":
+    main()
