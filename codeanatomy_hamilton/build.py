@@ -14,9 +14,11 @@ import pyarrow as pa
 from . import __version__, store
 from .driver import TABLE_OUTPUTS, make_driver
 from .hooks import DiagnosticsHook
+from .incremental import BuildPlan, describe_changes, engine_fingerprint, plan_build
+from .lock import repo_lock
 from .plan import execute_planned
 from .scan import RepoSnapshot, ScanError, is_git_root, resolve_commit
-from .schema import RUN_MANIFEST_SCHEMA
+from .schema import CPG_TABLES, RUN_MANIFEST_SCHEMA
 from .store import TableWrite
 from .tracking import make_tracker
 
@@ -37,6 +39,11 @@ class BuildRequest:
     cache_dir: str | None = None
     # Hamilton UI URL (opt-in tracking); None: env CODEANATOMY_HAMILTON_UI, else off
     hamilton_ui: str | None = None
+    # per-file extract cache (see incremental.ExtractCache); None: <warehouse>/.codeanatomy/
+    # extract-cache; "": no cache
+    extract_cache_dir: str | None = None
+    # seconds to wait for another build of the same repo into the same warehouse
+    lock_timeout: float = 0.0
 
 
 @dataclass
@@ -76,11 +83,39 @@ def validate_request(req: BuildRequest) -> None:
     store.check_warehouse(req.warehouse)
 
 
+def default_extract_cache_dir(warehouse: str) -> str:
+    return os.path.join(warehouse, ".codeanatomy", "extract-cache")
+
+
 def run_build(req: BuildRequest, adapters: Sequence[Any] = ()) -> BuildResult:
     validate_request(req)
     repo_id = req.repo_id or default_repo_id(req.repo_path)
+    # one build per repo and warehouse at a time: two would interleave their predicate
+    # writes and the second's plan would not see the first's rows (see lock)
+    with repo_lock(req.warehouse, repo_id, req.lock_timeout):
+        return _run_build_locked(req, repo_id, adapters)
+
+
+def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) -> BuildResult:
     started = dt.datetime.now(dt.UTC)
     run_id = uuid.uuid4().hex
+    is_git = is_git_root(req.repo_path)
+    commit = resolve_commit(req.repo_path, req.ref or "HEAD") if is_git else None
+    # full, or incremental from the last successful build (see incremental.plan_build)
+    build_plan = plan_build(
+        run_id=run_id,
+        repo_id=repo_id,
+        repo_path=req.repo_path,
+        warehouse=req.warehouse,
+        commit=commit,
+        is_git=is_git,
+        incremental=req.incremental,
+    )
+    extract_cache_dir = (
+        default_extract_cache_dir(req.warehouse)
+        if req.extract_cache_dir is None
+        else req.extract_cache_dir
+    )
     hook = DiagnosticsHook()
     cache_dir = req.cache_dir or os.environ.get("CODEANATOMY_CACHE_DIR") or None
     tracker = make_tracker(req.hamilton_ui, repo_id=repo_id)
@@ -96,8 +131,11 @@ def run_build(req: BuildRequest, adapters: Sequence[Any] = ()) -> BuildResult:
         passthrough=(ScanError, store.WarehouseError),
         inputs={
             "repo_path": req.repo_path,
-            "ref": req.ref or "HEAD",
+            # the commit the plan was made for, even if the ref moves meanwhile
+            "ref": commit or req.ref or "HEAD",
             "repo_id": repo_id,
+            "build_plan": build_plan,
+            "extract_cache_dir": extract_cache_dir,
             "warehouse": req.warehouse,
             "workers": max(1, int(req.workers)),
             "source_roots": list(req.source_roots),
@@ -111,8 +149,8 @@ def run_build(req: BuildRequest, adapters: Sequence[Any] = ()) -> BuildResult:
         run_id=run_id,
         repo_id=repo_id,
         commit=snapshot.commit,
-        base_commit=None,
-        mode="full",
+        base_commit=build_plan.base_commit,
+        mode=build_plan.mode,
         writes=writes,
         records={k: v for k, v in hook.records.items()},
         stage_seconds=hook.stage_seconds(),
@@ -125,8 +163,17 @@ def run_build(req: BuildRequest, adapters: Sequence[Any] = ()) -> BuildResult:
         plan_signature=diagnostics["plan_signature"],
     )
     if req.tables is None or "run_manifest" in req.tables:
+        # written last: a build that dies before this line is not a successful build,
+        # and the next incremental build starts from the previous manifest row
         result.manifest_version = write_manifest(
-            req, result, started, ended, snapshot, plan_signature=result.plan_signature
+            req,
+            result,
+            started,
+            ended,
+            snapshot,
+            changed_files=sorted(build_plan.paths or ()),
+            plan_signature=result.plan_signature,
+            build_plan=build_plan,
         ).version
     return result
 
@@ -139,7 +186,15 @@ def write_manifest(
     snapshot: RepoSnapshot,
     changed_files: Sequence[str] = (),
     plan_signature: str | None = None,
+    build_plan: BuildPlan | None = None,
 ) -> TableWrite:
+    # every table's version, written or not, so ``sql --at COMMIT`` can read them all
+    versions = {k: v.version for k, v in result.writes.items() if v.version >= 0}
+    for name in CPG_TABLES:
+        if name not in versions:
+            current = store.current_version(req.warehouse, name)
+            if current is not None:
+                versions[name] = current
     row = {
         "repo": [result.repo_id],
         "run_id": [result.run_id],
@@ -152,11 +207,14 @@ def write_manifest(
         "ended_at": [ended],
         "file_count": [result.file_count],
         "changed_files": [list(changed_files)],
-        "table_versions": [[(k, v.version) for k, v in sorted(result.writes.items())]],
+        "table_versions": [sorted(versions.items())],
         "row_counts": [[(k, v.rows) for k, v in sorted(result.writes.items())]],
         "stage_seconds": [sorted(result.stage_seconds.items())],
         "plan_signature": [plan_signature],
         "tool_version": [__version__],
+        "reason": [build_plan.reason if build_plan else None],
+        "file_changes": [describe_changes(build_plan.changes) if build_plan else []],
+        "engine_version": [engine_fingerprint()],
     }
     table = pa.table(row, schema=RUN_MANIFEST_SCHEMA)
     return store.append_rows(req.warehouse, "run_manifest", table)

@@ -7,6 +7,7 @@ import os
 import sys
 
 from .build import BuildRequest, run_build
+from .lock import BuildLockError
 from .scan import ScanError
 from .sql import QueryError, format_table, query
 from .store import WarehouseError
@@ -62,7 +63,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     try:
         result = run_build(req)
-    except (ScanError, WarehouseError) as exc:
+    except (ScanError, WarehouseError, BuildLockError) as exc:
         return _fail(str(exc))
     rows = ", ".join(f"{k}={v.rows}" for k, v in result.writes.items())
     print(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,6 +23,8 @@ from .schema import (
     EXTRACT_ERRORS_SCHEMA,
     FILE_INDEX_SCHEMA,
     LOCAL_NODE_SCHEMA,
+    ORIGIN_FIELD,
+    PATH_FIELD,
     PROP_SCHEMA,
     XEDGE_SCHEMA,
 )
@@ -97,17 +100,72 @@ def xedges_as_edges(xedges: pa.Table) -> pa.Table:
     )
 
 
+class NodePaths:
+    """The file of a node id, columnar: ids are ``file_base(path) + ordinal`` (see ``ids``),
+    so ``id >> ORDINAL_BITS`` names the file. EXTERNAL ids map to null."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = pa.array(list(paths), pa.string())
+        self.keys = pa.array([ids.file_base(p) >> ids.ORDINAL_BITS for p in paths], pa.int64())
+
+    def of(self, node_ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+        if len(node_ids) == 0:
+            return pa.array([], pa.string())
+        keys = pc.shift_right(node_ids, ids.ORDINAL_BITS)
+        return pc.take(self.paths, pc.index_in(keys, value_set=self.keys))
+
+
+def _file_rows(
+    extracts: Sequence[FileExtract], attr: str, schema: pa.Schema
+) -> tuple[pa.Table, pa.Array]:
+    """The ``attr`` batches of ``extracts`` concatenated, and each row's file path."""
+    table = concat_batches((getattr(e, attr) for e in extracts), schema)
+    counts = [getattr(e, attr).num_rows for e in extracts]
+    paths = pa.array([e.path for e in extracts], pa.string())
+    where = np.repeat(np.arange(len(extracts), dtype=np.int64), counts)
+    return table, pc.take(paths, pa.array(where, pa.int64())) if len(extracts) else pa.array(
+        [], pa.string()
+    )
+
+
+def _with_path_origin(table: pa.Table, paths: pa.Array | pa.ChunkedArray, origin: str) -> pa.Table:
+    n = table.num_rows
+    table = table.append_column(PATH_FIELD, paths if n else pa.array([], pa.string()))
+    return table.append_column(ORIGIN_FIELD, pa.array([origin] * n, pa.string()))
+
+
 def build_nodes(extracts: Sequence[FileExtract], all_xedges: pa.Table, repo: str) -> pa.Table:
+    """Nodes of ``extracts`` (origin file) and every EXTERNAL node (origin xfile)."""
     local = concat_batches((e.nodes for e in extracts), LOCAL_NODE_SCHEMA)
-    nodes = pa.concat_tables([local, external_nodes(all_xedges)])
-    return with_repo(nodes, repo, CPG_NODES_SCHEMA)
+    ext = external_nodes(all_xedges)
+    local = local.append_column(ORIGIN_FIELD, pa.array(["file"] * local.num_rows, pa.string()))
+    ext = ext.append_column(ORIGIN_FIELD, pa.array(["xfile"] * ext.num_rows, pa.string()))
+    return with_repo(pa.concat_tables([local, ext]), repo, CPG_NODES_SCHEMA)
 
 
 def build_edges(
-    extracts: Sequence[FileExtract], extra: Sequence[pa.Table], all_xedges: pa.Table, repo: str
+    extracts: Sequence[FileExtract],
+    extra: Sequence[pa.Table],
+    extra_xedges: Sequence[pa.Table],
+    node_paths: NodePaths,
+    repo: str,
 ) -> pa.Table:
-    local = concat_batches((e.edges for e in extracts), EDGE_SCHEMA)
-    tables = [local, *[t.cast(EDGE_SCHEMA) for t in extra], xedges_as_edges(all_xedges)]
+    """Per-file edges of ``extracts`` (origin file) and the cross-file edges ``extra``
+    and ``extra_xedges`` (origin xfile, path of the source node)."""
+    local, local_paths = _file_rows(extracts, "edges", EDGE_SCHEMA)
+    xlocal, xlocal_paths = _file_rows(extracts, "xedges", XEDGE_SCHEMA)
+    cross = pa.concat_tables(
+        [
+            *[t.cast(EDGE_SCHEMA) for t in extra],
+            *[xedges_as_edges(t.cast(XEDGE_SCHEMA)) for t in extra_xedges],
+            EDGE_SCHEMA.empty_table(),
+        ]
+    )
+    tables = [
+        _with_path_origin(local, local_paths, "file"),
+        _with_path_origin(xedges_as_edges(xlocal), xlocal_paths, "file"),
+        _with_path_origin(cross, node_paths.of(cross.column("src_id")), "xfile"),
+    ]
     return with_repo(pa.concat_tables(tables), repo, CPG_EDGES_SCHEMA)
 
 
@@ -116,17 +174,26 @@ def all_xedges(extracts: Sequence[FileExtract], extra: Sequence[pa.Table]) -> pa
     return pa.concat_tables([local, *[t.cast(XEDGE_SCHEMA) for t in extra]])
 
 
-def build_props(extracts: Sequence[FileExtract], extra: Sequence[pa.Table], repo: str) -> pa.Table:
-    local = concat_batches((e.props for e in extracts), PROP_SCHEMA)
-    tables = [local, *[t.cast(PROP_SCHEMA) for t in extra]]
+def build_props(
+    extracts: Sequence[FileExtract], extra: Sequence[pa.Table], node_paths: NodePaths, repo: str
+) -> pa.Table:
+    """Props of ``extracts`` (origin file) and cross-file props ``extra`` (origin xfile)."""
+    local, local_paths = _file_rows(extracts, "props", PROP_SCHEMA)
+    cross = pa.concat_tables([*[t.cast(PROP_SCHEMA) for t in extra], PROP_SCHEMA.empty_table()])
+    tables = [
+        _with_path_origin(local, local_paths, "file"),
+        _with_path_origin(cross, node_paths.of(cross.column("node_id")), "xfile"),
+    ]
     return with_repo(pa.concat_tables(tables), repo, CPG_PROPS_SCHEMA)
 
 
 def build_props_map(props: pa.Table) -> pa.Table:
-    """One row per node with all its props as a map<string,string>."""
+    """One row per node with all its props as a map<string,string>; ``origin`` is xfile
+    when any of the node's props came from cross-file resolution."""
     if props.num_rows == 0:
         return CPG_PROPS_MAP_SCHEMA.empty_table()
     repo = props.column("repo")[0].as_py()
+    # a stable sort keeps each node's props in emission order (file props, then xfile)
     ordered = props.sort_by([("node_id", "ascending")])
     node_ids = ordered.column("node_id").combine_chunks()
     # boundaries where node_id changes give the map offsets, without a Python loop
@@ -139,15 +206,26 @@ def build_props_map(props: pa.Table) -> pa.Table:
             pa.array([len(node_ids)], pa.int32()),
         ]
     )
-    first = pc.take(node_ids, offsets.slice(0, len(offsets) - 1))
+    heads = offsets.slice(0, len(offsets) - 1)
+    first = pc.take(node_ids, heads)
     maps = pa.MapArray.from_arrays(
         offsets,
         ordered.column("key").combine_chunks(),
         ordered.column("value").combine_chunks(),
     )
+    xfile_nodes = pc.unique(
+        pc.filter(node_ids, pc.equal(ordered.column("origin").combine_chunks(), "xfile"))
+    )
+    origin = pc.if_else(pc.is_in(first, value_set=xfile_nodes), "xfile", "file")
     n = len(first)
     return pa.table(
-        {"repo": pa.array([repo] * n, pa.string()), "node_id": first, "props": maps},
+        {
+            "repo": pa.array([repo] * n, pa.string()),
+            "node_id": first,
+            "props": maps,
+            "path": pc.take(ordered.column("path").combine_chunks(), heads),
+            "origin": origin,
+        },
         schema=CPG_PROPS_MAP_SCHEMA,
     )
 

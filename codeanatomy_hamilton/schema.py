@@ -59,11 +59,24 @@ def with_repo(schema: pa.Schema) -> pa.Schema:
     return pa.schema([REPO_FIELD, *schema])
 
 
-CPG_NODES_SCHEMA = with_repo(LOCAL_NODE_SCHEMA)
-CPG_EDGES_SCHEMA = with_repo(EDGE_SCHEMA)
-CPG_PROPS_SCHEMA = with_repo(PROP_SCHEMA)
+# Incremental builds replace rows by file: every CPG row says which file it belongs to
+# (``path``: for edges the source node's file, for props the node's file; null for
+# EXTERNAL) and whether it came from that file alone (``origin = 'file'``) or from
+# cross-file resolution (``'xfile'``: resolved edges/props, EXTERNAL nodes), which an
+# incremental build recomputes and replaces as a set. See ``incremental``.
+PATH_FIELD = pa.field("path", pa.string())
+ORIGIN_FIELD = pa.field("origin", pa.string())
+CPG_NODES_SCHEMA = pa.schema([*with_repo(LOCAL_NODE_SCHEMA), ORIGIN_FIELD])
+CPG_EDGES_SCHEMA = pa.schema([*with_repo(EDGE_SCHEMA), PATH_FIELD, ORIGIN_FIELD])
+CPG_PROPS_SCHEMA = pa.schema([*with_repo(PROP_SCHEMA), PATH_FIELD, ORIGIN_FIELD])
 CPG_PROPS_MAP_SCHEMA = pa.schema(
-    [REPO_FIELD, ("node_id", pa.int64()), ("props", pa.map_(pa.string(), pa.string()))]
+    [
+        REPO_FIELD,
+        ("node_id", pa.int64()),
+        ("props", pa.map_(pa.string(), pa.string())),
+        PATH_FIELD,
+        ORIGIN_FIELD,
+    ]
 )
 EXTRACT_ERRORS_SCHEMA = pa.schema(
     [
@@ -92,6 +105,12 @@ RUN_MANIFEST_SCHEMA = pa.schema(
         ("stage_seconds", pa.map_(pa.string(), pa.float64())),
         ("plan_signature", pa.string()),
         ("tool_version", pa.string()),
+        # incremental builds (see ``incremental``): why a build ran full when an
+        # incremental one was asked for, the git diff from the base commit, and the
+        # fingerprint of the engine code that shaped per-file rows
+        ("reason", pa.string()),
+        ("file_changes", pa.list_(pa.string())),
+        ("engine_version", pa.string()),
     ]
 )
 # a file manifest per build: which blob each path had, for incremental diffs

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 import pyarrow as pa
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 # files of roughly this size keep min/max statistics selective for id lookups
@@ -76,11 +76,19 @@ def _with_retries(action, what: str):
 
 
 def replace_repo_rows(
-    warehouse: str, name: str, table: pa.Table, repo: str, predicate: str | None = None
+    warehouse: str,
+    name: str,
+    table: pa.Table,
+    repo: str,
+    predicate: str | None = None,
+    commit_metadata: dict[str, str] | None = None,
 ) -> TableWrite:
-    """Atomically replace the rows matching ``predicate`` (default: this repo's rows)."""
+    """Atomically replace the rows matching ``predicate`` (default: this repo's rows).
+
+    ``commit_metadata`` goes into the Delta commit info (``DeltaTable.history()``)."""
     path = table_path(warehouse, name)
     pred = predicate or f"repo = {sql_quote(repo)}"
+    props = CommitProperties(custom_metadata=commit_metadata) if commit_metadata else None
 
     def write() -> int:
         existing = open_table(warehouse, name)
@@ -91,6 +99,7 @@ def replace_repo_rows(
                 mode="append",
                 partition_by=["repo"],
                 target_file_size=TARGET_FILE_BYTES,
+                commit_properties=props,
             )
         else:
             write_deltalake(
@@ -99,6 +108,9 @@ def replace_repo_rows(
                 mode="overwrite",
                 predicate=pred,
                 target_file_size=TARGET_FILE_BYTES,
+                # tables written before a column was added (path/origin) take it on
+                schema_mode="merge",
+                commit_properties=props,
             )
         return DeltaTable(path).version()
 
@@ -110,11 +122,22 @@ def append_rows(warehouse: str, name: str, table: pa.Table) -> TableWrite:
     path = table_path(warehouse, name)
 
     def write() -> int:
-        write_deltalake(path, table, mode="append", partition_by=["repo"])
+        write_deltalake(path, table, mode="append", partition_by=["repo"], schema_mode="merge")
         return DeltaTable(path).version()
 
     version = _with_retries(write, name)
     return TableWrite(name, version, table.num_rows)
+
+
+def current_version(warehouse: str, name: str) -> int | None:
+    dt = open_table(warehouse, name)
+    return None if dt is None else dt.version()
+
+
+def skip_write(warehouse: str, name: str) -> TableWrite:
+    """A write with nothing to replace: no commit, the table stays at its version."""
+    version = current_version(warehouse, name)
+    return TableWrite(name, -1 if version is None else version, 0)
 
 
 def list_tables(warehouse: str) -> list[str]:

@@ -6,6 +6,22 @@ scan -> extract -> resolve -> emit -> store, plus the plan nodes (``plan_nodes``
 
 from __future__ import annotations
 
-from . import emit_nodes, extract_nodes, plan_nodes, resolve_nodes, scan_nodes, store_nodes
+from . import (
+    emit_nodes,
+    extract_nodes,
+    incremental_nodes,
+    plan_nodes,
+    resolve_nodes,
+    scan_nodes,
+    store_nodes,
+)
 
-MODULES = [scan_nodes, extract_nodes, resolve_nodes, emit_nodes, store_nodes, plan_nodes]
+MODULES = [
+    scan_nodes,
+    incremental_nodes,
+    extract_nodes,
+    resolve_nodes,
+    emit_nodes,
+    store_nodes,
+    plan_nodes,
+]

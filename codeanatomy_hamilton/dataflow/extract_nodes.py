@@ -15,11 +15,16 @@ def _extract_chunk(items: list[tuple[str, bytes]]) -> list[FileExtract]:
 
 
 @tag(layer="extract")
-def file_extracts(repo_snapshot: RepoSnapshot, workers: int) -> list[FileExtract]:
-    """Every file's nodes, edges, props, facts and errors, in path order."""
-    items = [(f.path, f.data) for f in repo_snapshot.files]
+def file_extracts(
+    extract_snapshot: RepoSnapshot, workers: int, cached_extracts: list[FileExtract]
+) -> list[FileExtract]:
+    """Every file's nodes, edges, props, facts and errors, in path order (freshly parsed
+    or served from the per-file cache; ``extract_snapshot`` is the repo snapshot less the
+    cached files, see ``incremental_nodes``)."""
+    items = [(f.path, f.data) for f in extract_snapshot.files]
     if workers <= 1 or len(items) < 2:
-        return _extract_chunk(items)
+        fresh = _extract_chunk(items)
+        return sorted(fresh + list(cached_extracts), key=lambda fx: fx.path)
     # big files first, dealt round-robin, so chunks finish at about the same time
     order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
     chunks: list[list[int]] = [[] for _ in range(workers * 4)]
@@ -31,4 +36,5 @@ def file_extracts(repo_snapshot: RepoSnapshot, workers: int) -> list[FileExtract
         for chunk, fut in futures:
             for i, res in zip(chunk, fut.result(), strict=True):
                 results[i] = res
-    return [results[i] for i in range(len(items))]
+    fresh = [results[i] for i in range(len(items))]
+    return sorted(fresh + list(cached_extracts), key=lambda fx: fx.path)

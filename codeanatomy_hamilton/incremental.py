@@ -1,0 +1,359 @@
+"""Incremental builds: what changed since the last successful build, and how to write it.
+
+A build is *full* (every row of the repo replaced, predicate ``repo = 'x'``) or
+*incremental*: only the rows of the files that changed since the base commit (the commit
+of the last successful build of the same repo id) are replaced, plus every cross-file row
+(``origin = 'xfile'``: resolution output and EXTERNAL nodes), which is recomputed from
+the whole repository as a set. That is row-for-row what a full build writes because
+
+- per-file rows are a pure function of (path, bytes, engine version): rows of files that
+  did not change are already in the tables, exactly as a full build would write them;
+- cross-file rows are recomputed over all files, fed from a per-file cache
+  (:class:`ExtractCache`, keyed by path, blob sha and engine fingerprint) so only the
+  changed files are parsed again.
+
+Each table gets one Delta transaction with a predicate; every commit carries
+``codeanatomy.repo``/``codeanatomy.run``/``codeanatomy.paths`` metadata, so a later build
+can see what a killed build had already replaced and rewrite those paths too (the
+manifest row, written last, is what makes a build "successful").
+
+Incremental falls back to full (with the reason in the manifest) when there is no
+previous successful build, the engine changed, the repo is not a git repository, the
+base commit is missing or is not an ancestor of the new one (force-push, rewritten
+history), or the warehouse state since the base cannot be accounted for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import __version__
+from .extract.file import FileExtract
+from .scan import is_python_path
+from .schema import CPG_TABLES
+from .store import open_table, sql_quote
+
+# the modules whose code decides per-file rows: a change to any invalidates cached
+# extracts and makes the next build full (rows of unchanged files would differ)
+_ENGINE_PARTS = ("extract", "ids.py", "schema.py", "emit.py", "scan.py")
+CACHE_FORMAT = "1"
+META_REPO = "codeanatomy.repo"
+META_RUN = "codeanatomy.run"
+META_PATHS = "codeanatomy.paths"
+ALL_PATHS = "*"
+# tables whose rows carry an ``origin`` column (file / xfile)
+ORIGIN_TABLES = frozenset(
+    {"cpg_nodes", "cpg_edges", "cpg_props", "cpg_props_map", "cpg_edges_by_src", "cpg_edges_by_dst"}
+)
+
+
+@lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """Hash of the engine code that shapes per-file rows (plus the tool version)."""
+    root = Path(__file__).parent
+    h = hashlib.sha256(f"{__version__}\0{CACHE_FORMAT}".encode())
+    files: list[Path] = []
+    for part in _ENGINE_PARTS:
+        p = root / part
+        files.extend(sorted(p.rglob("*.py")) if p.is_dir() else [p])
+    for f in files:
+        h.update(str(f.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+    return h.hexdigest()[:20]
+
+
+# -- per-file extract cache ---------------------------------------------------------
+
+
+class ExtractCache:
+    """FileExtract objects on disk, keyed by (engine fingerprint, path, blob sha).
+
+    The path is part of the key because node ids and module names derive from it. Writes
+    go to a temporary name and are renamed into place, so a killed build never leaves a
+    torn entry; an unreadable entry is treated as a miss.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.join(root, engine_fingerprint())
+
+    def _file(self, path: str, blob_sha: str) -> str:
+        key = hashlib.sha1(f"{path}\0{blob_sha}".encode("utf-8", "surrogateescape")).hexdigest()
+        return os.path.join(self.root, key[:2], key + ".pkl")
+
+    def get(self, path: str, blob_sha: str) -> FileExtract | None:
+        try:
+            with open(self._file(path, blob_sha), "rb") as fh:
+                value = pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return None
+        return value if isinstance(value, FileExtract) and value.path == path else None
+
+    def has(self, path: str, blob_sha: str) -> bool:
+        return os.path.exists(self._file(path, blob_sha))
+
+    def put(self, blob_sha: str, extract: FileExtract) -> None:
+        target = self._file(extract.path, blob_sha)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(extract, fh, protocol=5)
+        os.replace(tmp, target)
+
+
+# -- git ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One entry of ``git diff --name-status -M``: A, M, D, T or R (with the old path)."""
+
+    status: str
+    path: str
+    old_path: str | None = None
+
+
+def _git(root: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", "-C", root, *args], capture_output=True, check=False)
+
+
+def commit_exists(root: str, sha: str) -> bool:
+    return _git(root, "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
+
+
+def is_ancestor(root: str, base: str, new: str) -> bool:
+    return _git(root, "merge-base", "--is-ancestor", base, new).returncode == 0
+
+
+def git_diff(root: str, base: str, new: str) -> list[FileChange]:
+    """Files added, modified, deleted, type-changed and renamed from ``base`` to ``new``."""
+    proc = _git(root, "diff", "--name-status", "-z", "-M", base, new)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
+    parts = proc.stdout.split(b"\0")
+    out: list[FileChange] = []
+    i = 0
+    while i < len(parts) and parts[i]:
+        status = parts[i].decode()
+        if status[0] in "RC":
+            old = parts[i + 1].decode("utf-8", "surrogateescape")
+            new_path = parts[i + 2].decode("utf-8", "surrogateescape")
+            out.append(FileChange(status[0], new_path, old if status[0] == "R" else None))
+            i += 3
+        else:
+            out.append(FileChange(status[0], parts[i + 1].decode("utf-8", "surrogateescape")))
+            i += 2
+    return out
+
+
+def changed_paths(changes: Iterable[FileChange]) -> set[str]:
+    """Python paths whose rows a build must replace (both sides of a rename)."""
+    out: set[str] = set()
+    for c in changes:
+        for p in (c.path, c.old_path):
+            if p and is_python_path(p):
+                out.add(p)
+    return out
+
+
+# -- the plan ------------------------------------------------------------------------
+
+
+@dataclass
+class BuildPlan:
+    """What one build writes: every row of the repo (``paths is None``) or the rows of
+    ``paths`` plus all cross-file rows."""
+
+    run_id: str
+    repo_id: str
+    mode: str = "full"
+    commit: str | None = None
+    base_commit: str | None = None
+    base_run_id: str | None = None
+    reason: str | None = None
+    changes: list[FileChange] = field(default_factory=list)
+    paths: frozenset[str] | None = None
+    # node ids whose cpg_props_map row had origin 'xfile' before this build
+    previous_xfile_map_nodes: pa.Array | None = None
+
+    @property
+    def incremental(self) -> bool:
+        return self.paths is not None
+
+    def in_scope(self, path: str | None) -> bool:
+        return self.paths is None or (path is not None and path in self.paths)
+
+    def predicate(self, table: str, extra_paths: Iterable[str] = ()) -> str | None:
+        """The Delta predicate of this build's write to ``table``; None: nothing to replace."""
+        repo = f"repo = {sql_quote(self.repo_id)}"
+        if self.paths is None:
+            return repo
+        paths = sorted(set(self.paths) | set(extra_paths))
+        in_list = f"path IN ({', '.join(sql_quote(p) for p in paths)})" if paths else None
+        if table in ORIGIN_TABLES:
+            xfile = "origin = 'xfile'"
+            return f"{repo} AND ({xfile} OR {in_list})" if in_list else f"{repo} AND {xfile}"
+        return f"{repo} AND {in_list}" if in_list else None
+
+    def commit_metadata(self, extra_paths: Iterable[str] = ()) -> dict[str, str]:
+        paths = (
+            ALL_PATHS
+            if self.paths is None
+            else json.dumps(sorted(set(self.paths) | set(extra_paths)))
+        )
+        return {META_REPO: self.repo_id, META_RUN: self.run_id, META_PATHS: paths}
+
+
+def full_plan(
+    run_id: str, repo_id: str, commit: str | None, reason: str | None = None
+) -> BuildPlan:
+    return BuildPlan(run_id, repo_id, "full", commit, reason=reason)
+
+
+def _manifest_rows(warehouse: str, repo_id: str) -> list[dict]:
+    manifest = open_table(warehouse, "run_manifest")
+    if manifest is None:
+        return []
+    table = manifest.to_pyarrow_table(filters=[("repo", "=", repo_id)])
+    return table.to_pylist()
+
+
+def last_successful_build(warehouse: str, repo_id: str) -> dict | None:
+    """The newest successful manifest row of ``repo_id`` that wrote every CPG table."""
+    best = None
+    for row in _manifest_rows(warehouse, repo_id):
+        if row.get("status") != "success":
+            continue
+        written = {k for k, _ in (row.get("row_counts") or [])}
+        if not set(CPG_TABLES) <= written:
+            continue
+        if best is None or row["ended_at"] > best["ended_at"]:
+            best = row
+    return best
+
+
+def writes_since(warehouse: str, repo_id: str, base: dict) -> set[str] | None:
+    """Paths replaced in any CPG table by builds of ``repo_id`` after the ``base`` build
+    (killed builds, table subsets); None when that cannot be told (a full rewrite, a
+    missing table): then only a full build is safe."""
+    versions = dict(base.get("table_versions") or [])
+    out: set[str] = set()
+    for name in CPG_TABLES:
+        dt = open_table(warehouse, name)
+        if dt is None or name not in versions:
+            return None
+        since = versions[name]
+        current = dt.version()
+        if current < since:
+            return None
+        if current == since:
+            continue
+        for entry in dt.history(limit=current - since):
+            if entry.get("version", current) <= since or entry.get(META_REPO) != repo_id:
+                continue
+            if entry.get(META_RUN) == base.get("run_id"):
+                continue
+            paths = entry.get(META_PATHS)
+            if paths is None or paths == ALL_PATHS:
+                return None
+            out.update(json.loads(paths))
+    return out
+
+
+def _has_columns(warehouse: str, table: str, columns: Sequence[str]) -> bool:
+    dt = open_table(warehouse, table)
+    if dt is None:
+        return False
+    names = {f.name for f in dt.schema().fields}
+    return set(columns) <= names
+
+
+def previous_xfile_map_nodes(warehouse: str, repo_id: str) -> pa.Array:
+    dt = open_table(warehouse, "cpg_props_map")
+    if dt is None:
+        return pa.array([], pa.int64())
+    t = dt.to_pyarrow_table(
+        columns=["node_id"], filters=[("repo", "=", repo_id), ("origin", "=", "xfile")]
+    )
+    return t.column("node_id").combine_chunks()
+
+
+def plan_build(
+    *,
+    run_id: str,
+    repo_id: str,
+    repo_path: str,
+    warehouse: str,
+    commit: str | None,
+    is_git: bool,
+    incremental: bool,
+) -> BuildPlan:
+    """Decide full or incremental, and which paths an incremental build replaces."""
+    if not incremental:
+        return full_plan(run_id, repo_id, commit)
+    if not is_git or commit is None:
+        return full_plan(run_id, repo_id, commit, "not a git repository: full build")
+    base = last_successful_build(warehouse, repo_id)
+    if base is None:
+        return full_plan(run_id, repo_id, commit, "no previous successful build of this repo")
+    if base.get("engine_version") != engine_fingerprint():
+        return full_plan(run_id, repo_id, commit, "engine version changed since the last build")
+    base_commit = base.get("commit")
+    if not base_commit:
+        return full_plan(run_id, repo_id, commit, "previous build has no commit")
+    if not commit_exists(repo_path, base_commit):
+        return full_plan(
+            run_id,
+            repo_id,
+            commit,
+            f"base commit {base_commit[:12]} is missing from the repository",
+        )
+    if not is_ancestor(repo_path, base_commit, commit):
+        return full_plan(
+            run_id,
+            repo_id,
+            commit,
+            f"base commit {base_commit[:12]} is not an ancestor of {commit[:12]} (history rewritten)",
+        )
+    for name in ORIGIN_TABLES:
+        if not _has_columns(warehouse, name, ["path", "origin"]):
+            return full_plan(
+                run_id, repo_id, commit, f"table {name} predates the incremental layout"
+            )
+    dirty = writes_since(warehouse, repo_id, base)
+    if dirty is None:
+        return full_plan(
+            run_id, repo_id, commit, "an interrupted build rewrote this repo since the last success"
+        )
+    changes = git_diff(repo_path, base_commit, commit)
+    paths = changed_paths(changes) | {p for p in dirty if p != ALL_PATHS}
+    return BuildPlan(
+        run_id,
+        repo_id,
+        "incremental",
+        commit,
+        base_commit=base_commit,
+        base_run_id=base.get("run_id"),
+        reason=("recovering paths of an interrupted build" if dirty else None),
+        changes=changes,
+        paths=frozenset(paths),
+        previous_xfile_map_nodes=previous_xfile_map_nodes(warehouse, repo_id),
+    )
+
+
+def describe_changes(changes: Iterable[FileChange]) -> list[str]:
+    """``git diff``-like one-liners for the manifest: ``M\ta.py``, ``R\told.py\tnew.py``."""
+    return [
+        f"{c.status}\t{c.old_path}\t{c.path}" if c.old_path else f"{c.status}\t{c.path}"
+        for c in changes
+    ]

@@ -1,0 +1,188 @@
+"""Incremental builds equal full builds row for row along a generated git history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from deltalake import DeltaTable
+
+from codeanatomy_hamilton.incremental import FileChange, git_diff
+
+from .incremental_helpers import assert_same_cpg, build, commit, git, init_repo
+
+BASE = '''"""Base classes."""
+
+
+class Base:
+    def greet(self, name):
+        return "hi " + name
+
+
+class Other:
+    def greet(self, name):
+        return name.upper()
+'''
+
+MOD = """from pkg.base import Base
+import os
+
+
+class C(Base):
+    def run(self):
+        return self.greet(os.path.join("a", "b"))
+
+
+def helper(x):
+    return len(x)
+"""
+
+MAIN = """import util
+from pkg.mod import C, helper
+
+
+def main():
+    c = C()
+    print(c.run(), helper([1, 2]), util.twice(3))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+UTIL = """def twice(x):
+    return 2 * x
+"""
+
+# (description, write, delete, rename) applied one commit at a time
+HISTORY: list[tuple[str, dict[str, str], tuple[str, ...], dict[str, str]]] = [
+    ("modify a function body", {"util.py": "def twice(x):\n    y = x + x\n    return y\n"}, (), {}),
+    (
+        "add a module and import it",
+        {
+            "pkg/extra.py": "from pkg.base import Other\n\n\ndef make():\n    return Other()\n",
+            "main.py": MAIN.replace("import util\n", "import util\nfrom pkg.extra import make\n"),
+        },
+        (),
+        {},
+    ),
+    (
+        "change the class hierarchy",
+        {
+            "pkg/mod.py": MOD.replace("Base", "Other").replace(
+                "class C(Other)", "class C(Other, dict)"
+            )
+        },
+        (),
+        {},
+    ),
+    (
+        "rename a module (and edit it) and fix the import",
+        {
+            "pkg/mod2.py": MOD + "\n\nVALUE = helper([3])\n",
+            "main.py": MAIN.replace("pkg.mod ", "pkg.mod2 ").replace(
+                "import util\n", "import util\nfrom pkg.extra import make\n"
+            ),
+        },
+        (),
+        {"pkg/mod.py": "pkg/mod2.py"},
+    ),
+    (
+        "delete a module and its import; change an import",
+        {
+            "main.py": "from pkg.mod2 import C\nfrom pkg.base import Base as B\n\nprint(C().run(), B())\n"
+        },
+        ("util.py",),
+        {},
+    ),
+    ("a syntax error", {"pkg/broken.py": "def f(:\n    pass\n"}, (), {}),
+    (
+        "fix it, and a pure rename",
+        {"pkg/broken.py": "def f():\n    pass\n"},
+        (),
+        {"pkg/extra.py": "pkg/extras.py"},
+    ),
+    ("a commit with no Python change", {"README.md": "hello\n"}, (), {}),
+]
+
+
+def test_incremental_equals_full_along_history(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    init_repo(
+        repo,
+        {
+            "pkg/__init__.py": "",
+            "pkg/base.py": BASE,
+            "pkg/mod.py": MOD,
+            "main.py": MAIN,
+            "util.py": UTIL,
+        },
+    )
+    inc = tmp_path / "inc"
+    first = build(repo, inc, incremental=True)
+    assert first.mode == "full"
+    for step, (what, write, delete, rename) in enumerate(HISTORY):
+        sha = commit(repo, write, what, delete=delete, rename=rename)
+        result = build(repo, inc, incremental=True)
+        assert result.mode == "incremental", what
+        assert result.commit == sha
+        full = tmp_path / f"full{step}"
+        build(repo, full)
+        assert_same_cpg(inc, full)
+    manifest = DeltaTable(str(inc / "run_manifest")).to_pyarrow_table().to_pylist()
+    modes = sorted(r["mode"] for r in manifest)
+    assert modes.count("incremental") == len(HISTORY)
+    renamed = [r for r in manifest if any(c.startswith("R") for c in r["file_changes"] or [])]
+    assert any({"pkg/mod.py", "pkg/mod2.py"} <= set(r["changed_files"]) for r in renamed)
+    assert any("R\tpkg/mod.py\tpkg/mod2.py" in r["file_changes"] for r in renamed)
+
+
+def test_git_diff_statuses(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    base = init_repo(repo, {"a.py": "x = 1\n" * 20, "b.py": "y = 2\n", "c.py": "z = 3\n"})
+    new = commit(
+        repo, {"b.py": "y = 3\n", "d.py": "w = 4\n"}, delete=("c.py",), rename={"a.py": "e.py"}
+    )
+    changes = git_diff(str(repo), base, new)
+    assert set(changes) == {
+        FileChange("M", "b.py"),
+        FileChange("A", "d.py"),
+        FileChange("R", "e.py", "a.py"),
+        FileChange("D", "c.py"),
+    }
+
+
+def test_only_changed_files_are_parsed(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    init_repo(repo, {f"m{i}.py": f"def f{i}():\n    return {i}\n" for i in range(6)})
+    inc = tmp_path / "inc"
+    build(repo, inc, incremental=True)
+    commit(repo, {"m3.py": "def f3():\n    return 33\n"})
+    result = build(repo, inc, incremental=True)
+    assert result.mode == "incremental"
+    # one file parsed, five served from the per-file cache
+    assert result.writes["file_index"].rows == 1
+    assert DeltaTable(str(inc / "file_index")).to_pyarrow_table().num_rows == 6
+
+
+@pytest.mark.parametrize("kind", ["force-push", "missing-base"])
+def test_rewritten_history_falls_back_to_full(tmp_path: Path, kind: str) -> None:
+    repo = tmp_path / "repo"
+    init_repo(repo, {"a.py": "x = 1\n"})
+    commit(repo, {"b.py": "y = 1\n"}, "second")
+    inc = tmp_path / "inc"
+    build(repo, inc, incremental=True)
+    # rewrite the last commit (what a force-push does to a watched ref)
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    if kind == "missing-base":
+        git(repo, "reflog", "expire", "--expire=now", "--all")
+        git(repo, "gc", "-q", "--prune=now")
+    commit(repo, {"c.py": "z = 1\n"}, "rewritten")
+    result = build(repo, inc, incremental=True)
+    assert result.mode == "full"
+    rows = DeltaTable(str(inc / "run_manifest")).to_pyarrow_table().to_pylist()
+    reason = max(rows, key=lambda r: r["ended_at"])["reason"]
+    assert ("not an ancestor" if kind == "force-push" else "missing") in reason
+    full = tmp_path / "full"
+    build(repo, full)
+    assert_same_cpg(inc, full)
