@@ -4,6 +4,7 @@ Selecting a subset of assets turns into ``final_vars`` of the same driver, so on
 computes the shared upstream (scan, extract, resolve) once and only what is needed.
 """
 
+import os
 from collections.abc import Iterator
 
 import dagster as dg
@@ -56,18 +57,31 @@ def build_for_partition(
     context: dg.AssetExecutionContext, codeanatomy: CodeAnatomyResource, tables: list[str]
 ) -> BuildResult:
     repo = codeanatomy.repo(context.partition_key)
+    # sensor and schedule runs pin the commit they saw (run tags, see sensors.py); any
+    # run is incremental unless tagged otherwise: the engine falls back to a full build
+    # where it must, and an incremental result equals a full one row for row
+    tags = context.run.tags
+    ref = tags.get("codeanatomy/commit") or repo.ref
+    incremental = tags.get("codeanatomy/incremental", "true").lower() != "false"
     request = BuildRequest(
         repo_path=codeanatomy.local_path(repo),
         warehouse=codeanatomy.warehouse_path(),
-        ref=repo.ref,
+        ref=ref,
         repo_id=repo.id,
+        incremental=incremental,
+        extract_cache_dir=os.path.join(codeanatomy.cache_path(), "extract"),
+        # another run of this repo holding the build lock: wait for it, not fail
+        lock_timeout=900.0,
         workers=codeanatomy.workers,
         source_roots=list(repo.source_roots),
         tables=tables,
         cache_dir=codeanatomy.cache_path() if codeanatomy.use_cache else None,
         hamilton_ui=codeanatomy.hamilton_ui or None,
     )
-    context.log.info(f"building {repo.id} at {repo.ref} for {', '.join(tables)}")
+    context.log.info(
+        f"building {repo.id} at {ref} ({'incremental' if incremental else 'full'}) "
+        f"for {', '.join(tables)}"
+    )
     try:
         return run_build(request)
     except NodeExecutionError as exc:

@@ -5,8 +5,13 @@ import dagster as dg
 from .cpg_assets import cpg_tables
 from .downstream import DOWNSTREAM_ASSETS
 from .resources import CodeAnatomyResource
+from .schedules import nightly_cpg_rebuild
+from .sensors import cpg_build_job, git_ref_sensor
 
 defs = dg.Definitions(
     assets=[cpg_tables, *DOWNSTREAM_ASSETS],
     resources={"codeanatomy": CodeAnatomyResource()},
+    jobs=[cpg_build_job],
+    sensors=[git_ref_sensor],
+    schedules=[nightly_cpg_rebuild],
 )

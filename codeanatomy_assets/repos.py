@@ -13,8 +13,6 @@
 With no file, the embedded sample repository is the only one.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from dataclasses import dataclass

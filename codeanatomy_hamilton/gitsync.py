@@ -26,3 +26,13 @@ def sync_clone(url: str, dest: str) -> str:
         msg = exc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ScanError(f"cannot fetch {url}: {msg[-1] if msg else exc}") from None
     return dest
+
+
+def ref_commit(path: str, ref: str) -> str | None:
+    """The commit ``ref`` names in the git repository at ``path``; None for a plain
+    directory (nothing to watch). Raises ScanError for an unknown ref."""
+    from .scan import is_git_root, resolve_commit
+
+    if not is_git_root(path):
+        return None
+    return resolve_commit(path, ref)
