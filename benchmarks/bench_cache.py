@@ -33,10 +33,18 @@ def make_repo(root: str, packages: list[str]) -> str:
     for pkg in packages:
         src = os.path.join(stdlib, pkg)
         if os.path.isdir(src):
-            shutil.copytree(src, os.path.join(repo, pkg), ignore=shutil.ignore_patterns("__pycache__", "test*"))
+            shutil.copytree(
+                src, os.path.join(repo, pkg), ignore=shutil.ignore_patterns("__pycache__", "test*")
+            )
         elif os.path.exists(src + ".py"):
             shutil.copy(src + ".py", repo)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@x",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@x",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bench"]):
         subprocess.run(["git", "-C", repo, *args], check=True, env=env)
     return repo
@@ -55,13 +63,28 @@ def main() -> int:
     root = tempfile.mkdtemp(prefix="bench_cache_")
     try:
         repo = make_repo(root, args.packages.split(","))
-        files = int(subprocess.run(["git", "-C", repo, "ls-files", "*.py"], capture_output=True, text=True).stdout.count("\n"))
+        files = int(
+            subprocess.run(
+                ["git", "-C", repo, "ls-files", "*.py"], capture_output=True, text=True
+            ).stdout.count("\n")
+        )
         cache = os.path.join(root, "cache")
         rows = [
             ("uncached (no cache dir)", BuildRequest(repo, os.path.join(root, "wh0"))),
-            ("cached, cold (fills cache)", BuildRequest(repo, os.path.join(root, "wh1"), cache_dir=cache)),
-            ("cached, warm (same commit)", BuildRequest(repo, os.path.join(root, "wh1"), cache_dir=cache)),
-            ("cached, warm, one table (cpg_nodes)", BuildRequest(repo, os.path.join(root, "wh1"), cache_dir=cache, tables=["cpg_nodes"])),
+            (
+                "cached, cold (fills cache)",
+                BuildRequest(repo, os.path.join(root, "wh1"), cache_dir=cache),
+            ),
+            (
+                "cached, warm (same commit)",
+                BuildRequest(repo, os.path.join(root, "wh1"), cache_dir=cache),
+            ),
+            (
+                "cached, warm, one table (cpg_nodes)",
+                BuildRequest(
+                    repo, os.path.join(root, "wh1"), cache_dir=cache, tables=["cpg_nodes"]
+                ),
+            ),
         ]
         print(f"repo: {files} Python files from stdlib packages {args.packages}")
         base = None

@@ -49,7 +49,9 @@ def test_second_build_hits_the_cache(tmp_path: Path) -> None:
     layers = {r["node"]: r["tags"].get("layer") for r in second.diagnostics["nodes"]}
     stale = [n for n, o in outcomes.items() if layers[n] == "resolve" and o != "hit"]
     assert stale == [], outcomes
-    assert all(outcomes[t] == "hit" for t in ("cpg_nodes", "cpg_edges", "cpg_props", "cpg_edges_by_src"))
+    assert all(
+        outcomes[t] == "hit" for t in ("cpg_nodes", "cpg_edges", "cpg_props", "cpg_edges_by_src")
+    )
     assert outcomes["repo_snapshot"] == "recompute"  # reads git: always runs
     assert outcomes["cpg_edges_written"] == "recompute"  # Delta writes always run
     assert outcomes["cpg_edges"] == "hit" and outcomes["resolved"] == "hit"

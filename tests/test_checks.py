@@ -30,7 +30,9 @@ def _table(wh: Path, name: str) -> pa.Table:
 
 
 def test_fresh_build_passes_every_check(warehouse: Path) -> None:
-    failed = [(o.table, o.name, o.description) for o in evaluate_all(str(warehouse), REPO) if not o.passed]
+    failed = [
+        (o.table, o.name, o.description) for o in evaluate_all(str(warehouse), REPO) if not o.passed
+    ]
     assert failed == []
 
 
@@ -45,7 +47,9 @@ def test_duplicate_node_ids_fail(warehouse: Path) -> None:
 def test_dangling_edge_fails(warehouse: Path) -> None:
     edges = _table(warehouse, "cpg_edges")
     bad = edges.filter(pa.compute.equal(edges["repo"], REPO)).slice(0, 1)
-    bad = bad.set_column(bad.schema.get_field_index("dst_id"), "dst_id", pa.array([-42], pa.int64()))
+    bad = bad.set_column(
+        bad.schema.get_field_index("dst_id"), "dst_id", pa.array([-42], pa.int64())
+    )
     write_deltalake(str(warehouse / "cpg_edges"), bad, mode="append")
     outcome = evaluate("edge_endpoints_exist", str(warehouse), "cpg_edges", REPO)
     assert not outcome.passed and outcome.metadata["dangling_dst"] == 1
@@ -61,7 +65,9 @@ def test_empty_output_fails(warehouse: Path) -> None:
 
 def test_schema_drift_fails(warehouse: Path) -> None:
     props = _table(warehouse, "cpg_props").drop_columns(["value_type"])
-    props = props.set_column(props.schema.get_field_index("node_id"), "node_id", props["node_id"].cast(pa.string()))
+    props = props.set_column(
+        props.schema.get_field_index("node_id"), "node_id", props["node_id"].cast(pa.string())
+    )
     write_deltalake(str(warehouse / "cpg_props"), props, mode="overwrite", schema_mode="overwrite")
     outcome = evaluate("schema_contract", str(warehouse), "cpg_props", REPO)
     assert not outcome.passed

@@ -56,7 +56,10 @@ def _materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
 def test_subset_runs_only_upstream_nodes(setup) -> None:
     instance, res, wh = setup
     result = dg.materialize(
-        [cpg_tables], selection=["cpg/cpg_edges"], partition_key=REPO, instance=instance,
+        [cpg_tables],
+        selection=["cpg/cpg_edges"],
+        partition_key=REPO,
+        instance=instance,
         resources={"codeanatomy": res},
     )
     assert result.success
@@ -72,7 +75,10 @@ def test_subset_runs_only_upstream_nodes(setup) -> None:
     for key in REQUIRED:
         assert key in meta, key
     assert meta["dagster/row_count"].value > 0
-    assert meta["codeanatomy/commit"].value and meta["codeanatomy/plan_signature"].value == plan.signature
+    assert (
+        meta["codeanatomy/commit"].value
+        and meta["codeanatomy/plan_signature"].value == plan.signature
+    )
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {"schema_contract": True, "edge_endpoints_exist": True, "not_empty": True}
 
@@ -80,7 +86,9 @@ def test_subset_runs_only_upstream_nodes(setup) -> None:
 def test_full_materialization_metadata_checks_and_downstream(setup) -> None:
     instance, res, wh = setup
     result = dg.materialize(
-        [cpg_tables, *DOWNSTREAM_ASSETS], partition_key=REPO, instance=instance,
+        [cpg_tables, *DOWNSTREAM_ASSETS],
+        partition_key=REPO,
+        instance=instance,
         resources={"codeanatomy": res},
     )
     assert result.success
@@ -97,7 +105,10 @@ def test_full_materialization_metadata_checks_and_downstream(setup) -> None:
     imports = DeltaTable(str(wh / "module_imports")).to_pyarrow_table().to_pylist()
     cycle = {r["module"] for r in imports if r["in_cycle"]}
     assert cycle == {"pkg.a", "pkg.b"}
-    metrics = {r["qualname"]: r for r in DeltaTable(str(wh / "call_graph_metrics")).to_pyarrow_table().to_pylist()}
+    metrics = {
+        r["qualname"]: r
+        for r in DeltaTable(str(wh / "call_graph_metrics")).to_pyarrow_table().to_pylist()
+    }
     assert metrics["pkg.b.g"]["fan_in"] == 2 and metrics["pkg.b.h"]["fan_out"] == 2
     assert metrics["pkg.a.f"]["betweenness"] > 0
     assert mats["analysis/module_imports"]["import_cycles"].value == 1
@@ -106,7 +117,10 @@ def test_full_materialization_metadata_checks_and_downstream(setup) -> None:
     assert all("dagster" not in str(h.get("clientVersion", "")).lower() for h in history)
     # a second run of the same commit is served from the Hamilton cache
     again = dg.materialize(
-        [cpg_tables], selection=["cpg/cpg_nodes"], partition_key=REPO, instance=instance,
+        [cpg_tables],
+        selection=["cpg/cpg_nodes"],
+        partition_key=REPO,
+        instance=instance,
         resources={"codeanatomy": res},
     )
     meta = _materializations(again)["cpg/cpg_nodes"]

@@ -18,7 +18,9 @@ from tests.ca_helpers import make_repo
 
 def _toy() -> list[GraphNode]:
     # a -> b -> d, a -> c -> d, d -> e ; x is an input of a
-    def n(name: str, deps: tuple[str, ...] = (), layer: str = "emit", is_input: bool = False) -> GraphNode:
+    def n(
+        name: str, deps: tuple[str, ...] = (), layer: str = "emit", is_input: bool = False
+    ) -> GraphNode:
         return GraphNode(name, deps, None if is_input else f"v-{name}", is_input, {"layer": layer})
 
     return [
@@ -73,7 +75,9 @@ def test_driver_plan_matches_plan_nodes() -> None:
 def test_build_runs_exactly_the_planned_subset(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     res = run_build(
-        BuildRequest(str(repo), str(tmp_path / "wh"), tables=["cpg_edges"], cache_dir=str(tmp_path / "c"))
+        BuildRequest(
+            str(repo), str(tmp_path / "wh"), tables=["cpg_edges"], cache_dir=str(tmp_path / "c")
+        )
     )
     diag = res.diagnostics
     assert diag["plan_matches"], (diag["executed_nodes"], diag["expected_nodes"])

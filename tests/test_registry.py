@@ -17,6 +17,8 @@ def test_every_public_output_is_tagged() -> None:
     for table in CPG_TABLES:
         for node in (table, f"{table}_written"):
             assert node in outputs, node
-            assert all(outputs[node].get(k) not in (None, "", []) for k in SEMANTIC_KEYS), outputs[node]
+            assert all(outputs[node].get(k) not in (None, "", []) for k in SEMANTIC_KEYS), outputs[
+                node
+            ]
     ids = [o["semantic_id"] for o in outputs.values()]
     assert len(ids) == len(set(ids))
