@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -12,9 +14,10 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
+from codeanatomy_hamilton import cli
 from codeanatomy_hamilton.schema import ALL_TABLES
 
-from .conftest import git, write_files
+from .conftest import SAMPLE_FILES, git, make_git_repo, write_files
 
 CONTRACT_TABLES = [
     "cpg_nodes",
@@ -29,22 +32,57 @@ CONTRACT_TABLES = [
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codeanatomy_hamilton.cli", *args],
+    """Run the CLI in-process (the console script is exercised once, below)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+def test_console_script_runs(sample_git_repo: Path, tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("codeanatomy")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "codeanatomy_hamilton.cli"]
+    wh = tmp_path / "whc"
+    res = subprocess.run(
+        [*cmd, "build", str(sample_git_repo), "--warehouse", str(wh)],
         capture_output=True,
         text=True,
         check=False,
     )
+    assert res.returncode == 0, res.stderr
+    res = subprocess.run(
+        [
+            *cmd,
+            "sql",
+            "--warehouse",
+            str(wh),
+            "SELECT count(*) AS n FROM extract_errors",
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0 and res.stdout.split() == ["n", "1"], res.stdout + res.stderr
 
 
 def read(warehouse: Path, name: str) -> pa.Table:
     return DeltaTable(str(warehouse / name)).to_pyarrow_table()
 
 
-@pytest.fixture
-def built(sample_git_repo: Path, tmp_path: Path) -> Path:
-    wh = tmp_path / "wh"
-    res = run_cli("build", str(sample_git_repo), "--warehouse", str(wh))
+@pytest.fixture(scope="module")
+def built_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("built") / "samplerepo"
+    make_git_repo(repo, SAMPLE_FILES)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def built(built_repo: Path) -> Path:
+    """One build shared by the read-only tests of this module."""
+    wh = built_repo.parent / "wh"
+    res = run_cli("build", str(built_repo), "--warehouse", str(wh))
     assert res.returncode == 0, res.stderr
     assert "built samplerepo" in res.stdout
     return wh
@@ -110,11 +148,11 @@ def test_module_qualnames_and_ast_positions(built: Path) -> None:
     assert (run["ast_type"], run["start_line"], run["start_col"]) == ("FunctionDef", 8, 4)
 
 
-def test_every_ast_node_is_a_node(built: Path, sample_git_repo: Path) -> None:
+def test_every_ast_node_is_a_node(built: Path, built_repo: Path) -> None:
     import ast
 
     nodes = read(built, "cpg_nodes")
-    src = (sample_git_repo / "pkg/core.py").read_bytes()
+    src = (built_repo / "pkg/core.py").read_bytes()
     expected = sorted(type(n).__name__ for n in ast.walk(ast.parse(src)))
     got = sorted(
         n["ast_type"]
