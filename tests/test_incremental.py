@@ -95,14 +95,18 @@ HISTORY: list[tuple[str, dict[str, str], tuple[str, ...], dict[str, str]]] = [
         ("util.py",),
         {},
     ),
-    ("a syntax error", {"pkg/broken.py": "def f(:\n    pass\n"}, (), {}),
     (
-        "fix it, and a pure rename",
-        {"pkg/broken.py": "def f():\n    pass\n"},
+        "a syntax error, and a pure rename",
+        {"pkg/broken.py": "def f(:\n    pass\n"},
         (),
         {"pkg/extra.py": "pkg/extras.py"},
     ),
-    ("a commit with no Python change", {"README.md": "hello\n"}, (), {}),
+    (
+        "fix it; no other change",
+        {"pkg/broken.py": "def f():\n    pass\n", "README.md": "hi\n"},
+        (),
+        {},
+    ),
 ]
 
 

@@ -1,0 +1,133 @@
+"""Faults: a build that dies mid-write, two builds of one repo at once, concurrent
+writers to one table, and the lock's error message."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from deltalake import DeltaTable
+
+from codeanatomy_hamilton import store
+from codeanatomy_hamilton.cli import main as cli_main
+from codeanatomy_hamilton.lock import BuildLockError, repo_lock
+from codeanatomy_hamilton.timetravel import versions_at
+
+from .incremental_helpers import assert_same_cpg, build, commit, init_repo
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL: nothing after the raise runs (not even ``except Exception``)."""
+
+
+def test_build_killed_mid_write_leaves_last_good_cpg_and_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    c1 = init_repo(repo, {"a.py": "def f():\n    return 1\n", "b.py": "import a\na.f()\n"})
+    inc = tmp_path / "inc"
+    build(repo, inc, incremental=True)
+    commit(repo, {"a.py": "def f():\n    return 2\n", "c.py": "x = 1\n"})
+
+    real = store.replace_repo_rows
+    calls = {"n": 0}
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:  # three tables committed, then the process "dies"
+            raise Killed()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "replace_repo_rows", dying)
+    import codeanatomy_hamilton.dataflow.store_nodes as store_nodes
+
+    monkeypatch.setattr(store_nodes, "replace_repo_rows", dying)
+    with pytest.raises(Killed):
+        build(repo, inc, incremental=True)
+    monkeypatch.undo()
+
+    # the manifest still names c1 as the last good build, and reads back exactly
+    manifest = DeltaTable(str(inc / "run_manifest")).to_pyarrow_table().to_pylist()
+    assert [r["commit"] for r in manifest] == [c1]
+    full1 = tmp_path / "full1"
+    build(repo, full1, ref=c1)
+    assert_same_cpg(inc, full1, versions_a=versions_at(str(inc), c1))
+
+    # the next incremental build starts from c1 and also redoes what the dead one wrote
+    result = build(repo, inc, incremental=True)
+    assert result.mode == "incremental"
+    assert result.base_commit == c1
+    rows = DeltaTable(str(inc / "run_manifest")).to_pyarrow_table().to_pylist()
+    assert "interrupted" in max(rows, key=lambda r: r["ended_at"])["reason"]
+    full2 = tmp_path / "full2"
+    build(repo, full2)
+    assert_same_cpg(inc, full2)
+
+
+def test_second_build_of_a_repo_is_refused(tmp_path: Path, capsys) -> None:
+    repo = tmp_path / "repo"
+    init_repo(repo, {"a.py": "x = 1\n"})
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    with repo_lock(str(wh), "r"):
+        with pytest.raises(BuildLockError, match=r"another build of repo r is running \(pid \d+\)"):
+            build(repo, wh)
+        code = cli_main(["build", str(repo), "--warehouse", str(wh), "--repo-id", "r"])
+        assert code != 0
+        assert "another build of repo r is running" in capsys.readouterr().err
+    # released: the next build runs
+    assert build(repo, wh).mode == "full"
+
+
+def test_lock_waits_with_timeout(tmp_path: Path) -> None:
+    wh = str(tmp_path)
+    release = threading.Event()
+    held = threading.Event()
+
+    def holder() -> None:
+        with repo_lock(wh, "r"):
+            held.set()
+            release.wait(5)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    assert held.wait(5)
+    try:
+        with pytest.raises(BuildLockError):
+            with repo_lock(wh, "r", timeout=0.3):
+                pass
+        threading.Timer(0.3, release.set).start()
+        with repo_lock(wh, "r", timeout=5):
+            pass
+    finally:
+        release.set()
+        t.join()
+
+
+def test_concurrent_builds_of_two_repos_into_one_warehouse(tmp_path: Path) -> None:
+    """Commits to the same Delta tables conflict; the store retries them."""
+    repos = []
+    for name in ("one", "two"):
+        r = tmp_path / name
+        init_repo(r, {f"{name}.py": f"def {name}():\n    return '{name}'\n"})
+        repos.append(r)
+    shared = tmp_path / "shared"
+    errors: list[BaseException] = []
+
+    def run(r: Path) -> None:
+        try:
+            from codeanatomy_hamilton.build import BuildRequest, run_build
+
+            run_build(BuildRequest(str(r), str(shared), repo_id=r.name))
+        except BaseException as exc:  # noqa: BLE001 - surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in repos]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    nodes = DeltaTable(str(shared / "cpg_nodes")).to_pyarrow_table()
+    assert set(nodes.column("repo").to_pylist()) == {"one", "two"}
