@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from . import __version__, store
 from .driver import TABLE_OUTPUTS, make_driver
+from .executors import make_executor
 from .hooks import DiagnosticsHook
 from .incremental import BuildPlan, describe_changes, engine_fingerprint, plan_build
 from .lock import repo_lock
@@ -39,6 +40,11 @@ class BuildRequest:
     cache_dir: str | None = None
     # Hamilton UI URL (opt-in tracking); None: env CODEANATOMY_HAMILTON_UI, else off
     hamilton_ui: str | None = None
+    # where extraction batches run: "local" | "processes" | "dask"; None: env
+    # CODEANATOMY_EXECUTOR, else processes when workers > 1 (see executors)
+    executor: str | None = None
+    # dask scheduler address; None: env CODEANATOMY_DASK_ADDRESS, else a LocalCluster
+    dask_address: str | None = None
     # per-file extract cache (see incremental.ExtractCache); None: <warehouse>/.codeanatomy/
     # extract-cache; "": no cache
     extract_cache_dir: str | None = None
@@ -119,7 +125,11 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
     hook = DiagnosticsHook()
     cache_dir = req.cache_dir or os.environ.get("CODEANATOMY_CACHE_DIR") or None
     tracker = make_tracker(req.hamilton_ui, repo_id=repo_id)
-    dr = make_driver([hook, *adapters, *([tracker] if tracker else [])], cache_dir=cache_dir)
+    dr = make_driver(
+        [hook, *adapters, *([tracker] if tracker else [])],
+        cache_dir=cache_dir,
+        executor=make_executor(req.executor, req.workers, req.dask_address),
+    )
     tables = list(req.tables) if req.tables is not None else list(TABLE_OUTPUTS)
     final_vars = [TABLE_OUTPUTS[t] for t in tables if t in TABLE_OUTPUTS]
     # the plan decides final_vars and the subset Hamilton runs (see plan.execute_planned)

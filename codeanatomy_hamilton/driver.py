@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hamilton import driver
+from hamilton.execution.executors import SynchronousLocalTaskExecutor
 
 from .dataflow import MODULES
 
@@ -26,10 +27,20 @@ def make_driver(
     adapters: Sequence[Any] = (),
     config: dict[str, Any] | None = None,
     cache_dir: str | None = None,
+    executor: Any = None,
 ) -> driver.Driver:
     """Build the driver; ``adapters`` are Hamilton lifecycle hooks. With ``cache_dir``,
     Hamilton caching is on (SQLite metadata + file results, see ``caching``)."""
-    builder = driver.Builder().with_modules(*MODULES).with_config(config or {})
+    # The extract stage is Parallelizable/Collect, which only dynamic execution runs;
+    # ``executor`` (see ``executors.make_executor``) runs its batches, default in process.
+    builder = (
+        driver.Builder()
+        .enable_dynamic_execution(allow_experimental_mode=True)
+        .with_modules(*MODULES)
+        .with_config(config or {})
+        .with_local_executor(SynchronousLocalTaskExecutor())
+        .with_remote_executor(executor or SynchronousLocalTaskExecutor())
+    )
     if adapters:
         builder = builder.with_adapters(*adapters)
     if cache_dir:
