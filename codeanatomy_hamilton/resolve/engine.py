@@ -1,21 +1,30 @@
-"""The points-to fixed point as semi-naive iterations of DataFusion SQL.
+"""The points-to fixed point: semi-naive evaluation as vectorised joins over integer
+columns (numpy), with DataFusion kept for the one-off queries around it.
 
-Relations (all strings; see ``extract.facts`` for the key and value encodings):
+Every string (variable/expression/call keys, values, attribute names) is interned once
+into a dense int id (``_Strings``); values carry parsed metadata per id (kind, the
+qualname after the prefix, the two halves of ``b:``/``s:`` values, dot count, method
+kind). Static relations (``attr``, ``astore``, ``sub``, ``sstore``, ``calls``, ``args``,
+``params``, ``ann``, ``sup``) are sorted by their join key once, so a round is a few
+``searchsorted`` probes of the *delta* against those indexes: no hash table of a
+static relation is rebuilt per round (that, plus planning, was ~40 ms per DataFusion
+query even for a delta of 4 facts).
 
-* ``pt(key, val)``: the values a key may hold; ``d`` is the delta of the last round.
-* ``flow(dst, src, bind)``: ``pt(dst) >= transform(bind, pt(src))``; ``nf`` are the
-  flows derived in the last round. ``bind`` is the receiver value (``i:Q``/``c:Q``)
-  of an attribute loaded from a class or instance: methods read through it become
-  bound methods ``b:<fkey>|Q`` (per ``mkind``: static, class or instance method).
-* static facts: ``attr``, ``astore``, ``sub``, ``sstore``, ``calls``, ``args``,
-  ``params``, ``ann``, ``sup``; after stage A also ``lookup(cls, attr, owner)`` (first
-  class along the MRO defining ``attr``) and ``mro(cls, pos, owner)``.
+Relations and rules are those of the SQL version (see git history):
 
-Each round runs two queries: new flows derived from the delta (attribute loads and
-stores through the MRO, call results, argument -> parameter flow, container
-elements, constructors and ``__call__``), then new points-to facts (flows x delta,
-new flows x all facts, and the rules that create values directly). Both subtract
-what is already known (EXCEPT), so the loop stops when a round derives nothing.
+* ``pt(key, val)``: accumulated as a sorted int64 array of ``key << 32 | val`` (dedupe
+  of new facts and ``nf x pt`` are binary searches into it);
+* ``flow(dst, src, bind)``: ``pt(dst) >= transform(bind, pt(src))``; ``bind`` is a
+  receiver value (``i:Q``/``c:Q``: methods read through it become bound methods
+  ``b:<fkey>|Q``), ``P`` (parameters and returns: external objects do not cross) or
+  none;
+* per round: new flows from the delta (attribute loads/stores along the MRO, call
+  results, constructors, ``__call__``, arguments -> parameters, containers), then new
+  facts (old flows x delta, new flows x all facts, and rules creating values).
+
+Strings are built only by the few value/key constructors (``Q.attr``, ``Q[]``,
+``f.<ret>``, ``i:Q``, ``b:f|Q``, ...), memoised per input id, so Python touches each
+distinct derived string once over the whole run.
 """
 
 from __future__ import annotations
@@ -23,160 +32,170 @@ from __future__ import annotations
 from typing import Any
 
 import datafusion
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _KV = pa.schema([("key", pa.string()), ("val", pa.string())])
-_FLOW = pa.schema([("dst", pa.string()), ("src", pa.string()), ("bind", pa.string())])
-
-# transform of a value read through a flow with a receiver binding
-_TRANSFORM = """CASE
-  WHEN {f}.bind IS NULL THEN {v}
-  WHEN {f}.bind = 'P' THEN CASE WHEN substr({v}, 1, 1) = 'x' THEN NULL ELSE {v} END
-  WHEN substr({v}, 1, 2) <> 'f:' THEN {v}
-  WHEN mk.mkind = 'c' OR (mk.mkind = 'm' AND substr({f}.bind, 1, 2) = 'i:')
-    THEN 'b:' || substr({v}, 3) || '|' || substr({f}.bind, 3)
-  ELSE {v} END"""
-
-_NEW_FLOWS = """
-WITH dd AS (
-  SELECT key, val, substr(val, 1, 2) AS vk, substr(val, 3) AS vq FROM d
-),
-fn AS (
-  SELECT key, val,
-    CASE WHEN vk = 'f:' THEN vq ELSE split_part(vq, '|', 1) END AS fkey,
-    CASE WHEN vk = 'f:' THEN 0 ELSE 1 END AS shift
-  FROM dd WHERE vk = 'f:' OR vk = 'b:'
-),
-cand AS (
-  -- attribute loads on modules
-  SELECT a.e AS dst, dd.vq || '.' || a.attr AS src, CAST(NULL AS VARCHAR) AS bind
-  FROM attr a JOIN dd ON a.base = dd.key WHERE dd.vk = 'm:'
-  UNION ALL
-  -- attribute loads on classes and instances, along the MRO
-  SELECT a.e, coalesce(l.owner, dd.vq) || '.' || a.attr, dd.val
-  FROM attr a JOIN dd ON a.base = dd.key
-  LEFT JOIN lookup l ON l.cls = dd.vq AND l.attr = a.attr
-  WHERE dd.vk = 'c:' OR dd.vk = 'i:'
-  UNION ALL
-  -- super(): the MRO of the instance's class after the defining class
-  SELECT a.e, sl.owner || '.' || a.attr, 'i:' || split_part(dd.vq, '|', 2)
-  FROM attr a JOIN dd ON a.base = dd.key
-  JOIN superlookup sl ON sl.k = split_part(dd.vq, '|', 1)
-    AND sl.cls = split_part(dd.vq, '|', 2) AND sl.attr = a.attr
-  WHERE dd.vk = 's:'
-  UNION ALL
-  -- attribute stores
-  SELECT coalesce(l.owner, dd.vq) || '.' || s.attr, s.src, CAST(NULL AS VARCHAR)
-  FROM astore s JOIN dd ON s.base = dd.key
-  LEFT JOIN lookup l ON l.cls = dd.vq AND l.attr = s.attr
-  WHERE dd.vk = 'c:' OR dd.vk = 'i:'
-  UNION ALL
-  SELECT dd.vq || '.' || s.attr, s.src, CAST(NULL AS VARCHAR)
-  FROM astore s JOIN dd ON s.base = dd.key WHERE dd.vk = 'm:'
-  UNION ALL
-  -- container elements
-  SELECT s.e, dd.vq || '[]', CAST(NULL AS VARCHAR)
-  FROM sub s JOIN dd ON s.base = dd.key WHERE dd.vk = 'l:'
-  UNION ALL
-  SELECT dd.vq || '[]', s.src, CAST(NULL AS VARCHAR)
-  FROM sstore s JOIN dd ON s.base = dd.key WHERE dd.vk = 'l:'
-  UNION ALL
-  -- call results of functions and bound methods
-  SELECT c.res, fn.fkey || '.<ret>', 'P'
-  FROM calls c JOIN fn ON c.ckey = fn.key WHERE c.res IS NOT NULL
-  UNION ALL
-  -- decorators outside the repo keep the decorated function
-  SELECT c.res, a.src, CAST(NULL AS VARCHAR)
-  FROM calls c JOIN dd ON c.ckey = dd.key JOIN args a ON a.ckey = c.ckey AND a.pos = 0
-  WHERE c.mode = 'deco' AND (dd.vk = 'x:' OR substr(dd.val, 1, 3) = 'xi:')
-  UNION ALL
-  -- constructors call __init__, instances their __call__ (found along the MRO)
-  SELECT c.ckey, l.owner || '.' || l.attr, 'i:' || dd.vq
-  FROM calls c JOIN dd ON c.ckey = dd.key
-  JOIN lookup l ON l.cls = dd.vq
-    AND l.attr = CASE WHEN dd.vk = 'c:' THEN '__init__' ELSE '__call__' END
-  WHERE (dd.vk = 'c:' AND c.mode <> 'hof') OR (dd.vk = 'i:' AND c.mode <> 'raise')
-  UNION ALL
-  -- arguments -> parameters: positional, keyword, *args/**kwargs both sides
-  SELECT p.key, a.src, 'P'
-  FROM fn JOIN args a ON a.ckey = fn.key
-  JOIN params p ON p.fkey = fn.fkey AND p.kind = 'p' AND p.pos = a.pos + fn.shift
-  WHERE a.pos >= 0 AND a.star = 0
-  UNION ALL
-  SELECT p.key, a.src, 'P'
-  FROM fn JOIN args a ON a.ckey = fn.key JOIN params p ON p.fkey = fn.fkey AND p.name = a.kw
-  WHERE a.kw IS NOT NULL AND (p.kind = 'p' OR p.kind = 'k')
-  UNION ALL
-  SELECT v.key || '[]', a.src, 'P'
-  FROM fn JOIN args a ON a.ckey = fn.key JOIN varg v ON v.fkey = fn.fkey AND v.kind = 'v'
-  WHERE (a.pos >= 0 AND a.star = 0 AND a.pos + fn.shift >= v.npos) OR a.star = 1
-  UNION ALL
-  SELECT v.key || '[]', a.src, 'P'
-  FROM fn JOIN args a ON a.ckey = fn.key JOIN varg v ON v.fkey = fn.fkey AND v.kind = 'w'
-  LEFT JOIN params p ON p.fkey = fn.fkey AND p.name = a.kw AND p.kind <> 'v' AND p.kind <> 'w'
-  WHERE (a.kw IS NOT NULL AND p.key IS NULL) OR a.star = 2
-  UNION ALL
-  SELECT p.key, a.src, 'P'
-  FROM fn JOIN args a ON a.ckey = fn.key JOIN params p ON p.fkey = fn.fkey
-  WHERE (a.star = 1 AND p.kind = 'p' AND p.pos >= fn.shift)
-     OR (a.star = 2 AND (p.kind = 'p' OR p.kind = 'k') AND p.pos >= fn.shift)
-)
-SELECT dst, src, bind FROM cand WHERE dst IS NOT NULL AND src IS NOT NULL
-EXCEPT SELECT dst, src, bind FROM flow
-"""
-
-_NEW_PT = """
-WITH dd AS (
-  SELECT key, val, substr(val, 1, 2) AS vk, substr(val, 3) AS vq FROM d
-),
-cand AS (
-  SELECT f.dst AS key, {t1} AS val
-  FROM flow f JOIN d ON f.src = d.key LEFT JOIN mk ON mk.fval = d.val
-  UNION ALL
-  SELECT f.dst, {t2}
-  FROM nf f JOIN pt p ON f.src = p.key LEFT JOIN mk ON mk.fval = p.val
-  UNION ALL
-  -- annotated parameters and except-as names hold instances of the class
-  SELECT a.key, 'i:' || dd.vq FROM ann a JOIN dd ON a.src = dd.key WHERE dd.vk = 'c:'
-  UNION ALL
-  -- calling a class makes an instance; calling something external, an external
-  -- (results of builtins are left out: nothing is resolved through them)
-  SELECT c.res, CASE WHEN dd.vk = 'c:' THEN 'i:' || dd.vq ELSE 'xi:' || dd.vq END
-  FROM calls c JOIN dd ON c.ckey = dd.key
-  WHERE c.res IS NOT NULL
-    AND (dd.vk = 'c:' OR (dd.vk = 'x:' AND substr(dd.vq, 1, 9) <> 'builtins.'))
-  UNION ALL
-  -- attributes of external objects are external objects
-  SELECT a.e, 'x:' || CASE WHEN dd.vk = 'x:' THEN dd.vq ELSE substr(dd.val, 4) END
-    || '.' || a.attr
-  FROM attr a JOIN dd ON a.base = dd.key
-  WHERE (dd.vk = 'x:' OR (substr(dd.val, 1, 3) = 'xi:' AND substr(dd.val, 4, 9) <> 'builtins.'))
-    -- bound the dotted depth: ``n = n.next`` loops would grow names forever
-    AND length(dd.val) - length(replace(dd.val, '.', '')) < 5
-  UNION ALL
-  -- the receiver of a bound method call is its first parameter
-  SELECT p.key, CASE WHEN mk.mkind = 'c' THEN 'c:' ELSE 'i:' END
-    || split_part(dd.vq, '|', 2)
-  FROM calls c JOIN dd ON c.ckey = dd.key
-  JOIN params p ON p.fkey = split_part(dd.vq, '|', 1) AND p.pos = 0
-  LEFT JOIN mk ON mk.fval = 'f:' || split_part(dd.vq, '|', 1)
-  WHERE dd.vk = 'b:'
-  UNION ALL
-  -- super() inside a method of class K, for each class C of self
-  SELECT s.e, 's:' || s.cls || '|' || dd.vq
-  FROM sup s JOIN dd ON s.selfkey = dd.key WHERE dd.vk = 'i:' OR dd.vk = 'c:'
-)
-SELECT DISTINCT key, val FROM cand
-WHERE key IS NOT NULL AND val IS NOT NULL AND key NOT IN (SELECT key FROM sat)
-EXCEPT SELECT key, val FROM pt
-"""
-
 
 # Widening: a key that may hold this many values stops growing (and values of
-# external objects do not cross calls, flows marked ``P``: parameters and returns). Context-insensitive
-# points-to sets of widely shared parameters (``inspect.isfunction(object)``) otherwise
-# grow with the whole program; a call reaching that many targets is noise anyway.
+# external objects do not cross calls, flows marked ``P``: parameters and returns).
+# Context-insensitive points-to sets of widely shared parameters
+# (``inspect.isfunction(object)``) otherwise grow with the whole program; a call
+# reaching that many targets is noise anyway.
 KEY_CAP = 16
+
+# value kinds (prefix of the value string)
+K_NONE, K_F, K_C, K_I, K_M, K_L, K_X, K_XI, K_B, K_S = range(10)
+_PREFIX = {"f": K_F, "c": K_C, "i": K_I, "m": K_M, "l": K_L, "x": K_X, "b": K_B, "s": K_S}
+# bind markers besides value ids
+NO_BIND = -1
+P_BIND = -2
+# method kinds as bits (a value may in principle have several rs_def rows)
+MK_S, MK_C, MK_M = 1, 2, 4
+_MK = {"s": MK_S, "c": MK_C, "m": MK_M}
+_MASK32 = np.int64(0xFFFFFFFF)
+
+
+class _Strings:
+    """String interner with per-id value metadata in growable numpy arrays."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.strs: list[str] = []
+        self.n = 0
+        cap = 1 << 16
+        self.vk = np.zeros(cap, np.int8)
+        self.vq = np.full(cap, -1, np.int64)  # qualname after the prefix
+        self.v2 = np.full(cap, -1, np.int64)  # second half of b:/s: values
+        self.dots = np.zeros(cap, np.int16)
+        self.bi = np.zeros(cap, bool)  # vq starts with "builtins."
+        self.mk = np.zeros(cap, np.int8)  # method-kind bits of f: values / fkeys
+        self.memo1: dict[str, np.ndarray] = {}
+        self.memo2: dict[str, dict[int, int]] = {}
+
+    def _grow(self, need: int) -> None:
+        cap = len(self.vk)
+        if need <= cap:
+            return
+        while cap < need:
+            cap *= 2
+        for name, fill in (("vk", 0), ("vq", -1), ("v2", -1), ("dots", 0), ("bi", 0), ("mk", 0)):
+            old = getattr(self, name)
+            new = np.full(cap, fill, old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def get(self, s: str) -> int:
+        i = self.ids.get(s)
+        if i is not None:
+            return i
+        i = self.n
+        self.ids[s] = i
+        self.strs.append(s)
+        self.n += 1
+        self._grow(self.n)
+        self.dots[i] = s.count(".")
+        kind = K_NONE
+        if s.startswith("xi:"):
+            kind, rest = K_XI, s[3:]
+        elif len(s) > 1 and s[1] == ":" and s[0] in _PREFIX:
+            kind, rest = _PREFIX[s[0]], s[2:]
+        if kind != K_NONE:
+            if kind in (K_B, K_S):
+                a, _, b = rest.partition("|")
+                q, q2 = self.get(a), self.get(b)
+                self.v2[i] = q2
+            else:
+                q = self.get(rest)
+            self.vk[i] = kind
+            self.vq[i] = q
+            self.bi[i] = rest.startswith("builtins.")
+        return i
+
+    def encode(self, col: Any) -> np.ndarray:
+        """int64 ids of a string column (nulls -> -1): Python sees each distinct string
+        once (the column is dictionary-encoded first)."""
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks() if col.num_chunks else pa.array([], pa.string())
+        if not len(col):
+            return np.zeros(0, np.int64)
+        de = pc.dictionary_encode(col.cast(pa.string()))
+        get = self.get
+        ids = np.array([get(s) for s in de.dictionary.to_pylist()] + [-1], np.int64)
+        idx = de.indices.fill_null(len(ids) - 1).to_numpy(zero_copy_only=False)
+        return ids[idx]
+
+    def decode(self, ids: np.ndarray) -> pa.Array:
+        return pa.array(self.strs, pa.string()).take(pa.array(ids))
+
+    # -- memoised constructors ---------------------------------------------
+    def unary(self, name: str, ids: np.ndarray, make: Any) -> np.ndarray:
+        """``make(str) -> str`` applied to ids, memoised per input id."""
+        memo = self.memo1.get(name)
+        if memo is None or len(memo) < self.n:
+            new = np.full(max(self.n, 1) * 2, -1, np.int64)
+            if memo is not None:
+                new[: len(memo)] = memo
+            memo = self.memo1[name] = new
+        out = memo[ids]
+        miss = np.unique(ids[out < 0])
+        if len(miss):
+            strs = self.strs
+            got = np.array([self.get(make(strs[i])) for i in miss], np.int64)
+            if len(memo) < self.n:  # interning grew the id space
+                new = np.full(self.n * 2, -1, np.int64)
+                new[: len(memo)] = memo
+                memo = self.memo1[name] = new
+            memo[miss] = got
+            out = memo[ids]
+        return out
+
+    def binary(self, name: str, a: np.ndarray, b: np.ndarray, make: Any) -> np.ndarray:
+        """``make(str, str) -> str`` applied pairwise, memoised per (a, b)."""
+        if not len(a):
+            return np.zeros(0, np.int64)
+        memo = self.memo2.setdefault(name, {})
+        packed = (a << 32) | b
+        uniq, inv = np.unique(packed, return_inverse=True)
+        strs = self.strs
+        res = np.empty(len(uniq), np.int64)
+        for j, p in enumerate(uniq.tolist()):
+            r = memo.get(p)
+            if r is None:
+                r = memo[p] = self.get(make(strs[p >> 32], strs[p & 0xFFFFFFFF]))
+            res[j] = r
+        return res[inv.reshape(-1)]
+
+
+class _Index:
+    """A static relation sorted by one int64 join key."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.perm = np.argsort(keys, kind="stable")
+        self.keys = keys[self.perm]
+
+    def probe(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probe row, relation row) of every match of ``q`` against the keys."""
+        return _ranges(self.keys, self.perm, q)
+
+
+def _ranges(skeys: np.ndarray, perm: np.ndarray | None, q: np.ndarray) -> Any:
+    lo = np.searchsorted(skeys, q, "left")
+    hi = np.searchsorted(skeys, q, "right")
+    cnt = hi - lo
+    total = int(cnt.sum())
+    if total == 0:
+        e = np.zeros(0, np.int64)
+        return e, e
+    li = np.repeat(np.arange(len(q)), cnt)
+    starts = np.repeat(lo - np.cumsum(cnt) + cnt, cnt)
+    ri = starts + np.arange(total)
+    return li, (perm[ri] if perm is not None else ri)
+
+
+def _col(t: pa.Table, name: str) -> Any:
+    return t.column(name)
 
 
 class PointsTo:
@@ -187,67 +206,110 @@ class PointsTo:
         self.ctx = datafusion.SessionContext(cfg)
         self.rounds = 0
         self.seeds = seeds
+        S = self.S = _Strings()
+        enc = S.encode
         init_seed, flow_seed = seeds.tables()
-        init = pa.concat_tables([facts["rs_init"].select(["key", "val"]).cast(_KV), init_seed])
-        flows = pa.concat_tables([facts["rs_flow"].select(["dst", "src"]), flow_seed])
-        self.flow = pa.table(
-            {
-                "dst": flows.column("dst"),
-                "src": flows.column("src"),
-                "bind": pa.nulls(flows.num_rows, pa.string()),
-            },
-            schema=_FLOW,
+        ik = np.concatenate([enc(_col(facts["rs_init"], "key")), enc(init_seed.column("key"))])
+        iv = np.concatenate([enc(_col(facts["rs_init"], "val")), enc(init_seed.column("val"))])
+        fd = np.concatenate([enc(_col(facts["rs_flow"], "dst")), enc(flow_seed.column("dst"))])
+        fs = np.concatenate([enc(_col(facts["rs_flow"], "src")), enc(flow_seed.column("src"))])
+        ok = (fd >= 0) & (fs >= 0)
+        # flows: (dst, src, bind), deduplicated; indexed by src (appended per round)
+        trip = np.unique(np.stack([fd[ok], fs[ok], np.full(int(ok.sum()), NO_BIND)]), axis=1)
+        self.fd, self.fs, self.fb = trip[0].copy(), trip[1].copy(), trip[2].copy()
+        self.flow_seen: set[tuple[int, int, int]] = set(
+            zip(self.fd.tolist(), self.fs.tolist(), self.fb.tolist(), strict=True)
         )
-        self._reg("flow", self.flow)
-        self._reg("nf", _FLOW.empty_table())
-        init = self._q("SELECT DISTINCT key, val FROM __init", __init=init)
-        self.pt = init
-        self.delta = init
-        self._reg("pt", self.pt)
-        self._reg("d", self.delta)
-        self._update_saturated()
-        calls = facts["rs_call"]
-        self._reg("calls", calls.select(["callid", "ckey", "res", "mode"]))
-        self._reg("args", facts["rs_arg"])
-        self._reg("params", facts["rs_param"])
-        self._reg("attr", facts["rs_attr"])
-        self._reg("astore", facts["rs_astore"])
-        self._reg("sub", facts["rs_sub"])
-        self._reg("sstore", facts["rs_sstore"])
-        self._reg("ann", facts["rs_ann"])
-        self._reg("sup", facts["rs_super"])
-        self._reg("__defs", facts["rs_def"])
-        self._reg(
-            "mk",
-            self._q("SELECT DISTINCT val AS fval, mkind FROM __defs WHERE mkind IS NOT NULL"),
-        )
-        self._reg(
-            "varg",
-            self._q(
-                """SELECT v.fkey, v.key, v.kind,
-                   (SELECT count(*) FROM params p WHERE p.fkey = v.fkey AND p.kind = 'p') AS npos
-                   FROM params v WHERE v.kind = 'v' OR v.kind = 'w'"""
-            ),
-        )
-        empty3 = pa.schema([("cls", pa.string()), ("attr", pa.string()), ("owner", pa.string())])
-        self._reg("lookup", empty3.empty_table())
-        self._reg(
-            "superlookup",
-            pa.schema(
-                [
-                    ("k", pa.string()),
-                    ("cls", pa.string()),
-                    ("attr", pa.string()),
-                    ("owner", pa.string()),
-                ]
-            ).empty_table(),
-        )
-        self._sql_flows = _NEW_FLOWS
-        self._sql_pt = _NEW_PT.format(
-            t1=_TRANSFORM.format(f="f", v="d.val"), t2=_TRANSFORM.format(f="f", v="p.val")
-        )
+        self._reindex_flows()
+        # static relations
+        a = facts["rs_attr"]
+        self.a_e, self.a_base, self.a_attr = enc(a["e"]), enc(a["base"]), enc(a["attr"])
+        self.ix_attr = _Index(self.a_base)
+        s = facts["rs_astore"]
+        self.as_base, self.as_attr, self.as_src = enc(s["base"]), enc(s["attr"]), enc(s["src"])
+        self.ix_astore = _Index(self.as_base)
+        s = facts["rs_sub"]
+        self.sb_e, self.sb_base = enc(s["e"]), enc(s["base"])
+        self.ix_sub = _Index(self.sb_base)
+        s = facts["rs_sstore"]
+        self.ss_base, self.ss_src = enc(s["base"]), enc(s["src"])
+        self.ix_sstore = _Index(self.ss_base)
+        c = facts["rs_call"]
+        self.c_key, self.c_res = enc(c["ckey"]), enc(c["res"])
+        mode = c["mode"].to_numpy(zero_copy_only=False).astype(str)
+        self.c_mode_deco = mode == "deco"
+        self.c_mode_hof = mode == "hof"
+        self.c_mode_raise = mode == "raise"
+        self.ix_calls = _Index(self.c_key)
+        g = facts["rs_arg"]
+        self.g_key, self.g_src, self.g_kw = enc(g["ckey"]), enc(g["src"]), enc(g["kw"])
+        self.g_pos = g["pos"].fill_null(-1).to_numpy().astype(np.int64)
+        self.g_star = g["star"].fill_null(0).to_numpy().astype(np.int64)
+        self.ix_args = _Index(self.g_key)
+        p = facts["rs_param"]
+        self.p_fkey, self.p_key, self.p_name = enc(p["fkey"]), enc(p["key"]), enc(p["name"])
+        self.p_pos = p["pos"].fill_null(-1).to_numpy().astype(np.int64)
+        pk = p["kind"].to_numpy(zero_copy_only=False).astype(str)
+        self.p_kind_p, self.p_kind_k = pk == "p", pk == "k"
+        self.p_kind_v, self.p_kind_w = pk == "v", pk == "w"
+        self.ix_params = _Index(self.p_fkey)
+        # npos of each parameter row's function (count of positional parameters)
+        fk_p = self.p_fkey[self.p_kind_p]
+        u, cnt = np.unique(fk_p, return_counts=True)
+        pos = np.searchsorted(u, self.p_fkey)
+        pos_c = np.minimum(pos, max(len(u) - 1, 0))
+        hit = (len(u) > 0) & (u[pos_c] == self.p_fkey) if len(u) else np.zeros(len(pos), bool)
+        self.p_npos = np.where(hit, cnt[pos_c] if len(u) else 0, 0)
+        # (fkey, name) of non-*args/**kwargs parameters, for the **kwargs left join
+        nv = ~(self.p_kind_v | self.p_kind_w)
+        self.p_named = np.unique((self.p_fkey[nv] << 32) | self.p_name[nv])
+        s = facts["rs_ann"]
+        self.an_key, self.an_src = enc(s["key"]), enc(s["src"])
+        self.ix_ann = _Index(self.an_src)
+        s = facts["rs_super"]
+        self.su_e, self.su_self, self.su_cls = enc(s["e"]), enc(s["selfkey"]), enc(s["cls"])
+        self.ix_sup = _Index(self.su_self)
+        d = facts["rs_def"].filter(pc.is_valid(facts["rs_def"]["mkind"]))
+        for v, m in zip(d["val"].to_pylist(), d["mkind"].to_pylist(), strict=True):
+            vid = S.get(v)
+            bit = _MK.get(m, 0)
+            S.mk[vid] |= bit
+            S.mk[S.vq[vid]] |= bit  # also per fkey, for bound methods
+        # lookups become available in stage B
+        self.lk_keys = np.zeros(0, np.int64)  # (cls << 32 | attr), sorted
+        self.lk_owner = np.zeros(0, np.int64)
+        self.sl_keys = np.zeros(0, np.int64)  # (k, cls, attr) packed, sorted
+        self.sl_owner = np.zeros(0, np.int64)
+        self.sl_pair: dict[tuple[int, int], int] = {}
+        self.init_attr = S.get("__init__")
+        self.call_attr = S.get("__call__")
+        # points-to facts
+        ok = (ik >= 0) & (iv >= 0)
+        self.ptk = np.unique((ik[ok] << 32) | iv[ok])
+        self.counts = np.zeros(0, np.int64)
+        self._count(self.ptk)
+        self.delta = self.ptk.copy()
+        self._pending = np.zeros(0, np.int64)
+        # DataFusion, for the queries around the fixed point (classes, outputs)
+        self.ctx.from_arrow(facts["rs_def"], name="__defs")
+        self.ctx.from_arrow(facts["rs_param"], name="params")
+        self.ctx.from_arrow(facts["rs_super"], name="sup")
+        self._pt_registered = False
 
     # -- plumbing ----------------------------------------------------------
+    def _reindex_flows(self) -> None:
+        self.f_order = np.argsort(self.fs, kind="stable")
+        self.f_sorted = self.fs[self.f_order]
+
+    def _count(self, packed: np.ndarray) -> None:
+        keys = packed >> 32
+        need = max(self.S.n, int(keys.max()) + 1 if len(keys) else 0)
+        if len(self.counts) < need:
+            c = np.zeros(need * 2, np.int64)
+            c[: len(self.counts)] = self.counts
+            self.counts = c
+        self.counts[:need] += np.bincount(keys, minlength=need)[:need]
+
     def _reg(self, name: str, table: pa.Table) -> None:
         try:
             self.ctx.deregister_table(name)
@@ -255,55 +317,367 @@ class PointsTo:
             pass
         self.ctx.from_arrow(table, name=name)
 
-    def _q(self, sql: str, **tables: pa.Table) -> pa.Table:
-        for n, t in tables.items():
-            self._reg(n, t)
-        return self.ctx.sql(sql).to_arrow_table()
-
-    def sql(self, sql: str) -> pa.Table:
-        return self.ctx.sql(sql).to_arrow_table()
-
     def register(self, name: str, table: pa.Table) -> None:
         self._reg(name, table)
 
-    def _update_saturated(self) -> None:
-        self.saturated = self.ctx.sql(
-            f"SELECT key FROM pt GROUP BY key HAVING count(*) >= {KEY_CAP}"
-        ).to_arrow_table()
-        self._reg("sat", self.saturated)
+    def sql(self, sql: str) -> pa.Table:
+        if not self._pt_registered:
+            self._reg("pt", self.pt_table())
+            self._pt_registered = True
+        return self.ctx.sql(sql).to_arrow_table()
+
+    def pt_table(self) -> pa.Table:
+        k = self.ptk >> 32
+        v = self.ptk & _MASK32
+        return pa.table({"key": self.S.decode(k), "val": self.S.decode(v)}, schema=_KV)
 
     def size(self) -> int:
-        return self.pt.num_rows
+        return len(self.ptk)
 
     # -- stages --------------------------------------------------------------
     def enable_classes(self, hier: Any) -> None:
         """Stage B: class lookups become available; every known fact is re-examined
         by the rules (the whole of ``pt`` becomes the delta once)."""
-        self._reg("lookup", hier.lookup)
-        self._reg("superlookup", hier.superlookup)
+        S = self.S
+        lk = hier.lookup
+        c, a, o = S.encode(lk["cls"]), S.encode(lk["attr"]), S.encode(lk["owner"])
+        packed = (c << 32) | a
+        order = np.argsort(packed, kind="stable")
+        self.lk_keys, self.lk_owner = packed[order], o[order]
+        sl = hier.superlookup
+        k, c, a, o = (S.encode(sl[n]) for n in ("k", "cls", "attr", "owner"))
+        # (k, cls) pairs get a small id so the triple packs into one int64
+        pair = np.array(
+            [
+                self.sl_pair.setdefault(t, len(self.sl_pair))
+                for t in zip(k.tolist(), c.tolist(), strict=True)
+            ],
+            np.int64,
+        )
+        packed = (pair << 32) | a
+        order = np.argsort(packed, kind="stable")
+        self.sl_keys, self.sl_owner = packed[order], o[order]
         if hier.self_init.num_rows:
-            extra = self._q(
-                "SELECT DISTINCT key, val FROM __si EXCEPT SELECT key, val FROM pt",
-                __si=hier.self_init,
-            )
-            self.pt = pa.concat_tables([self.pt, extra])
-            self._reg("pt", self.pt)
-        self.delta = self.pt
-        self._reg("d", self.delta)
+            ik, iv = S.encode(hier.self_init["key"]), S.encode(hier.self_init["val"])
+            ok = (ik >= 0) & (iv >= 0)
+            self._pending = self._add_facts(np.unique((ik[ok] << 32) | iv[ok]), count=False)
+        self.delta = self.ptk.copy()
+        self._pt_registered = False
+
+    def _add_facts(self, cand: np.ndarray, count: bool = True) -> np.ndarray:
+        """Adds the facts of ``cand`` (sorted, unique) not yet known; returns them."""
+        if not len(cand):
+            return cand
+        pos = np.searchsorted(self.ptk, cand)
+        pos_c = np.minimum(pos, len(self.ptk) - 1)
+        known = (self.ptk[pos_c] == cand) if len(self.ptk) else np.zeros(len(cand), bool)
+        new = cand[~known]
+        if len(new):
+            self.ptk = np.insert(self.ptk, pos[~known], new)
+            if count:
+                self._count(new)
+        return new
+
+    def _lookup(self, cls: np.ndarray, attr: np.ndarray) -> np.ndarray:
+        """Owner along the MRO of (cls, attr), -1 where none."""
+        if not len(self.lk_keys) or not len(cls):
+            return np.full(len(cls), -1, np.int64)
+        q = (cls << 32) | attr
+        pos = np.minimum(np.searchsorted(self.lk_keys, q), len(self.lk_keys) - 1)
+        return np.where(self.lk_keys[pos] == q, self.lk_owner[pos], -1)
 
     def run(self, max_rounds: int = 200) -> None:
-        while self.delta.num_rows and max_rounds > 0:
+        while len(self.delta) and max_rounds > 0:
             max_rounds -= 1
             self.rounds += 1
-            nf = self.ctx.sql(self._sql_flows).to_arrow_table().cast(_FLOW)
-            self._reg("nf", nf)
-            new = self.ctx.sql(self._sql_pt).to_arrow_table().cast(_KV)
-            if nf.num_rows:
-                self.flow = pa.concat_tables([self.flow, nf])
-                self._reg("flow", self.flow)
-            self.pt = pa.concat_tables([self.pt, new])
+            nd, ns, nb = self._new_flows()
+            new = self._new_facts(nd, ns, nb)
+            if len(self._pending):
+                # facts added between the stages count for the cap from the end of
+                # the first round on (as the per-round refresh of the SQL version did)
+                self._count(self._pending)
+                self._pending = np.zeros(0, np.int64)
+            if len(nd):
+                self.fd = np.concatenate([self.fd, nd])
+                self.fs = np.concatenate([self.fs, ns])
+                self.fb = np.concatenate([self.fb, nb])
+                self._reindex_flows()
             self.delta = new
-            self._reg("pt", self.pt)
-            self._reg("d", new)
-            self._update_saturated()
-        self._reg("nf", _FLOW.empty_table())
+        self._pt_registered = False
+
+    # -- rules -------------------------------------------------------------
+    def _new_flows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        S = self.S
+        dk = self.delta >> 32
+        dv = self.delta & _MASK32
+        vk = S.vk[dv]
+        vq = S.vq[dv]
+        dst: list[np.ndarray] = []
+        src: list[np.ndarray] = []
+        bnd: list[np.ndarray] = []
+
+        def emit(d: np.ndarray, s: np.ndarray, b: Any) -> None:
+            if len(d):
+                dst.append(d)
+                src.append(s)
+                bnd.append(np.broadcast_to(np.asarray(b, np.int64), d.shape).copy())
+
+        dot = self._dot
+        # attribute loads
+        li, ri = self.ix_attr.probe(dk)
+        if len(li):
+            k = vk[li]
+            attr = self.a_attr[ri]
+            e = self.a_e[ri]
+            m = k == K_M
+            emit(e[m], dot(vq[li][m], attr[m]), NO_BIND)
+            m = (k == K_C) | (k == K_I)
+            q, at = vq[li][m], attr[m]
+            own = self._lookup(q, at)
+            emit(e[m], dot(np.where(own >= 0, own, q), at), dv[li][m])
+            m = k == K_S
+            if m.any() and len(self.sl_keys):
+                sv = dv[li][m]
+                k1, k2 = vq[li][m], S.v2[sv]
+                pairs = np.array(
+                    [self.sl_pair.get(t, -1) for t in zip(k1.tolist(), k2.tolist(), strict=True)],
+                    np.int64,
+                )
+                q = (pairs << 32) | attr[m]
+                pos = np.minimum(np.searchsorted(self.sl_keys, q), len(self.sl_keys) - 1)
+                hit = (pairs >= 0) & (self.sl_keys[pos] == q)
+                emit(
+                    e[m][hit],
+                    dot(self.sl_owner[pos][hit], attr[m][hit]),
+                    self._val("i:", k2[hit]),
+                )
+        # attribute stores
+        li, ri = self.ix_astore.probe(dk)
+        if len(li):
+            k = vk[li]
+            attr, s = self.as_attr[ri], self.as_src[ri]
+            m = (k == K_C) | (k == K_I)
+            q, at = vq[li][m], attr[m]
+            own = self._lookup(q, at)
+            emit(dot(np.where(own >= 0, own, q), at), s[m], NO_BIND)
+            m = k == K_M
+            emit(dot(vq[li][m], attr[m]), s[m], NO_BIND)
+        # container elements
+        li, ri = self.ix_sub.probe(dk)
+        m = vk[li] == K_L
+        emit(self.sb_e[ri][m], self._elem(vq[li][m]), NO_BIND)
+        li, ri = self.ix_sstore.probe(dk)
+        m = vk[li] == K_L
+        emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
+        # calls
+        li, ri = self.ix_calls.probe(dk)
+        if len(li):
+            k = vk[li]
+            isfn = (k == K_F) | (k == K_B)
+            # call results of functions and bound methods
+            m = isfn & (self.c_res[ri] >= 0)
+            fkey = vq[li][m]
+            emit(self.c_res[ri][m], S.unary("ret", fkey, lambda s: s + ".<ret>"), P_BIND)
+            # decorators outside the repo keep the decorated function
+            m = self.c_mode_deco[ri] & ((k == K_X) | (k == K_XI))
+            if m.any():
+                ci = ri[m]
+                aj, ar = self.ix_args.probe(self.c_key[ci])
+                ok = self.g_pos[ar] == 0
+                emit(self.c_res[ci][aj][ok], self.g_src[ar][ok], NO_BIND)
+            # constructors call __init__, instances their __call__
+            mc = (k == K_C) & ~self.c_mode_hof[ri]
+            mi = (k == K_I) & ~self.c_mode_raise[ri]
+            m = mc | mi
+            if m.any():
+                q = vq[li][m]
+                at = np.where(mc[m], self.init_attr, self.call_attr)
+                own = self._lookup(q, at)
+                h = own >= 0
+                emit(self.c_key[ri][m][h], dot(own[h], at[h]), self._val("i:", q[h]))
+        # arguments -> parameters
+        fm = (vk == K_F) | (vk == K_B)
+        if fm.any():
+            self._arg_flows(dk[fm], vq[fm], vk[fm], emit)
+        if not dst:
+            e = np.zeros(0, np.int64)
+            return e, e, e
+        d = np.concatenate(dst)
+        s = np.concatenate(src)
+        b = np.concatenate(bnd)
+        ok = (d >= 0) & (s >= 0)
+        d, s, b = d[ok], s[ok], b[ok]
+        # set difference against the known flows (the delta is small: a Python set)
+        seen = self.flow_seen
+        keep = []
+        for i, t in enumerate(zip(d.tolist(), s.tolist(), b.tolist(), strict=True)):
+            if t not in seen:
+                seen.add(t)
+                keep.append(i)
+        idx = np.array(keep, np.int64)
+        return d[idx], s[idx], b[idx]
+
+    def _arg_flows(self, ckey: np.ndarray, fkey: np.ndarray, kind: np.ndarray, emit: Any) -> None:
+        """Arguments -> parameters: positional, keyword, *args/**kwargs both sides."""
+        # a bound method's fkey is the first half of b:<fkey>|Q: vq holds it already
+        shift = np.where(kind == K_F, 0, 1)
+        fi, ai = self.ix_args.probe(ckey)
+        if not len(fi):
+            return
+        fk = fkey[fi]
+        sh = shift[fi]
+        apos, astar, akw, asrc = self.g_pos[ai], self.g_star[ai], self.g_kw[ai], self.g_src[ai]
+        ji, pi = self.ix_params.probe(fk)
+        if len(ji):
+            pp, pkind_p, pkind_k = self.p_pos[pi], self.p_kind_p[pi], self.p_kind_k[pi]
+            a_pos, a_star, a_kw, s_ = apos[ji], astar[ji], akw[ji], asrc[ji]
+            shj = sh[ji]
+            pkey = self.p_key[pi]
+            # positional
+            m = pkind_p & (a_pos >= 0) & (a_star == 0) & (pp == a_pos + shj)
+            emit(pkey[m], s_[m], P_BIND)
+            # keyword
+            m = (a_kw >= 0) & (self.p_name[pi] == a_kw) & (pkind_p | pkind_k)
+            emit(pkey[m], s_[m], P_BIND)
+            # *args / **kwargs at the call
+            m = ((a_star == 1) & pkind_p & (pp >= shj)) | (
+                (a_star == 2) & (pkind_p | pkind_k) & (pp >= shj)
+            )
+            emit(pkey[m], s_[m], P_BIND)
+            # *args / **kwargs parameters
+            pv, pw = self.p_kind_v[pi], self.p_kind_w[pi]
+            m = pv & (
+                ((a_pos >= 0) & (a_star == 0) & (a_pos + shj >= self.p_npos[pi])) | (a_star == 1)
+            )
+            emit(self._elem(pkey[m]), s_[m], P_BIND)
+            if pw.any():
+                q = (fk[ji] << 32) | a_kw
+                pos = np.minimum(np.searchsorted(self.p_named, q), max(len(self.p_named) - 1, 0))
+                named = (self.p_named[pos] == q) if len(self.p_named) else np.zeros(len(q), bool)
+                # the left join keeps one row per matching named parameter when star=2
+                m = pw & (a_kw >= 0) & ~named
+                emit(self._elem(pkey[m]), s_[m], P_BIND)
+                m = pw & (a_star == 2)
+                emit(self._elem(pkey[m]), s_[m], P_BIND)
+
+    def _new_facts(self, nd: np.ndarray, ns: np.ndarray, nb: np.ndarray) -> np.ndarray:
+        S = self.S
+        dk = self.delta >> 32
+        dv = self.delta & _MASK32
+        vk = S.vk[dv]
+        vq = S.vq[dv]
+        keys: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+
+        def emit(k: np.ndarray, v: np.ndarray) -> None:
+            if len(k):
+                keys.append(k)
+                vals.append(v)
+
+        # old flows x delta
+        di, fi = _ranges(self.f_sorted, self.f_order, dk)
+        emit(*self._transform(self.fd[fi], self.fb[fi], dv[di]))
+        # new flows x all facts
+        if len(nd):
+            pk = self.ptk >> 32
+            ni, pi = _ranges(pk, None, ns)
+            emit(*self._transform(nd[ni], nb[ni], self.ptk[pi] & _MASK32))
+        # annotated parameters and except-as names hold instances of the class
+        li, ri = self.ix_ann.probe(dk)
+        m = vk[li] == K_C
+        emit(self.an_key[ri][m], self._val("i:", vq[li][m]))
+        # calling a class makes an instance; calling something external, an external
+        li, ri = self.ix_calls.probe(dk)
+        if len(li):
+            k = vk[li]
+            res = self.c_res[ri]
+            m = (res >= 0) & (k == K_C)
+            emit(res[m], self._val("i:", vq[li][m]))
+            m = (res >= 0) & (k == K_X) & ~S.bi[dv[li]]
+            emit(res[m], self._val("xi:", vq[li][m]))
+            # the receiver of a bound method call is its first parameter
+            m = k == K_B
+            if m.any():
+                bv = dv[li][m]
+                fk, q = vq[li][m], S.v2[bv]
+                pj, pr = self.ix_params.probe(fk)
+                ok = self.p_pos[pr] == 0
+                pj, pr = pj[ok], pr[ok]
+                bits = S.mk[fk[pj]]
+                c = (bits & MK_C) != 0
+                other = ((bits & (MK_M | MK_S)) != 0) | (bits == 0)
+                emit(self.p_key[pr][c], self._val("c:", q[pj][c]))
+                emit(self.p_key[pr][other], self._val("i:", q[pj][other]))
+        # attributes of external objects are external objects (bounded dotted depth:
+        # ``n = n.next`` loops would grow names forever)
+        li, ri = self.ix_attr.probe(dk)
+        if len(li):
+            v = dv[li]
+            k = vk[li]
+            m = ((k == K_X) | ((k == K_XI) & ~S.bi[v])) & (S.dots[v] < 5)
+            q = self._dot(vq[li][m], self.a_attr[ri][m])
+            emit(self.a_e[ri][m], self._val("x:", q))
+        # super() inside a method of class K, for each class C of self
+        li, ri = self.ix_sup.probe(dk)
+        m = (vk[li] == K_I) | (vk[li] == K_C)
+        if m.any():
+            cls, q = self.su_cls[ri][m], vq[li][m]
+            sv = S.binary("sup", cls, q, lambda a, b: "s:" + a + "|" + b)
+            emit(self.su_e[ri][m], sv)
+        if not keys:
+            return np.zeros(0, np.int64)
+        k = np.concatenate(keys)
+        v = np.concatenate(vals)
+        ok = (k >= 0) & (v >= 0)
+        k, v = k[ok], v[ok]
+        # saturated keys (as of the facts before this round) take nothing new
+        cnt = self.counts
+        sat = np.zeros(len(k), bool)
+        inr = k < len(cnt)
+        sat[inr] = cnt[k[inr]] >= KEY_CAP
+        k, v = k[~sat], v[~sat]
+        return self._add_facts(np.unique((k << 32) | v))
+
+    def _transform(self, dst: np.ndarray, bind: np.ndarray, v: np.ndarray) -> Any:
+        """Values read through flows with a binding: ``P`` drops externals, a receiver
+        turns functions into bound methods (per method kind)."""
+        if not len(dst):
+            return dst, v
+        S = self.S
+        k = S.vk[v]
+        out = v.copy()
+        keep = np.ones(len(v), bool)
+        keep &= ~((bind == P_BIND) & ((k == K_X) | (k == K_XI)))
+        rb = (bind >= 0) & (k == K_F)
+        extra_d: list[np.ndarray] = []
+        extra_v: list[np.ndarray] = []
+        if rb.any():
+            bits = S.mk[v[rb]]
+            bk = S.vk[bind[rb]]
+            to_b = ((bits & MK_C) != 0) | (((bits & MK_M) != 0) & (bk == K_I))
+            stay = ((bits & MK_S) != 0) | (((bits & MK_M) != 0) & (bk != K_I)) | (bits == 0)
+            idx = np.nonzero(rb)[0]
+            bv = S.binary(
+                "bound",
+                S.vq[v[idx[to_b]]],
+                S.vq[bind[idx[to_b]]],
+                lambda a, b: "b:" + a + "|" + b,
+            )
+            # rows that only become bound methods drop their plain value
+            keep[idx[~stay]] = False
+            extra_d.append(dst[idx[to_b]])
+            extra_v.append(bv)
+        return (
+            np.concatenate([dst[keep], *extra_d]),
+            np.concatenate([out[keep], *extra_v]),
+        )
+
+    # -- constructors --------------------------------------------------------
+    def _dot(self, q: np.ndarray, attr: np.ndarray) -> np.ndarray:
+        return self.S.binary("dot", q, attr, lambda a, b: a + "." + b)
+
+    def _elem(self, q: np.ndarray) -> np.ndarray:
+        return self.S.unary("elem", q, lambda s: s + "[]")
+
+    def _val(self, prefix: str, q: np.ndarray) -> np.ndarray:
+        return self.S.unary(prefix, q, lambda s: prefix + s)
