@@ -3,6 +3,8 @@ writers to one table, and the lock's error message."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -113,21 +115,25 @@ def test_concurrent_builds_of_two_repos_into_one_warehouse(tmp_path: Path) -> No
         init_repo(r, {f"{name}.py": f"def {name}():\n    return '{name}'\n"})
         repos.append(r)
     shared = tmp_path / "shared"
-    errors: list[BaseException] = []
-
-    def run(r: Path) -> None:
-        try:
-            from codeanatomy_hamilton.build import BuildRequest, run_build
-
-            run_build(BuildRequest(str(r), str(shared), repo_id=r.name))
-        except BaseException as exc:  # noqa: BLE001 - surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(r,)) for r in repos]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    # separate processes, as two Dagster runs or two CLI builds would be
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "codeanatomy_hamilton.cli",
+                "build",
+                str(r),
+                "--warehouse",
+                str(shared),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for r in repos
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
     nodes = DeltaTable(str(shared / "cpg_nodes")).to_pyarrow_table()
     assert set(nodes.column("repo").to_pylist()) == {"one", "two"}
