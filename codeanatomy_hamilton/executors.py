@@ -251,6 +251,7 @@ def dask_executor(workers: int, address: str | None = None, processes: bool = Tr
                     n_workers=max(1, workers),
                     threads_per_worker=1,
                     processes=processes,
+                    protocol="tcp",  # in-process clusters default to inproc://, no host
                     host="127.0.0.1",
                     dashboard_address=None,
                 )
