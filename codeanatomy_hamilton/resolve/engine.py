@@ -73,6 +73,7 @@ class _Strings:
         self.mk = np.zeros(cap, np.int8)  # method-kind bits of f: values / fkeys
         self.memo1: dict[str, np.ndarray] = {}
         self.memo2: dict[str, dict[int, int]] = {}
+        self._arrow_cache: pa.Array | None = None
 
     def _grow(self, need: int) -> None:
         cap = len(self.vk)
@@ -113,21 +114,68 @@ class _Strings:
             self.bi[i] = rest.startswith("builtins.")
         return i
 
-    def encode(self, col: Any) -> np.ndarray:
+    def _add_new(self, arr: pa.Array, strs: list[str]) -> np.ndarray:
+        """Interns distinct strings not seen yet, with vectorised metadata (the
+        per-string ``get`` is for the few strings derived during the fixed point)."""
+        n0, m = self.n, len(strs)
+        self.ids.update(zip(strs, range(n0, n0 + m), strict=True))
+        self.strs.extend(strs)
+        self.n += m
+        self._grow(self.n)
+        ids = np.arange(n0, n0 + m, dtype=np.int64)
+        self.dots[ids] = pc.count_substring(arr, ".").to_numpy()
+        p2 = pc.utf8_slice_codeunits(arr, 0, 2)
+        kinds = pa.array(["f:", "c:", "i:", "m:", "l:", "x:", "b:", "s:"])
+        codes = np.array([K_F, K_C, K_I, K_M, K_L, K_X, K_B, K_S, K_NONE], np.int8)
+        vk = codes[pc.index_in(p2, value_set=kinds).fill_null(len(kinds)).to_numpy()]
+        xi = pc.starts_with(arr, "xi:").to_numpy(zero_copy_only=False)
+        vk[xi] = K_XI
+        vidx = np.nonzero(vk != K_NONE)[0]
+        if not len(vidx):
+            return ids
+        va = arr.take(pa.array(vidx))
+        rest = pc.if_else(
+            pa.array(xi[vidx]), pc.utf8_slice_codeunits(va, 3), pc.utf8_slice_codeunits(va, 2)
+        )
+        two = (vk[vidx] == K_B) | (vk[vidx] == K_S)
+        parts = pc.split_pattern(rest, "|", max_splits=1)
+        first = pc.if_else(pa.array(two), pc.list_element(parts, 0), rest)
+        # b:/s: without a second half get "" (as str.partition does in ``get``)
+        second = pc.if_else(pa.array(two), _second(parts).fill_null(""), pa.nulls(len(va)))
+        sel = ids[vidx]
+        self.vk[sel] = vk[vidx]
+        self.vq[sel] = self.intern(first)
+        self.v2[sel] = self.intern(second.cast(pa.string()))
+        self.bi[sel] = pc.starts_with(rest, "builtins.").to_numpy(zero_copy_only=False)
+        return ids
+
+    def intern(self, arr: Any) -> np.ndarray:
         """int64 ids of a string column (nulls -> -1): Python sees each distinct string
-        once (the column is dictionary-encoded first)."""
-        if isinstance(col, pa.ChunkedArray):
-            col = col.combine_chunks() if col.num_chunks else pa.array([], pa.string())
-        if not len(col):
+        once (dictionary-encoded first); new strings are added in bulk."""
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
+        if not len(arr):
             return np.zeros(0, np.int64)
-        de = pc.dictionary_encode(col.cast(pa.string()))
-        get = self.get
-        ids = np.array([get(s) for s in de.dictionary.to_pylist()] + [-1], np.int64)
-        idx = de.indices.fill_null(len(ids) - 1).to_numpy(zero_copy_only=False)
-        return ids[idx]
+        de = pc.dictionary_encode(arr.cast(pa.string()))
+        d = de.dictionary
+        lst = d.to_pylist()
+        get = self.ids.get
+        m = np.array([get(x, -1) for x in lst] + [-1], np.int64)
+        miss = np.nonzero(m[:-1] < 0)[0]
+        if len(miss):
+            m[miss] = self._add_new(d.take(pa.array(miss)), [lst[i] for i in miss])
+        return m[de.indices.fill_null(len(m) - 1).to_numpy(zero_copy_only=False)]
+
+    def _arrow(self) -> pa.Array:
+        if self._arrow_cache is None or len(self._arrow_cache) != self.n:
+            self._arrow_cache = pa.array(self.strs, pa.string())
+        return self._arrow_cache
+
+    def encode(self, col: Any) -> np.ndarray:
+        return self.intern(col)
 
     def decode(self, ids: np.ndarray) -> pa.Array:
-        return pa.array(self.strs, pa.string()).take(pa.array(ids))
+        return self._arrow().take(pa.array(ids))
 
     # -- memoised constructors ---------------------------------------------
     def unary(self, name: str, ids: np.ndarray, make: Any) -> np.ndarray:
@@ -166,6 +214,17 @@ class _Strings:
                 r = memo[p] = self.get(make(strs[p >> 32], strs[p & 0xFFFFFFFF]))
             res[j] = r
         return res[inv.reshape(-1)]
+
+
+def _second(parts: pa.Array) -> pa.Array:
+    """The second element of each list (null where the list has one)."""
+    n = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(parts)
+    offs = parts.offsets.to_numpy()
+    idx = offs[:-1] - offs[0] + 1
+    has = n > 1
+    took = flat.take(pa.array(np.where(has, idx, 0))) if len(flat) else flat
+    return pc.if_else(pa.array(has), took, pa.nulls(len(n), pa.string()))
 
 
 class _Index:
@@ -398,10 +457,14 @@ class PointsTo:
                 self._count(self._pending)
                 self._pending = np.zeros(0, np.int64)
             if len(nd):
+                # merge the new flows into the src index (no re-sort of all flows)
+                o = np.argsort(ns, kind="stable")
+                ins = np.searchsorted(self.f_sorted, ns[o], "right")
+                self.f_sorted = np.insert(self.f_sorted, ins, ns[o])
+                self.f_order = np.insert(self.f_order, ins, len(self.fd) + o)
                 self.fd = np.concatenate([self.fd, nd])
                 self.fs = np.concatenate([self.fs, ns])
                 self.fb = np.concatenate([self.fb, nb])
-                self._reindex_flows()
             self.delta = new
         self._pt_registered = False
 
