@@ -174,6 +174,21 @@ class _Strings:
     def encode(self, col: Any) -> np.ndarray:
         return self.intern(col)
 
+    def encode_many(self, cols: list[Any]) -> list[np.ndarray]:
+        """``encode`` of several columns through one dictionary (the columns share
+        most strings: keys appear as dst, src, base, ckey, ...)."""
+        arrs = []
+        for c in cols:
+            if isinstance(c, pa.ChunkedArray):
+                c = c.combine_chunks() if c.num_chunks else pa.array([], pa.string())
+            arrs.append(c.cast(pa.string()))
+        ids = self.intern(pa.concat_arrays(arrs)) if arrs else np.zeros(0, np.int64)
+        out, o = [], 0
+        for c in arrs:
+            out.append(ids[o : o + len(c)])
+            o += len(c)
+        return out
+
     def decode(self, ids: np.ndarray) -> pa.Array:
         return self._arrow().take(pa.array(ids))
 
@@ -266,12 +281,30 @@ class PointsTo:
         self.rounds = 0
         self.seeds = seeds
         S = self.S = _Strings()
-        enc = S.encode
         init_seed, flow_seed = seeds.tables()
-        ik = np.concatenate([enc(_col(facts["rs_init"], "key")), enc(init_seed.column("key"))])
-        iv = np.concatenate([enc(_col(facts["rs_init"], "val")), enc(init_seed.column("val"))])
-        fd = np.concatenate([enc(_col(facts["rs_flow"], "dst")), enc(flow_seed.column("dst"))])
-        fs = np.concatenate([enc(_col(facts["rs_flow"], "src")), enc(flow_seed.column("src"))])
+        # one interning pass over every string column; ``enc`` then reads the result
+        spec = [
+            ("rs_init", "key"), ("rs_init", "val"), ("rs_flow", "dst"), ("rs_flow", "src"),
+            ("rs_attr", "e"), ("rs_attr", "base"), ("rs_attr", "attr"),
+            ("rs_astore", "base"), ("rs_astore", "attr"), ("rs_astore", "src"),
+            ("rs_sub", "e"), ("rs_sub", "base"), ("rs_sstore", "base"), ("rs_sstore", "src"),
+            ("rs_call", "ckey"), ("rs_call", "res"), ("rs_arg", "ckey"), ("rs_arg", "src"),
+            ("rs_arg", "kw"), ("rs_param", "fkey"), ("rs_param", "key"), ("rs_param", "name"),
+            ("rs_ann", "key"), ("rs_ann", "src"), ("rs_super", "e"), ("rs_super", "selfkey"),
+            ("rs_super", "cls"),
+        ]  # fmt: skip
+        cols = [facts[t][c] for t, c in spec]
+        cols += [init_seed["key"], init_seed["val"], flow_seed["dst"], flow_seed["src"]]
+        got = S.encode_many(cols)
+        done = dict(zip(spec, got, strict=False))
+
+        def enc(t: str, c: str) -> np.ndarray:
+            return done[(t, c)]
+
+        ik = np.concatenate([enc("rs_init", "key"), got[-4]])
+        iv = np.concatenate([enc("rs_init", "val"), got[-3]])
+        fd = np.concatenate([enc("rs_flow", "dst"), got[-2]])
+        fs = np.concatenate([enc("rs_flow", "src"), got[-1]])
         ok = (fd >= 0) & (fs >= 0)
         # flows: (dst, src, bind), deduplicated; indexed by src (appended per round)
         trip = np.unique(np.stack([fd[ok], fs[ok], np.full(int(ok.sum()), NO_BIND)]), axis=1)
@@ -281,32 +314,44 @@ class PointsTo:
         )
         self._reindex_flows()
         # static relations
-        a = facts["rs_attr"]
-        self.a_e, self.a_base, self.a_attr = enc(a["e"]), enc(a["base"]), enc(a["attr"])
+        self.a_e, self.a_base, self.a_attr = (
+            enc("rs_attr", "e"),
+            enc("rs_attr", "base"),
+            enc("rs_attr", "attr"),
+        )
         self.ix_attr = _Index(self.a_base)
-        s = facts["rs_astore"]
-        self.as_base, self.as_attr, self.as_src = enc(s["base"]), enc(s["attr"]), enc(s["src"])
+        self.as_base, self.as_attr, self.as_src = (
+            enc("rs_astore", "base"),
+            enc("rs_astore", "attr"),
+            enc("rs_astore", "src"),
+        )
         self.ix_astore = _Index(self.as_base)
-        s = facts["rs_sub"]
-        self.sb_e, self.sb_base = enc(s["e"]), enc(s["base"])
+        self.sb_e, self.sb_base = enc("rs_sub", "e"), enc("rs_sub", "base")
         self.ix_sub = _Index(self.sb_base)
-        s = facts["rs_sstore"]
-        self.ss_base, self.ss_src = enc(s["base"]), enc(s["src"])
+        self.ss_base, self.ss_src = enc("rs_sstore", "base"), enc("rs_sstore", "src")
         self.ix_sstore = _Index(self.ss_base)
         c = facts["rs_call"]
-        self.c_key, self.c_res = enc(c["ckey"]), enc(c["res"])
+        self.c_key, self.c_res = enc("rs_call", "ckey"), enc("rs_call", "res")
         mode = c["mode"].to_numpy(zero_copy_only=False).astype(str)
         self.c_mode_deco = mode == "deco"
         self.c_mode_hof = mode == "hof"
         self.c_mode_raise = mode == "raise"
         self.ix_calls = _Index(self.c_key)
         g = facts["rs_arg"]
-        self.g_key, self.g_src, self.g_kw = enc(g["ckey"]), enc(g["src"]), enc(g["kw"])
+        self.g_key, self.g_src, self.g_kw = (
+            enc("rs_arg", "ckey"),
+            enc("rs_arg", "src"),
+            enc("rs_arg", "kw"),
+        )
         self.g_pos = g["pos"].fill_null(-1).to_numpy().astype(np.int64)
         self.g_star = g["star"].fill_null(0).to_numpy().astype(np.int64)
         self.ix_args = _Index(self.g_key)
         p = facts["rs_param"]
-        self.p_fkey, self.p_key, self.p_name = enc(p["fkey"]), enc(p["key"]), enc(p["name"])
+        self.p_fkey, self.p_key, self.p_name = (
+            enc("rs_param", "fkey"),
+            enc("rs_param", "key"),
+            enc("rs_param", "name"),
+        )
         self.p_pos = p["pos"].fill_null(-1).to_numpy().astype(np.int64)
         pk = p["kind"].to_numpy(zero_copy_only=False).astype(str)
         self.p_kind_p, self.p_kind_k = pk == "p", pk == "k"
@@ -322,11 +367,14 @@ class PointsTo:
         # (fkey, name) of non-*args/**kwargs parameters, for the **kwargs left join
         nv = ~(self.p_kind_v | self.p_kind_w)
         self.p_named = np.unique((self.p_fkey[nv] << 32) | self.p_name[nv])
-        s = facts["rs_ann"]
-        self.an_key, self.an_src = enc(s["key"]), enc(s["src"])
+
+        self.an_key, self.an_src = enc("rs_ann", "key"), enc("rs_ann", "src")
         self.ix_ann = _Index(self.an_src)
-        s = facts["rs_super"]
-        self.su_e, self.su_self, self.su_cls = enc(s["e"]), enc(s["selfkey"]), enc(s["cls"])
+        self.su_e, self.su_self, self.su_cls = (
+            enc("rs_super", "e"),
+            enc("rs_super", "selfkey"),
+            enc("rs_super", "cls"),
+        )
         self.ix_sup = _Index(self.su_self)
         d = facts["rs_def"].filter(pc.is_valid(facts["rs_def"]["mkind"]))
         for v, m in zip(d["val"].to_pylist(), d["mkind"].to_pylist(), strict=True):
