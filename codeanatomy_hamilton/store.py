@@ -75,6 +75,17 @@ def _with_retries(action, what: str):
     raise AssertionError(what)
 
 
+# rows per record batch handed to the Delta writer (see ``_stream``)
+STREAM_BATCH_ROWS = 128 * 1024
+
+
+def _stream(table: pa.Table) -> pa.RecordBatchReader:
+    """The table as a stream of record batches: the Delta writer then encodes one batch
+    at a time instead of first converting the whole table, which about halves the
+    memory a write of a large table (millions of edges) needs on top of the table."""
+    return table.to_reader(max_chunksize=STREAM_BATCH_ROWS)
+
+
 def replace_repo_rows(
     warehouse: str,
     name: str,
@@ -95,7 +106,7 @@ def replace_repo_rows(
         if existing is None:
             write_deltalake(
                 path,
-                table,
+                _stream(table),
                 mode="append",
                 partition_by=["repo"],
                 target_file_size=TARGET_FILE_BYTES,
@@ -104,7 +115,7 @@ def replace_repo_rows(
         else:
             write_deltalake(
                 existing,
-                table,
+                _stream(table),
                 mode="overwrite",
                 predicate=pred,
                 target_file_size=TARGET_FILE_BYTES,
