@@ -233,9 +233,20 @@ def build_props_map(props: pa.Table) -> pa.Table:
 
 
 def sort_edges(edges: pa.Table, by: str) -> pa.Table:
-    """Edges clustered by one endpoint so Delta file statistics prune lookups by it."""
+    """Edges clustered by one endpoint so Delta file statistics prune lookups by it.
+
+    The string columns of the sorted copy are dictionary-encoded first, so the reorder
+    copies small integer indices, not millions of repeated strings (``path`` alone is
+    ~30 bytes a row). The writer decodes them back to the contract's plain strings one
+    batch at a time (``store._stream``); the rows and their order are unchanged."""
     other = "dst_id" if by == "src_id" else "src_id"
-    return edges.sort_by([(by, "ascending"), ("kind", "ascending"), (other, "ascending")])
+    order = pc.sort_indices(
+        edges, sort_keys=[(by, "ascending"), ("kind", "ascending"), (other, "ascending")]
+    )
+    encoded = [
+        pc.dictionary_encode(col) if pa.types.is_string(col.type) else col for col in edges.columns
+    ]
+    return pa.table(encoded, names=edges.column_names).take(order)
 
 
 def build_errors(extracts: Sequence[FileExtract], snapshot: RepoSnapshot, repo: str) -> pa.Table:

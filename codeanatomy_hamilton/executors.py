@@ -25,7 +25,7 @@ import dataclasses
 import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hamilton.execution import executors as h_exec
@@ -123,10 +123,17 @@ def run_task_shipping_records(task: TaskImplementation) -> tuple[dict[str, Any],
 class _RecordsFuture(h_exec.TaskFuture):
     """A Python future of :func:`run_task_shipping_records`; merges records once."""
 
-    def __init__(self, future: cf.Future, adapters: Sequence[Any], active: set[cf.Future]) -> None:
+    def __init__(
+        self,
+        future: cf.Future,
+        adapters: Sequence[Any],
+        active: set[cf.Future],
+        on_idle: Callable[[], None] | None = None,
+    ) -> None:
         self.future = future
         self.adapters = adapters
         self.active = active
+        self.on_idle = on_idle
         self._merged = False
         self._results: dict[str, Any] | None = None
 
@@ -150,6 +157,8 @@ class _RecordsFuture(h_exec.TaskFuture):
             _merge_records(self.adapters, shipped)
             self._results, self._merged = results, True
             self.active.discard(self.future)
+            if not self.active and self.on_idle is not None:
+                self.on_idle()
         return self._results
 
 
@@ -182,10 +191,22 @@ class ProcessTaskExecutor(h_exec.TaskExecutor):
         self.active: set[cf.Future] = set()
 
     def init(self) -> None:
+        self.pool = None  # started on the first task
+
+    def _start_pool(self) -> cf.ProcessPoolExecutor:
         ctx = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             ctx.set_forkserver_preload(_PRELOAD)
-        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+
+    def release_idle_workers(self) -> None:
+        """Stop the workers once no task is in flight. Hamilton finalizes executors only
+        after the whole graph, so idle workers would otherwise keep their memory (the
+        heap of the largest files they parsed) through resolve, emit and store. A later
+        task starts a fresh pool (forked from the preloaded forkserver: cheap)."""
+        if self.pool is not None and not self.active:
+            self.pool.shutdown(wait=False)
+            self.pool = None
 
     def finalize(self) -> None:
         if self.pool is not None:
@@ -200,10 +221,12 @@ class ProcessTaskExecutor(h_exec.TaskExecutor):
         return len(self.active) < self.workers
 
     def submit_task(self, task: TaskImplementation) -> h_exec.TaskFuture:
-        assert self.pool is not None, "executor used before init()"
+        if self.pool is None:
+            self.pool = self._start_pool()
         future = self.pool.submit(run_task_shipping_records, task)
         self.active.add(future)
-        return _RecordsFuture(future, list(task.adapter.adapters), self.active)
+        adapters = list(task.adapter.adapters)
+        return _RecordsFuture(future, adapters, self.active, self.release_idle_workers)
 
 
 def dask_executor(workers: int, address: str | None = None, processes: bool = True) -> Any:

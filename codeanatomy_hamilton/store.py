@@ -82,8 +82,19 @@ STREAM_BATCH_ROWS = 128 * 1024
 def _stream(table: pa.Table) -> pa.RecordBatchReader:
     """The table as a stream of record batches: the Delta writer then encodes one batch
     at a time instead of first converting the whole table, which about halves the
-    memory a write of a large table (millions of edges) needs on top of the table."""
-    return table.to_reader(max_chunksize=STREAM_BATCH_ROWS)
+    memory a write of a large table (millions of edges) needs on top of the table.
+    Dictionary-encoded columns (``emit.sort_edges``) are decoded batch by batch, so
+    the Delta schema holds the contract's plain types."""
+    plain = pa.schema(
+        [
+            f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+            for f in table.schema
+        ]
+    )
+    if plain == table.schema:
+        return table.to_reader(max_chunksize=STREAM_BATCH_ROWS)
+    batches = (b.cast(plain) for b in table.to_batches(max_chunksize=STREAM_BATCH_ROWS))
+    return pa.RecordBatchReader.from_batches(plain, batches)
 
 
 def replace_repo_rows(
