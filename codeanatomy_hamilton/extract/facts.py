@@ -40,6 +40,11 @@ HOF: dict[str, tuple[int | str, tuple[int, ...]]] = {
     "reduce": (0, (1, 1)),
     "functools.reduce": (0, (1, 1)),
 }
+# a tuple literal's container key ends with TUPLE_MARK; an element read at a known
+# position is an rs_sub row whose ``e`` ends with INDEX_MARK + position (the resolver
+# reads ``<container>[<position>]`` from tuples, ``<container>[]`` from the rest)
+TUPLE_MARK = "@t"
+INDEX_MARK = "~i"
 # container methods that store their (last) argument as an element / read an element
 STORE_METHODS = frozenset(("append", "add", "insert", "appendleft", "setdefault"))
 EXTEND_METHODS = frozenset(("extend", "update", "extendleft"))
@@ -235,19 +240,26 @@ class FactExtractor:
             return self.function(node, sc)
         if t is ast.List or t is ast.Tuple or t is ast.Set:
             k = "#" + str(self.base + node._cid)
-            self.init(k, "l:" + k)
-            ek = k + "[]"
+            # tuples are immutable, so their elements may also be read by position
+            # (``x, y = pair()``); their container key says so with ``@t``
+            ck = k + TUPLE_MARK if t is ast.Tuple else k
+            self.init(k, "l:" + ck)
+            ek = ck + "[]"
             keys: list[str | None] = []
-            for elt in node.elts:
+            fixed = t is ast.Tuple
+            for i, elt in enumerate(node.elts):
                 if type(elt) is ast.Starred:
                     v = self.ev(elt.value, sc)
                     s = "#" + str(self.base + elt._cid)
                     self.sub(s, v)
                     self.flow(ek, s)
                     keys.append(None)
+                    fixed = False  # positions after a starred element are unknown
                 else:
                     v = self.ev(elt, sc)
                     self.flow(ek, v)
+                    if fixed:
+                        self.flow(f"{ck}[{i}]", v)
                     keys.append(v)
             self.elt_keys[id(node)] = keys
             return k
@@ -270,7 +282,13 @@ class FactExtractor:
             self.ev(node.slice, sc)
             if b is None:
                 return None
+            if type(node.slice) is ast.Slice:
+                # a slice is a container of the same elements, not one of them
+                return b
             k = "#" + str(self.base + node._cid)
+            sl = node.slice
+            if type(sl) is ast.Constant and type(sl.value) is int and sl.value >= 0:
+                k += INDEX_MARK + str(sl.value)
             self.sub(k, b)
             return k
         if t is ast.IfExp:
@@ -378,6 +396,12 @@ class FactExtractor:
                     self.hof(gid, ck, kwkeys["key"], [self.elem(res + "k", base)], sc)
         else:
             text = None
+        if text is not None and argkeys and argkeys[0] is not None:
+            # next(it) is one element of the iterator; iter/reversed keep the elements
+            if text == "next":
+                self.sub(res, argkeys[0])
+            elif text in ("iter", "reversed"):
+                self.flow(res, argkeys[0])
         if text is not None and text in HOF:
             fpos, ipos = HOF[text]
             f = (
@@ -490,16 +514,21 @@ class FactExtractor:
             elts = target.elts
             keys = self.elt_keys.get(id(vnode)) if vnode is not None else None
             if keys is not None and len(keys) == len(elts) and None not in keys:
-                for e, k in zip(elts, keys, strict=False):
-                    self.store(e, k, sc)
+                # nested literals keep their shape: ``x, (y, z) = a, (b, c)``
+                for e, k, vn in zip(elts, keys, vnode.elts, strict=False):
+                    self.store(e, k, sc, vn)
                 return
-            for e in elts:
+            starred = False
+            for i, e in enumerate(elts):
                 if type(e) is ast.Starred:
+                    starred = True
                     self.store(e.value, vkey, sc)
                 elif vkey is None:
                     self.store(e, None, sc)
                 else:
                     ek = "#" + str(self.base + e._cid) + "u"
+                    if not starred:
+                        ek += INDEX_MARK + str(i)
                     self.sub(ek, vkey)
                     self.store(e, ek, sc)
             return

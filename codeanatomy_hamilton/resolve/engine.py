@@ -36,6 +36,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..extract.facts import INDEX_MARK, TUPLE_MARK
+
 _KV = pa.schema([("key", pa.string()), ("val", pa.string())])
 
 # Widening: a key that may hold this many values stops growing (and values of
@@ -328,6 +330,13 @@ class PointsTo:
         self.ix_astore = _Index(self.as_base)
         self.sb_e, self.sb_base = enc("rs_sub", "e"), enc("rs_sub", "base")
         self.ix_sub = _Index(self.sb_base)
+        # positional reads (``e`` ends with ``~i<N>``): the interned id of "N", else -1
+        e_str = facts["rs_sub"]["e"]
+        if isinstance(e_str, pa.ChunkedArray):
+            e_str = e_str.combine_chunks() if e_str.num_chunks else pa.array([], pa.string())
+        e_str = e_str.cast(pa.string())
+        pos = pc.extract_regex(e_str, INDEX_MARK + r"(?P<n>[0-9]+)$")
+        self.sb_pos = S.intern(pc.struct_field(pos, [0]) if len(e_str) else e_str)
         self.ss_base, self.ss_src = enc("rs_sstore", "base"), enc("rs_sstore", "src")
         self.ix_sstore = _Index(self.ss_base)
         c = facts["rs_call"]
@@ -576,7 +585,13 @@ class PointsTo:
         # container elements
         li, ri = self.ix_sub.probe(dk)
         m = vk[li] == K_L
-        emit(self.sb_e[ri][m], self._elem(vq[li][m]), NO_BIND)
+        if m.any():
+            q, e, p = vq[li][m], self.sb_e[ri][m], self.sb_pos[ri][m]
+            strs = S.strs
+            tup = np.array([strs[x].endswith(TUPLE_MARK) for x in q.tolist()], bool)
+            at = tup & (p >= 0)
+            emit(e[~at], self._elem(q[~at]), NO_BIND)
+            emit(e[at], S.binary("pos", q[at], p[at], lambda a, b: a + "[" + b + "]"), NO_BIND)
         li, ri = self.ix_sstore.probe(dk)
         m = vk[li] == K_L
         emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
@@ -705,6 +720,17 @@ class PointsTo:
             m = (res >= 0) & (k == K_C)
             emit(res[m], self._val("i:", vq[li][m]))
             m = (res >= 0) & (k == K_X) & ~S.bi[dv[li]]
+            # only a class-like name (CapWords, PEP 8) makes an instance whose methods
+            # we may name; what a function outside the repo returns is unknown, and
+            # ``importlib.import_module(..).getcwd`` would be an invented callee
+            if m.any():
+                idx = np.nonzero(m)[0]
+                strs = S.strs
+                cap = np.array(
+                    [strs[q].rpartition(".")[2][:1].isupper() for q in vq[li][idx].tolist()],
+                    bool,
+                )
+                m[idx[~cap]] = False
             emit(res[m], self._val("xi:", vq[li][m]))
             # the receiver of a bound method call is its first parameter
             m = k == K_B

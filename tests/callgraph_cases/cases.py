@@ -529,3 +529,17 @@ CASES: dict[str, dict[str, Case]] = {
         ),
     },
 }
+
+
+def _merge_extra() -> None:
+    # The second batch lives in its own module to keep this one readable; names are
+    # disjoint per category, so a clash would be a mistake worth failing on.
+    from tests.callgraph_cases.cases_extra import EXTRA
+
+    for cat, cases in EXTRA.items():
+        dup = set(cases) & set(CASES.setdefault(cat, {}))
+        assert not dup, f"duplicate case names in {cat}: {sorted(dup)}"
+        CASES[cat].update(cases)
+
+
+_merge_extra()
