@@ -396,6 +396,13 @@ class FactExtractor:
                     self.hof(gid, ck, kwkeys["key"], [self.elem(res + "k", base)], sc)
         else:
             text = None
+        if text == "enumerate" and argkeys:
+            self.tuples_of(res, [None, argkeys[0]])
+        elif text == "zip" and argkeys:
+            self.tuples_of(res, argkeys)
+        elif ft is ast.Attribute and recv is not None and func.attr == "items" and not argkeys:
+            # dict keys are not tracked (only values are the dict's elements)
+            self.tuples_of(res, [None, recv])
         if text is not None and argkeys and argkeys[0] is not None:
             # next(it) is one element of the iterator; iter/reversed keep the elements
             if text == "next":
@@ -416,6 +423,20 @@ class FactExtractor:
             if f is not None:
                 self.hof(gid, ck, f, elems, sc)
         return res
+
+    def tuples_of(self, res: str, parts: list[str | None]) -> None:
+        """``res`` is an iterable of tuples whose position i holds the elements of
+        ``parts[i]`` (enumerate, zip, dict.items), so ``for i, f in ...`` unpacks
+        by position."""
+        c = res + "z"
+        t = c + TUPLE_MARK
+        self.init(res, "l:" + c)
+        self.init(c + "[]", "l:" + t)
+        for i, p in enumerate(parts):
+            e = self.elem(f"{c}{i}", p)
+            if e is not None:
+                self.flow(f"{t}[{i}]", e)
+                self.flow(t + "[]", e)
 
     def elem(self, e: str, base: str | None) -> str | None:
         if base is None:

@@ -64,6 +64,15 @@ EXTRA: dict[str, dict[str, Case]] = {
         ),
     },
     "assignments": {
+        "tuple_pairs_loop": _m(
+            """
+            def a(): pass
+            def b(): pass
+            for n, fn in (("a", a), ("b", b)):
+                fn()
+            """,
+            {"main": ["main.a", "main.b"]},
+        ),
         "starred": _m(
             """
             def a(): pass
@@ -163,6 +172,31 @@ EXTRA: dict[str, dict[str, Case]] = {
         ),
     },
     "classes": {
+        "context_manager": _m(
+            """
+            class Ctx:
+                def __enter__(self): return self
+                def __exit__(self, *a): pass
+                def go(self): pass
+            with Ctx() as c:
+                c.go()
+            """,
+            {"main": ["main.Ctx.__enter__", "main.Ctx.__exit__", "main.Ctx.go"]},
+        ),
+        "classmethod_factory": _m(
+            """
+            class A:
+                def __init__(self): pass
+                @classmethod
+                def make(cls): return cls()
+                def m(self): pass
+            A.make().m()
+            """,
+            {
+                "main": ["<builtin>.classmethod", "main.A.make", "main.A.m"],
+                "main.A.make": ["main.A.__init__"],
+            },
+        ),
         "assigned_self_call": _m(
             """
             class A:
@@ -361,6 +395,15 @@ EXTRA: dict[str, dict[str, Case]] = {
         ),
     },
     "dicts": {
+        "items_loop": _m(
+            """
+            def a(): pass
+            d = {"a": a}
+            for k, v in d.items():
+                v()
+            """,
+            {"main": ["main.a"]},
+        ),
         "update": _m(
             """
             def b(): pass
@@ -859,6 +902,23 @@ EXTRA: dict[str, dict[str, Case]] = {
         ),
     },
     "lists": {
+        "enumerate_unpack": _m(
+            """
+            def a(): pass
+            for i, fn in enumerate([a]):
+                fn()
+            """,
+            {"main": ["<builtin>.enumerate", "main.a"]},
+        ),
+        "zip_unpack": _m(
+            """
+            def a(): pass
+            def b(): pass
+            for x, y in zip([a], [b]):
+                y()
+            """,
+            {"main": ["<builtin>.zip", "main.b"]},
+        ),
         "slice": _m(
             """
             def a(): pass
@@ -916,6 +976,16 @@ EXTRA: dict[str, dict[str, Case]] = {
         ),
     },
     "mro": {
+        "super_explicit_args": _m(
+            """
+            class A:
+                def f(self): pass
+            class B(A):
+                def f(self): super(B, self).f()
+            B().f()
+            """,
+            {"main": ["main.B.f"], "main.B.f": ["<builtin>.super", "main.A.f"]},
+        ),
         "two_parents": _m(
             """
             class A:
