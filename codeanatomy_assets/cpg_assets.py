@@ -73,6 +73,8 @@ def build_for_partition(
         # another run of this repo holding the build lock: wait for it, not fail
         lock_timeout=900.0,
         workers=codeanatomy.workers,
+        executor=codeanatomy.executor or None,
+        dask_address=codeanatomy.dask_address or None,
         source_roots=list(repo.source_roots),
         tables=tables,
         cache_dir=codeanatomy.cache_path() if codeanatomy.use_cache else None,

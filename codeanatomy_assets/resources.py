@@ -16,6 +16,9 @@ class CodeAnatomyResource(dg.ConfigurableResource):
     cache_dir: str = ""  # default: $DAGSTER_HOME/cache
     repos_file: str = ""  # default: $DAGSTER_HOME/repos.yaml
     workers: int = 1
+    # where extraction runs: "local", "processes" or "dask" ("": processes if workers > 1)
+    executor: str = ""
+    dask_address: str = ""  # "" with executor "dask": a LocalCluster on 127.0.0.1
     # Hamilton UI URL for opt-in run tracking, e.g. http://127.0.0.1:8241 (default: env
     # CODEANATOMY_HAMILTON_UI, else off); a build never fails because the UI is down
     hamilton_ui: str = ""

@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
     b.add_argument(
+        "--executor",
+        choices=["local", "processes", "dask"],
+        default=None,
+        help="where extraction runs (default: processes when --workers > 1)",
+    )
+    b.add_argument("--dask-address", default=None, help="Dask scheduler (default: a local cluster)")
+    b.add_argument(
         "--source-root",
         action="append",
         default=[],
@@ -59,6 +66,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         repo_id=args.repo_id,
         incremental=args.incremental,
         workers=args.workers,
+        executor=args.executor,
+        dask_address=args.dask_address,
         source_roots=args.source_root,
     )
     try:
