@@ -27,13 +27,49 @@ from codeanatomy_hamilton.resolve import ResolveInput, resolve_repo
 from codeanatomy_hamilton.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, XEDGE_SCHEMA
 
 SKIP = {"test", "tests", "idle_test", "lib2to3", "site-packages", "__pycache__"}
+# ``--corpus full``: the whole standard library, test folders included (as
+# ``bench_build.py --corpus full``), the corpus that once exhausted memory in resolution
+SKIP_FULL = {"site-packages", "__pycache__"}
 
 
-def stdlib_files(limit: int | None = None) -> list[tuple[str, bytes]]:
+def _rss_watchdog(limit_gib: float) -> None:
+    """Abort the process when its RSS passes ``limit_gib`` (the machine is shared).
+
+    A thread reads VmRSS from /proc every 50 ms and prints the peak at exit, so a
+    runaway experiment dies here instead of waking the OOM killer.
+    """
+    import atexit
+    import threading
+
+    peak = [0]
+
+    def rss_kib() -> int:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def loop() -> None:
+        while True:
+            kib = rss_kib()
+            peak[0] = max(peak[0], kib)
+            if kib > limit_gib * 1024 * 1024:
+                print(
+                    f"RSS watchdog: {kib / 1024**2:.2f} GiB > {limit_gib} GiB, aborting", flush=True
+                )
+                os._exit(3)
+            time.sleep(0.05)
+
+    threading.Thread(target=loop, daemon=True).start()
+    atexit.register(lambda: print(f"peak RSS {peak[0] / 1024**2:.2f} GiB (watchdog samples)"))
+
+
+def stdlib_files(limit: int | None = None, skip: set[str] = SKIP) -> list[tuple[str, bytes]]:
     root = os.path.dirname(os.__file__)
     out: list[tuple[str, bytes]] = []
     for d, dirs, files in os.walk(root):
-        dirs[:] = sorted(x for x in dirs if x not in SKIP)
+        dirs[:] = sorted(x for x in dirs if x not in skip)
         for f in sorted(files):
             if f.endswith(".py"):
                 p = os.path.join(d, f)
@@ -72,6 +108,8 @@ def _resolve(inp: ResolveInput, repeat: int) -> None:
     assert out is not None
     print(f"resolve_repo {best:.2f}s (min of {max(1, repeat)})")
     print("stats:", out.stats)
+    for w in out.warnings:
+        print("WARNING:", w)
     kinds: dict[str, int] = {}
     for k in out.edges.column("kind").to_pylist() + out.xedges.column("kind").to_pylist():
         kinds[k] = kinds.get(k, 0) + 1
@@ -83,14 +121,26 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--cache", default=None, help="folder for the cached resolver input")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--corpus", choices=("stdlib", "full"), default="stdlib")
+    ap.add_argument("--max-rss-gib", type=float, default=8.0, help="abort above this RSS")
+    ap.add_argument("--trace", action="store_true", help="log RSS and sizes per round")
     args = ap.parse_args()
+    if args.trace:
+        import logging
+
+        logging.basicConfig(level=logging.WARNING, format="%(relativeCreated)7.0fms %(message)s")
+        logging.getLogger("codeanatomy_hamilton.resolve").setLevel(logging.DEBUG)
+    _rss_watchdog(args.max_rss_gib)
+    tag = f"{args.corpus}_" if args.corpus != "stdlib" else ""
     cached = (
-        os.path.join(args.cache, f"resolve_input_{args.limit or 'all'}.pkl") if args.cache else None
+        os.path.join(args.cache, f"resolve_input_{tag}{args.limit or 'all'}.pkl")
+        if args.cache
+        else None
     )
     if cached and os.path.exists(cached):
         _resolve(_load(cached), args.repeat)
         return
-    files = stdlib_files(args.limit)
+    files = stdlib_files(args.limit, SKIP_FULL if args.corpus == "full" else SKIP)
     from codeanatomy_hamilton.extract import facts as facts_mod
 
     spent = [0.0]

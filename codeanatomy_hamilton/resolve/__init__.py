@@ -48,6 +48,9 @@ class ResolveOutput:
     xedges: pa.Table = field(default_factory=XEDGE_SCHEMA.empty_table)
     props: pa.Table = field(default_factory=PROP_SCHEMA.empty_table)
     stats: dict[str, int] = field(default_factory=dict)
+    # human-readable diagnostics (e.g. resolution truncated on a huge repository);
+    # the matching counters are in ``stats`` (``resolution_truncated``)
+    warnings: list[str] = field(default_factory=list)
 
 
 def resolve_repo(inp: ResolveInput) -> ResolveOutput:

@@ -29,6 +29,7 @@ distinct derived string once over the whole run.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import datafusion
@@ -46,6 +47,19 @@ _KV = pa.schema([("key", pa.string()), ("val", pa.string())])
 # (``inspect.isfunction(object)``) otherwise grow with the whole program; a call
 # reaching that many targets is noise anyway.
 KEY_CAP = 16
+# ``KEY_CAP`` is checked against the facts known before a round, so a key may take
+# many values in the round that saturates it (a parameter of ``assertEqual`` fed by
+# thousands of call sites). On ordinary code that overshoot stays small (at most 113
+# values on the standard library without tests), but on the whole standard library
+# it fed a cascade (keys with thousands of values flowing into keys with thousands of
+# values: 12M facts after 15 rounds and >20 GB). ``HARD_KEY_CAP`` bounds a key within
+# the round too; it lies well above what ordinary code reaches, so results there are
+# unchanged, and every value dropped by it is counted (``resolution_truncated``).
+HARD_KEY_CAP = 256
+# Global budget on points-to facts: past it the fixed point stops widening (the
+# facts so far are kept, the run is reported as truncated). ~16 bytes per fact in
+# the sorted array and its per-round copies; 30M facts keep resolution in a few GiB.
+FACT_BUDGET = 30_000_000
 
 # value kinds (prefix of the value string)
 K_NONE, K_F, K_C, K_I, K_M, K_L, K_X, K_XI, K_B, K_S = range(10)
@@ -57,6 +71,20 @@ P_BIND = -2
 MK_S, MK_C, MK_M = 1, 2, 4
 _MK = {"s": MK_S, "c": MK_C, "m": MK_M}
 _MASK32 = np.int64(0xFFFFFFFF)
+
+log = logging.getLogger(__name__)
+
+
+def _rss_mib() -> float:
+    """Resident set size of this process (Linux; 0 elsewhere), for debug traces."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 class _Strings:
@@ -403,6 +431,10 @@ class PointsTo:
         ok = (ik >= 0) & (iv >= 0)
         self.ptk = np.unique((ik[ok] << 32) | iv[ok])
         self.counts = np.zeros(0, np.int64)
+        # truncation accounting (see HARD_KEY_CAP / FACT_BUDGET), reported in stats
+        self.truncated_facts = 0
+        self.truncated_keys: set[int] = set()
+        self.budget_hit = False
         self._count(self.ptk)
         self.delta = self.ptk.copy()
         self._pending = np.zeros(0, np.int64)
@@ -487,12 +519,37 @@ class PointsTo:
         pos = np.searchsorted(self.ptk, cand)
         pos_c = np.minimum(pos, len(self.ptk) - 1)
         known = (self.ptk[pos_c] == cand) if len(self.ptk) else np.zeros(len(cand), bool)
-        new = cand[~known]
+        fresh = ~known
+        if count:
+            fresh &= self._within_cap(cand, fresh)
+        new = cand[fresh]
+        pos = pos[fresh]
         if len(new):
-            self.ptk = np.insert(self.ptk, pos[~known], new)
+            self.ptk = np.insert(self.ptk, pos, new)
             if count:
                 self._count(new)
         return new
+
+    def _within_cap(self, cand: np.ndarray, fresh: np.ndarray) -> np.ndarray:
+        """Mask of the fresh facts of ``cand`` (sorted) that keep their key within
+        ``HARD_KEY_CAP`` (known facts plus those fresh facts ranked before them, by
+        value id: deterministic); the others are dropped and counted."""
+        k = cand >> 32
+        cnt = self.counts
+        base = np.zeros(len(k), np.int64)
+        inr = k < len(cnt)
+        base[inr] = cnt[k[inr]]
+        # rank of each fresh fact among the fresh facts of its key (keys are contiguous)
+        f = fresh.astype(np.int64)
+        cum = np.cumsum(f) - f
+        first = np.searchsorted(k, k, "left")
+        rank = cum - cum[first]
+        ok = base + rank < HARD_KEY_CAP
+        dropped = int((fresh & ~ok).sum())
+        if dropped:
+            self.truncated_facts += dropped
+            self.truncated_keys.update(np.unique(k[fresh & ~ok]).tolist())
+        return ok
 
     def _lookup(self, cls: np.ndarray, attr: np.ndarray) -> np.ndarray:
         """Owner along the MRO of (cls, attr), -1 where none."""
@@ -504,6 +561,16 @@ class PointsTo:
 
     def run(self, max_rounds: int = 200) -> None:
         while len(self.delta) and max_rounds > 0:
+            if len(self.ptk) >= FACT_BUDGET:
+                # stop widening: what is known stays, the run is reported truncated
+                self.budget_hit = True
+                log.warning(
+                    "points-to budget of %d facts reached after %d rounds; "
+                    "resolution stops widening (results incomplete)",
+                    FACT_BUDGET, self.rounds,
+                )  # fmt: skip
+                self.delta = np.zeros(0, np.int64)
+                break
             max_rounds -= 1
             self.rounds += 1
             nd, ns, nb = self._new_flows()
@@ -523,6 +590,12 @@ class PointsTo:
                 self.fs = np.concatenate([self.fs, ns])
                 self.fb = np.concatenate([self.fb, nb])
             self.delta = new
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "round %d: delta=%d pt=%d flows=%d new_flows=%d strings=%d rss=%.0fMiB",
+                    self.rounds, len(new), len(self.ptk), len(self.fd), len(nd), self.S.n,
+                    _rss_mib(),
+                )  # fmt: skip
         self._pt_registered = False
 
     # -- rules -------------------------------------------------------------

@@ -16,13 +16,14 @@ The fixed points are semi-naive iterations of SQL joins in DataFusion (``engine`
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pyarrow as pa
 
 from . import ResolveInput, ResolveOutput
 from .classes import class_hierarchy
-from .engine import PointsTo
+from .engine import FACT_BUDGET, HARD_KEY_CAP, PointsTo
 from .facts_io import load_facts
 from .imports import import_seeds
 from .modules import build_module_map
@@ -51,7 +52,34 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
             "resolve_ms_total": int((time.perf_counter() - t0) * 1000),
         }
     )
+    _report_truncation(pt, out)
     return out
 
+
+def _report_truncation(pt: PointsTo, out: ResolveOutput) -> None:
+    """Never silent: bounded widening is a stat (``resolution_truncated``, counts) and
+    a warning in ``out.warnings`` and the log, so a run's diagnostics show that some
+    call targets of widely shared keys may be missing."""
+    truncated = bool(pt.truncated_facts or pt.budget_hit)
+    out.stats["resolution_truncated"] = int(truncated)
+    if not truncated:
+        return
+    out.stats["truncated_points_to_facts"] = pt.truncated_facts
+    out.stats["truncated_points_to_keys"] = len(pt.truncated_keys)
+    out.stats["points_to_budget_hit"] = int(pt.budget_hit)
+    parts = []
+    if pt.truncated_facts:
+        parts.append(
+            f"{len(pt.truncated_keys)} keys capped at {HARD_KEY_CAP} values "
+            f"({pt.truncated_facts} points-to facts dropped)"
+        )
+    if pt.budget_hit:
+        parts.append(f"fixed point stopped at the budget of {FACT_BUDGET} points-to facts")
+    msg = "cross-file resolution truncated: " + "; ".join(parts)
+    out.warnings.append(msg)
+    log.warning(msg)
+
+
+log = logging.getLogger(__name__)
 
 __all__ = ["run_resolution", "pa"]
