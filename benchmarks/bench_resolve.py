@@ -101,6 +101,9 @@ def _load(path: str) -> ResolveInput:
 def _resolve(inp: ResolveInput, repeat: int) -> None:
     best = float("inf")
     out = None
+    with open("/proc/self/status") as fh:
+        rss0 = next(int(x.split()[1]) for x in fh if x.startswith("VmRSS:"))
+    print(f"RSS before resolve_repo {rss0 / 1024**2:.2f} GiB (the resolver input)")
     for _ in range(max(1, repeat)):
         t2 = time.perf_counter()
         out = resolve_repo(inp)
