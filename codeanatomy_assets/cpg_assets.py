@@ -85,11 +85,14 @@ def build_for_partition(
         f"for {', '.join(tables)}"
     )
     try:
-        return run_build(request)
+        result = run_build(request)
     except NodeExecutionError as exc:
         # the message names the failing Hamilton node; log it before Dagster's traceback
         context.log.error(f"{exc} (repo {repo.id}, tables {', '.join(tables)})")
         raise
+    for warning in result.warnings:
+        context.log.warning(f"repo {repo.id}: {warning}")
+    return result
 
 
 @dg.multi_asset(

@@ -129,6 +129,7 @@ def table_metadata(table: str, result: BuildResult, warehouse: str) -> dict[str,
         "codeanatomy/lines": result.line_count,
         "codeanatomy/extract_errors": result.error_count,
         "codeanatomy/build_seconds": round(result.seconds, 3),
+        "codeanatomy/warnings": "\n".join(result.warnings) or "none",
     }
     write = result.writes.get(table)
     if write is not None:

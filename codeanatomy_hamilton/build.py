@@ -70,6 +70,8 @@ class BuildResult:
     # plain-data diagnostics of the execution: plan, per-node records, cache counts
     diagnostics: dict[str, Any] = field(default_factory=dict)
     plan_signature: str | None = None
+    # problems that did not stop the build but limit its results (see hooks.NodeRecord)
+    warnings: list[str] = field(default_factory=list)
 
 
 def default_repo_id(repo_path: str) -> str:
@@ -171,6 +173,7 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
         seconds=(ended - started).total_seconds(),
         diagnostics=diagnostics,
         plan_signature=diagnostics["plan_signature"],
+        warnings=[w for rec in hook.records.values() for w in getattr(rec, "warnings", [])],
     )
     if req.tables is None or "run_manifest" in req.tables:
         # written last: a build that dies before this line is not a successful build,

@@ -74,6 +74,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         result = run_build(req)
     except (ScanError, WarehouseError, BuildLockError) as exc:
         return _fail(str(exc))
+    for warning in result.warnings:
+        print(f"codeanatomy: warning: {warning}", file=sys.stderr)
     rows = ", ".join(f"{k}={v.rows}" for k, v in result.writes.items())
     print(
         f"built {result.repo_id} ({result.mode}) commit={result.commit or '-'} files={result.file_count} "

@@ -33,6 +33,9 @@ class NodeRecord:
     tags: dict[str, Any] = field(default_factory=dict)
     cache: str | None = None  # hit | miss | recompute | None (caching off)
     task_id: str | None = None
+    # warnings a node's result carries (e.g. resolution truncated on a huge repo), so
+    # they reach the CLI and Dagster instead of staying in a log
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -55,6 +58,11 @@ def _rows(result: Any) -> int | None:
     if isinstance(result, list):
         return len(result)
     return None
+
+
+def _warnings(result: Any) -> list[str]:
+    found = getattr(result, "warnings", None)
+    return [str(w) for w in found] if isinstance(found, list) else []
 
 
 def _plain_tags(tags: dict[str, Any] | None) -> dict[str, Any]:
@@ -103,6 +111,7 @@ class DiagnosticsHook(api.NodeExecutionHook, api.TaskSubmissionHook, api.TaskRet
             error=None if success else f"{type(error).__name__}: {error}",
             tags=_plain_tags(node_tags),
             task_id=task_id,
+            warnings=_warnings(result) if success else [],
         )
         old = self.records.get(node_name)
         if old is not None and old.task_id != task_id:
