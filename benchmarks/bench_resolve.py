@@ -20,11 +20,9 @@ import os
 import pickle
 import time
 
-import pyarrow as pa
-
+from codeanatomy_hamilton.emit import collect_resolve_input
 from codeanatomy_hamilton.extract.file import extract_file
 from codeanatomy_hamilton.resolve import ResolveInput, resolve_repo
-from codeanatomy_hamilton.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, XEDGE_SCHEMA
 
 SKIP = {"test", "tests", "idle_test", "lib2to3", "site-packages", "__pycache__"}
 # ``--corpus full``: the whole standard library, test folders included (as
@@ -160,19 +158,7 @@ def main() -> None:
     t0 = time.perf_counter()
     extracts = [extract_file(p, b) for p, b in files]
     t1 = time.perf_counter()
-    facts: dict[str, list[pa.Table]] = {}
-    for fx in extracts:
-        for name, batch in fx.facts.items():
-            facts.setdefault(name, []).append(pa.Table.from_batches([batch]))
-    inp = ResolveInput(
-        nodes=pa.Table.from_batches([fx.nodes for fx in extracts], LOCAL_NODE_SCHEMA),
-        edges=pa.Table.from_batches([fx.edges for fx in extracts], EDGE_SCHEMA),
-        xedges=pa.Table.from_batches([fx.xedges for fx in extracts], XEDGE_SCHEMA),
-        facts={k: pa.concat_tables(v, promote_options="default") for k, v in facts.items()},
-        files=pa.table(
-            {"path": [fx.path for fx in extracts], "module": [fx.module for fx in extracts]}
-        ),
-    )
+    inp = collect_resolve_input(extracts)
     lines = sum(fx.lines for fx in extracts)
     print(f"files={len(files)} lines={lines} nodes={inp.nodes.num_rows}")
     print(f"extract (all passes) {t1 - t0:.2f}s, of which facts pass {spent[0]:.2f}s")

@@ -87,31 +87,14 @@ def resolve_sources(
     sources: Mapping[str, bytes | str], config: ResolveConfig | None = None
 ) -> tuple[ResolveInput, ResolveOutput]:
     """Extract every (path, source) and resolve the whole set, as the dataflow does."""
+    from ..emit import collect_resolve_input
     from ..extract.file import extract_file
-    from ..schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, XEDGE_SCHEMA
 
     extracts = []
     for path in sorted(sources):
         data = sources[path]
         extracts.append(extract_file(path, data.encode() if isinstance(data, str) else data))
-    facts: dict[str, list[pa.Table]] = {}
-    for fx in extracts:
-        for name, batch in fx.facts.items():
-            facts.setdefault(name, []).append(pa.Table.from_batches([batch]))
-    inp = ResolveInput(
-        nodes=pa.Table.from_batches([fx.nodes for fx in extracts], LOCAL_NODE_SCHEMA),
-        edges=pa.Table.from_batches([fx.edges for fx in extracts], EDGE_SCHEMA),
-        xedges=pa.Table.from_batches([fx.xedges for fx in extracts], XEDGE_SCHEMA),
-        facts={k: pa.concat_tables(v, promote_options="default") for k, v in facts.items()},
-        files=pa.table(
-            {
-                "path": [fx.path for fx in extracts],
-                "module": [fx.module for fx in extracts],
-                "has_errors": [bool(fx.errors) for fx in extracts],
-            }
-        ),
-        config=config or ResolveConfig(),
-    )
+    inp = collect_resolve_input(extracts, config)
     return inp, resolve_repo(inp)
 
 
