@@ -121,6 +121,23 @@ def _repo_column(table: pa.Table, repo: str) -> pa.Table:
     )
 
 
+def _cpg_inputs(node_columns: list[str]) -> dict[str, dg.AssetIn]:
+    """cpg_edges and cpg_nodes read through the warehouse IO manager, only the columns
+    an analysis needs (the engine, not the IO manager, writes these tables)."""
+    return {
+        "cpg_edges": dg.AssetIn(
+            key=cpg_key("cpg_edges"),
+            input_manager_key=WAREHOUSE_IO,
+            metadata={"columns": ["repo", "src_id", "dst_id", "kind"]},
+        ),
+        "cpg_nodes": dg.AssetIn(
+            key=cpg_key("cpg_nodes"),
+            input_manager_key=WAREHOUSE_IO,
+            metadata={"columns": node_columns},
+        ),
+    }
+
+
 def _node_lookup(nodes: pa.Table) -> dict[int, dict]:
     return {r["node_id"]: r for r in nodes.to_pylist()}
 
@@ -133,18 +150,7 @@ def _node_lookup(nodes: pa.Table) -> dict[int, dict]:
     resource_defs=_RESOURCES,
     kinds={"deltalake", "rustworkx"},
     metadata={**_PARTITIONED, "dagster/table_name": "module_imports"},
-    ins={
-        "cpg_edges": dg.AssetIn(
-            key=cpg_key("cpg_edges"),
-            input_manager_key=WAREHOUSE_IO,
-            metadata={"columns": ["repo", "src_id", "dst_id", "kind"]},
-        ),
-        "cpg_nodes": dg.AssetIn(
-            key=cpg_key("cpg_nodes"),
-            input_manager_key=WAREHOUSE_IO,
-            metadata={"columns": ["repo", "node_id", "kind", "qualname"]},
-        ),
-    },
+    ins=_cpg_inputs(node_columns=["repo", "node_id", "kind", "qualname"]),
 )
 def module_imports(
     context: dg.AssetExecutionContext, cpg_edges: pa.Table, cpg_nodes: pa.Table
@@ -221,18 +227,7 @@ def module_imports(
     resource_defs=_RESOURCES,
     kinds={"deltalake", "rustworkx"},
     metadata={**_PARTITIONED, "dagster/table_name": "call_graph_metrics"},
-    ins={
-        "cpg_edges": dg.AssetIn(
-            key=cpg_key("cpg_edges"),
-            input_manager_key=WAREHOUSE_IO,
-            metadata={"columns": ["repo", "src_id", "dst_id", "kind"]},
-        ),
-        "cpg_nodes": dg.AssetIn(
-            key=cpg_key("cpg_nodes"),
-            input_manager_key=WAREHOUSE_IO,
-            metadata={"columns": ["repo", "node_id", "kind", "qualname", "path"]},
-        ),
-    },
+    ins=_cpg_inputs(node_columns=["repo", "node_id", "kind", "qualname", "path"]),
 )
 def call_graph_metrics(
     context: dg.AssetExecutionContext, cpg_edges: pa.Table, cpg_nodes: pa.Table
