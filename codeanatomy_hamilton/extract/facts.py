@@ -40,11 +40,47 @@ HOF: dict[str, tuple[int | str, tuple[int, ...]]] = {
     "reduce": (0, (1, 1)),
     "functools.reduce": (0, (1, 1)),
 }
-# a tuple literal's container key ends with TUPLE_MARK; an element read at a known
-# position is an rs_sub row whose ``e`` ends with INDEX_MARK + position (the resolver
-# reads ``<container>[<position>]`` from tuples, ``<container>[]`` from the rest)
+# Keyed containers. A sequence whose positions are known (tuple/list literal without
+# a starred element, the tuples of enumerate/zip) has a container key ending with
+# TUPLE_MARK (+ its literal length, when known); a dict display with DICT_MARK. An
+# element read with a constant key is an rs_sub row whose ``e`` ends with INDEX_MARK +
+# ``const_token(key)``; the resolver reads ``<container>[<token>]`` (plus the wildcard
+# slots that stores with unknown effect fill, see ``resolve.engine``) from keyed
+# containers and ``<container>[]`` (every element) from the rest.
 TUPLE_MARK = "@t"
+DICT_MARK = "@d"
 INDEX_MARK = "~i"
+# ``rs_sstore.slot``: how a store changes a keyed container. None: unknown key;
+# ``=<token>``: constant key; APPEND: at the end; SHIFT: positions of existing
+# elements may change (insert, pop, remove, sort, del, slice stores, +=, ...)
+APPEND = "+"
+SHIFT = "!"
+# list/deque methods that move existing elements (the stored value, if any, is last)
+SHIFT_METHODS = frozenset(
+    ("insert", "extend", "extendleft", "appendleft", "pop", "popleft", "remove", "sort")
+    + ("reverse", "rotate", "__iadd__", "__delitem__")
+)
+
+
+def const_token(node: Any) -> str | None:
+    """The slot token of a constant subscript key (str or int; bool and float keys
+    hash like ints, so they are left unknown), else None."""
+    if type(node) is ast.UnaryOp and type(node.op) is ast.USub:
+        inner = node.operand
+        if type(inner) is ast.Constant and type(inner.value) is int:
+            return str(-inner.value)
+        return None
+    if type(node) is not ast.Constant:
+        return None
+    v = node.value
+    if type(v) is int:
+        return str(v)
+    if type(v) is str:
+        # hex keeps the token free of brackets and of the INDEX_MARK
+        return "s" + v.encode("utf-8", "surrogatepass").hex()
+    return None
+
+
 # container methods that store their (last) argument as an element / read an element
 STORE_METHODS = frozenset(("append", "add", "insert", "appendleft", "setdefault"))
 EXTEND_METHODS = frozenset(("extend", "update", "extendleft"))
@@ -66,7 +102,7 @@ FACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "rs_attr": ("e", "base", "attr"),
     "rs_astore": ("base", "attr", "src"),
     "rs_sub": ("e", "base"),
-    "rs_sstore": ("base", "src"),
+    "rs_sstore": ("base", "src", "slot"),
     "rs_call": ("callid", "ckey", "res", "mode", "caller"),
     "rs_arg": ("ckey", "pos", "kw", "src", "star"),
     "rs_param": ("fkey", "pos", "name", "key", "kind"),
@@ -137,6 +173,13 @@ class FactExtractor:
         self.uses: list[tuple[int, str]] = []
         self.import_bind: dict[str, list[str]] = {}
         self.elt_keys: dict[int, list[str | None]] = {}
+        # "a name bound once to a literal" as a subscript key: constant bindings per
+        # variable key, keys bound otherwise, and the rs_sub/rs_sstore rows whose key
+        # is such a name (patched in ``run`` once every binding of the file is seen)
+        self.const_binds: dict[str, list[str | None]] = {}
+        self.other_binds: set[str] = set()
+        self.pending_sub: list[tuple[int, str]] = []
+        self.pending_sstore: list[tuple[int, str]] = []
         p = ctx.path
         self.pkg = (
             self.module
@@ -174,6 +217,30 @@ class FactExtractor:
         if base is not None:
             self._sub["e"].append(e)
             self._sub["base"].append(base)
+
+    def keyed_sub(self, k: str, base: str, key: Any, sc: _Scope) -> str:
+        """``k = base[key]``: with a constant key (or a name bound once to one, decided
+        in ``run``) the read names its slot. Returns the key holding the result."""
+        tok = const_token(key)
+        if tok is not None:
+            k += INDEX_MARK + tok
+            self.sub(k, base)
+            return k
+        self.sub(k, base)
+        if type(key) is ast.Name:
+            self.pending_sub.append((len(self._sub["e"]) - 1, self.resolve(sc, key.id)))
+        return k
+
+    def keyed_store(self, base: str, src: str | None, key: Any, sc: _Scope) -> None:
+        """``base[key] = src``: a constant key names the slot written."""
+        tok = const_token(key)
+        if tok is not None:
+            self.row("rs_sstore", base, src, "=" + tok)
+            return
+        self.row("rs_sstore", base, src, None)
+        if type(key) is ast.Name:
+            n = len(self.cols["rs_sstore"]["base"]) - 1
+            self.pending_sstore.append((n, self.resolve(sc, key.id)))
 
     def gid(self, node: Any) -> int:
         return self.base + node._cid
@@ -240,13 +307,16 @@ class FactExtractor:
             return self.function(node, sc)
         if t is ast.List or t is ast.Tuple or t is ast.Set:
             k = "#" + str(self.base + node._cid)
-            # tuples are immutable, so their elements may also be read by position
-            # (``x, y = pair()``); their container key says so with ``@t``
-            ck = k + TUPLE_MARK if t is ast.Tuple else k
+            # elements of a tuple/list literal may be read by position (``x, y =
+            # pair()``, ``fs[-1]``) unless a starred element hides the positions; the
+            # key ``@t<n>`` says so and records the length (reads past it can only
+            # see appended elements). Sets have no positions.
+            fixed = t is not ast.Set and not any(type(e) is ast.Starred for e in node.elts)
+            n = len(node.elts)
+            ck = k + TUPLE_MARK + str(n) if fixed else k
             self.init(k, "l:" + ck)
             ek = ck + "[]"
             keys: list[str | None] = []
-            fixed = t is ast.Tuple
             for i, elt in enumerate(node.elts):
                 if type(elt) is ast.Starred:
                     v = self.ev(elt.value, sc)
@@ -260,37 +330,52 @@ class FactExtractor:
                     self.flow(ek, v)
                     if fixed:
                         self.flow(f"{ck}[{i}]", v)
+                        self.flow(f"{ck}[{i - n}]", v)
                     keys.append(v)
             self.elt_keys[id(node)] = keys
             return k
         if t is ast.Dict:
             k = "#" + str(self.base + node._cid)
-            self.init(k, "l:" + k)
-            ek = k + "[]"
+            ck = k + DICT_MARK
+            self.init(k, "l:" + ck)
+            ek = ck + "[]"
+            # a later equal key replaces the value of an earlier one
+            last: dict[str, str | None] = {}
             for key, value in zip(node.keys, node.values, strict=False):
                 v = self.ev(value, sc)
-                if key is None:  # {**other}
+                if key is None:  # {**other}: its keys are unknown
                     s = "#" + str(self.base + value._cid) + "s"
                     self.sub(s, v)
                     self.flow(ek, s)
+                    self.flow(ck + "[*]", s)
                 else:
                     self.ev(key, sc)
                     self.flow(ek, v)
+                    tok = const_token(key)
+                    if tok is None:
+                        self.flow(ck + "[*]", v)
+                    else:
+                        last[tok] = v
+            for tok, v in last.items():
+                self.flow(f"{ck}[{tok}]", v)
             return k
         if t is ast.Subscript:
             b = self.ev(node.value, sc)
             self.ev(node.slice, sc)
             if b is None:
                 return None
-            if type(node.slice) is ast.Slice:
-                # a slice is a container of the same elements, not one of them
-                return b
             k = "#" + str(self.base + node._cid)
             sl = node.slice
-            if type(sl) is ast.Constant and type(sl.value) is int and sl.value >= 0:
-                k += INDEX_MARK + str(sl.value)
-            self.sub(k, b)
-            return k
+            if type(sl) is ast.Slice:
+                # a slice is a container of the same elements, not one of them; only
+                # ``x[:]`` keeps their positions
+                if sl.lower is None and sl.upper is None and sl.step is None:
+                    return b
+                self.init(k, "l:" + k)
+                self.sub(k + "s", b)
+                self.flow(k + "[]", k + "s")
+                return k
+            return self.keyed_sub(k, b, sl, sc)
         if t is ast.IfExp:
             self.ev(node.test, sc)
             k = "#" + str(self.base + node._cid)
@@ -380,15 +465,31 @@ class FactExtractor:
             base = recv
             m = func.attr
             if base is not None:
+                # how the store moves keys/positions of a keyed container
+                slot: str | None = None
+                if m == "append":
+                    slot = APPEND
+                elif m in SHIFT_METHODS:
+                    slot = SHIFT
+                elif m == "setdefault" and len(node.args) == 2:
+                    tok = const_token(node.args[0])
+                    slot = None if tok is None else "=" + tok
                 if m in STORE_METHODS and argkeys:
                     last = argkeys[-1]
                     if last is not None:
-                        self.row("rs_sstore", base, last)
+                        self.row("rs_sstore", base, last, slot)
                 if m in EXTEND_METHODS and argkeys and argkeys[0] is not None:
                     s = res + "x"
                     self.sub(s, argkeys[0])
-                    self.row("rs_sstore", base, s)
-                if m in READ_METHODS:
+                    self.row("rs_sstore", base, s, slot)
+                if slot == SHIFT and m not in STORE_METHODS and m not in EXTEND_METHODS:
+                    # pop/remove/sort/...: no new element, existing ones move
+                    self.row("rs_sstore", base, None, SHIFT)
+                if m == "get" and node.args and not node.keywords:
+                    # ``d.get(<constant>)`` reads that key (its default is no element)
+                    got = self.keyed_sub(res, base, node.args[0], sc)
+                    self.flow(res, got if got != res else None)
+                elif m in READ_METHODS:
                     self.sub(res, base)
                 if m in SAME_METHODS:
                     self.flow(res, base)
@@ -507,6 +608,11 @@ class FactExtractor:
         if t is ast.Name:
             k = self.resolve(sc, target.id)
             self.flow(k, vkey)
+            tok = const_token(vnode) if vnode is not None and vkey is None else None
+            if tok is None:
+                self.other_binds.add(k)
+            else:
+                self.const_binds.setdefault(k, []).append(tok)
             if sc.kind == "class":
                 self.row("rs_cattr", sc.cls, target.id)
             return
@@ -528,8 +634,17 @@ class FactExtractor:
         if t is ast.Subscript:
             b = self.ev(target.value, sc)
             self.ev(target.slice, sc)
-            if b is not None and vkey is not None:
-                self.row("rs_sstore", b, vkey)
+            if b is None:
+                return
+            if type(target.slice) is ast.Slice:
+                # ``x[i:j] = seq`` stores the elements of seq and moves the others
+                s = None
+                if vkey is not None:
+                    s = "#" + str(self.base + target._cid) + "s"
+                    self.sub(s, vkey)
+                self.row("rs_sstore", b, s, SHIFT)
+            elif vkey is not None:
+                self.keyed_store(b, vkey, target.slice, sc)
             return
         if t is ast.Tuple or t is ast.List:
             elts = target.elts
@@ -692,7 +807,16 @@ class FactExtractor:
                         self.all_names(node.value)
         elif t is ast.AugAssign:
             v = self.ev(node.value, sc)
-            self.store(node.target, v, sc, node.value)
+            self.store(node.target, v, sc)
+            # ``xs += ys`` extends xs in place (moving no position, but ``+=`` on a
+            # tuple makes a new one): the target's containers lose their positions
+            tk = self.ev(node.target, sc) if type(node.target) is ast.Name else None
+            if tk is not None:
+                s = None
+                if v is not None:
+                    s = "#" + str(self.base + node._cid) + "a"
+                    self.sub(s, v)
+                self.row("rs_sstore", tk, s, SHIFT)
             if sc.kind == "module" and type(node.target) is ast.Name:
                 if node.target.id == "__all__":
                     self.all_names(node.value)
@@ -765,6 +889,16 @@ class FactExtractor:
                 self.body(case.body, sc)
         elif t in (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal):
             pass
+        elif t is ast.Delete:
+            for tg in node.targets:
+                if type(tg) is ast.Subscript:
+                    # ``del xs[i]`` moves the later elements of a sequence
+                    b = self.ev(tg.value, sc)
+                    self.ev(tg.slice, sc)
+                    if b is not None:
+                        self.row("rs_sstore", b, None, SHIFT)
+                else:
+                    self.ev(tg, sc)
         else:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
@@ -842,12 +976,38 @@ class FactExtractor:
             self.import_bind.setdefault(bind, []).append(ak)
 
     # -- driver ------------------------------------------------------------
+    def patch_name_keys(self) -> None:
+        """Subscripts keyed by a name that is bound exactly once in the file, to a
+        str/int literal (no other assignment, parameter, import, loop target, ...)
+        read/write that literal's slot."""
+        if not self.pending_sub and not self.pending_sstore:
+            return
+        bound_else = self.other_binds | set(self._flow_d) | set(self._init_k)
+        bound_else.update(self.cols["rs_param"]["key"])
+        toks: dict[str, str] = {}
+        for k, ts in self.const_binds.items():
+            if len(ts) == 1 and ts[0] is not None and k not in bound_else:
+                toks[k] = ts[0]
+        e = self._sub["e"]
+        for i, k in self.pending_sub:
+            tok = toks.get(k)
+            if tok is not None:
+                # the read row names the slot; the expression key keeps its name
+                self.flow(e[i], e[i] + INDEX_MARK + tok)
+                e[i] += INDEX_MARK + tok
+        slots = self.cols["rs_sstore"]["slot"]
+        for i, k in self.pending_sstore:
+            tok = toks.get(k)
+            if tok is not None:
+                slots[i] = "=" + tok
+
     def run(self) -> None:
         tree = self.ctx.tree
         msc = _Scope(self.module, "module", self.ctx.symtable, None, self.module)
         self.body(tree.body, msc)
         for name in sorted(self.mod_bound):
             self.row("rs_mbind", self.module, name)
+        self.patch_name_keys()
         ib = self.import_bind
         if ib:
             for cid, k in self.uses:

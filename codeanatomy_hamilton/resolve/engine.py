@@ -30,6 +30,7 @@ distinct derived string once over the whole run.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import datafusion
@@ -37,7 +38,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..extract.facts import INDEX_MARK, TUPLE_MARK
+from ..extract.facts import APPEND, DICT_MARK, INDEX_MARK, SHIFT, TUPLE_MARK
 
 _KV = pa.schema([("key", pa.string()), ("val", pa.string())])
 
@@ -71,6 +72,10 @@ P_BIND = -2
 MK_S, MK_C, MK_M = 1, 2, 4
 _MK = {"s": MK_S, "c": MK_C, "m": MK_M}
 _MASK32 = np.int64(0xFFFFFFFF)
+# keyed containers (see ``extract.facts``): ``<key>@t<n>`` sequence with positions
+# (literal length n when known), ``<key>@d`` dict display with constant keys
+_SEQ_RE = re.compile(re.escape(TUPLE_MARK) + r"([0-9]*)$")
+_PLAIN, _SEQ, _DICT = 0, 1, 2
 
 log = logging.getLogger(__name__)
 
@@ -363,9 +368,13 @@ class PointsTo:
         if isinstance(e_str, pa.ChunkedArray):
             e_str = e_str.combine_chunks() if e_str.num_chunks else pa.array([], pa.string())
         e_str = e_str.cast(pa.string())
-        pos = pc.extract_regex(e_str, INDEX_MARK + r"(?P<n>[0-9]+)$")
+        pos = pc.extract_regex(e_str, INDEX_MARK + r"(?P<n>-?[0-9]+|s[0-9a-f]*)$")
         self.sb_pos = S.intern(pc.struct_field(pos, [0]) if len(e_str) else e_str)
         self.ss_base, self.ss_src = enc("rs_sstore", "base"), enc("rs_sstore", "src")
+        self.ss_slot = S.intern(facts["rs_sstore"]["slot"])
+        # per container id: (kind, literal length or -1); per (container, slot): id
+        self._cinfo: dict[int, tuple[int, int]] = {}
+        self._slots: dict[tuple[int, str], int] = {}
         self.ix_sstore = _Index(self.ss_base)
         c = facts["rs_call"]
         self.c_key, self.c_res = enc("rs_call", "ckey"), enc("rs_call", "res")
@@ -660,14 +669,16 @@ class PointsTo:
         m = vk[li] == K_L
         if m.any():
             q, e, p = vq[li][m], self.sb_e[ri][m], self.sb_pos[ri][m]
-            strs = S.strs
-            tup = np.array([strs[x].endswith(TUPLE_MARK) for x in q.tolist()], bool)
-            at = tup & (p >= 0)
+            kinds = np.array([self._container(x)[0] for x in q.tolist()], np.int64)
+            at = (kinds != _PLAIN) & (p >= 0)
             emit(e[~at], self._elem(q[~at]), NO_BIND)
-            emit(e[at], S.binary("pos", q[at], p[at], lambda a, b: a + "[" + b + "]"), NO_BIND)
+            if at.any():
+                self._keyed_reads(q[at], e[at], p[at], emit)
         li, ri = self.ix_sstore.probe(dk)
         m = vk[li] == K_L
         emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
+        if m.any():
+            self._keyed_stores(vq[li][m], self.ss_src[ri][m], self.ss_slot[ri][m], emit)
         # calls
         li, ri = self.ix_calls.probe(dk)
         if len(li):
@@ -715,6 +726,88 @@ class PointsTo:
                 keep.append(i)
         idx = np.array(keep, np.int64)
         return d[idx], s[idx], b[idx]
+
+    def _container(self, q: int) -> tuple[int, int]:
+        """(kind, literal length or -1) of container key id ``q``."""
+        got = self._cinfo.get(q)
+        if got is None:
+            s = self.S.strs[q]
+            mt = _SEQ_RE.search(s)
+            if mt is not None:
+                got = (_SEQ, int(mt.group(1)) if mt.group(1) else -1)
+            elif s.endswith(DICT_MARK):
+                got = (_DICT, -1)
+            else:
+                got = (_PLAIN, -1)
+            self._cinfo[q] = got
+        return got
+
+    def _slot(self, q: int, tok: str) -> int:
+        """Id of ``<container>[<tok>]``."""
+        k = (q, tok)
+        i = self._slots.get(k)
+        if i is None:
+            i = self._slots[k] = self.S.get(self.S.strs[q] + "[" + tok + "]")
+        return i
+
+    def _keyed_reads(self, q: np.ndarray, e: np.ndarray, p: np.ndarray, emit: Any) -> None:
+        """Reads of keyed containers with a constant key: the key's slot plus the
+        wildcards that stores of unknown effect fill. ``[*]``: any key/position;
+        ``[>]`` (sequences): appended, i.e. at a position >= the literal's length;
+        ``[-*]`` (sequences): anything a negative index may reach after appends.
+        Sequences read with a str key (a TypeError at run time) read everything."""
+        strs = self.S.strs
+        dst: list[int] = []
+        src: list[int] = []
+        for qi, ei, pi in zip(q.tolist(), e.tolist(), p.tolist(), strict=True):
+            kind, n = self._container(qi)
+            tok = strs[pi]
+            if kind == _SEQ and tok.startswith("s"):
+                dst.append(ei)
+                src.append(self._slot(qi, ""))
+                continue
+            dst += (ei, ei)
+            src += (self._slot(qi, tok), self._slot(qi, "*"))
+            if kind == _SEQ:
+                idx = int(tok)
+                if idx < 0:
+                    dst.append(ei)
+                    src.append(self._slot(qi, "-*"))
+                elif n < 0 or idx >= n:
+                    dst.append(ei)
+                    src.append(self._slot(qi, ">"))
+        emit(np.array(dst, np.int64), np.array(src, np.int64), NO_BIND)
+
+    def _keyed_stores(self, q: np.ndarray, s: np.ndarray, slot: np.ndarray, emit: Any) -> None:
+        """Stores into keyed containers (every store also fills ``[]``, done by the
+        caller): a dict's constant key fills its slot, any other store ``[*]``; a
+        sequence's append fills ``[>]`` and lets negative reads see every element,
+        moves of elements (insert, pop, del, ...) let every constant read see every
+        element (an index-insensitive fallback)."""
+        strs = self.S.strs
+        dst: list[int] = []
+        src: list[int] = []
+        for qi, si, sl in zip(q.tolist(), s.tolist(), slot.tolist(), strict=True):
+            kind, _n = self._container(qi)
+            if kind == _PLAIN:
+                continue
+            how = strs[sl] if sl >= 0 else ""
+            if kind == _DICT:
+                if how.startswith("="):
+                    dst.append(self._slot(qi, how[1:]))
+                else:
+                    dst.append(self._slot(qi, "*"))
+                src.append(si)
+            elif how == APPEND:
+                dst += (self._slot(qi, ">"), self._slot(qi, "-*"))
+                src += (si, self._slot(qi, ""))
+            else:
+                dst.append(self._slot(qi, "*"))
+                src.append(si)
+                if how == SHIFT:
+                    dst.append(self._slot(qi, "*"))
+                    src.append(self._slot(qi, ""))
+        emit(np.array(dst, np.int64), np.array(src, np.int64), NO_BIND)
 
     def _arg_flows(self, ckey: np.ndarray, fkey: np.ndarray, kind: np.ndarray, emit: Any) -> None:
         """Arguments -> parameters: positional, keyword, *args/**kwargs both sides."""

@@ -208,7 +208,7 @@ CASES: dict[str, dict[str, Case]] = {
                 d["a"]()
             """
             },
-            {"main": ["main.a", "main.b"]},
+            {"main": ["main.a"]},
         ),
         "store_and_get": _c(
             {
@@ -442,7 +442,7 @@ CASES: dict[str, dict[str, Case]] = {
                 fs[1]()
             """
             },
-            {"main": ["main.a", "main.b"]},
+            {"main": ["main.b"]},
         ),
         "tuple_loop": _c(
             {

@@ -395,6 +395,74 @@ EXTRA: dict[str, dict[str, Case]] = {
         ),
     },
     "dicts": {
+        "const_key": _m(
+            """
+            def a(): pass
+            def b(): pass
+            d = {"x": a, 1: b}
+            d["x"]()
+            d[1]()
+            d.get("x")()
+            """,
+            {"main": ["main.a", "main.b"]},
+        ),
+        "variable_key_fallback": _m(
+            """
+            import sys
+            def a(): pass
+            def b(): pass
+            d = {"x": a, "y": b}
+            k = sys.argv[0]
+            d[k]()
+            d.get(k)()
+            """,
+            {"main": ["main.a", "main.b"]},
+        ),
+        "stored_key": _m(
+            """
+            def a(): pass
+            def b(): pass
+            def c(): pass
+            d = {"x": a}
+            d["y"] = b
+            d["x"]()
+            def put(m, key): m[key] = c
+            put(d, "z")
+            d["y"]()
+            """,
+            {"main": ["main.a", "main.c", "main.put", "main.b"]},
+        ),
+        "key_from_single_literal": _m(
+            """
+            def a(): pass
+            def b(): pass
+            KEY = "y"
+            d = {"x": a, "y": b}
+            d[KEY]()
+            """,
+            {"main": ["main.b"]},
+        ),
+        "key_rebound_fallback": _m(
+            """
+            def a(): pass
+            def b(): pass
+            k = "x"
+            k = "y"
+            d = {"x": a, "y": b}
+            d[k]()
+            """,
+            {"main": ["main.a", "main.b"]},
+        ),
+        "merge_fallback": _m(
+            """
+            def a(): pass
+            def b(): pass
+            base = {"x": a}
+            d = {**base, "y": b}
+            d["x"]()
+            """,
+            {"main": ["main.a"]},
+        ),
         "items_loop": _m(
             """
             def a(): pass
@@ -902,6 +970,105 @@ EXTRA: dict[str, dict[str, Case]] = {
         ),
     },
     "lists": {
+        "const_index": _m(
+            """
+            def a(): pass
+            def b(): pass
+            fs = [a, b]
+            fs[0]()
+            """,
+            {"main": ["main.a"]},
+        ),
+        "negative_index": _m(
+            """
+            def a(): pass
+            def b(): pass
+            fs = [a, b]
+            fs[-1]()
+            t = (a, b)
+            t[-2]()
+            """,
+            {"main": ["main.b", "main.a"]},
+        ),
+        "mutated_fallback": _m(
+            """
+            def a(): pass
+            def b(): pass
+            def c(): pass
+            fs = [a, b]
+            fs.insert(0, c)
+            fs[0]()
+            fs[1]()
+            fs[2]()
+            """,
+            {"main": ["main.c", "main.a", "main.b"]},
+        ),
+        "append_keeps_prefix": _m(
+            """
+            def a(): pass
+            def b(): pass
+            def c(): pass
+            fs = [a, b]
+            fs.append(c)
+            fs[0]()
+            fs[2]()
+            """,
+            {"main": ["main.a", "main.c"]},
+        ),
+        "append_negative_fallback": _m(
+            """
+            def a(): pass
+            def b(): pass
+            fs = [a]
+            fs.append(b)
+            fs[-1]()
+            fs[-2]()
+            """,
+            {"main": ["main.b", "main.a"]},
+        ),
+        "variable_index_fallback": _m(
+            """
+            import sys
+            def a(): pass
+            def b(): pass
+            fs = [a, b]
+            fs[len(sys.argv)]()
+            """,
+            {"main": ["<builtin>.len", "main.a", "main.b"]},
+        ),
+        "mutated_through_param": _m(
+            """
+            def a(): pass
+            def b(): pass
+            def push(xs): xs.insert(0, b)
+            fs = [a]
+            push(fs)
+            fs[0]()
+            fs[1]()
+            """,
+            {"main": ["main.push", "main.b", "main.a"]},
+        ),
+        "augmented_fallback": _m(
+            """
+            def a(): pass
+            def b(): pass
+            fs = [a]
+            fs += [b]
+            fs[1]()
+            fs[0]()
+            """,
+            {"main": ["main.b", "main.a"]},
+        ),
+        "slice_offset": _m(
+            """
+            def a(): pass
+            def b(): pass
+            fs = [a, b]
+            fs[1:][0]()
+            fs[:1][0]()
+            """,
+            {"main": ["main.b", "main.a"]},
+        ),
         "enumerate_unpack": _m(
             """
             def a(): pass
