@@ -33,49 +33,37 @@ def run_params_args_pass(ctx: FileContext) -> None:
 def _parameters(b: FileBuilder, signatures: list[ast.arguments]) -> None:
     add_prop = b.add_prop
     segment = b.segment
+
+    def param(p: ast.arg, kind: str, position: int, default: ast.expr | None) -> None:
+        cid = p._cid
+        add_prop(cid, "param_kind", kind)
+        add_prop(cid, "position", position, "int")
+        if default is None:
+            add_prop(cid, "has_default", "false", "bool")
+            return
+        add_prop(cid, "has_default", "true", "bool")
+        text = segment(default)
+        if text is not None:
+            add_prop(cid, "default", text)
+
     for a in signatures:
         positional = a.posonlyargs + a.args
-        n_pos = len(positional)
-        first_default = n_pos - len(a.defaults)
+        first_default = len(positional) - len(a.defaults)
         n_posonly = len(a.posonlyargs)
         position = 0
         for i, p in enumerate(positional):
-            cid = p._cid
-            add_prop(
-                cid, "param_kind", "positional_only" if i < n_posonly else "positional_or_keyword"
-            )
-            add_prop(cid, "position", position, "int")
-            if i >= first_default:
-                add_prop(cid, "has_default", "true", "bool")
-                text = segment(a.defaults[i - first_default])
-                if text is not None:
-                    add_prop(cid, "default", text)
-            else:
-                add_prop(cid, "has_default", "false", "bool")
+            kind = "positional_only" if i < n_posonly else "positional_or_keyword"
+            default = a.defaults[i - first_default] if i >= first_default else None
+            param(p, kind, position, default)
             position += 1
         if a.vararg is not None:
-            cid = a.vararg._cid
-            add_prop(cid, "param_kind", "vararg")
-            add_prop(cid, "position", position, "int")
-            add_prop(cid, "has_default", "false", "bool")
+            param(a.vararg, "vararg", position, None)
             position += 1
         for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
-            cid = p._cid
-            add_prop(cid, "param_kind", "keyword_only")
-            add_prop(cid, "position", position, "int")
-            if d is not None:
-                add_prop(cid, "has_default", "true", "bool")
-                text = segment(d)
-                if text is not None:
-                    add_prop(cid, "default", text)
-            else:
-                add_prop(cid, "has_default", "false", "bool")
+            param(p, "keyword_only", position, d)
             position += 1
         if a.kwarg is not None:
-            cid = a.kwarg._cid
-            add_prop(cid, "param_kind", "kwarg")
-            add_prop(cid, "position", position, "int")
-            add_prop(cid, "has_default", "false", "bool")
+            param(a.kwarg, "kwarg", position, None)
 
 
 def _imports(b: FileBuilder, imports: list[ast.Import | ast.ImportFrom]) -> None:
