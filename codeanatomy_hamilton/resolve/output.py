@@ -25,53 +25,40 @@ _NORM = """CASE WHEN substr(val, 1, 2) = 'b:' THEN 'f:' || split_part(substr(val
   ELSE val END"""
 
 
+def _column(values: Any, type_: pa.DataType) -> Any:
+    if isinstance(values, pa.ChunkedArray):
+        return values.cast(type_)
+    return pa.array(values, type_)
+
+
+def _table(schema: pa.Schema, n: int, columns: dict[str, Any]) -> pa.Table:
+    """A table of ``schema`` from the given columns: a str value is repeated on every
+    row, any other value is an array; the other columns are null."""
+    arrays = []
+    for f in schema:
+        value = columns.get(f.name)
+        if value is None:
+            arrays.append(pa.nulls(n, f.type))
+        elif isinstance(value, str):
+            arrays.append(pa.array([value] * n, f.type))
+        else:
+            arrays.append(_column(value, f.type))
+    return pa.table(arrays, schema=schema)
+
+
 def _edges(src: Any, dst: Any, kind: str) -> pa.Table:
-    src = pa.array(src, pa.int64()) if not isinstance(src, pa.ChunkedArray) else src
-    dst = pa.array(dst, pa.int64()) if not isinstance(dst, pa.ChunkedArray) else dst
-    n = len(src)
-    return pa.table(
-        [
-            src.cast(pa.int64()),
-            dst.cast(pa.int64()),
-            pa.array([kind] * n, pa.string()),
-            pa.nulls(n, pa.string()),
-            pa.nulls(n, pa.int32()),
-            pa.nulls(n, pa.string()),
-            pa.nulls(n, pa.string()),
-        ],
-        schema=EDGE_SCHEMA,
-    )
+    return _table(EDGE_SCHEMA, len(src), {"src_id": src, "dst_id": dst, "kind": kind})
 
 
 def _xedges(src: Any, dst: Any, kind: str) -> pa.Table:
-    src = pa.array(src, pa.int64()) if not isinstance(src, pa.ChunkedArray) else src
-    dst = pa.array(dst, pa.string()) if not isinstance(dst, pa.ChunkedArray) else dst
-    n = len(src)
-    return pa.table(
-        [
-            src.cast(pa.int64()),
-            dst.cast(pa.string()),
-            pa.array([kind] * n, pa.string()),
-            pa.nulls(n, pa.string()),
-            pa.nulls(n, pa.int32()),
-            pa.nulls(n, pa.string()),
-        ],
-        schema=XEDGE_SCHEMA,
-    )
+    return _table(XEDGE_SCHEMA, len(src), {"src_id": src, "dst_qualname": dst, "kind": kind})
 
 
 def _props(node: Any, key: str, value: Any) -> pa.Table:
-    node = pa.array(node, pa.int64()) if not isinstance(node, pa.ChunkedArray) else node
-    value = pa.array(value, pa.string()) if not isinstance(value, pa.ChunkedArray) else value
-    n = len(node)
-    return pa.table(
-        [
-            node.cast(pa.int64()),
-            pa.array([key] * n, pa.string()),
-            value.cast(pa.string()),
-            pa.array(["str"] * n, pa.string()),
-        ],
-        schema=PROP_SCHEMA,
+    return _table(
+        PROP_SCHEMA,
+        len(node),
+        {"node_id": node, "key": key, "value": value, "value_type": "str"},
     )
 
 
