@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,7 +47,7 @@ class BuildRequest:
     executor: str | None = None
     # dask scheduler address; None: env CODEANATOMY_DASK_ADDRESS, else a LocalCluster
     dask_address: str | None = None
-    # per-file extract cache (see incremental.ExtractCache); None: <warehouse>/.codeanatomy/
+    # per-file fragment store and extract cache (see fragments); None: <warehouse>/.codeanatomy/
     # extract-cache; "": no cache
     extract_cache_dir: str | None = None
     # seconds to wait for another build of the same repo into the same warehouse
@@ -124,6 +126,31 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
         if req.extract_cache_dir is None
         else req.extract_cache_dir
     )
+    # the rows of every file go through on-disk fragments (``fragments``); without a
+    # cache they live in a scratch folder for this build only
+    scratch = None
+    if not extract_cache_dir:
+        os.makedirs(os.path.join(req.warehouse, ".codeanatomy"), exist_ok=True)
+        scratch = tempfile.mkdtemp(
+            prefix="fragments-", dir=os.path.join(req.warehouse, ".codeanatomy")
+        )
+        extract_cache_dir = scratch
+    try:
+        return _execute(req, repo_id, adapters, started, run_id, build_plan, extract_cache_dir)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _execute(
+    req: BuildRequest,
+    repo_id: str,
+    adapters: Sequence[Any],
+    started: dt.datetime,
+    run_id: str,
+    build_plan: BuildPlan,
+    extract_cache_dir: str,
+) -> BuildResult:
     hook = DiagnosticsHook()
     cache_dir = req.cache_dir or os.environ.get("CODEANATOMY_CACHE_DIR") or None
     tracker = make_tracker(req.hamilton_ui, repo_id=repo_id)
@@ -144,7 +171,7 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
         inputs={
             "repo_path": req.repo_path,
             # the commit the plan was made for, even if the ref moves meanwhile
-            "ref": commit or req.ref or "HEAD",
+            "ref": build_plan.commit or req.ref or "HEAD",
             "repo_id": repo_id,
             "build_plan": build_plan,
             "extract_cache_dir": extract_cache_dir,

@@ -40,14 +40,20 @@ from hamilton.caching.stores.file import FileResultStore
 from hamilton.caching.stores.sqlite import SQLiteMetadataStore
 
 from .extract.file import FileExtract
+from .fragments import FileSummary, FragmentStore
 from .plan import ExecutionPlan, GraphNode
 from .resolve import ResolveConfig, ResolveInput, ResolveOutput
 from .scan import RepoSnapshot
+from .streams import TableStream
 
 logger = logging.getLogger(__name__)
 
 # layers whose nodes always run, whatever the cache holds
 RECOMPUTE_LAYERS = frozenset({"store", "plan"})
+# layers kept out of the cache altogether: emit nodes return lazy streams over the
+# per-file fragments (cheap to make, nothing to store; the fragment store is the
+# extract stage's own cache)
+UNCACHED_LAYERS = frozenset({"emit"})
 # bump to invalidate every stored fingerprint when the fingerprint scheme changes
 FINGERPRINT_VERSION = "1"
 
@@ -121,6 +127,32 @@ def hash_file_extract(obj: FileExtract, *args: Any, **kwargs: Any) -> str:
     return _digest("file_extract", h.hexdigest())
 
 
+@fingerprinting.hash_value.register(FileSummary)
+def hash_file_summary(obj: FileSummary, *args: Any, **kwargs: Any) -> str:
+    """Content only: the fragment's location is not part of what the file is."""
+    h = hashlib.sha256()
+    head = f"{obj.path}\0{obj.module}\0{obj.lines}\0{obj.errors!r}\0{obj.externals!r}"
+    h.update(f"{head}\0{sorted(obj.rows.items())!r}".encode("utf-8", "surrogateescape"))
+    for batch in (obj.calls, obj.xprops, pa.record_batch([obj.xprop_nodes], names=["n"])):
+        arrow_digest(batch, h)
+    for name in sorted(obj.facts):
+        h.update(name.encode())
+        arrow_digest(obj.facts[name], h)
+    return _digest("file_summary", h.hexdigest())
+
+
+@fingerprinting.hash_value.register(FragmentStore)
+def hash_fragment_store(obj: FragmentStore, *args: Any, **kwargs: Any) -> str:
+    return _digest("fragment_store", obj.root)
+
+
+@fingerprinting.hash_value.register(TableStream)
+def hash_table_stream(obj: TableStream, *args: Any, **kwargs: Any) -> str:
+    """A stream is never reused from a cache (emit nodes recompute); a per-object
+    token keeps its fingerprint from ever matching another's."""
+    return _digest("table_stream", obj.name, obj.token)
+
+
 def _hash_dataclass(obj: Any, depth: int = 0) -> str:
     parts = [type(obj).__qualname__]
     for f in dataclasses.fields(obj):
@@ -159,12 +191,21 @@ def recompute_nodes(nodes: Iterable[GraphNode]) -> list[str]:
     for n in nodes:
         if n.is_input:
             continue
+        if n.tags.get("layer") in UNCACHED_LAYERS:
+            continue
         if (
             str(n.tags.get("reads_outside_world", "")).lower() == "true"
             or n.tags.get("layer") in RECOMPUTE_LAYERS
         ):
             out.append(n.name)
     return sorted(out)
+
+
+def uncached_nodes(nodes: Iterable[GraphNode]) -> list[str]:
+    """Nodes Hamilton's cache must neither read nor write (``UNCACHED_LAYERS``)."""
+    return sorted(
+        n.name for n in nodes if not n.is_input and n.tags.get("layer") in UNCACHED_LAYERS
+    )
 
 
 def cache_outcomes(dr: Any) -> dict[str, str]:
@@ -187,7 +228,7 @@ def cache_outcomes(dr: Any) -> dict[str, str]:
             continue  # not part of this run's subset
         if hit and not ran:
             out[name] = "hit"
-        elif getattr(behaviors.get(name), "name", "") == "RECOMPUTE":
+        elif getattr(behaviors.get(name), "name", "") in ("RECOMPUTE", "DISABLE"):
             out[name] = "recompute"
         else:
             out[name] = "miss"

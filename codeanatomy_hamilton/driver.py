@@ -53,13 +53,15 @@ def with_engine_cache(
 ) -> driver.Builder:
     """``builder.with_cache`` with the engine's stores and recompute set (readers of the
     outside world, Delta writers, plan nodes)."""
-    from .caching import cache_stores, hamilton_cache_dir, recompute_nodes
+    from .caching import cache_stores, hamilton_cache_dir, recompute_nodes, uncached_nodes
     from .plan import module_graph_nodes
 
+    nodes = module_graph_nodes(MODULES, config)
     metadata_store, result_store = cache_stores(cache_dir)
     return builder.with_cache(
         path=hamilton_cache_dir(cache_dir),
         metadata_store=metadata_store,
         result_store=result_store,
-        recompute=recompute_nodes(module_graph_nodes(MODULES, config)),
+        recompute=recompute_nodes(nodes),
+        disable=uncached_nodes(nodes),
     )

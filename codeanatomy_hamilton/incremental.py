@@ -8,9 +8,9 @@ the whole repository as a set. That is row-for-row what a full build writes beca
 
 - per-file rows are a pure function of (path, bytes, engine version): rows of files that
   did not change are already in the tables, exactly as a full build would write them;
-- cross-file rows are recomputed over all files, fed from a per-file cache
-  (:class:`ExtractCache`, keyed by path, blob sha and engine fingerprint) so only the
-  changed files are parsed again.
+- cross-file rows are recomputed over all files, fed from the per-file fragment store
+  (``fragments``, keyed by path, blob sha and engine fingerprint) so only the changed
+  files are parsed again.
 
 Each table gets one Delta transaction with a predicate; every commit carries
 ``codeanatomy.repo``/``codeanatomy.run``/``codeanatomy.paths`` metadata, so a later build
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pickle
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +36,6 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import __version__
-from .extract.file import FileExtract
 from .scan import is_python_path
 from .schema import CPG_TABLES
 from .store import open_table, sql_quote
@@ -71,44 +68,6 @@ def engine_fingerprint() -> str:
         h.update(b"\0")
         h.update(f.read_bytes())
     return h.hexdigest()[:20]
-
-
-# -- per-file extract cache ---------------------------------------------------------
-
-
-class ExtractCache:
-    """FileExtract objects on disk, keyed by (engine fingerprint, path, blob sha).
-
-    The path is part of the key because node ids and module names derive from it. Writes
-    go to a temporary name and are renamed into place, so a killed build never leaves a
-    torn entry; an unreadable entry is treated as a miss.
-    """
-
-    def __init__(self, root: str) -> None:
-        self.root = os.path.join(root, engine_fingerprint())
-
-    def _file(self, path: str, blob_sha: str) -> str:
-        key = hashlib.sha1(f"{path}\0{blob_sha}".encode("utf-8", "surrogateescape")).hexdigest()
-        return os.path.join(self.root, key[:2], key + ".pkl")
-
-    def get(self, path: str, blob_sha: str) -> FileExtract | None:
-        try:
-            with open(self._file(path, blob_sha), "rb") as fh:
-                value = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-            return None
-        return value if isinstance(value, FileExtract) and value.path == path else None
-
-    def has(self, path: str, blob_sha: str) -> bool:
-        return os.path.exists(self._file(path, blob_sha))
-
-    def put(self, blob_sha: str, extract: FileExtract) -> None:
-        target = self._file(extract.path, blob_sha)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(extract, fh, protocol=5)
-        os.replace(tmp, target)
 
 
 # -- git ------------------------------------------------------------------------------

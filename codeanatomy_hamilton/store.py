@@ -11,6 +11,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
@@ -79,12 +80,27 @@ def _with_retries(action, what: str):
 STREAM_BATCH_ROWS = 128 * 1024
 
 
-def _stream(table: pa.Table) -> pa.RecordBatchReader:
+class TableSource(Protocol):
+    """A table produced on demand (``streams.TableStream``): each ``reader()`` starts
+    over, so a retried commit can stream it again."""
+
+    rows_streamed: int
+
+    def reader(self) -> pa.RecordBatchReader: ...
+
+
+def _rows_written(data: pa.Table | TableSource) -> int:
+    return data.num_rows if isinstance(data, pa.Table) else data.rows_streamed
+
+
+def _stream(table: pa.Table | TableSource) -> pa.RecordBatchReader:
     """The table as a stream of record batches: the Delta writer then encodes one batch
     at a time instead of first converting the whole table, which about halves the
     memory a write of a large table (millions of edges) needs on top of the table.
-    Dictionary-encoded columns (``emit.sort_edges``) are decoded batch by batch, so
-    the Delta schema holds the contract's plain types."""
+    Dictionary-encoded columns are decoded batch by batch, so the Delta schema holds
+    the contract's plain types. A ``TableSource`` streams as it is produced."""
+    if not isinstance(table, pa.Table):
+        return table.reader()
     plain = pa.schema(
         [
             f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
@@ -100,7 +116,7 @@ def _stream(table: pa.Table) -> pa.RecordBatchReader:
 def replace_repo_rows(
     warehouse: str,
     name: str,
-    table: pa.Table,
+    table: pa.Table | TableSource,
     repo: str,
     predicate: str | None = None,
     commit_metadata: dict[str, str] | None = None,
@@ -137,7 +153,7 @@ def replace_repo_rows(
         return DeltaTable(path).version()
 
     version = _with_retries(write, name)
-    return TableWrite(name, version, table.num_rows)
+    return TableWrite(name, version, _rows_written(table))
 
 
 def append_rows(warehouse: str, name: str, table: pa.Table) -> TableWrite:

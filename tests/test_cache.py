@@ -49,12 +49,15 @@ def test_second_build_hits_the_cache(tmp_path: Path) -> None:
     layers = {r["node"]: r["tags"].get("layer") for r in second.diagnostics["nodes"]}
     stale = [n for n, o in outcomes.items() if layers[n] == "resolve" and o != "hit"]
     assert stale == [], outcomes
-    assert all(
-        outcomes[t] == "hit" for t in ("cpg_nodes", "cpg_edges", "cpg_props", "cpg_edges_by_src")
-    )
+    assert outcomes["resolve_input"] == "hit" and outcomes["resolved"] == "hit"
     assert outcomes["repo_snapshot"] == "recompute"  # reads git: always runs
     assert outcomes["cpg_edges_written"] == "recompute"  # Delta writes always run
-    assert outcomes["cpg_edges"] == "hit" and outcomes["resolved"] == "hit"
+    # emit nodes are lazy streams over the per-file fragments: never cached, and the
+    # fragment store served every file, so nothing was parsed again
+    assert outcomes["cpg_edges"] == "recompute"
+    assert second.diagnostics["nodes"] and all(
+        r["rows"] == 0 for r in second.diagnostics["nodes"] if r["node"] == "batch_extract"
+    )
     assert {t: _rows(wh, t) for t in ("cpg_nodes", "cpg_edges")} == before
     # a second asset (another table) of the same commit reuses the shared upstream
     third = run_build(BuildRequest(str(repo), str(wh), cache_dir=cache, tables=["cpg_props"]))
@@ -69,7 +72,7 @@ def test_new_commit_recomputes(tmp_path: Path) -> None:
     commit(repo, "add c")
     res = run_build(BuildRequest(str(repo), str(wh), cache_dir=cache, tables=["cpg_nodes"]))
     outcomes = {r["node"]: r["cache"] for r in res.diagnostics["nodes"]}
-    assert outcomes["cpg_nodes"] == "miss"
+    assert outcomes["resolved"] == "miss"
     fresh = run_build(BuildRequest(str(repo), str(tmp_path / "wh2"), tables=["cpg_nodes"]))
     assert _rows(wh, "cpg_nodes") == _rows(tmp_path / "wh2", "cpg_nodes")
     assert fresh.diagnostics["cache_enabled"] is False

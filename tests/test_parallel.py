@@ -84,9 +84,10 @@ def test_local_executor_with_several_batches(repo: Path, local_build, tmp_path: 
 
 
 def test_balanced_batches() -> None:
-    files = [(f"f{i}.py", b"x" * size) for i, size in enumerate([90, 10, 50, 50, 40, 30, 20, 10])]
+    sizes_in = [90, 10, 50, 50, 40, 30, 20, 10]
+    files = [(f"f{i}.py", f"sha{i}", b"x" * size) for i, size in enumerate(sizes_in)]
     batches = balanced_batches(files, 3)
-    assert sorted(p for b in batches for p, _ in b.files) == sorted(p for p, _ in files)
+    assert sorted(p for b in batches for p, _, _ in b.files) == sorted(p for p, _, _ in files)
     sizes = [b.size for b in batches]
     assert sizes == sorted(sizes, reverse=True)  # largest first
     assert max(sizes) - min(sizes) <= 20

@@ -1,4 +1,9 @@
-"""Emit stage: the contract tables as Arrow tables."""
+"""Emit stage: the contract tables, as streams read from the per-file fragments.
+
+The big tables are ``streams.TableStream`` objects: nothing is read until the store
+stage writes them, a few files at a time. ``extract_errors`` and ``file_index`` are
+small (a row per file) and built in memory.
+"""
 
 from __future__ import annotations
 
@@ -6,80 +11,83 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from hamilton.function_modifiers import tag
 
-from .. import emit
-from ..extract.file import FileExtract
+from .. import emit, streams
+from ..fragments import FileSummary
 from ..incremental import BuildPlan
 from ..registry import semantic_tags
 from ..resolve import ResolveOutput
 from ..scan import RepoSnapshot
+from ..streams import TableStream
+
+
+@tag(layer="emit")
+def cross_edges(resolved: ResolveOutput, node_paths: emit.NodePaths) -> pa.Table:
+    """The resolver's edges (origin xfile) with the path of their source node."""
+    return streams.cross_edges(resolved, node_paths)
+
+
+@tag(layer="emit")
+def cross_props(resolved: ResolveOutput, node_paths: emit.NodePaths) -> pa.Table:
+    """The resolver's props (origin xfile) with the path of their node."""
+    return streams.cross_props(resolved, node_paths)
 
 
 @tag(**semantic_tags("cpg_nodes", "emit"))
-def cpg_nodes(emit_extracts: list[FileExtract], external_edges: pa.Table, repo_id: str) -> pa.Table:
+def cpg_nodes(
+    emit_extracts: list[FileSummary], external_names: list[str], repo_id: str
+) -> TableStream:
     """One row per CPG node: every AST node, synthetic CFG nodes, EXTERNAL symbols."""
-    return emit.build_nodes(emit_extracts, external_edges, repo_id)
+    return streams.nodes_stream(streams.by_id(emit_extracts), external_names, repo_id)
 
 
 @tag(**semantic_tags("cpg_edges", "emit"))
-def cpg_edges(
-    emit_extracts: list[FileExtract],
-    resolved: ResolveOutput,
-    node_paths: emit.NodePaths,
-    repo_id: str,
-) -> pa.Table:
+def cpg_edges(emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str) -> TableStream:
     """One row per CPG edge, per-file and cross-file."""
-    return emit.build_edges(emit_extracts, [resolved.edges], [resolved.xedges], node_paths, repo_id)
+    return streams.edges_stream(streams.by_id(emit_extracts), cross_edges, repo_id)
 
 
 @tag(**semantic_tags("cpg_props", "emit"))
-def cpg_props(
-    emit_extracts: list[FileExtract],
-    resolved: ResolveOutput,
-    node_paths: emit.NodePaths,
-    repo_id: str,
-) -> pa.Table:
+def cpg_props(emit_extracts: list[FileSummary], cross_props: pa.Table, repo_id: str) -> TableStream:
     """Node properties as (node_id, key, value, value_type) rows."""
-    return emit.build_props(emit_extracts, [resolved.props], node_paths, repo_id)
+    return streams.props_stream(streams.by_id(emit_extracts), cross_props, repo_id)
 
 
 @tag(**semantic_tags("cpg_props_map", "emit"))
 def cpg_props_map(
-    cpg_props: pa.Table,
-    file_extracts: list[FileExtract],
-    resolved: ResolveOutput,
-    node_paths: emit.NodePaths,
+    file_extracts: list[FileSummary],
+    cross_props: pa.Table,
     props_map_paths: frozenset[str] | None,
     repo_id: str,
-) -> pa.Table:
-    """Node properties as one map per node."""
+) -> TableStream:
+    """Node properties as one map per node. Incremental: whole maps of the files in
+    scope, and the maps of every other node with cross-file props (a map mixes a
+    node's file props, kept in its file's summary, with its resolved ones)."""
     if props_map_paths is None:
-        return emit.build_props_map(cpg_props)
-    # incremental: whole maps of the files in scope and of every node with cross-file
-    # props (a map mixes a node's file props with its resolved ones)
-    props = emit.build_props(file_extracts, [resolved.props], node_paths, repo_id)
-    xfile = pc.unique(resolved.props.column("node_id"))
-    keep = pc.or_(
-        pc.is_in(props.column("path"), value_set=pa.array(sorted(props_map_paths), pa.string())),
-        pc.is_in(props.column("node_id"), value_set=xfile),
-    )
-    return emit.build_props_map(props.filter(pc.fill_null(keep, False)))
+        return streams.props_map_stream(streams.by_id(file_extracts), [], cross_props, repo_id)
+    files = [s for s in file_extracts if s.path in props_map_paths]
+    others = [s for s in file_extracts if s.path not in props_map_paths]
+    return streams.props_map_stream(streams.by_id(files), others, cross_props, repo_id)
 
 
 @tag(**semantic_tags("cpg_edges_by_src", "emit"))
-def cpg_edges_by_src(cpg_edges: pa.Table) -> pa.Table:
+def cpg_edges_by_src(
+    emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str
+) -> TableStream:
     """Edges clustered by source id for outgoing-edge lookups."""
-    return emit.sort_edges(cpg_edges, "src_id")
+    return streams.sorted_edges_stream(streams.by_id(emit_extracts), cross_edges, "src_id", repo_id)
 
 
 @tag(**semantic_tags("cpg_edges_by_dst", "emit"))
-def cpg_edges_by_dst(cpg_edges: pa.Table) -> pa.Table:
+def cpg_edges_by_dst(
+    emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str
+) -> TableStream:
     """Edges clustered by destination id for incoming-edge lookups."""
-    return emit.sort_edges(cpg_edges, "dst_id")
+    return streams.sorted_edges_stream(streams.by_id(emit_extracts), cross_edges, "dst_id", repo_id)
 
 
 @tag(**semantic_tags("extract_errors", "emit"))
 def extract_errors(
-    emit_extracts: list[FileExtract],
+    emit_extracts: list[FileSummary],
     repo_snapshot: RepoSnapshot,
     repo_id: str,
     build_plan: BuildPlan | None = None,
@@ -95,7 +103,7 @@ def extract_errors(
 
 @tag(**semantic_tags("file_index", "emit"))
 def file_index(
-    emit_extracts: list[FileExtract], repo_snapshot: RepoSnapshot, repo_id: str
+    emit_extracts: list[FileSummary], repo_snapshot: RepoSnapshot, repo_id: str
 ) -> pa.Table:
     """Path, blob sha, size and module of every analysed file."""
     return emit.build_file_index(emit_extracts, repo_snapshot, repo_id)

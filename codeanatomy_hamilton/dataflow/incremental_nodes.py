@@ -1,43 +1,41 @@
-"""Incremental stage: the per-file extract cache and the scope of what a build writes.
+"""Incremental stage: the per-file fragment cache and the scope of what a build writes.
 
-``cached_extracts`` serves unchanged files from the on-disk cache (keyed by path, blob
-sha and engine fingerprint), ``extract_snapshot`` is what is left for the extract stage
-to parse, and ``file_extracts`` (extract stage) merges both, so resolution always sees
-every file. ``emit_extracts`` narrows the files whose per-file rows are emitted to the
-build plan's scope (all files in a full build). See ``codeanatomy_hamilton.incremental``.
+``cached_extracts`` reads the summaries of files whose (path, blob) the fragment store
+already holds (keyed by engine fingerprint too), ``extract_snapshot`` is what is left
+for the extract stage to parse, and ``file_extracts`` (extract stage) merges both, so
+resolution always sees every file. ``emit_extracts`` narrows the files whose per-file
+rows are written to the build plan's scope (all files in a full build). See
+``codeanatomy_hamilton.incremental`` and ``codeanatomy_hamilton.fragments``.
 """
 
 from __future__ import annotations
-
-import os
-import shutil
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from hamilton.function_modifiers import tag
 
 from ..emit import NodePaths
-from ..extract.file import FileExtract
-from ..incremental import BuildPlan, ExtractCache
+from ..fragments import FileSummary, FragmentStore
+from ..incremental import BuildPlan, engine_fingerprint
 from ..resolve import ResolveOutput
 from ..scan import RepoSnapshot
+from ..streams import uncovered_files
 
 
-def _cache(extract_cache_dir: str | None) -> ExtractCache | None:
-    return ExtractCache(extract_cache_dir) if extract_cache_dir else None
+@tag(layer="extract")
+def fragment_store(extract_cache_dir: str, repo_id: str) -> FragmentStore:
+    """Where this repo's per-file fragments live (for the current engine version)."""
+    return FragmentStore(extract_cache_dir, repo_id, engine_fingerprint())
 
 
 @tag(layer="extract", reads_outside_world="true")
 def cached_extracts(
-    repo_snapshot: RepoSnapshot, extract_cache_dir: str | None = None
-) -> list[FileExtract]:
-    """Extracts of files whose (path, blob) the cache holds, in path order."""
-    cache = _cache(extract_cache_dir)
-    if cache is None:
-        return []
+    repo_snapshot: RepoSnapshot, fragment_store: FragmentStore
+) -> list[FileSummary]:
+    """Summaries of files whose (path, blob) the fragment store holds, in path order."""
     out = []
     for f in repo_snapshot.files:
-        hit = cache.get(f.path, f.blob_sha)
+        hit = fragment_store.summary(f.path, f.blob_sha)
         if hit is not None:
             out.append(hit)
     return out
@@ -45,7 +43,7 @@ def cached_extracts(
 
 @tag(layer="extract")
 def extract_snapshot(
-    repo_snapshot: RepoSnapshot, cached_extracts: list[FileExtract]
+    repo_snapshot: RepoSnapshot, cached_extracts: list[FileSummary]
 ) -> RepoSnapshot:
     """The snapshot less the files served from the cache: what the extract stage parses."""
     if not cached_extracts:
@@ -62,34 +60,17 @@ def extract_snapshot(
 
 
 @tag(layer="extract", reads_outside_world="true")
-def extract_cache_saved(
-    file_extracts: list[FileExtract],
-    extract_snapshot: RepoSnapshot,
-    extract_cache_dir: str | None = None,
-) -> int:
-    """Stores the freshly parsed files in the cache; returns how many."""
-    cache = _cache(extract_cache_dir)
-    if cache is None or not extract_snapshot.files:
-        return 0
-    fresh = {f.path: f.blob_sha for f in extract_snapshot.files}
-    n = 0
-    for e in file_extracts:
-        sha = fresh.get(e.path)
-        if sha is not None:
-            cache.put(sha, e)
-            n += 1
-    # entries of other engine versions can never hit again
-    for other in os.listdir(extract_cache_dir or "."):
-        full = os.path.join(extract_cache_dir or ".", other)
-        if full != cache.root and os.path.isdir(full):
-            shutil.rmtree(full, ignore_errors=True)
-    return n
+def fragments_pruned(file_extracts: list[FileSummary], fragment_store: FragmentStore) -> int:
+    """Prunes fragments this repo's snapshot no longer uses (older blobs, other engine
+    versions); returns how many entries were deleted. Fresh fragments were written by
+    the extract stage itself."""
+    return fragment_store.prune(file_extracts)
 
 
 @tag(layer="emit")
 def emit_extracts(
-    file_extracts: list[FileExtract], extract_cache_saved: int, build_plan: BuildPlan | None = None
-) -> list[FileExtract]:
+    file_extracts: list[FileSummary], fragments_pruned: int, build_plan: BuildPlan | None = None
+) -> list[FileSummary]:
     """The files whose per-file rows this build writes: all, or the plan's changed paths."""
     if build_plan is None or build_plan.paths is None:
         return file_extracts
@@ -97,18 +78,23 @@ def emit_extracts(
 
 
 @tag(layer="emit")
-def node_paths(file_extracts: list[FileExtract]) -> NodePaths:
+def node_paths(file_extracts: list[FileSummary]) -> NodePaths:
     """Node id -> file path, for the ``path`` column of cross-file rows."""
     return NodePaths([e.path for e in file_extracts])
 
 
 @tag(layer="emit")
 def props_map_paths(
-    resolved: ResolveOutput, node_paths: NodePaths, build_plan: BuildPlan | None = None
+    resolved: ResolveOutput,
+    node_paths: NodePaths,
+    file_extracts: list[FileSummary],
+    cross_props: pa.Table,
+    build_plan: BuildPlan | None = None,
 ) -> frozenset[str] | None:
     """Files whose ``cpg_props_map`` rows an incremental build rewrites: the changed
-    files and the files of nodes that gained or lost cross-file props (their map row
-    changes origin). None: all files (full build)."""
+    files, the files of nodes that gained or lost cross-file props (their map row
+    changes origin), and files with a node whose file props the summary lacks (see
+    ``streams.uncovered_files``). None: all files (full build)."""
     if build_plan is None or build_plan.paths is None:
         return None
     new = (
@@ -125,4 +111,6 @@ def props_map_paths(
         ]
     )
     paths = {p for p in node_paths.of(flipped).to_pylist() if p is not None}
-    return frozenset(build_plan.paths | paths)
+    paths |= build_plan.paths
+    others = [s for s in file_extracts if s.path not in paths]
+    return frozenset(paths | uncovered_files(cross_props, others, node_paths))

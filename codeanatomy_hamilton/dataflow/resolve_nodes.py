@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
 from hamilton.function_modifiers import tag
 
-from ..emit import all_xedges, collect_resolve_input
-from ..extract.file import FileExtract
+from .. import streams
+from ..emit import resolve_input_from_summaries
+from ..fragments import FileSummary
 from ..resolve import ResolveConfig, ResolveInput, ResolveOutput, resolve_repo
 
 
 @tag(layer="resolve")
-def resolve_input(file_extracts: list[FileExtract], source_roots: list[str]) -> ResolveInput:
-    """All files' rows concatenated into the tables resolution joins over."""
-    return collect_resolve_input(file_extracts, ResolveConfig(source_roots=source_roots or None))
+def resolve_input(file_extracts: list[FileSummary], source_roots: list[str]) -> ResolveInput:
+    """All files' facts concatenated into the tables resolution joins over."""
+    config = ResolveConfig(source_roots=source_roots or None)
+    return resolve_input_from_summaries(file_extracts, config)
 
 
 @tag(layer="resolve")
@@ -23,6 +24,6 @@ def resolved(resolve_input: ResolveInput) -> ResolveOutput:
 
 
 @tag(layer="resolve")
-def external_edges(file_extracts: list[FileExtract], resolved: ResolveOutput) -> pa.Table:
-    """Every edge that ends at an EXTERNAL node, named by qualname."""
-    return all_xedges(file_extracts, [resolved.xedges])
+def external_names(file_extracts: list[FileSummary], resolved: ResolveOutput) -> list[str]:
+    """Qualnames of every EXTERNAL node (targets of per-file and resolved edges)."""
+    return streams.external_names(file_extracts, resolved)

@@ -8,12 +8,13 @@ from hamilton.function_modifiers import tag
 from ..incremental import BuildPlan
 from ..registry import semantic_tags
 from ..store import TableWrite, replace_repo_rows, skip_write
+from ..streams import TableStream
 
 
 def _write(
     warehouse: str,
     name: str,
-    table: pa.Table,
+    table: pa.Table | TableStream,
     repo_id: str,
     build_plan: BuildPlan | None = None,
     extra_paths: frozenset[str] | None = None,
@@ -39,28 +40,28 @@ def _write(
 
 @tag(**semantic_tags("cpg_nodes", "store"))
 def cpg_nodes_written(
-    cpg_nodes: pa.Table, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
+    cpg_nodes: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
 ) -> TableWrite:
     return _write(warehouse, "cpg_nodes", cpg_nodes, repo_id, build_plan)
 
 
 @tag(**semantic_tags("cpg_edges", "store"))
 def cpg_edges_written(
-    cpg_edges: pa.Table, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
+    cpg_edges: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
 ) -> TableWrite:
     return _write(warehouse, "cpg_edges", cpg_edges, repo_id, build_plan)
 
 
 @tag(**semantic_tags("cpg_props", "store"))
 def cpg_props_written(
-    cpg_props: pa.Table, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
+    cpg_props: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
 ) -> TableWrite:
     return _write(warehouse, "cpg_props", cpg_props, repo_id, build_plan)
 
 
 @tag(**semantic_tags("cpg_props_map", "store"))
 def cpg_props_map_written(
-    cpg_props_map: pa.Table,
+    cpg_props_map: TableStream,
     warehouse: str,
     repo_id: str,
     props_map_paths: frozenset[str] | None,
@@ -71,14 +72,14 @@ def cpg_props_map_written(
 
 @tag(**semantic_tags("cpg_edges_by_src", "store"))
 def cpg_edges_by_src_written(
-    cpg_edges_by_src: pa.Table, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
+    cpg_edges_by_src: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
 ) -> TableWrite:
     return _write(warehouse, "cpg_edges_by_src", cpg_edges_by_src, repo_id, build_plan)
 
 
 @tag(**semantic_tags("cpg_edges_by_dst", "store"))
 def cpg_edges_by_dst_written(
-    cpg_edges_by_dst: pa.Table, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
+    cpg_edges_by_dst: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
 ) -> TableWrite:
     return _write(warehouse, "cpg_edges_by_dst", cpg_edges_by_dst, repo_id, build_plan)
 

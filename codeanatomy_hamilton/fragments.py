@@ -1,0 +1,265 @@
+"""Per-file fragments on disk: the rows one file contributes, and a small summary of it.
+
+Extraction never hands a file's rows back to the driver. Each file's nodes, edges and
+props are written to one fragment file as Arrow IPC sections, and only a
+:class:`FileSummary` comes back: the resolver's facts, the file's CALL nodes, the
+EXTERNAL qualnames it points to, its errors and row counts. The store stage then
+streams the contract tables from the fragments into Delta, a few files at a time
+(``streams``), so a build holds the resolver's input, never the whole graph.
+
+The fragment store doubles as the per-file extract cache: entries are keyed by
+(engine fingerprint, path, blob sha), since a file's rows are a pure function of its
+path (node ids, module name) and its bytes. An incremental build parses only the files
+whose key is missing and reads the summaries of the others.
+
+Layout: ``<root>/<engine fingerprint>/<repo>/<key[:2]>/<key>.frag``; one file per
+entry: magic, header length, a JSON header of section offsets, then the sections (the
+summary as a pickle, each table as an Arrow IPC stream). Entries are written to a
+temporary name and renamed into place, so a killed build never leaves a torn entry; an
+unreadable entry is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import ids
+from .extract.file import FileExtract
+from .extract.source import SourceError
+from .schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA
+
+MAGIC = b"CAF1"
+_HEAD = struct.Struct("<4sQ")
+# table sections of a fragment: per-file rows, without repo/path/origin columns
+# (``nodes`` carries its own path column); ``xedges`` are edges to EXTERNAL nodes with
+# the destination id already derived from the qualname
+SECTION_SCHEMAS: dict[str, pa.Schema] = {
+    "nodes": LOCAL_NODE_SCHEMA,
+    "edges": EDGE_SCHEMA,
+    "xedges": EDGE_SCHEMA,
+    "props": PROP_SCHEMA,
+}
+# node kinds the resolver attaches props to (``caller``/``callee`` on call sites,
+# ``mro``/``mro_error`` on classes); their file props travel in the summary so an
+# incremental build can rebuild their ``cpg_props_map`` rows without the fragment
+XPROP_KINDS = ("CALL", "CLASS")
+
+
+@dataclass
+class FileSummary:
+    """What one file contributes besides its own rows (those stay in the fragment)."""
+
+    path: str
+    module: str
+    lines: int
+    errors: list[SourceError]
+    facts: dict[str, pa.RecordBatch]
+    # LOCAL_NODE_SCHEMA rows of the file's CALL nodes (unresolved calls get ``callee``)
+    calls: pa.RecordBatch
+    # distinct qualnames of the EXTERNAL nodes the file's own edges point to
+    externals: tuple[str, ...]
+    # ids of nodes the resolver may give props to, and those nodes' file props
+    xprop_nodes: pa.Array
+    xprops: pa.RecordBatch
+    # rows per fragment section
+    rows: dict[str, int] = field(default_factory=dict)
+    # the fragment file (set when loaded; not part of the stored summary)
+    fragment: str = ""
+
+    @property
+    def base(self) -> int:
+        """Smallest node id of the file; ids of the file are ``[base, base + 2**23)``."""
+        return ids.file_base(self.path)
+
+
+def xedges_as_edges(xedges: pa.Table | pa.RecordBatch) -> pa.Table:
+    """Edges to EXTERNAL nodes, with the destination id derived from the qualname."""
+    if xedges.num_rows == 0:
+        return EDGE_SCHEMA.empty_table()
+    names = xedges.column("dst_qualname")
+    unique = pc.unique(names)
+    unique_ids = pa.array([ids.external_id(q) for q in unique.to_pylist()], pa.int64())
+    dst = pc.take(unique_ids, pc.index_in(names, value_set=unique))
+    n = xedges.num_rows
+    return pa.table(
+        {
+            "src_id": xedges.column("src_id"),
+            "dst_id": dst,
+            "kind": xedges.column("kind"),
+            "label": xedges.column("label"),
+            "index": xedges.column("index"),
+            "field": pa.nulls(n, pa.string()),
+            "variable": xedges.column("variable"),
+        },
+        schema=EDGE_SCHEMA,
+    )
+
+
+def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
+    """Split one file's extract into its summary and its fragment sections."""
+    nodes = pa.Table.from_batches([fx.nodes])
+    calls = nodes.filter(pc.equal(nodes.column("kind"), "CALL"))
+    is_cand = pc.is_in(fx.nodes.column("kind"), value_set=pa.array(XPROP_KINDS))
+    parts = [pc.filter(fx.nodes.column("node_id"), is_cand)]
+    rs_call = fx.facts.get("rs_call")
+    if rs_call is not None and rs_call.num_rows:
+        parts.append(rs_call.column("callid").cast(pa.int64()))
+    cand = pc.unique(pa.concat_arrays(parts))
+    props = pa.Table.from_batches([fx.props])
+    xprops = props.filter(pc.is_in(props.column("node_id"), value_set=cand))
+    x = fx.xedges
+    externals = tuple(sorted(q for q in pc.unique(x.column("dst_qualname")).to_pylist() if q))
+    sections = {
+        "nodes": nodes,
+        "edges": pa.Table.from_batches([fx.edges]),
+        "xedges": xedges_as_edges(x),
+        "props": props,
+    }
+    summary = FileSummary(
+        path=fx.path,
+        module=fx.module,
+        lines=fx.lines,
+        errors=list(fx.errors),
+        facts=dict(fx.facts),
+        calls=_one_batch(calls, LOCAL_NODE_SCHEMA),
+        externals=externals,
+        xprop_nodes=cand,
+        xprops=_one_batch(xprops, PROP_SCHEMA),
+        rows={name: t.num_rows for name, t in sections.items()},
+    )
+    return summary, sections
+
+
+def _one_batch(table: pa.Table, schema: pa.Schema) -> pa.RecordBatch:
+    table = table.combine_chunks()
+    if table.num_rows == 0:
+        return pa.RecordBatch.from_pylist([], schema=schema)
+    return table.to_batches()[0]
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+class FragmentStore:
+    """Fragments of one repo, for the current engine fingerprint, under ``root``."""
+
+    def __init__(self, root: str, repo_id: str, engine: str) -> None:
+        self.base = root
+        self.engine_dir = os.path.join(root, engine)
+        self.root = os.path.join(self.engine_dir, _safe(repo_id))
+
+    def file_for(self, path: str, blob_sha: str) -> str:
+        key = hashlib.sha1(f"{path}\0{blob_sha}".encode("utf-8", "surrogateescape")).hexdigest()
+        return os.path.join(self.root, key[:2], key + ".frag")
+
+    # -- writing -------------------------------------------------------------------------
+    def put(self, blob_sha: str, fx: FileExtract) -> FileSummary:
+        """Store one file's extract; returns its summary (pointing at the fragment)."""
+        summary, sections = summarize(fx)
+        blobs = {"summary": pickle.dumps(summary, protocol=5)}
+        blobs.update({name: _ipc(t) for name, t in sections.items()})
+        header: dict[str, list[int]] = {}
+        offset = 0
+        for name, data in blobs.items():
+            header[name] = [offset, len(data)]
+            offset += len(data)
+        head = json.dumps(header).encode()
+        target = self.file_for(fx.path, blob_sha)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(_HEAD.pack(MAGIC, len(head)))
+            fh.write(head)
+            for data in blobs.values():
+                fh.write(data)
+        os.replace(tmp, target)
+        return replace(summary, fragment=target)
+
+    # -- reading -------------------------------------------------------------------------
+    def summary(self, path: str, blob_sha: str) -> FileSummary | None:
+        """The stored summary of (path, blob), or None (missing or unreadable entry)."""
+        target = self.file_for(path, blob_sha)
+        try:
+            with open(target, "rb") as fh:
+                offset, header = _read_header(fh)
+                start, length = header["summary"]
+                fh.seek(offset + start)
+                value = pickle.loads(fh.read(length))
+        except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError):
+            return None
+        except (AttributeError, ImportError, TypeError):
+            return None
+        if not isinstance(value, FileSummary) or value.path != path:
+            return None
+        return replace(value, fragment=target)
+
+    def prune(self, keep: Iterable[FileSummary]) -> int:
+        """Delete this repo's entries that ``keep`` does not use, and the entries of
+        other engine versions (they can never hit again); returns entries deleted."""
+        keep_files = {s.fragment for s in keep}
+        removed = 0
+        if os.path.isdir(self.base):
+            for other in os.listdir(self.base):
+                full = os.path.join(self.base, other)
+                if full != self.engine_dir and os.path.isdir(full):
+                    shutil.rmtree(full, ignore_errors=True)
+        if not os.path.isdir(self.root):
+            return removed
+        for sub in os.listdir(self.root):
+            folder = os.path.join(self.root, sub)
+            for name in os.listdir(folder):
+                full = os.path.join(folder, name)
+                if full not in keep_files:
+                    try:
+                        os.remove(full)
+                        removed += 1
+                    except OSError:
+                        pass
+        return removed
+
+
+def _safe(repo_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in repo_id) or "repo"
+
+
+def _read_header(fh) -> tuple[int, dict[str, list[int]]]:  # noqa: ANN001
+    head = fh.read(_HEAD.size)
+    magic, length = _HEAD.unpack(head)
+    if magic != MAGIC:
+        raise ValueError("not a fragment file")
+    header = json.loads(fh.read(length))
+    return _HEAD.size + length, header
+
+
+def read_section(summary: FileSummary, section: str) -> pa.Table:
+    """One table section of a file's fragment (Arrow IPC, read from disk)."""
+    try:
+        with open(summary.fragment, "rb") as fh:
+            offset, header = _read_header(fh)
+            start, length = header[section]
+            fh.seek(offset + start)
+            data = fh.read(length)
+    except (OSError, KeyError, ValueError) as exc:
+        raise FragmentMissing(
+            f"fragment of {summary.path} is unreadable ({summary.fragment}): {exc}; "
+            "the extract cache was removed during the build; run the build again"
+        ) from exc
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+class FragmentMissing(RuntimeError):
+    """A fragment a build needs is gone (removed by hand or by another process)."""
