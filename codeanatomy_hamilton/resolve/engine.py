@@ -278,29 +278,98 @@ def _second(parts: pa.Array) -> pa.Array:
 
 
 class _Index:
-    """A static relation sorted by one int64 join key."""
+    """A static relation indexed by one int id column (CSR over the id space): the
+    rows of id ``k`` are ``perm[off[k]:off[k + 1]]``, in their original order. A probe
+    is two gathers per query id; no binary search (ids are dense, the relations are
+    probed ~30 times a round with the delta)."""
 
     def __init__(self, keys: np.ndarray) -> None:
         self.perm = np.argsort(keys, kind="stable")
-        self.keys = keys[self.perm]
+        skeys = keys[self.perm]
+        n = int(skeys[-1]) + 1 if len(skeys) and skeys[-1] >= 0 else 0
+        # off[k]: first sorted row with key >= k (null keys, -1, sort first, never hit)
+        self.off = np.searchsorted(skeys, np.arange(n + 1, dtype=np.int64))
+        self.n = n
 
     def probe(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(probe row, relation row) of every match of ``q`` against the keys."""
-        return _ranges(self.keys, self.perm, q)
+        if not self.n or not len(q):
+            e = np.zeros(0, np.int64)
+            return e, e
+        qc = np.where((q >= 0) & (q < self.n), q, self.n)
+        lo = self.off[qc]
+        cnt = self.off[np.minimum(qc + 1, self.n)] - lo
+        return _expand(lo, cnt, self.perm)
+
+
+def _expand(lo: np.ndarray, cnt: np.ndarray, perm: np.ndarray | None) -> Any:
+    """(probe row, relation row) pairs of ``cnt`` consecutive rows from ``lo``."""
+    total = int(cnt.sum())
+    if total == 0:
+        e = np.zeros(0, np.int64)
+        return e, e
+    li = np.repeat(np.arange(len(lo)), cnt)
+    starts = np.repeat(lo - np.cumsum(cnt) + cnt, cnt)
+    ri = starts + np.arange(total)
+    return li, (perm[ri] if perm is not None else ri)
 
 
 def _ranges(skeys: np.ndarray, perm: np.ndarray | None, q: np.ndarray) -> Any:
     lo = np.searchsorted(skeys, q, "left")
     hi = np.searchsorted(skeys, q, "right")
-    cnt = hi - lo
-    total = int(cnt.sum())
-    if total == 0:
-        e = np.zeros(0, np.int64)
-        return e, e
-    li = np.repeat(np.arange(len(q)), cnt)
-    starts = np.repeat(lo - np.cumsum(cnt) + cnt, cnt)
-    ri = starts + np.arange(total)
-    return li, (perm[ri] if perm is not None else ri)
+    return _expand(lo, hi - lo, perm)
+
+
+def _find_pairs(A: np.ndarray, B: np.ndarray, a: np.ndarray, b: np.ndarray) -> Any:
+    """For pairs (a, b) against lexicographically sorted (A, B): (found mask, insertion
+    position keeping the order). Ranges of equal ``A`` are short (a key with a few
+    binds), so they are expanded and compared."""
+    lo = np.searchsorted(A, a, "left")
+    hi = np.searchsorted(A, a, "right")
+    li, ri = _expand(lo, hi - lo, None)
+    found = np.zeros(len(a), bool)
+    found[li[B[ri] == b[li]]] = True
+    less = B[ri] < b[li]
+    pos = lo + np.bincount(li[less], minlength=len(a))
+    return found, pos
+
+
+class _PairSet:
+    """A growing set of int64 pairs (flows as ``dst << 32 | src`` and bind), for the
+    per-round set difference of derived flows against the known ones, vectorised.
+
+    Two lexicographically sorted levels: a large base and a small recent level that
+    takes the insertions of each round and is merged into the base (a linear
+    ``np.insert``) once it passes an eighth of it, so a round costs O(recent), not
+    O(all flows)."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
+        o = np.lexsort((b, a))
+        self.A, self.B = a[o], b[o]
+        self.RA = self.RB = np.zeros(0, np.int64)
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Adds the pairs; returns the indices (ascending) of the rows that were not
+        known, the first occurrence of each."""
+        if not len(a):
+            return np.zeros(0, np.int64)
+        o = np.lexsort((b, a))  # stable: the first of equal rows is the earliest
+        sa, sb = a[o], b[o]
+        first = np.ones(len(o), bool)
+        first[1:] = (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])
+        o, sa, sb = o[first], sa[first], sb[first]
+        known, _ = _find_pairs(self.A, self.B, sa, sb)
+        rknown, rpos = _find_pairs(self.RA, self.RB, sa, sb)
+        new = ~(known | rknown)
+        if new.any():
+            self.RA = np.insert(self.RA, rpos[new], sa[new])
+            self.RB = np.insert(self.RB, rpos[new], sb[new])
+            if len(self.RA) * 8 > len(self.A):
+                _, pos = _find_pairs(self.A, self.B, self.RA, self.RB)
+                self.A = np.insert(self.A, pos, self.RA)
+                self.B = np.insert(self.B, pos, self.RB)
+                self.RA = self.RB = np.zeros(0, np.int64)
+        return np.sort(o[new])
 
 
 def _col(t: pa.Table, name: str) -> Any:
@@ -344,9 +413,7 @@ class PointsTo:
         # flows: (dst, src, bind), deduplicated; indexed by src (appended per round)
         trip = np.unique(np.stack([fd[ok], fs[ok], np.full(int(ok.sum()), NO_BIND)]), axis=1)
         self.fd, self.fs, self.fb = trip[0].copy(), trip[1].copy(), trip[2].copy()
-        self.flow_seen: set[tuple[int, int, int]] = set(
-            zip(self.fd.tolist(), self.fs.tolist(), self.fb.tolist(), strict=True)
-        )
+        self.flow_seen = _PairSet((self.fd << 32) | self.fs, self.fb)
         self._reindex_flows()
         # static relations
         self.a_e, self.a_base, self.a_attr = (
@@ -459,13 +526,15 @@ class PointsTo:
         self.f_sorted = self.fs[self.f_order]
 
     def _count(self, packed: np.ndarray) -> None:
-        keys = packed >> 32
-        need = max(self.S.n, int(keys.max()) + 1 if len(keys) else 0)
+        if not len(packed):
+            return
+        keys, n = np.unique(packed >> 32, return_counts=True)
+        need = max(self.S.n, int(keys[-1]) + 1)
         if len(self.counts) < need:
             c = np.zeros(need * 2, np.int64)
             c[: len(self.counts)] = self.counts
             self.counts = c
-        self.counts[:need] += np.bincount(keys, minlength=need)[:need]
+        self.counts[keys] += n
 
     def _reg(self, name: str, table: pa.Table) -> None:
         try:
@@ -717,14 +786,8 @@ class PointsTo:
         b = np.concatenate(bnd)
         ok = (d >= 0) & (s >= 0)
         d, s, b = d[ok], s[ok], b[ok]
-        # set difference against the known flows (the delta is small: a Python set)
-        seen = self.flow_seen
-        keep = []
-        for i, t in enumerate(zip(d.tolist(), s.tolist(), b.tolist(), strict=True)):
-            if t not in seen:
-                seen.add(t)
-                keep.append(i)
-        idx = np.array(keep, np.int64)
+        # set difference against the known flows
+        idx = self.flow_seen.add((d << 32) | s, b)
         return d[idx], s[idx], b[idx]
 
     def _container(self, q: int) -> tuple[int, int]:
@@ -871,8 +934,10 @@ class PointsTo:
         emit(*self._transform(self.fd[fi], self.fb[fi], dv[di]))
         # new flows x all facts
         if len(nd):
-            pk = self.ptk >> 32
-            ni, pi = _ranges(pk, None, ns)
+            # the facts of key k are the run [k << 32, (k + 1) << 32) of the sorted ptk
+            lo = np.searchsorted(self.ptk, ns << 32)
+            hi = np.searchsorted(self.ptk, (ns + 1) << 32)
+            ni, pi = _expand(lo, hi - lo, None)
             emit(*self._transform(nd[ni], nb[ni], self.ptk[pi] & _MASK32))
         # annotated parameters and except-as names hold instances of the class
         li, ri = self.ix_ann.probe(dk)
