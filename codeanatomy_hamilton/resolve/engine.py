@@ -514,6 +514,9 @@ class PointsTo:
         self._count(self.ptk)
         self.delta = self.ptk.copy()
         self._pending = np.zeros(0, np.int64)
+        # facts of the delta that go through every rule (None: all of them); the others
+        # only through the rules that stage-B lookups change (see ``enable_classes``)
+        self._all_rules: np.ndarray | None = None
         # DataFusion, for the queries around the fixed point (classes, outputs)
         self.ctx.from_arrow(facts["rs_def"], name="__defs")
         self.ctx.from_arrow(facts["rs_param"], name="params")
@@ -587,6 +590,16 @@ class PointsTo:
             ik, iv = S.encode(hier.self_init["key"]), S.encode(hier.self_init["val"])
             ok = (ik >= 0) & (iv >= 0)
             self._pending = self._add_facts(np.unique((ik[ok] << 32) | iv[ok]), count=False)
+        # Every known fact is re-examined, but only by the rules that the lookups
+        # change (attribute loads/stores on classes and instances, ``super()``
+        # attributes, constructors and ``__call__``): stage A ended at its fixed point,
+        # so the other rules already derived all they can from those facts (what they
+        # re-derive is known, or blocked by a key cap: counts only grow). The facts
+        # added here (``self_init``) are new to every rule. Same result as the whole of
+        # ``pt`` through every rule, without re-deriving stage A (a third of the work).
+        # If stage A stopped early (round limit), everything goes through every rule.
+        converged = not len(self.delta) and not self.budget_hit
+        self._all_rules = self._pending.copy() if converged else None
         self.delta = self.ptk.copy()
         self._pt_registered = False
 
@@ -629,6 +642,14 @@ class PointsTo:
             self.truncated_keys.update(np.unique(k[fresh & ~ok]).tolist())
         return ok
 
+    def _every_rule_mask(self) -> np.ndarray | None:
+        """Mask of the delta facts that go through every rule (None: all)."""
+        if self._all_rules is None:
+            return None
+        a = self._all_rules
+        pos = np.minimum(np.searchsorted(a, self.delta), max(len(a) - 1, 0))
+        return (a[pos] == self.delta) if len(a) else np.zeros(len(self.delta), bool)
+
     def _lookup(self, cls: np.ndarray, attr: np.ndarray) -> np.ndarray:
         """Owner along the MRO of (cls, attr), -1 where none."""
         if not len(self.lk_keys) or not len(cls):
@@ -651,8 +672,10 @@ class PointsTo:
                 break
             max_rounds -= 1
             self.rounds += 1
-            nd, ns, nb = self._new_flows()
-            new = self._new_facts(nd, ns, nb)
+            every = self._every_rule_mask()
+            self._all_rules = None
+            nd, ns, nb = self._new_flows(every)
+            new = self._new_facts(nd, ns, nb, every)
             if len(self._pending):
                 # facts added between the stages count for the cap from the end of
                 # the first round on (as the per-round refresh of the SQL version did)
@@ -677,9 +700,13 @@ class PointsTo:
         self._pt_registered = False
 
     # -- rules -------------------------------------------------------------
-    def _new_flows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _new_flows(self, every: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """New flows from the delta. ``every``: mask of the delta facts that go through
+        every rule; the others only through the lookup rules (None: all facts)."""
         S = self.S
         dk = self.delta >> 32
+        # key column for the rules that do not depend on the lookups (-1: no match)
+        dko = dk if every is None else np.where(every, dk, -1)
         dv = self.delta & _MASK32
         vk = S.vk[dv]
         vq = S.vq[dv]
@@ -701,6 +728,8 @@ class PointsTo:
             attr = self.a_attr[ri]
             e = self.a_e[ri]
             m = k == K_M
+            if every is not None:
+                m &= every[li]
             emit(e[m], dot(vq[li][m], attr[m]), NO_BIND)
             m = (k == K_C) | (k == K_I)
             q, at = vq[li][m], attr[m]
@@ -732,9 +761,11 @@ class PointsTo:
             own = self._lookup(q, at)
             emit(dot(np.where(own >= 0, own, q), at), s[m], NO_BIND)
             m = k == K_M
+            if every is not None:
+                m &= every[li]
             emit(dot(vq[li][m], attr[m]), s[m], NO_BIND)
         # container elements
-        li, ri = self.ix_sub.probe(dk)
+        li, ri = self.ix_sub.probe(dko)
         m = vk[li] == K_L
         if m.any():
             q, e, p = vq[li][m], self.sb_e[ri][m], self.sb_pos[ri][m]
@@ -743,7 +774,7 @@ class PointsTo:
             emit(e[~at], self._elem(q[~at]), NO_BIND)
             if at.any():
                 self._keyed_reads(q[at], e[at], p[at], emit)
-        li, ri = self.ix_sstore.probe(dk)
+        li, ri = self.ix_sstore.probe(dko)
         m = vk[li] == K_L
         emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
         if m.any():
@@ -753,12 +784,13 @@ class PointsTo:
         if len(li):
             k = vk[li]
             isfn = (k == K_F) | (k == K_B)
+            ev = every[li] if every is not None else np.ones(len(li), bool)
             # call results of functions and bound methods
-            m = isfn & (self.c_res[ri] >= 0)
+            m = isfn & (self.c_res[ri] >= 0) & ev
             fkey = vq[li][m]
             emit(self.c_res[ri][m], S.unary("ret", fkey, lambda s: s + ".<ret>"), P_BIND)
             # decorators outside the repo keep the decorated function
-            m = self.c_mode_deco[ri] & ((k == K_X) | (k == K_XI))
+            m = self.c_mode_deco[ri] & ((k == K_X) | (k == K_XI)) & ev
             if m.any():
                 ci = ri[m]
                 aj, ar = self.ix_args.probe(self.c_key[ci])
@@ -776,6 +808,8 @@ class PointsTo:
                 emit(self.c_key[ri][m][h], dot(own[h], at[h]), self._val("i:", q[h]))
         # arguments -> parameters
         fm = (vk == K_F) | (vk == K_B)
+        if every is not None:
+            fm &= every
         if fm.any():
             self._arg_flows(dk[fm], vq[fm], vk[fm], emit)
         if not dst:
@@ -915,9 +949,16 @@ class PointsTo:
                 m = pw & (a_star == 2)
                 emit(self._elem(pkey[m]), s_[m], P_BIND)
 
-    def _new_facts(self, nd: np.ndarray, ns: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    def _new_facts(
+        self, nd: np.ndarray, ns: np.ndarray, nb: np.ndarray, every: np.ndarray | None
+    ) -> np.ndarray:
+        """New facts: old flows x delta, new flows x all facts, the value-creating
+        rules. None of these depends on the stage-B lookups, so delta facts outside
+        ``every`` (a mask, None: all) take no part (see ``enable_classes``)."""
         S = self.S
         dk = self.delta >> 32
+        if every is not None:
+            dk = np.where(every, dk, -1)
         dv = self.delta & _MASK32
         vk = S.vk[dv]
         vq = S.vq[dv]
