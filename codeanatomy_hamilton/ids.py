@@ -3,8 +3,12 @@
 A node id is an int64 made of a 40-bit hash of the repo-relative path and a 23-bit
 ordinal of the node inside its file (pre-order over the AST, then synthetic nodes).
 The id therefore depends only on (path, file content): it is stable across builds for
-unchanged files, and two files never need to coordinate to stay unique.
-EXTERNAL nodes hash their dotted qualname the same way, with ordinal 0.
+unchanged files, and two files never need to coordinate to stay unique. Every node of
+a file lies in ``[file_base(path), file_base(path) + 2**23)``.
+
+EXTERNAL nodes hash their dotted qualname the same way, negated: file ids are never
+negative, so EXTERNAL ids never fall inside a file's range, and edges into EXTERNAL
+nodes sort (and cluster in Delta files) apart from edges into the repository's code.
 """
 
 from __future__ import annotations
@@ -25,8 +29,14 @@ def file_base(path: str) -> int:
 
 
 def external_id(qualname: str) -> int:
-    """The id of the EXTERNAL node with this dotted qualname."""
-    return _hash40("ext:" + qualname) << ORDINAL_BITS
+    """The id of the EXTERNAL node with this dotted qualname (negative, see above)."""
+    return -1 - (_hash40("ext:" + qualname) << ORDINAL_BITS)
+
+
+def file_range(path: str) -> tuple[int, int]:
+    """``[lo, hi)``: the ids of every node of ``path``."""
+    base = file_base(path)
+    return base, base + (1 << ORDINAL_BITS)
 
 
 def module_qualname(path: str) -> str:

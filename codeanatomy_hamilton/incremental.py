@@ -35,9 +35,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import __version__
+from . import __version__, ids
 from .scan import is_python_path
-from .schema import CPG_TABLES
+from .schema import CPG_TABLES, LAYOUT_KEYS, ORIGIN_TABLES, partition_columns
 from .store import open_table, sql_quote
 
 # the modules whose code decides per-file rows: a change to any invalidates cached
@@ -48,10 +48,8 @@ META_REPO = "codeanatomy.repo"
 META_RUN = "codeanatomy.run"
 META_PATHS = "codeanatomy.paths"
 ALL_PATHS = "*"
-# tables whose rows carry an ``origin`` column (file / xfile)
-ORIGIN_TABLES = frozenset(
-    {"cpg_nodes", "cpg_edges", "cpg_props", "cpg_props_map", "cpg_edges_by_src", "cpg_edges_by_dst"}
-)
+# above this many paths a predicate names paths only, not id ranges (still exact)
+MAX_RANGE_PATHS = 256
 
 
 @lru_cache(maxsize=1)
@@ -161,7 +159,9 @@ class BuildPlan:
         in_list = f"path IN ({', '.join(sql_quote(p) for p in paths)})" if paths else None
         if table in ORIGIN_TABLES:
             xfile = "origin = 'xfile'"
-            return f"{repo} AND ({xfile} OR {in_list})" if in_list else f"{repo} AND {xfile}"
+            if not in_list:
+                return f"{repo} AND {xfile}"
+            return f"{repo} AND ({xfile} OR (origin = 'file' AND {in_list}{_ranges(table, paths)}))"
         return f"{repo} AND {in_list}" if in_list else None
 
     def commit_metadata(self, extra_paths: Iterable[str] = ()) -> dict[str, str]:
@@ -171,6 +171,24 @@ class BuildPlan:
             else json.dumps(sorted(set(self.paths) | set(extra_paths)))
         )
         return {META_REPO: self.repo_id, META_RUN: self.run_id, META_PATHS: paths}
+
+
+def _ranges(table: str, paths: Sequence[str]) -> str:
+    """`` AND (<key> in the id range of one of paths)``: redundant with the path list
+    (a file's rows have ids in its range, see ``schema.LAYOUT_KEYS``), but Delta prunes
+    data files by their min/max ids, not by paths, so only the files holding those
+    ranges are rewritten. Edges to EXTERNAL nodes (negative ids) are laid out apart in
+    ``cpg_edges_by_dst``; its range test adds them."""
+    if len(paths) > MAX_RANGE_PATHS:
+        return ""
+    key = LAYOUT_KEYS[table]
+    parts = []
+    for p in paths:
+        lo, hi = ids.file_range(p)
+        parts.append(f"({key} >= {lo} AND {key} < {hi})")
+    if table == "cpg_edges_by_dst":
+        parts.append(f"{key} < 0")
+    return f" AND ({' OR '.join(parts)})"
 
 
 def full_plan(
@@ -237,6 +255,11 @@ def _has_columns(warehouse: str, table: str, columns: Sequence[str]) -> bool:
     return set(columns) <= names
 
 
+def _has_layout(warehouse: str, table: str) -> bool:
+    dt = open_table(warehouse, table)
+    return dt is not None and list(dt.metadata().partition_columns) == partition_columns(table)
+
+
 def previous_xfile_map_nodes(warehouse: str, repo_id: str) -> pa.Array:
     dt = open_table(warehouse, "cpg_props_map")
     if dt is None:
@@ -285,7 +308,9 @@ def plan_build(
             f"base commit {base_commit[:12]} is not an ancestor of {commit[:12]} (history rewritten)",
         )
     for name in ORIGIN_TABLES:
-        if not _has_columns(warehouse, name, ["path", "origin"]):
+        if not _has_columns(warehouse, name, ["path", "origin"]) or not _has_layout(
+            warehouse, name
+        ):
             return full_plan(
                 run_id, repo_id, commit, f"table {name} predates the incremental layout"
             )

@@ -136,3 +136,27 @@ CPG_TABLES: dict[str, pa.Schema] = {
     "file_index": FILE_INDEX_SCHEMA,
 }
 ALL_TABLES: dict[str, pa.Schema] = {**CPG_TABLES, "run_manifest": RUN_MANIFEST_SCHEMA}
+
+
+# tables whose rows carry an ``origin`` column: 'file' (a pure function of one file) or
+# 'xfile' (cross-file resolution and EXTERNAL nodes, recomputed on every build)
+ORIGIN_TABLES = frozenset(
+    {"cpg_nodes", "cpg_edges", "cpg_props", "cpg_props_map", "cpg_edges_by_src", "cpg_edges_by_dst"}
+)
+# the id column each origin table's per-file rows are laid out by (``streams``): a
+# file's rows have ids in its range (``ids.file_range``), so an incremental build's
+# predicate names those ranges and Delta skips every data file outside them
+LAYOUT_KEYS: dict[str, str] = {
+    "cpg_nodes": "node_id",
+    "cpg_edges": "src_id",
+    "cpg_props": "node_id",
+    "cpg_props_map": "node_id",
+    "cpg_edges_by_src": "src_id",
+    "cpg_edges_by_dst": "dst_id",
+}
+
+
+def partition_columns(table: str) -> list[str]:
+    """Delta partition columns: the repo, and for origin tables the origin, so the
+    cross-file rows an incremental build always replaces sit in their own data files."""
+    return ["repo", "origin"] if table in ORIGIN_TABLES else ["repo"]

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
+from .schema import partition_columns
+
 # files of roughly this size keep min/max statistics selective for id lookups
-TARGET_FILE_BYTES = 32 * 1024 * 1024
+TARGET_FILE_BYTES = 2 * 1024 * 1024
 COMMIT_RETRIES = 8
 
 
@@ -94,23 +97,33 @@ def _rows_written(data: pa.Table | TableSource) -> int:
 
 
 def _stream(table: pa.Table | TableSource) -> pa.RecordBatchReader:
-    """The table as a stream of record batches: the Delta writer then encodes one batch
-    at a time instead of first converting the whole table, which about halves the
-    memory a write of a large table (millions of edges) needs on top of the table.
-    Dictionary-encoded columns are decoded batch by batch, so the Delta schema holds
-    the contract's plain types. A ``TableSource`` streams as it is produced."""
-    if not isinstance(table, pa.Table):
-        return table.reader()
-    plain = pa.schema(
-        [
-            f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
-            for f in table.schema
-        ]
-    )
-    if plain == table.schema:
+    """The rows as a stream of record batches: the Delta writer encodes one batch at a
+    time instead of first converting the whole table. A ``TableSource`` streams as it
+    is produced (``streams``), so no whole table is ever built."""
+    if isinstance(table, pa.Table):
         return table.to_reader(max_chunksize=STREAM_BATCH_ROWS)
-    batches = (b.cast(plain) for b in table.to_batches(max_chunksize=STREAM_BATCH_ROWS))
-    return pa.RecordBatchReader.from_batches(plain, batches)
+    return table.reader()
+
+
+def _with_other_repos(
+    existing: DeltaTable, repo: str, new: pa.RecordBatchReader
+) -> pa.RecordBatchReader:
+    """Every other repo's rows of ``existing``, then ``new``: the content of a table
+    rewritten whole (when its partition layout changes)."""
+    schema = new.schema
+    old = existing.to_pyarrow_dataset()
+    missing = [f for f in schema if f.name not in old.schema.names]
+
+    def batches():
+        for b in old.scanner(
+            filter=pc.field("repo") != repo, batch_size=STREAM_BATCH_ROWS
+        ).to_batches():
+            for f in missing:
+                b = b.append_column(f, pa.nulls(b.num_rows, f.type))
+            yield b.select(schema.names).cast(schema)
+        yield from new
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def replace_repo_rows(
@@ -130,12 +143,25 @@ def replace_repo_rows(
 
     def write() -> int:
         existing = open_table(warehouse, name)
+        layout = partition_columns(name)
         if existing is None:
             write_deltalake(
                 path,
                 _stream(table),
                 mode="append",
-                partition_by=["repo"],
+                partition_by=layout,
+                target_file_size=TARGET_FILE_BYTES,
+                commit_properties=props,
+            )
+        elif list(existing.metadata().partition_columns) != layout:
+            # a table of an older layout: rewritten whole, in one commit, with the
+            # other repos' rows carried over (the build plan made this build full)
+            write_deltalake(
+                existing,
+                _with_other_repos(existing, repo, _stream(table)),
+                mode="overwrite",
+                partition_by=layout,
+                schema_mode="overwrite",
                 target_file_size=TARGET_FILE_BYTES,
                 commit_properties=props,
             )
@@ -160,7 +186,9 @@ def append_rows(warehouse: str, name: str, table: pa.Table) -> TableWrite:
     path = table_path(warehouse, name)
 
     def write() -> int:
-        write_deltalake(path, table, mode="append", partition_by=["repo"], schema_mode="merge")
+        write_deltalake(
+            path, table, mode="append", partition_by=partition_columns(name), schema_mode="merge"
+        )
         return DeltaTable(path).version()
 
     version = _with_retries(write, name)
