@@ -4,7 +4,8 @@ Base-class expressions were evaluated by the stage-A points-to (so bases reached
 through imports, aliases and re-exports resolve); the linearisation itself is C3 in
 Python over the classes (thousands of rows, with memoisation), and the lookup tables
 (first class along the MRO that defines an attribute; the same after a given class,
-for ``super()``) are joins in DataFusion.
+for ``super()``) are vectorised joins (numpy) over the MRO rows with the class and
+attribute names encoded as ints once.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-_MRO = pa.schema([("cls", pa.string()), ("pos", pa.int32()), ("owner", pa.string())])
+from .engine import K_C, K_X, _expand
 
 
 @dataclass
@@ -76,13 +79,138 @@ def _linearise(h: Hierarchy) -> None:
         mro_of("c:" + q)
 
 
+def _base_rows(pt: Any, base: pa.Table) -> list[tuple[str, int, str]]:
+    """(class, base index, value) of every class or external value a base-class
+    expression may hold, sorted (class, index, value)."""
+    S = pt.S
+    li, v = pt.values_of(S.lookup(base.column("key")))
+    ok = np.isin(S.vk[v], (K_C, K_X))
+    li, v = li[ok], v[ok]
+    cls = base.column("cls").to_pylist()
+    idx = base.column("idx").to_pylist()
+    strs = S.strs
+    rows = [(cls[i], idx[i], strs[x]) for i, x in zip(li.tolist(), v.tolist(), strict=True)]
+    # a null index sorts last (as SQL's ascending NULLS LAST)
+    rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or 0, r[2]))
+    return rows
+
+
+def _first_rows(groups: list[np.ndarray], pos: np.ndarray) -> np.ndarray:
+    """Indices of the rows with the least ``pos`` of each group (rows grouped by the
+    columns ``groups``): one per group."""
+    if not len(pos):
+        return np.zeros(0, np.int64)
+    o = np.lexsort((pos, *reversed(groups)))
+    return o[_group_starts(groups, o)]
+
+
+def _group_starts(groups: list[np.ndarray], o: np.ndarray) -> np.ndarray:
+    """Mask of the rows (in the order ``o``) that start a new group."""
+    start = np.zeros(len(o), bool)
+    start[:1] = True
+    for g in groups:
+        gs = g[o]
+        start[1:] |= gs[1:] != gs[:-1]
+    return start
+
+
+def _lookups(h: Hierarchy, facts: dict[str, pa.Table]) -> tuple[pa.Table, pa.Table]:
+    """``lookup`` (cls, attr, owner): the first class along the MRO of ``cls`` that
+    defines ``attr``; ``superlookup`` (k, cls, attr, owner): the same after class ``k``
+    in the MRO of ``cls``, for ``super()`` in methods of ``k`` (only classes that
+    use ``super()``)."""
+    cls_l: list[str] = []
+    own_l: list[str] = []
+    pos_l: list[int] = []
+    for q, seq in h.mro.items():
+        for i, v in enumerate(seq):
+            cls_l.append(q)
+            pos_l.append(i)
+            own_l.append(v[2:] if v.startswith("c:") else v)
+    ca, sup = facts["rs_cattr"], facts["rs_super"]
+    # one int code per distinct string of the columns that are compared
+    parts = [
+        pa.array(cls_l, pa.string()),
+        pa.array(own_l, pa.string()),
+        ca.column("cls").combine_chunks().cast(pa.string()),
+        ca.column("attr").combine_chunks().cast(pa.string()),
+        sup.column("cls").combine_chunks().cast(pa.string()),
+    ]
+    de = pc.dictionary_encode(pa.concat_arrays(parts))
+    codes = de.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    names = de.dictionary
+    cut = np.cumsum([0, *(len(x) for x in parts)])
+    m_cls, m_own, c_cls, c_attr, s_cls = (
+        codes[a:b] for a, b in zip(cut[:-1], cut[1:], strict=True)
+    )
+    m_pos = np.array(pos_l, np.int64)
+    ok = (c_cls >= 0) & (c_attr >= 0)
+    pairs = np.unique((c_cls[ok] << 32) | c_attr[ok])  # DISTINCT cls, attr
+    c_cls, c_attr = pairs >> 32, pairs & 0xFFFFFFFF
+
+    # class -> its attribute rows (c_cls is sorted)
+    def attrs_of(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.searchsorted(c_cls, owner, "left")
+        hi = np.searchsorted(c_cls, owner, "right")
+        return _expand(lo, hi - lo, None)
+
+    def table(cols: dict[str, np.ndarray]) -> pa.Table:
+        return pa.table({k: names.take(pa.array(v)) for k, v in cols.items()})
+
+    # lookup: MRO rows x attributes of their owner, the least position per (cls, attr)
+    r, t = attrs_of(m_own)
+    jc, ja, jo, jp = m_cls[r], c_attr[t], m_own[r], m_pos[r]
+    f = _first_rows([jc, ja], jp)
+    lookup = table({"cls": jc[f], "attr": ja[f], "owner": jo[f]})
+    # superlookup: MRO rows whose owner uses super() (k at kp), x the later MRO rows
+    # of the same class (rows of a class are contiguous, by position), x attributes
+    sup_cls = np.unique(s_cls[s_cls >= 0])
+    kr = np.nonzero(np.isin(m_own, sup_cls))[0]
+    n = len(m_cls)
+    block_end = np.empty(n, np.int64)
+    if n:
+        starts = _group_starts([m_cls], np.arange(n))
+        first = np.nonzero(starts)[0]
+        ends = np.append(first[1:], n)
+        block_end[:] = np.repeat(ends, np.diff(np.append(first, n)))
+    ki, mr = _expand(kr + 1, block_end[kr] - kr - 1, None)
+    kk, kc, mo, mp = m_own[kr][ki], m_cls[kr][ki], m_own[mr], m_pos[mr]
+    r, t = attrs_of(mo)
+    jk, jc, ja, jo, jp = kk[r], kc[r], c_attr[t], mo[r], mp[r]
+    f = _first_rows([jk, jc, ja], jp)
+    superlookup = table({"k": jk[f], "cls": jc[f], "attr": ja[f], "owner": jo[f]})
+    return lookup, superlookup
+
+
+def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
+    """Methods of classes without subclasses in the repo: ``self`` (the first
+    parameter) can only be that class (an instance, or the class for classmethods)."""
+    subclassed = pa.array(
+        sorted({v[2:] if v.startswith("c:") else v for seq in h.mro.values() for v in seq[1:]}),
+        pa.string(),
+    )
+    mk = defs.column("mkind")
+    keep = pc.and_(
+        pc.is_in(mk, value_set=pa.array(["m", "c"])),
+        pc.invert(pc.is_in(defs.column("cls"), value_set=subclassed)),
+    )
+    d = defs.filter(pc.fill_null(keep, False))
+    fkey = pt.S.lookup(pc.utf8_slice_codeunits(d.column("val"), 2))
+    di, pr = pt.ix_params.probe(fkey)
+    ok = pt.p_pos[pr] == 0
+    di, pr = di[ok], pr[ok]
+    cls = d.column("cls").to_pylist()
+    kinds = d.column("mkind").to_pylist()
+    vals = [("c:" if kinds[i] == "c" else "i:") + cls[i] for i in di.tolist()]
+    return pa.table(
+        {"key": pt.S.decode(pt.p_key[pr]), "val": pa.array(vals, pa.string())},
+        schema=pa.schema([("key", pa.string()), ("val", pa.string())]),
+    )
+
+
 def class_hierarchy(pt: Any, facts: dict[str, pa.Table]) -> Hierarchy:
     h = Hierarchy()
-    pt.register("__base", facts["rs_base"])
-    rows = pt.sql(
-        """SELECT b.cls, b.idx, p.val FROM __base b JOIN pt p ON p.key = b.key
-           WHERE substr(p.val, 1, 2) IN ('c:', 'x:') ORDER BY b.cls, b.idx, p.val"""
-    ).to_pydict()
+    rows = _base_rows(pt, facts["rs_base"])
     for q in (
         facts["rs_def"]
         .filter(pa.compute.starts_with(facts["rs_def"].column("val"), "c:"))
@@ -90,44 +218,11 @@ def class_hierarchy(pt: Any, facts: dict[str, pa.Table]) -> Hierarchy:
         .to_pylist()
     ):
         h.bases.setdefault(q, [])
-    for q, v in zip(rows["cls"], rows["val"], strict=False):
+    for q, _i, v in rows:
         lst = h.bases.setdefault(q, [])
         if v not in lst:
             lst.append(v)
     _linearise(h)
-    cls_l: list[str] = []
-    pos_l: list[int] = []
-    own_l: list[str] = []
-    for q, seq in h.mro.items():
-        for i, v in enumerate(seq):
-            cls_l.append(q)
-            pos_l.append(i)
-            own_l.append(v[2:] if v.startswith("c:") else v)
-    pt.register("mro", pa.table({"cls": cls_l, "pos": pos_l, "owner": own_l}, schema=_MRO))
-    pt.register("__cattr", facts["rs_cattr"])
-    h.lookup = pt.sql(
-        """WITH ca AS (SELECT DISTINCT cls, attr FROM __cattr),
-           j AS (SELECT m.cls, ca.attr, m.owner, m.pos FROM mro m JOIN ca ON ca.cls = m.owner),
-           f AS (SELECT cls, attr, min(pos) AS mp FROM j GROUP BY cls, attr)
-           SELECT j.cls, j.attr, j.owner FROM j JOIN f
-             ON j.cls = f.cls AND j.attr = f.attr AND j.pos = f.mp"""
-    )
-    h.superlookup = pt.sql(
-        """WITH ca AS (SELECT DISTINCT cls, attr FROM __cattr),
-           k AS (SELECT m.cls, m.owner AS k, m.pos AS kp FROM mro m
-                 WHERE m.owner IN (SELECT DISTINCT cls FROM sup)),
-           j AS (SELECT k.k, k.cls, ca.attr, m.owner, m.pos FROM k
-                 JOIN mro m ON m.cls = k.cls AND m.pos > k.kp
-                 JOIN ca ON ca.cls = m.owner),
-           f AS (SELECT k, cls, attr, min(pos) AS mp FROM j GROUP BY k, cls, attr)
-           SELECT j.k, j.cls, j.attr, j.owner FROM j JOIN f
-             ON j.k = f.k AND j.cls = f.cls AND j.attr = f.attr AND j.pos = f.mp"""
-    )
-    # methods of classes without subclasses in the repo: self can only be that class
-    h.self_init = pt.sql(
-        """SELECT p.key, CASE WHEN d.mkind = 'c' THEN 'c:' ELSE 'i:' END || d.cls AS val
-           FROM __defs d JOIN params p ON p.fkey = substr(d.val, 3) AND p.pos = 0
-           WHERE (d.mkind = 'm' OR d.mkind = 'c')
-             AND d.cls NOT IN (SELECT owner FROM mro WHERE pos > 0)"""
-    )
+    h.lookup, h.superlookup = _lookups(h, facts)
+    h.self_init = _self_init(pt, h, facts["rs_def"])
     return h

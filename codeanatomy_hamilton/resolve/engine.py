@@ -108,6 +108,10 @@ class _Strings:
         self.mk = np.zeros(cap, np.int8)  # method-kind bits of f: values / fkeys
         self.memo1: dict[str, np.ndarray] = {}
         self.memo2: dict[str, dict[int, int]] = {}
+        # Arrow copy of ``strs``: the parts interned in bulk (already Arrow arrays),
+        # then the strings added one by one, converted when ``_arrow`` is called
+        self._arrow_parts: list[pa.Array] = []
+        self._arrow_len = 0
         self._arrow_cache: pa.Array | None = None
 
     def _grow(self, need: int) -> None:
@@ -154,6 +158,9 @@ class _Strings:
         per-string ``get`` is for the few strings derived during the fixed point)."""
         n0, m = self.n, len(strs)
         self.ids.update(zip(strs, range(n0, n0 + m), strict=True))
+        if self._arrow_len == n0:
+            self._arrow_parts.append(arr)
+            self._arrow_len += m
         self.strs.extend(strs)
         self.n += m
         self._grow(self.n)
@@ -201,9 +208,27 @@ class _Strings:
             m[miss] = self._add_new(d.take(pa.array(miss)), [lst[i] for i in miss])
         return m[de.indices.fill_null(len(m) - 1).to_numpy(zero_copy_only=False)]
 
+    def lookup(self, arr: Any) -> np.ndarray:
+        """int64 ids of a string column without interning (unknown strings and nulls
+        -> -1): for reading results, so that the ids of the fixed point do not move."""
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
+        if not len(arr):
+            return np.zeros(0, np.int64)
+        de = pc.dictionary_encode(arr.cast(pa.string()))
+        get = self.ids.get
+        m = np.array([get(x, -1) for x in de.dictionary.to_pylist()] + [-1], np.int64)
+        return m[de.indices.fill_null(len(m) - 1).to_numpy(zero_copy_only=False)]
+
     def _arrow(self) -> pa.Array:
+        """All strings as one Arrow array; extended by the strings added since the
+        last call (the bulk of them, from the input, is converted once)."""
         if self._arrow_cache is None or len(self._arrow_cache) != self.n:
-            self._arrow_cache = pa.array(self.strs, pa.string())
+            if self._arrow_len < self.n:
+                self._arrow_parts.append(pa.array(self.strs[self._arrow_len :], pa.string()))
+                self._arrow_len = self.n
+            self._arrow_cache = pa.concat_arrays(self._arrow_parts)
+            self._arrow_parts = [self._arrow_cache]
         return self._arrow_cache
 
     def encode(self, col: Any) -> np.ndarray:
@@ -559,6 +584,14 @@ class PointsTo:
         k = self.ptk >> 32
         v = self.ptk & _MASK32
         return pa.table({"key": self.S.decode(k), "val": self.S.decode(v)}, schema=_KV)
+
+    def values_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, value id) of every points-to fact of ``keys`` (ids, -1: none)."""
+        k = np.where(keys >= 0, keys, 0)
+        lo = np.searchsorted(self.ptk, k << 32)
+        hi = np.where(keys >= 0, np.searchsorted(self.ptk, (k + 1) << 32), lo)
+        li, pi = _expand(lo, hi - lo, None)
+        return li, self.ptk[pi] & _MASK32
 
     def size(self) -> int:
         return len(self.ptk)
