@@ -1,4 +1,5 @@
-"""Turn the points-to facts into contract edges and props (joins in DataFusion).
+"""Turn the points-to facts into contract edges and props (vectorised joins over the
+interned ids of the fixed point; strings are decoded only for the result columns).
 
 * CALL: every value a call key may hold that is a FUNCTION (bound methods included),
   CLASS or EXTERNAL, from the node performing the call (explicit or implicit);
@@ -13,20 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from . import ResolveInput, ResolveOutput
 from .classes import Hierarchy
+from .engine import K_B, K_C, K_F, K_X, _expand
 from .modules import ModuleMap
-
-_NORM = """CASE WHEN substr(val, 1, 2) = 'b:' THEN 'f:' || split_part(substr(val, 3), '|', 1)
-  ELSE val END"""
 
 
 def _column(values: Any, type_: pa.DataType) -> Any:
-    if isinstance(values, pa.ChunkedArray):
+    if isinstance(values, (pa.ChunkedArray, pa.Array)):
         return values.cast(type_)
     return pa.array(values, type_)
 
@@ -62,79 +62,118 @@ def _props(node: Any, key: str, value: Any) -> pa.Table:
     )
 
 
+def _distinct(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (a, b) rows, sorted."""
+    if not len(a):
+        return a, b
+    o = np.lexsort((b, a))
+    a, b = a[o], b[o]
+    keep = np.ones(len(a), bool)
+    keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[keep], b[keep]
+
+
+def _ints(col: Any) -> np.ndarray:
+    return np.asarray(col.to_numpy(), np.int64) if len(col) else np.zeros(0, np.int64)
+
+
+class _Targets:
+    """Value id -> node ids of the definitions (``f:``/``c:`` values of ``rs_def``) and
+    modules (``m:`` values)."""
+
+    def __init__(self, S: Any, defs: pa.Table, mm: ModuleMap) -> None:
+        from .. import ids
+
+        mods = sorted(mm.path_of)
+        vals = np.concatenate(
+            [S.encode(defs.column("val")), S.encode(pa.array(["m:" + m for m in mods]))]
+        )
+        nodes = np.concatenate(
+            [
+                _ints(defs.column("node_id")),
+                np.array([ids.file_base(mm.path_of[m]) for m in mods], np.int64),
+            ]
+        )
+        o = np.argsort(vals, kind="stable")
+        self.vals, self.nodes = vals[o], nodes[o]
+
+    def join(self, src: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(src, node id) for every target of each value."""
+        lo = np.searchsorted(self.vals, v, "left")
+        hi = np.searchsorted(self.vals, v, "right")
+        li, ri = _expand(lo, hi - lo, None)
+        return src[li], self.nodes[ri]
+
+
+def _norm(S: Any, v: np.ndarray) -> np.ndarray:
+    """A bound method ``b:<fkey>|Q`` denotes its function ``f:<fkey>``."""
+    b = S.vk[v] == K_B
+    if not b.any():
+        return v
+    out = v.copy()
+    out[b] = S.unary("f:", S.vq[v[b]], lambda s: "f:" + s)
+    return out
+
+
+def _uses(pt: Any, src: np.ndarray, keys: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (src, normalised value) of every fact of each row's key column."""
+    S = pt.S
+    li, v = pt.values_of(S.lookup(keys))
+    return _distinct(src[li], _norm(S, v))
+
+
+def _resolved_to(
+    S: Any, targets: _Targets, src: np.ndarray, v: np.ndarray, kinds: tuple[int, ...] | None
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, pa.Array]]:
+    """Edges to nodes (values of ``kinds``, any when None) and to external qualnames
+    (``x:`` values) of distinct (src, value) rows."""
+    m = np.isin(S.vk[v], kinds) if kinds is not None else np.ones(len(v), bool)
+    e_src, e_dst = _distinct(*targets.join(src[m], v[m]))
+    x = S.vk[v] == K_X
+    x_src, x_q = _distinct(src[x], S.vq[v[x]])
+    return (e_src, e_dst), (x_src, S.decode(x_q))
+
+
 def build_outputs(
     inp: ResolveInput, pt: Any, facts: dict[str, pa.Table], mm: ModuleMap, h: Hierarchy
 ) -> ResolveOutput:
-    mods = sorted(mm.path_of)
-    from .. import ids
-
-    pt.register(
-        "__mods",
-        pa.table(
-            {
-                "val": ["m:" + m for m in mods],
-                "node_id": pa.array([ids.file_base(mm.path_of[m]) for m in mods], pa.int64()),
-            }
-        ),
-    )
-    pt.register(
-        "__calls",
-        facts["rs_call"],
-    )
-    pt.register("__imp", facts["rs_import"])
-    pt.register("__use", facts["rs_use"])
-    pt.register("__base", facts["rs_base"])
-    targets = """(SELECT val, node_id FROM __defs UNION ALL SELECT val, node_id FROM __mods)"""
+    # the fixed point is done: interning more strings here cannot change its ids
+    S = pt.S
+    targets = _Targets(S, facts["rs_def"], mm)
     edges: list[pa.Table] = []
     xedges: list[pa.Table] = []
     props: list[pa.Table] = []
 
     # CALL
-    pt.register(
-        "__cv",
-        pt.sql(
-            f"""SELECT DISTINCT c.callid, {_NORM} AS v
-                FROM __calls c JOIN pt p ON p.key = c.ckey"""
-        ),
-    )
-    call_e = pt.sql(
-        f"""SELECT DISTINCT c.callid AS src, t.node_id AS dst FROM __cv c
-            JOIN {targets} t ON t.val = c.v
-            WHERE substr(c.v, 1, 2) IN ('f:', 'c:')"""
-    )
-    edges.append(_edges(call_e.column("src"), call_e.column("dst"), "CALL"))
-    call_x = pt.sql(
-        """SELECT DISTINCT callid AS src, substr(v, 3) AS dst FROM __cv
-           WHERE substr(v, 1, 2) = 'x:'"""
-    )
-    xedges.append(_xedges(call_x.column("src"), call_x.column("dst"), "CALL"))
-    pt.register(
-        "__resolved",
-        pa.table(
-            {
-                "callid": pa.concat_arrays(
-                    [
-                        pc.cast(call_e.column("src").combine_chunks(), pa.int64()),
-                        pc.cast(call_x.column("src").combine_chunks(), pa.int64()),
-                    ]
-                )
-            }
-        ),
-    )
-    caller = pt.sql(
-        """SELECT DISTINCT c.callid, c.caller FROM __calls c
-           WHERE c.callid IN (SELECT callid FROM __resolved)"""
-    )
-    props.append(_props(caller.column("callid"), "caller", caller.column("caller")))
+    calls = facts["rs_call"]
+    callid = _ints(calls.column("callid"))
+    li, v = pt.values_of(pt.c_key)
+    c_src, c_v = _distinct(callid[li], _norm(S, v))
+    (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, c_src, c_v, (K_F, K_C))
+    edges.append(_edges(e_src, e_dst, "CALL"))
+    xedges.append(_xedges(x_src, x_dst, "CALL"))
+    call_edges = len(e_src) + len(x_src)
+    resolved = np.unique(np.concatenate([e_src, x_src]))
+    # caller of every resolved call (distinct callid, caller)
+    de = pc.dictionary_encode(calls.column("caller").combine_chunks())
+    code = de.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    m = np.isin(callid, resolved)
+    cr_id, cr_code = _distinct(callid[m], code[m])
+    cr_name = de.dictionary.take(pa.array(np.where(cr_code >= 0, cr_code, 0))).to_pylist()
+    cr_name = [x if c >= 0 else None for x, c in zip(cr_name, cr_code.tolist(), strict=True)]
+    props.append(_props(cr_id, "caller", pa.array(cr_name, pa.string())))
+    unresolved = 0
     nodes = inp.nodes
     if nodes.num_rows:
-        calls_n = nodes.filter(pc.equal(nodes.column("kind"), "CALL")).select(["node_id", "name"])
-        pt.register("__calln", calls_n)
-        unres = pt.sql(
-            """SELECT node_id, name FROM __calln
-               WHERE name IS NOT NULL AND node_id NOT IN (SELECT callid FROM __resolved)"""
-        )
+        # select before filtering: only two of the node table's columns are needed
+        cn = nodes.select(["node_id", "name", "kind"])
+        calls_n = cn.filter(
+            pc.and_(pc.equal(cn.column("kind"), "CALL"), pc.is_valid(cn.column("name")))
+        ).select(["node_id", "name"])
+        keep = ~np.isin(_ints(calls_n.column("node_id")), resolved)
+        unres = calls_n.filter(pa.array(keep))
         props.append(_props(unres.column("node_id"), "callee", unres.column("name")))
+        unresolved = unres.num_rows
 
     # IMPORTS
     s = pt.seeds
@@ -142,43 +181,32 @@ def build_outputs(
     xedges.append(_xedges(s.mod_ext_src, s.mod_ext_dst, "IMPORTS"))
     edges.append(_edges(s.stmt_src, s.stmt_dst, "IMPORTS"))
     xedges.append(_xedges(s.stmt_ext_src, s.stmt_ext_dst, "IMPORTS"))
-    imp_v = f"""SELECT DISTINCT i.stmt_id AS src, {_NORM} AS v
-                FROM __imp i JOIN pt p ON p.key = i.akey WHERE i.kind = 'from'"""
-    ie = pt.sql(
-        f"SELECT DISTINCT src, t.node_id AS dst FROM ({imp_v}) x JOIN {targets} t ON t.val = x.v"
-    )
-    edges.append(_edges(ie.column("src"), ie.column("dst"), "IMPORTS"))
-    ix = pt.sql(
-        f"SELECT DISTINCT src, substr(v, 3) AS dst FROM ({imp_v}) x WHERE substr(v, 1, 2) = 'x:'"
-    )
-    xedges.append(_xedges(ix.column("src"), ix.column("dst"), "IMPORTS"))
+    imp = facts["rs_import"]
+    imp = imp.filter(pc.fill_null(pc.equal(imp.column("kind"), "from"), False))
+    i_src, i_v = _uses(pt, _ints(imp.column("stmt_id")), imp.column("akey"))
+    (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, i_src, i_v, None)
+    edges.append(_edges(e_src, e_dst, "IMPORTS"))
+    xedges.append(_xedges(x_src, x_dst, "IMPORTS"))
 
     # REF across modules
-    ref_v = f"""SELECT DISTINCT u.node_id AS src, {_NORM} AS v
-                FROM __use u JOIN pt p ON p.key = u.akey"""
-    re_ = pt.sql(
-        f"SELECT DISTINCT src, t.node_id AS dst FROM ({ref_v}) x JOIN {targets} t ON t.val = x.v"
-    )
-    edges.append(_edges(re_.column("src"), re_.column("dst"), "REF"))
-    rx = pt.sql(
-        f"SELECT DISTINCT src, substr(v, 3) AS dst FROM ({ref_v}) x WHERE substr(v, 1, 2) = 'x:'"
-    )
-    xedges.append(_xedges(rx.column("src"), rx.column("dst"), "REF"))
+    use = facts["rs_use"]
+    u_src, u_v = _uses(pt, _ints(use.column("node_id")), use.column("akey"))
+    (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, u_src, u_v, None)
+    edges.append(_edges(e_src, e_dst, "REF"))
+    xedges.append(_xedges(x_src, x_dst, "REF"))
 
-    # INHERITS and MRO
-    inh = pt.sql(
-        f"""SELECT DISTINCT d.node_id AS src, t.node_id AS dst, p.val AS v
-            FROM __base b JOIN pt p ON p.key = b.key
-            JOIN __defs d ON d.val = 'c:' || b.cls
-            LEFT JOIN {targets} t ON t.val = p.val
-            WHERE substr(p.val, 1, 2) IN ('c:', 'x:')"""
-    )
-    inh_c = inh.filter(pc.is_valid(inh.column("dst")))
-    edges.append(_edges(inh_c.column("src"), inh_c.column("dst"), "INHERITS"))
-    inh_x = inh.filter(pc.starts_with(inh.column("v"), "x:"))
-    xedges.append(
-        _xedges(inh_x.column("src"), pc.utf8_slice_codeunits(inh_x.column("v"), 2), "INHERITS")
-    )
+    # INHERITS (the raw values: a base is a class, not a bound method) and MRO
+    base = facts["rs_base"]
+    bi, bv = pt.values_of(S.lookup(base.column("key")))
+    ok = np.isin(S.vk[bv], (K_C, K_X))
+    bi, bv = bi[ok], bv[ok]
+    # the CLASS node(s) of each base row's class: definitions with value ``c:<cls>``
+    cls_val = S.lookup(pc.binary_join_element_wise("c:", base.column("cls"), ""))
+    row, node = targets.join(np.arange(len(bi)), cls_val[bi])
+    src, v = node, bv[row]
+    (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, src, v, (K_C,))
+    edges.append(_edges(e_src, e_dst, "INHERITS"))
+    xedges.append(_xedges(x_src, x_dst, "INHERITS"))
     cdefs = facts["rs_def"].filter(pc.starts_with(facts["rs_def"].column("val"), "c:"))
     mro_n: list[int] = []
     mro_v: list[str] = []
@@ -204,16 +232,6 @@ def build_outputs(
         props=pa.concat_tables(props),
     )
     out.stats.update(
-        {
-            "call_edges": call_e.num_rows + call_x.num_rows,
-            "unresolved_calls": int(
-                sum(
-                    p.num_rows
-                    for p in props
-                    if p.num_rows and p.column("key")[0].as_py() == "callee"
-                )
-            ),
-            "classes": len(h.mro),
-        }
+        {"call_edges": call_edges, "unresolved_calls": unresolved, "classes": len(h.mro)}
     )
     return out
