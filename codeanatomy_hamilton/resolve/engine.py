@@ -1,14 +1,15 @@
 """The points-to fixed point: semi-naive evaluation as vectorised joins over integer
-columns (numpy), with DataFusion kept for the one-off queries around it.
+columns (numpy). No SQL engine is involved: the queries around the fixed point
+(``classes``, ``output``) are numpy joins over the same ids.
 
 Every string (variable/expression/call keys, values, attribute names) is interned once
 into a dense int id (``_Strings``); values carry parsed metadata per id (kind, the
 qualname after the prefix, the two halves of ``b:``/``s:`` values, dot count, method
 kind). Static relations (``attr``, ``astore``, ``sub``, ``sstore``, ``calls``, ``args``,
-``params``, ``ann``, ``sup``) are sorted by their join key once, so a round is a few
-``searchsorted`` probes of the *delta* against those indexes: no hash table of a
-static relation is rebuilt per round (that, plus planning, was ~40 ms per DataFusion
-query even for a delta of 4 facts).
+``params``, ``ann``, ``sup``) are indexed by their join key once (CSR over the id
+space), so a round is a few gathers of the *delta* against those indexes: no hash
+table of a static relation is rebuilt per round (that, plus planning, was ~40 ms per
+DataFusion query even for a delta of 4 facts, in the SQL version).
 
 Relations and rules are those of the SQL version (see git history):
 
@@ -33,7 +34,6 @@ import logging
 import re
 from typing import Any
 
-import datafusion
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -405,8 +405,6 @@ class PointsTo:
     """Holds the relations and runs rounds until nothing new is derived."""
 
     def __init__(self, facts: dict[str, pa.Table], seeds: Any) -> None:
-        cfg = datafusion.SessionConfig().with_target_partitions(2)
-        self.ctx = datafusion.SessionContext(cfg)
         self.rounds = 0
         self.seeds = seeds
         S = self.S = _Strings()
@@ -542,11 +540,6 @@ class PointsTo:
         # facts of the delta that go through every rule (None: all of them); the others
         # only through the rules that stage-B lookups change (see ``enable_classes``)
         self._all_rules: np.ndarray | None = None
-        # DataFusion, for the queries around the fixed point (classes, outputs)
-        self.ctx.from_arrow(facts["rs_def"], name="__defs")
-        self.ctx.from_arrow(facts["rs_param"], name="params")
-        self.ctx.from_arrow(facts["rs_super"], name="sup")
-        self._pt_registered = False
 
     # -- plumbing ----------------------------------------------------------
     def _reindex_flows(self) -> None:
@@ -564,23 +557,8 @@ class PointsTo:
             self.counts = c
         self.counts[keys] += n
 
-    def _reg(self, name: str, table: pa.Table) -> None:
-        try:
-            self.ctx.deregister_table(name)
-        except Exception:  # noqa: BLE001 - not registered yet
-            pass
-        self.ctx.from_arrow(table, name=name)
-
-    def register(self, name: str, table: pa.Table) -> None:
-        self._reg(name, table)
-
-    def sql(self, sql: str) -> pa.Table:
-        if not self._pt_registered:
-            self._reg("pt", self.pt_table())
-            self._pt_registered = True
-        return self.ctx.sql(sql).to_arrow_table()
-
     def pt_table(self) -> pa.Table:
+        """The points-to facts as strings (for inspection and debugging)."""
         k = self.ptk >> 32
         v = self.ptk & _MASK32
         return pa.table({"key": self.S.decode(k), "val": self.S.decode(v)}, schema=_KV)
@@ -634,7 +612,6 @@ class PointsTo:
         converged = not len(self.delta) and not self.budget_hit
         self._all_rules = self._pending.copy() if converged else None
         self.delta = self.ptk.copy()
-        self._pt_registered = False
 
     def _add_facts(self, cand: np.ndarray, count: bool = True) -> np.ndarray:
         """Adds the facts of ``cand`` (sorted, unique) not yet known; returns them."""
@@ -730,7 +707,6 @@ class PointsTo:
                     self.rounds, len(new), len(self.ptk), len(self.fd), len(nd), self.S.n,
                     _rss_mib(),
                 )  # fmt: skip
-        self._pt_registered = False
 
     # -- rules -------------------------------------------------------------
     def _new_flows(self, every: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
