@@ -13,7 +13,7 @@ How a rebuild of an unchanged repository hits the cache:
   or the checkout path. Unchanged content gives the same data version, so every node
   downstream finds its cache key and is served from the result store.
 - Results of the engine's own types get content fingerprints (``pyarrow.Table`` and
-  ``RecordBatch`` through their Arrow IPC bytes, ``FileExtract``, ``ResolveInput`` and
+  ``RecordBatch`` through their Arrow IPC bytes, ``FileSummary``, ``ResolveInput`` and
   ``ResolveOutput`` field by field); without them Hamilton would call them unhashable,
   warn on every node and never reuse downstream work.
 - Store nodes (Delta writes) always run: the warehouse is outside world too (another
@@ -39,7 +39,6 @@ from hamilton.caching import fingerprinting
 from hamilton.caching.stores.file import FileResultStore
 from hamilton.caching.stores.sqlite import SQLiteMetadataStore
 
-from .extract.file import FileExtract
 from .fragments import FileSummary, FragmentStore
 from .plan import ExecutionPlan, GraphNode
 from .resolve import ResolveConfig, ResolveInput, ResolveOutput
@@ -111,20 +110,6 @@ def hash_repo_snapshot(obj: RepoSnapshot, *args: Any, **kwargs: Any) -> str:
     parts += [f"F\t{f.path}\t{f.blob_sha}" for f in obj.files]
     parts += [f"S\t{path}\t{err.error_kind}\t{err.message}" for path, err in obj.skipped]
     return _digest("repo_snapshot", *parts)
-
-
-@fingerprinting.hash_value.register(FileExtract)
-def hash_file_extract(obj: FileExtract, *args: Any, **kwargs: Any) -> str:
-    h = hashlib.sha256()
-    h.update(
-        f"{obj.path}\0{obj.module}\0{obj.lines}\0{obj.errors!r}".encode("utf-8", "surrogateescape")
-    )
-    for batch in (obj.nodes, obj.edges, obj.xedges, obj.props):
-        arrow_digest(batch, h)
-    for name in sorted(obj.facts):
-        h.update(name.encode())
-        arrow_digest(obj.facts[name], h)
-    return _digest("file_extract", h.hexdigest())
 
 
 @fingerprinting.hash_value.register(FileSummary)
