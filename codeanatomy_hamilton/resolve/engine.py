@@ -92,6 +92,82 @@ def _rss_mib() -> float:
     return 0.0
 
 
+# numpy's ``np.unique`` hashes (numpy 2.x): ~100x slower than its SIMD sort on the
+# millions of distinct int64 values of a round here, so distinct values come from a
+# sort and a neighbour comparison; stable orders from sorting ``key << 32 | row``.
+def _usort(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values."""
+    s = np.sort(a)
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def _uinv(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and, per element, the index of its value among them."""
+    o = np.argsort(a)
+    s = a[o]
+    first = np.ones(len(s), bool)
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    inv = np.empty(len(a), np.int64)
+    inv[o] = np.cumsum(first) - 1
+    return s[first], inv
+
+
+def _ucount(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and their counts."""
+    s = np.sort(a)
+    if not len(s):
+        return s, np.zeros(0, np.int64)
+    first = np.ones(len(s), bool)
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return s[starts], np.diff(np.append(starts, len(s)))
+
+
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for ids (-1 <= key < 2**31), via one SIMD
+    sort of ``key << 32 | row`` (a stable argsort of int64 is ~10x slower)."""
+    n = len(keys)
+    if n >= 1 << 32 or (n and (keys.min() < -1 or keys.max() >= 1 << 31)):
+        return np.argsort(keys, kind="stable")
+    return np.sort((keys << 32) | np.arange(n, dtype=np.int64)) & _MASK32
+
+
+class _IntMap:
+    """int64 -> int64 map in two sorted levels (a large base and a small recent level
+    merged into it by a linear ``np.insert`` once it passes an eighth of it): batch
+    lookups are binary searches, batch insertions cost O(recent)."""
+
+    def __init__(self) -> None:
+        e = np.zeros(0, np.int64)
+        self.K, self.V, self.RK, self.RV = e, e, e, e
+
+    def get(self, q: np.ndarray) -> np.ndarray:
+        """Values of the keys ``q`` (-1 where absent)."""
+        out = np.full(len(q), -1, np.int64)
+        for K, V in ((self.K, self.V), (self.RK, self.RV)):
+            if len(K):
+                pos = np.minimum(np.searchsorted(K, q), len(K) - 1)
+                hit = K[pos] == q
+                out[hit] = V[pos[hit]]
+        return out
+
+    def put(self, k: np.ndarray, v: np.ndarray) -> None:
+        """Adds keys not present yet (``k`` sorted, distinct)."""
+        pos = np.searchsorted(self.RK, k)
+        self.RK = np.insert(self.RK, pos, k)
+        self.RV = np.insert(self.RV, pos, v)
+        if len(self.RK) * 8 > len(self.K):
+            pos = np.searchsorted(self.K, self.RK)
+            self.K = np.insert(self.K, pos, self.RK)
+            self.V = np.insert(self.V, pos, self.RV)
+            self.RK = self.RV = np.zeros(0, np.int64)
+
+
 class _Strings:
     """String interner with per-id value metadata in growable numpy arrays."""
 
@@ -107,7 +183,7 @@ class _Strings:
         self.bi = np.zeros(cap, bool)  # vq starts with "builtins."
         self.mk = np.zeros(cap, np.int8)  # method-kind bits of f: values / fkeys
         self.memo1: dict[str, np.ndarray] = {}
-        self.memo2: dict[str, dict[int, int]] = {}
+        self.memo2: dict[str, _IntMap] = {}
         # Arrow copy of ``strs``: the parts interned in bulk (already Arrow arrays),
         # then the strings added one by one, converted when ``_arrow`` is called
         self._arrow_parts: list[pa.Array] = []
@@ -262,7 +338,7 @@ class _Strings:
                 new[: len(memo)] = memo
             memo = self.memo1[name] = new
         out = memo[ids]
-        miss = np.unique(ids[out < 0])
+        miss = _usort(ids[out < 0])
         if len(miss):
             strs = self.strs
             got = np.array([self.get(make(strs[i])) for i in miss], np.int64)
@@ -278,17 +354,23 @@ class _Strings:
         """``make(str, str) -> str`` applied pairwise, memoised per (a, b)."""
         if not len(a):
             return np.zeros(0, np.int64)
-        memo = self.memo2.setdefault(name, {})
-        packed = (a << 32) | b
-        uniq, inv = np.unique(packed, return_inverse=True)
-        strs = self.strs
-        res = np.empty(len(uniq), np.int64)
-        for j, p in enumerate(uniq.tolist()):
-            r = memo.get(p)
-            if r is None:
-                r = memo[p] = self.get(make(strs[p >> 32], strs[p & 0xFFFFFFFF]))
-            res[j] = r
-        return res[inv.reshape(-1)]
+        memo = self.memo2.get(name)
+        if memo is None:
+            memo = self.memo2[name] = _IntMap()
+        uniq, inv = _uinv((a << 32) | b)
+        res = memo.get(uniq)
+        miss = np.flatnonzero(res < 0)
+        if len(miss):
+            # new strings are interned in the order of the sorted pairs
+            strs = self.strs
+            mp = uniq[miss]
+            got = np.array(
+                [self.get(make(strs[p >> 32], strs[p & 0xFFFFFFFF])) for p in mp.tolist()],
+                np.int64,
+            )
+            memo.put(mp, got)
+            res[miss] = got
+        return res[inv]
 
 
 def _second(parts: pa.Array) -> pa.Array:
@@ -309,7 +391,7 @@ class _Index:
     probed ~30 times a round with the delta)."""
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.perm = np.argsort(keys, kind="stable")
+        self.perm = _stable_order(keys)
         skeys = keys[self.perm]
         n = int(skeys[-1]) + 1 if len(skeys) and skeys[-1] >= 0 else 0
         # off[k]: first sorted row with key >= k (null keys, -1, sort first, never hit)
@@ -434,8 +516,9 @@ class PointsTo:
         fs = np.concatenate([enc("rs_flow", "src"), got[-1]])
         ok = (fd >= 0) & (fs >= 0)
         # flows: (dst, src, bind), deduplicated; indexed by src (appended per round)
-        trip = np.unique(np.stack([fd[ok], fs[ok], np.full(int(ok.sum()), NO_BIND)]), axis=1)
-        self.fd, self.fs, self.fb = trip[0].copy(), trip[1].copy(), trip[2].copy()
+        pairs = _usort((fd[ok] << 32) | fs[ok])  # distinct (dst, src), sorted
+        self.fd, self.fs = pairs >> 32, pairs & _MASK32
+        self.fb = np.full(len(pairs), NO_BIND, np.int64)
         self.flow_seen = _PairSet((self.fd << 32) | self.fs, self.fb)
         self._reindex_flows()
         # static relations
@@ -495,14 +578,14 @@ class PointsTo:
         self.ix_params = _Index(self.p_fkey)
         # npos of each parameter row's function (count of positional parameters)
         fk_p = self.p_fkey[self.p_kind_p]
-        u, cnt = np.unique(fk_p, return_counts=True)
+        u, cnt = _ucount(fk_p)
         pos = np.searchsorted(u, self.p_fkey)
         pos_c = np.minimum(pos, max(len(u) - 1, 0))
         hit = (len(u) > 0) & (u[pos_c] == self.p_fkey) if len(u) else np.zeros(len(pos), bool)
         self.p_npos = np.where(hit, cnt[pos_c] if len(u) else 0, 0)
         # (fkey, name) of non-*args/**kwargs parameters, for the **kwargs left join
         nv = ~(self.p_kind_v | self.p_kind_w)
-        self.p_named = np.unique((self.p_fkey[nv] << 32) | self.p_name[nv])
+        self.p_named = _usort((self.p_fkey[nv] << 32) | self.p_name[nv])
 
         self.an_key, self.an_src = enc("rs_ann", "key"), enc("rs_ann", "src")
         self.ix_ann = _Index(self.an_src)
@@ -528,7 +611,7 @@ class PointsTo:
         self.call_attr = S.get("__call__")
         # points-to facts
         ok = (ik >= 0) & (iv >= 0)
-        self.ptk = np.unique((ik[ok] << 32) | iv[ok])
+        self.ptk = _usort((ik[ok] << 32) | iv[ok])
         self.counts = np.zeros(0, np.int64)
         # truncation accounting (see HARD_KEY_CAP / FACT_BUDGET), reported in stats
         self.truncated_facts = 0
@@ -543,13 +626,13 @@ class PointsTo:
 
     # -- plumbing ----------------------------------------------------------
     def _reindex_flows(self) -> None:
-        self.f_order = np.argsort(self.fs, kind="stable")
+        self.f_order = _stable_order(self.fs)
         self.f_sorted = self.fs[self.f_order]
 
     def _count(self, packed: np.ndarray) -> None:
         if not len(packed):
             return
-        keys, n = np.unique(packed >> 32, return_counts=True)
+        keys, n = _ucount(packed >> 32)
         need = max(self.S.n, int(keys[-1]) + 1)
         if len(self.counts) < need:
             c = np.zeros(need * 2, np.int64)
@@ -600,7 +683,7 @@ class PointsTo:
         if hier.self_init.num_rows:
             ik, iv = S.encode(hier.self_init["key"]), S.encode(hier.self_init["val"])
             ok = (ik >= 0) & (iv >= 0)
-            self._pending = self._add_facts(np.unique((ik[ok] << 32) | iv[ok]), count=False)
+            self._pending = self._add_facts(_usort((ik[ok] << 32) | iv[ok]), count=False)
         # Every known fact is re-examined, but only by the rules that the lookups
         # change (attribute loads/stores on classes and instances, ``super()``
         # attributes, constructors and ``__call__``): stage A ended at its fixed point,
@@ -649,7 +732,7 @@ class PointsTo:
         dropped = int((fresh & ~ok).sum())
         if dropped:
             self.truncated_facts += dropped
-            self.truncated_keys.update(np.unique(k[fresh & ~ok]).tolist())
+            self.truncated_keys.update(_usort(k[fresh & ~ok]).tolist())
         return ok
 
     def _every_rule_mask(self) -> np.ndarray | None:
@@ -693,7 +776,7 @@ class PointsTo:
                 self._pending = np.zeros(0, np.int64)
             if len(nd):
                 # merge the new flows into the src index (no re-sort of all flows)
-                o = np.argsort(ns, kind="stable")
+                o = _stable_order(ns)
                 ins = np.searchsorted(self.f_sorted, ns[o], "right")
                 self.f_sorted = np.insert(self.f_sorted, ins, ns[o])
                 self.f_order = np.insert(self.f_order, ins, len(self.fd) + o)
@@ -1054,7 +1137,7 @@ class PointsTo:
         inr = k < len(cnt)
         sat[inr] = cnt[k[inr]] >= KEY_CAP
         k, v = k[~sat], v[~sat]
-        return self._add_facts(np.unique((k << 32) | v))
+        return self._add_facts(_usort((k << 32) | v))
 
     def _transform(self, dst: np.ndarray, bind: np.ndarray, v: np.ndarray) -> Any:
         """Values read through flows with a binding: ``P`` drops externals, a receiver
