@@ -277,11 +277,14 @@ class _Strings:
         de = pc.dictionary_encode(arr.cast(pa.string()))
         d = de.dictionary
         lst = d.to_pylist()
-        get = self.ids.get
-        m = np.array([get(x, -1) for x in lst] + [-1], np.int64)
-        miss = np.nonzero(m[:-1] < 0)[0]
-        if len(miss):
-            m[miss] = self._add_new(d.take(pa.array(miss)), [lst[i] for i in miss])
+        if not self.n:  # nothing interned yet: every string is new
+            m = np.append(self._add_new(d, lst), -1)
+        else:
+            get = self.ids.get
+            m = np.array([get(x, -1) for x in lst] + [-1], np.int64)
+            miss = np.nonzero(m[:-1] < 0)[0]
+            if len(miss):
+                m[miss] = self._add_new(d.take(pa.array(miss)), [lst[i] for i in miss])
         return m[de.indices.fill_null(len(m) - 1).to_numpy(zero_copy_only=False)]
 
     def lookup(self, arr: Any) -> np.ndarray:
@@ -596,11 +599,13 @@ class PointsTo:
         )
         self.ix_sup = _Index(self.su_self)
         d = facts["rs_def"].filter(pc.is_valid(facts["rs_def"]["mkind"]))
-        for v, m in zip(d["val"].to_pylist(), d["mkind"].to_pylist(), strict=True):
-            vid = S.get(v)
-            bit = _MK.get(m, 0)
-            S.mk[vid] |= bit
-            S.mk[S.vq[vid]] |= bit  # also per fkey, for bound methods
+        vid = S.intern(d["val"])
+        mk = d["mkind"].to_numpy(zero_copy_only=False)
+        bits = np.zeros(len(mk), np.int8)
+        for m, bit in _MK.items():
+            bits[mk == m] = bit
+        np.bitwise_or.at(S.mk, vid, bits)
+        np.bitwise_or.at(S.mk, S.vq[vid], bits)  # also per fkey, for bound methods
         # lookups become available in stage B
         self.lk_keys = np.zeros(0, np.int64)  # (cls << 32 | attr), sorted
         self.lk_owner = np.zeros(0, np.int64)
