@@ -482,6 +482,117 @@ class _PairSet:
         return np.sort(o[new])
 
 
+class _FactSet:
+    """The points-to facts ``key << 32 | val``: a sorted base and a small sorted recent
+    level (merged into the base by a linear ``np.insert`` once it passes an eighth of
+    it), so that adding a round's facts costs O(recent), not O(all facts)."""
+
+    def __init__(self, facts: np.ndarray) -> None:
+        self.base = facts
+        self.rec = np.zeros(0, np.int64)
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.rec)
+
+    def all(self) -> np.ndarray:
+        """Every fact, sorted."""
+        if len(self.rec):
+            self.base = np.insert(self.base, np.searchsorted(self.base, self.rec), self.rec)
+            self.rec = np.zeros(0, np.int64)
+        return self.base
+
+    def known(self, cand: np.ndarray) -> np.ndarray:
+        """Mask of the facts of ``cand`` already present."""
+        out = np.zeros(len(cand), bool)
+        for a in (self.base, self.rec):
+            if len(a):
+                pos = np.minimum(np.searchsorted(a, cand), len(a) - 1)
+                out |= a[pos] == cand
+        return out
+
+    def add(self, new: np.ndarray) -> None:
+        """Adds facts not present yet (sorted, distinct)."""
+        self.rec = np.insert(self.rec, np.searchsorted(self.rec, new), new)
+        if len(self.rec) * 8 > len(self.base):
+            self.all()
+
+    def values_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, value id) of every fact of ``keys`` (ids >= 0): the facts of key k are
+        the run [k << 32, (k + 1) << 32) of each sorted level."""
+        lis, vals = [], []
+        for a in (self.base, self.rec):
+            if len(a):
+                lo = np.searchsorted(a, keys << 32)
+                hi = np.searchsorted(a, (keys + 1) << 32)
+                li, pi = _expand(lo, hi - lo, None)
+                lis.append(li)
+                vals.append(a[pi] & _MASK32)
+        if not lis:
+            e = np.zeros(0, np.int64)
+            return e, e
+        return np.concatenate(lis), np.concatenate(vals)
+
+
+class _Flows:
+    """``flow(dst, src, bind)`` rows in growable buffers, indexed by ``src`` in two
+    sorted levels (base and recent, merged once recent passes an eighth of base)."""
+
+    def __init__(self, d: np.ndarray, s: np.ndarray, b: np.ndarray) -> None:
+        self.n = len(d)
+        cap = max(2 * self.n, 1024)
+        self._d, self._s, self._b = (np.empty(cap, np.int64) for _ in range(3))
+        self._d[: self.n], self._s[: self.n], self._b[: self.n] = d, s, b
+        o = _stable_order(s)
+        self.bkeys, self.brows = s[o], o
+        self.rkeys = self.rrows = np.zeros(0, np.int64)
+
+    @property
+    def d(self) -> np.ndarray:
+        return self._d[: self.n]
+
+    @property
+    def s(self) -> np.ndarray:
+        return self._s[: self.n]
+
+    @property
+    def b(self) -> np.ndarray:
+        return self._b[: self.n]
+
+    def probe(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probe row, flow row) of every flow whose src is in ``q``."""
+        lis, rows = [], []
+        for keys, perm in ((self.bkeys, self.brows), (self.rkeys, self.rrows)):
+            if len(keys):
+                li, ri = _ranges(keys, perm, q)
+                lis.append(li)
+                rows.append(ri)
+        if not lis:
+            e = np.zeros(0, np.int64)
+            return e, e
+        return np.concatenate(lis), np.concatenate(rows)
+
+    def add(self, d: np.ndarray, s: np.ndarray, b: np.ndarray) -> None:
+        n0, m = self.n, len(d)
+        if n0 + m > len(self._d):
+            cap = 2 * (n0 + m)
+            for name in ("_d", "_s", "_b"):
+                old = getattr(self, name)
+                new = np.empty(cap, np.int64)
+                new[:n0] = old[:n0]
+                setattr(self, name, new)
+        self._d[n0 : n0 + m], self._s[n0 : n0 + m], self._b[n0 : n0 + m] = d, s, b
+        self.n += m
+        o = _stable_order(s)
+        ins = np.searchsorted(self.rkeys, s[o], "right")
+        self.rkeys = np.insert(self.rkeys, ins, s[o])
+        self.rrows = np.insert(self.rrows, ins, n0 + o)
+        if len(self.rkeys) * 8 > len(self.bkeys):
+            ins = np.searchsorted(self.bkeys, self.rkeys, "right")
+            self.bkeys = np.insert(self.bkeys, ins, self.rkeys)
+            self.brows = np.insert(self.brows, ins, self.rrows)
+            self.rkeys = self.rrows = np.zeros(0, np.int64)
+
+
 def _col(t: pa.Table, name: str) -> Any:
     return t.column(name)
 
@@ -520,10 +631,9 @@ class PointsTo:
         ok = (fd >= 0) & (fs >= 0)
         # flows: (dst, src, bind), deduplicated; indexed by src (appended per round)
         pairs = _usort((fd[ok] << 32) | fs[ok])  # distinct (dst, src), sorted
-        self.fd, self.fs = pairs >> 32, pairs & _MASK32
-        self.fb = np.full(len(pairs), NO_BIND, np.int64)
-        self.flow_seen = _PairSet((self.fd << 32) | self.fs, self.fb)
-        self._reindex_flows()
+        fb = np.full(len(pairs), NO_BIND, np.int64)
+        self.flows = _Flows(pairs >> 32, pairs & _MASK32, fb)
+        self.flow_seen = _PairSet(pairs, fb)
         # static relations
         self.a_e, self.a_base, self.a_attr = (
             enc("rs_attr", "e"),
@@ -616,23 +726,24 @@ class PointsTo:
         self.call_attr = S.get("__call__")
         # points-to facts
         ok = (ik >= 0) & (iv >= 0)
-        self.ptk = _usort((ik[ok] << 32) | iv[ok])
+        self.pt = _FactSet(_usort((ik[ok] << 32) | iv[ok]))
         self.counts = np.zeros(0, np.int64)
         # truncation accounting (see HARD_KEY_CAP / FACT_BUDGET), reported in stats
         self.truncated_facts = 0
         self.truncated_keys: set[int] = set()
         self.budget_hit = False
-        self._count(self.ptk)
-        self.delta = self.ptk.copy()
+        self._count(self.pt.all())
+        self.delta = self.pt.all().copy()
         self._pending = np.zeros(0, np.int64)
         # facts of the delta that go through every rule (None: all of them); the others
         # only through the rules that stage-B lookups change (see ``enable_classes``)
         self._all_rules: np.ndarray | None = None
 
     # -- plumbing ----------------------------------------------------------
-    def _reindex_flows(self) -> None:
-        self.f_order = _stable_order(self.fs)
-        self.f_sorted = self.fs[self.f_order]
+    @property
+    def ptk(self) -> np.ndarray:
+        """Every points-to fact ``key << 32 | val``, sorted."""
+        return self.pt.all()
 
     def _count(self, packed: np.ndarray) -> None:
         if not len(packed):
@@ -654,13 +765,14 @@ class PointsTo:
     def values_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, value id) of every points-to fact of ``keys`` (ids, -1: none)."""
         k = np.where(keys >= 0, keys, 0)
-        lo = np.searchsorted(self.ptk, k << 32)
-        hi = np.where(keys >= 0, np.searchsorted(self.ptk, (k + 1) << 32), lo)
+        ptk = self.ptk
+        lo = np.searchsorted(ptk, k << 32)
+        hi = np.where(keys >= 0, np.searchsorted(ptk, (k + 1) << 32), lo)
         li, pi = _expand(lo, hi - lo, None)
-        return li, self.ptk[pi] & _MASK32
+        return li, ptk[pi] & _MASK32
 
     def size(self) -> int:
-        return len(self.ptk)
+        return len(self.pt)
 
     # -- stages --------------------------------------------------------------
     def enable_classes(self, hier: Any) -> None:
@@ -705,16 +817,12 @@ class PointsTo:
         """Adds the facts of ``cand`` (sorted, unique) not yet known; returns them."""
         if not len(cand):
             return cand
-        pos = np.searchsorted(self.ptk, cand)
-        pos_c = np.minimum(pos, len(self.ptk) - 1)
-        known = (self.ptk[pos_c] == cand) if len(self.ptk) else np.zeros(len(cand), bool)
-        fresh = ~known
+        fresh = ~self.pt.known(cand)
         if count:
             fresh &= self._within_cap(cand, fresh)
         new = cand[fresh]
-        pos = pos[fresh]
         if len(new):
-            self.ptk = np.insert(self.ptk, pos, new)
+            self.pt.add(new)
             if count:
                 self._count(new)
         return new
@@ -758,7 +866,7 @@ class PointsTo:
 
     def run(self, max_rounds: int = 200) -> None:
         while len(self.delta) and max_rounds > 0:
-            if len(self.ptk) >= FACT_BUDGET:
+            if len(self.pt) >= FACT_BUDGET:
                 # stop widening: what is known stays, the run is reported truncated
                 self.budget_hit = True
                 log.warning(
@@ -780,19 +888,12 @@ class PointsTo:
                 self._count(self._pending)
                 self._pending = np.zeros(0, np.int64)
             if len(nd):
-                # merge the new flows into the src index (no re-sort of all flows)
-                o = _stable_order(ns)
-                ins = np.searchsorted(self.f_sorted, ns[o], "right")
-                self.f_sorted = np.insert(self.f_sorted, ins, ns[o])
-                self.f_order = np.insert(self.f_order, ins, len(self.fd) + o)
-                self.fd = np.concatenate([self.fd, nd])
-                self.fs = np.concatenate([self.fs, ns])
-                self.fb = np.concatenate([self.fb, nb])
+                self.flows.add(nd, ns, nb)
             self.delta = new
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "round %d: delta=%d pt=%d flows=%d new_flows=%d strings=%d rss=%.0fMiB",
-                    self.rounds, len(new), len(self.ptk), len(self.fd), len(nd), self.S.n,
+                    self.rounds, len(new), len(self.pt), self.flows.n, len(nd), self.S.n,
                     _rss_mib(),
                 )  # fmt: skip
 
@@ -1068,15 +1169,12 @@ class PointsTo:
                 vals.append(v)
 
         # old flows x delta
-        di, fi = _ranges(self.f_sorted, self.f_order, dk)
-        emit(*self._transform(self.fd[fi], self.fb[fi], dv[di]))
+        di, fi = self.flows.probe(dk)
+        emit(*self._transform(self.flows.d[fi], self.flows.b[fi], dv[di]))
         # new flows x all facts
         if len(nd):
-            # the facts of key k are the run [k << 32, (k + 1) << 32) of the sorted ptk
-            lo = np.searchsorted(self.ptk, ns << 32)
-            hi = np.searchsorted(self.ptk, (ns + 1) << 32)
-            ni, pi = _expand(lo, hi - lo, None)
-            emit(*self._transform(nd[ni], nb[ni], self.ptk[pi] & _MASK32))
+            ni, pv = self.pt.values_of(ns)
+            emit(*self._transform(nd[ni], nb[ni], pv))
         # annotated parameters and except-as names hold instances of the class
         li, ri = self.ix_ann.probe(dk)
         m = vk[li] == K_C
