@@ -229,6 +229,54 @@ class _Strings:
             self.bi[i] = rest.startswith("builtins.")
         return i
 
+    def get_many(self, lst: list[str]) -> np.ndarray:
+        """``[self.get(s) for s in lst]``, with the same ids (new strings and their
+        parts are numbered in the same order), but the metadata of the new strings is
+        written to the numpy arrays once, not element by element."""
+        ids = self.ids
+        got = [ids.get(s, -1) for s in lst]
+        if -1 not in got:
+            return np.array(got, np.int64)
+        strs = self.strs
+        meta: list[tuple[int, int, int, int, int, bool]] = []
+
+        def add(s: str) -> int:
+            i = ids.get(s)
+            if i is not None:
+                return i
+            i = self.n
+            ids[s] = i
+            strs.append(s)
+            self.n += 1
+            kind, q, q2, bi = K_NONE, -1, -1, False
+            if s.startswith("xi:"):
+                kind, rest = K_XI, s[3:]
+            elif len(s) > 1 and s[1] == ":" and s[0] in _PREFIX:
+                kind, rest = _PREFIX[s[0]], s[2:]
+            if kind != K_NONE:
+                if kind == K_B or kind == K_S:
+                    a, _, b = rest.partition("|")
+                    q = add(a)
+                    q2 = add(b)
+                else:
+                    q = add(rest)
+                bi = rest.startswith("builtins.")
+            meta.append((i, kind, q, q2, s.count("."), bi))
+            return i
+
+        out = np.array([g if g >= 0 else add(s) for g, s in zip(got, lst, strict=True)], np.int64)
+        self._grow(self.n)
+        i, kind, q, q2, dots, bi = (np.array(c) for c in zip(*meta, strict=True))
+        self.dots[i] = dots
+        v = kind != K_NONE
+        iv = i[v]
+        self.vk[iv] = kind[v]
+        self.vq[iv] = q[v]
+        self.bi[iv] = bi[v]
+        two = (kind == K_B) | (kind == K_S)
+        self.v2[i[two]] = q2[two]
+        return out
+
     def _add_new(self, arr: pa.Array, strs: list[str]) -> np.ndarray:
         """Interns distinct strings not seen yet, with vectorised metadata (the
         per-string ``get`` is for the few strings derived during the fixed point)."""
@@ -344,7 +392,7 @@ class _Strings:
         miss = _usort(ids[out < 0])
         if len(miss):
             strs = self.strs
-            got = np.array([self.get(make(strs[i])) for i in miss], np.int64)
+            got = self.get_many([make(strs[i]) for i in miss.tolist()])
             if len(memo) < self.n:  # interning grew the id space
                 new = np.full(self.n * 2, -1, np.int64)
                 new[: len(memo)] = memo
@@ -367,10 +415,7 @@ class _Strings:
             # new strings are interned in the order of the sorted pairs
             strs = self.strs
             mp = uniq[miss]
-            got = np.array(
-                [self.get(make(strs[p >> 32], strs[p & 0xFFFFFFFF])) for p in mp.tolist()],
-                np.int64,
-            )
+            got = self.get_many([make(strs[p >> 32], strs[p & 0xFFFFFFFF]) for p in mp.tolist()])
             memo.put(mp, got)
             res[miss] = got
         return res[inv]
