@@ -457,6 +457,33 @@ class _Index:
         return _expand(lo, cnt, self.perm)
 
 
+def _kinds(*kinds: int) -> np.ndarray:
+    """Lookup table: value kind -> whether a rule reads values of that kind."""
+    t = np.zeros(16, bool)
+    t[list(kinds)] = True
+    return t
+
+
+# the value kinds each probing rule reads: delta facts of other kinds (most of them
+# are containers, ``l:``) are not probed at all
+_ATTR_LOAD = _kinds(K_M, K_C, K_I, K_S)
+_ATTR_STORE = _kinds(K_C, K_I, K_M)
+_CONTAINER = _kinds(K_L)
+_CALLED = _kinds(K_F, K_B, K_X, K_XI, K_C, K_I)
+_CLASS = _kinds(K_C)
+_CALL_VALUE = _kinds(K_C, K_X, K_B)
+_EXTERNAL = _kinds(K_X, K_XI)
+_SUPER_SELF = _kinds(K_I, K_C)
+
+
+def _probe_kinds(ix: _Index, keys: np.ndarray, vk: np.ndarray, table: np.ndarray) -> Any:
+    """``ix.probe(keys)`` restricted to the rows whose value kind is in ``table``
+    (same pairs, in the same order, as probing every row and masking afterwards)."""
+    sel = np.flatnonzero(table[vk])
+    li, ri = ix.probe(keys[sel])
+    return sel[li], ri
+
+
 def _expand(lo: np.ndarray, cnt: np.ndarray, perm: np.ndarray | None) -> Any:
     """(probe row, relation row) pairs of ``cnt`` consecutive rows from ``lo``."""
     total = int(cnt.sum())
@@ -973,7 +1000,7 @@ class PointsTo:
 
         dot = self._dot
         # attribute loads
-        li, ri = self.ix_attr.probe(dk)
+        li, ri = _probe_kinds(self.ix_attr, dk, vk, _ATTR_LOAD)
         if len(li):
             k = vk[li]
             attr = self.a_attr[ri]
@@ -1003,7 +1030,7 @@ class PointsTo:
                     self._val("i:", k2[hit]),
                 )
         # attribute stores
-        li, ri = self.ix_astore.probe(dk)
+        li, ri = _probe_kinds(self.ix_astore, dk, vk, _ATTR_STORE)
         if len(li):
             k = vk[li]
             attr, s = self.as_attr[ri], self.as_src[ri]
@@ -1016,7 +1043,7 @@ class PointsTo:
                 m &= every[li]
             emit(dot(vq[li][m], attr[m]), s[m], NO_BIND)
         # container elements
-        li, ri = self.ix_sub.probe(dko)
+        li, ri = _probe_kinds(self.ix_sub, dko, vk, _CONTAINER)
         m = vk[li] == K_L
         if m.any():
             q, e, row = vq[li][m], self.sb_e[ri][m], ri[m]
@@ -1025,13 +1052,13 @@ class PointsTo:
             emit(e[~at], self._elem(q[~at]), NO_BIND)
             if at.any():
                 self._keyed_reads(q[at], e[at], row[at], emit)
-        li, ri = self.ix_sstore.probe(dko)
+        li, ri = _probe_kinds(self.ix_sstore, dko, vk, _CONTAINER)
         m = vk[li] == K_L
         emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
         if m.any():
             self._keyed_stores(vq[li][m], self.ss_src[ri][m], ri[m], emit)
         # calls
-        li, ri = self.ix_calls.probe(dk)
+        li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALLED)
         if len(li):
             k = vk[li]
             isfn = (k == K_F) | (k == K_B)
@@ -1288,11 +1315,11 @@ class PointsTo:
             ni, pv = self.pt.values_of(ns)
             emit(*self._transform(nd[ni], nb[ni], pv))
         # annotated parameters and except-as names hold instances of the class
-        li, ri = self.ix_ann.probe(dk)
+        li, ri = _probe_kinds(self.ix_ann, dk, vk, _CLASS)
         m = vk[li] == K_C
         emit(self.an_key[ri][m], self._val("i:", vq[li][m]))
         # calling a class makes an instance; calling something external, an external
-        li, ri = self.ix_calls.probe(dk)
+        li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALL_VALUE)
         if len(li):
             k = vk[li]
             res = self.c_res[ri]
@@ -1326,7 +1353,7 @@ class PointsTo:
                 emit(self.p_key[pr][other], self._val("i:", q[pj][other]))
         # attributes of external objects are external objects (bounded dotted depth:
         # ``n = n.next`` loops would grow names forever)
-        li, ri = self.ix_attr.probe(dk)
+        li, ri = _probe_kinds(self.ix_attr, dk, vk, _EXTERNAL)
         if len(li):
             v = dv[li]
             k = vk[li]
@@ -1334,7 +1361,7 @@ class PointsTo:
             q = self._dot(vq[li][m], self.a_attr[ri][m])
             emit(self.a_e[ri][m], self._val("x:", q))
         # super() inside a method of class K, for each class C of self
-        li, ri = self.ix_sup.probe(dk)
+        li, ri = _probe_kinds(self.ix_sup, dk, vk, _SUPER_SELF)
         m = (vk[li] == K_I) | (vk[li] == K_C)
         if m.any():
             cls, q = self.su_cls[ri][m], vq[li][m]
