@@ -29,6 +29,7 @@ import shutil
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -236,13 +237,24 @@ def _safe(repo_id: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in repo_id) or "repo"
 
 
-def _read_header(fh) -> tuple[int, dict[str, list[int]]]:  # noqa: ANN001
+def _read_header(fh: BinaryIO) -> tuple[int, dict[str, list[int]]]:
+    """Offset of the first section and the section table; ValueError unless the file
+    is a whole fragment (a file cut short anywhere is rejected by its size)."""
     head = fh.read(_HEAD.size)
+    if len(head) != _HEAD.size:
+        raise ValueError("fragment file cut short")
     magic, length = _HEAD.unpack(head)
     if magic != MAGIC:
         raise ValueError("not a fragment file")
-    header = json.loads(fh.read(length))
-    return _HEAD.size + length, header
+    raw = fh.read(length)
+    if len(raw) != length:
+        raise ValueError("fragment header cut short")
+    header = json.loads(raw)
+    start = _HEAD.size + length
+    end = max((off + n for off, n in header.values()), default=0)
+    if os.fstat(fh.fileno()).st_size != start + end:
+        raise ValueError("fragment file has the wrong size")
+    return start, header
 
 
 def read_section(summary: FileSummary, section: str) -> pa.Table:
@@ -253,12 +265,12 @@ def read_section(summary: FileSummary, section: str) -> pa.Table:
             start, length = header[section]
             fh.seek(offset + start)
             data = fh.read(length)
-    except (OSError, KeyError, ValueError) as exc:
+        return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
         raise FragmentMissing(
             f"fragment of {summary.path} is unreadable ({summary.fragment}): {exc}; "
-            "the extract cache was removed during the build; run the build again"
+            "it was removed or damaged during the build; run the build again"
         ) from exc
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
 class FragmentMissing(RuntimeError):

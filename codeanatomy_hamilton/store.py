@@ -20,8 +20,9 @@ from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from .schema import partition_columns
 
-# files of roughly this size keep min/max statistics selective for id lookups
-TARGET_FILE_BYTES = 2 * 1024 * 1024
+# Small data files keep min/max statistics selective for id lookups and let an
+# incremental build rewrite little (see ``streams`` for the layout)
+TARGET_FILE_BYTES = 1024 * 1024
 COMMIT_RETRIES = 8
 
 

@@ -5,8 +5,11 @@ time (``CHUNK_ROWS``), in node-id order, adds the repo/path/origin columns and h
 batches to the Delta writer (``store``), which encodes them as they come. Cross-file
 rows (the resolver's output and EXTERNAL nodes) are small and held in memory; they are
 merged into the id-ordered stream where their ids fall, so ``cpg_nodes``,
-``cpg_props_map`` and the two clustered edge copies come out globally sorted by their
-lookup key and Delta's per-file min/max statistics prune id lookups.
+``cpg_props_map`` and the two clustered edge copies are streamed sorted by their lookup
+key. The Delta writer (deltalake 1.6) deals consecutive batches to concurrent per-core
+writers, so the data files come out *clustered* rather than sorted: each covers a narrow
+key range that overlaps at most the few files written beside it, and Delta's per-file
+min/max statistics still prune id lookups and incremental rewrites to a few files.
 
 Files are visited in id order: node ids are ``file_base(path) + ordinal`` (``ids``), so
 a run of consecutive files covers one contiguous id range ``[lo, hi)`` and the rows of
@@ -43,8 +46,8 @@ from .schema import (
 # rows of per-file fragments read and sorted together: large enough that Arrow's
 # per-call overhead vanishes, small enough that a chunk is a few tens of MB at most
 CHUNK_ROWS = 256 * 1024
-# rows per record batch handed to the Delta writer
-BATCH_ROWS = 128 * 1024
+# rows per record batch handed to the Delta writer (see ``TableStream.reader``)
+BATCH_ROWS = 256 * 1024
 FILE_SPAN = 1 << ids.ORDINAL_BITS
 
 Part = pa.Table
@@ -64,16 +67,31 @@ class TableStream:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def reader(self) -> pa.RecordBatchReader:
+        """Record batches of ``BATCH_ROWS`` rows (the last one may be smaller): small
+        parts are merged so the writer sees few, large, key-contiguous batches."""
         self.rows_streamed = 0
 
         def batches() -> Iterator[pa.RecordBatch]:
+            pending: list[pa.Table] = []
+            rows = 0
             for part in self.produce():
-                for batch in part.cast(self.schema).to_batches(max_chunksize=BATCH_ROWS):
-                    if batch.num_rows:
-                        self.rows_streamed += batch.num_rows
-                        yield batch
+                part = part.cast(self.schema)
+                for offset in range(0, part.num_rows, BATCH_ROWS):
+                    piece = part.slice(offset, BATCH_ROWS)
+                    pending.append(piece)
+                    rows += piece.num_rows
+                    if rows >= BATCH_ROWS:
+                        yield self._one_batch(pending)
+                        pending, rows = [], 0
+            if rows:
+                yield self._one_batch(pending)
 
         return pa.RecordBatchReader.from_batches(self.schema, batches())
+
+    def _one_batch(self, pieces: list[pa.Table]) -> pa.RecordBatch:
+        table = pa.concat_tables(pieces).combine_chunks()
+        self.rows_streamed += table.num_rows
+        return table.to_batches()[0]
 
     def to_table(self) -> pa.Table:
         """The whole table in memory (tests and small repos only)."""

@@ -200,17 +200,6 @@ def _corrupt(data: bytes, how: str) -> bytes:
     raise AssertionError(how)
 
 
-READ_HEAD_BUG = (
-    "fragments.FragmentStore.summary: a file shorter than the 12-byte head makes "
-    "_read_header's struct unpack raise struct.error, which summary() does not catch"
-)
-SECTIONS_CUT_BUG = (
-    "fragments.FragmentStore.summary reads only the summary section: a fragment whose "
-    "table sections are truncated is a hit, and read_section later fails with a raw "
-    "pyarrow OSError (not FragmentMissing) outside its try block"
-)
-
-
 @pytest.mark.parametrize(
     "how",
     [
@@ -220,9 +209,9 @@ SECTIONS_CUT_BUG = (
         "header_cut",
         "summary_cut",
         "summary_garbled",
-        pytest.param("sections_cut", marks=pytest.mark.xfail(reason=SECTIONS_CUT_BUG, strict=True)),
-        pytest.param("empty", marks=pytest.mark.xfail(reason=READ_HEAD_BUG, strict=True)),
-        pytest.param("head_cut", marks=pytest.mark.xfail(reason=READ_HEAD_BUG, strict=True)),
+        "sections_cut",
+        "empty",
+        "head_cut",
     ],
 )
 def test_unreadable_fragment_is_a_miss(
@@ -342,7 +331,6 @@ def test_second_build_parses_nothing(tmp_path: Path):
     assert {name: table_rows(wh, name) for name in CPG_TABLES} == before
 
 
-@pytest.mark.xfail(reason=SECTIONS_CUT_BUG, strict=True)
 def test_build_with_truncated_fragments_reparses(tmp_path: Path):
     repo = tmp_path / "repo"
     init_repo(repo, REPO_FILES)
