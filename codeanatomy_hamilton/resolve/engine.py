@@ -182,7 +182,7 @@ class _Strings:
         self.dots = np.zeros(cap, np.int16)
         self.bi = np.zeros(cap, bool)  # vq starts with "builtins."
         self.mk = np.zeros(cap, np.int8)  # method-kind bits of f: values / fkeys
-        self.memo1: dict[str, np.ndarray] = {}
+        self.memo1: dict[str, _IntMap] = {}
         self.memo2: dict[str, _IntMap] = {}
         # Arrow copy of ``strs``: the parts interned in bulk (already Arrow arrays),
         # then the strings added one by one, converted when ``_arrow`` is called
@@ -381,24 +381,18 @@ class _Strings:
 
     # -- memoised constructors ---------------------------------------------
     def unary(self, name: str, ids: np.ndarray, make: Any) -> np.ndarray:
-        """``make(str) -> str`` applied to ids, memoised per input id."""
+        """``make(str) -> str`` applied to ids, memoised per input id (a sorted map of
+        the ids seen: a dense array per constructor would cost O(all strings))."""
         memo = self.memo1.get(name)
-        if memo is None or len(memo) < self.n:
-            new = np.full(max(self.n, 1) * 2, -1, np.int64)
-            if memo is not None:
-                new[: len(memo)] = memo
-            memo = self.memo1[name] = new
-        out = memo[ids]
+        if memo is None:
+            memo = self.memo1[name] = _IntMap()
+        out = memo.get(ids)
         miss = _usort(ids[out < 0])
         if len(miss):
             strs = self.strs
             got = self.get_many([make(strs[i]) for i in miss.tolist()])
-            if len(memo) < self.n:  # interning grew the id space
-                new = np.full(self.n * 2, -1, np.int64)
-                new[: len(memo)] = memo
-                memo = self.memo1[name] = new
-            memo[miss] = got
-            out = memo[ids]
+            memo.put(miss, got)
+            out = memo.get(ids)
         return out
 
     def binary(self, name: str, a: np.ndarray, b: np.ndarray, make: Any) -> np.ndarray:
@@ -439,11 +433,19 @@ class _Index:
     probed ~30 times a round with the delta)."""
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.perm = _stable_order(keys)
-        skeys = keys[self.perm]
+        perm = _stable_order(keys)
+        self.set_sorted(keys[perm], perm)
+
+    def set_sorted(self, skeys: np.ndarray, perm: np.ndarray) -> None:
+        """Index rows ``perm`` whose keys, in that order, are ``skeys`` (sorted)."""
+        self.perm = perm
         n = int(skeys[-1]) + 1 if len(skeys) and skeys[-1] >= 0 else 0
         # off[k]: first sorted row with key >= k (null keys, -1, sort first, never hit)
-        self.off = np.searchsorted(skeys, np.arange(n + 1, dtype=np.int64))
+        start = int(np.searchsorted(skeys, 0))
+        self.off = np.empty(n + 1, np.int64)
+        self.off[0] = start
+        np.cumsum(np.bincount(skeys[start:], minlength=n), out=self.off[1:])
+        self.off[1:] += start
         self.n = n
 
     def probe(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -592,12 +594,14 @@ class _FactSet:
         """(row, value id) of every fact of ``keys`` (ids >= 0): the facts of key k are
         the run [k << 32, (k + 1) << 32) of each sorted level."""
         lis, vals = [], []
+        o = np.argsort(keys)  # sorted queries: binary searches that stay in cache
+        ks = keys[o]
         for a in (self.base, self.rec):
             if len(a):
-                lo = np.searchsorted(a, keys << 32)
-                hi = np.searchsorted(a, (keys + 1) << 32)
+                lo = np.searchsorted(a, ks << 32)
+                hi = np.searchsorted(a, (ks + 1) << 32)
                 li, pi = _expand(lo, hi - lo, None)
-                lis.append(li)
+                lis.append(o[li])
                 vals.append(a[pi] & _MASK32)
         if not lis:
             e = np.zeros(0, np.int64)
@@ -607,7 +611,8 @@ class _FactSet:
 
 class _Flows:
     """``flow(dst, src, bind)`` rows in growable buffers, indexed by ``src`` in two
-    sorted levels (base and recent, merged once recent passes an eighth of base)."""
+    levels: a CSR base (``_Index``) and a small sorted recent level taking each
+    round's flows, merged into the base once it passes an eighth of it."""
 
     def __init__(self, d: np.ndarray, s: np.ndarray, b: np.ndarray) -> None:
         self.n = len(d)
@@ -616,6 +621,8 @@ class _Flows:
         self._d[: self.n], self._s[: self.n], self._b[: self.n] = d, s, b
         o = _stable_order(s)
         self.bkeys, self.brows = s[o], o
+        self.base = _Index(np.zeros(0, np.int64))
+        self.base.set_sorted(self.bkeys, self.brows)
         self.rkeys = self.rrows = np.zeros(0, np.int64)
 
     @property
@@ -632,16 +639,11 @@ class _Flows:
 
     def probe(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(probe row, flow row) of every flow whose src is in ``q``."""
-        lis, rows = [], []
-        for keys, perm in ((self.bkeys, self.brows), (self.rkeys, self.rrows)):
-            if len(keys):
-                li, ri = _ranges(keys, perm, q)
-                lis.append(li)
-                rows.append(ri)
-        if not lis:
-            e = np.zeros(0, np.int64)
-            return e, e
-        return np.concatenate(lis), np.concatenate(rows)
+        li, ri = self.base.probe(q)
+        if not len(self.rkeys):
+            return li, ri
+        li2, ri2 = _ranges(self.rkeys, self.rrows, q)
+        return np.concatenate([li, li2]), np.concatenate([ri, ri2])
 
     def add(self, d: np.ndarray, s: np.ndarray, b: np.ndarray) -> None:
         n0, m = self.n, len(d)
@@ -662,6 +664,7 @@ class _Flows:
             ins = np.searchsorted(self.bkeys, self.rkeys, "right")
             self.bkeys = np.insert(self.bkeys, ins, self.rkeys)
             self.brows = np.insert(self.brows, ins, self.rrows)
+            self.base.set_sorted(self.bkeys, self.brows)
             self.rkeys = self.rrows = np.zeros(0, np.int64)
 
 
