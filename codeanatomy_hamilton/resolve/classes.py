@@ -84,7 +84,7 @@ def _base_rows(pt: Any, base: pa.Table) -> list[tuple[str, int, str]]:
     expression may hold, sorted (class, index, value)."""
     S = pt.S
     li, v = pt.values_of(S.lookup(base.column("key")))
-    ok = np.isin(S.vk[v], (K_C, K_X))
+    ok = (S.vk[v] == K_C) | (S.vk[v] == K_X)
     li, v = li[ok], v[ok]
     cls = base.column("cls").to_pylist()
     idx = base.column("idx").to_pylist()

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from . import ResolveInput, ResolveOutput
 from .classes import Hierarchy
-from .engine import K_B, K_C, K_F, K_X, _expand
+from .engine import K_B, K_C, K_F, K_X, _expand, _usort
 from .modules import ModuleMap
 
 
@@ -71,6 +71,21 @@ def _distinct(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = np.ones(len(a), bool)
     keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return a[keep], b[keep]
+
+
+def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
+    """Mask of the elements of ``a`` found in ``sorted_b`` (binary search; numpy's
+    ``isin`` hashes, which is slow on many distinct int64 values)."""
+    if not len(sorted_b):
+        return np.zeros(len(a), bool)
+    pos = np.minimum(np.searchsorted(sorted_b, a), len(sorted_b) - 1)
+    return sorted_b[pos] == a
+
+
+def _kind_in(S: Any, v: np.ndarray, kinds: tuple[int, ...]) -> np.ndarray:
+    table = np.zeros(16, bool)
+    table[list(kinds)] = True
+    return table[S.vk[v]]
 
 
 def _ints(col: Any) -> np.ndarray:
@@ -127,7 +142,7 @@ def _resolved_to(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, pa.Array]]:
     """Edges to nodes (values of ``kinds``, any when None) and to external qualnames
     (``x:`` values) of distinct (src, value) rows."""
-    m = np.isin(S.vk[v], kinds) if kinds is not None else np.ones(len(v), bool)
+    m = _kind_in(S, v, kinds) if kinds is not None else np.ones(len(v), bool)
     e_src, e_dst = _distinct(*targets.join(src[m], v[m]))
     x = S.vk[v] == K_X
     x_src, x_q = _distinct(src[x], S.vq[v[x]])
@@ -153,11 +168,11 @@ def build_outputs(
     edges.append(_edges(e_src, e_dst, "CALL"))
     xedges.append(_xedges(x_src, x_dst, "CALL"))
     call_edges = len(e_src) + len(x_src)
-    resolved = np.unique(np.concatenate([e_src, x_src]))
+    resolved = _usort(np.concatenate([e_src, x_src]))
     # caller of every resolved call (distinct callid, caller)
     de = pc.dictionary_encode(calls.column("caller").combine_chunks())
     code = de.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    m = np.isin(callid, resolved)
+    m = _member(callid, resolved)
     cr_id, cr_code = _distinct(callid[m], code[m])
     cr_name = de.dictionary.take(pa.array(np.where(cr_code >= 0, cr_code, 0))).to_pylist()
     cr_name = [x if c >= 0 else None for x, c in zip(cr_name, cr_code.tolist(), strict=True)]
@@ -170,7 +185,7 @@ def build_outputs(
         calls_n = cn.filter(
             pc.and_(pc.equal(cn.column("kind"), "CALL"), pc.is_valid(cn.column("name")))
         ).select(["node_id", "name"])
-        keep = ~np.isin(_ints(calls_n.column("node_id")), resolved)
+        keep = ~_member(_ints(calls_n.column("node_id")), resolved)
         unres = calls_n.filter(pa.array(keep))
         props.append(_props(unres.column("node_id"), "callee", unres.column("name")))
         unresolved = unres.num_rows
@@ -198,7 +213,7 @@ def build_outputs(
     # INHERITS (the raw values: a base is a class, not a bound method) and MRO
     base = facts["rs_base"]
     bi, bv = pt.values_of(S.lookup(base.column("key")))
-    ok = np.isin(S.vk[bv], (K_C, K_X))
+    ok = _kind_in(S, bv, (K_C, K_X))
     bi, bv = bi[ok], bv[ok]
     # the CLASS node(s) of each base row's class: definitions with value ``c:<cls>``
     cls_val = S.lookup(pc.binary_join_element_wise("c:", base.column("cls"), ""))
