@@ -254,12 +254,19 @@ class _Strings:
             elif len(s) > 1 and s[1] == ":" and s[0] in _PREFIX:
                 kind, rest = _PREFIX[s[0]], s[2:]
             if kind != K_NONE:
+                # the parts usually exist: a dict probe before a recursive call
                 if kind == K_B or kind == K_S:
                     a, _, b = rest.partition("|")
-                    q = add(a)
-                    q2 = add(b)
+                    q = ids.get(a)
+                    if q is None:
+                        q = add(a)
+                    q2 = ids.get(b)
+                    if q2 is None:
+                        q2 = add(b)
                 else:
-                    q = add(rest)
+                    q = ids.get(rest)
+                    if q is None:
+                        q = add(rest)
                 bi = rest.startswith("builtins.")
             meta.append((i, kind, q, q2, s.count("."), bi))
             return i
