@@ -117,15 +117,30 @@ def _uinv(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return s[first], inv
 
 
-def _ucount(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ucount(a: np.ndarray, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values and their counts."""
-    s = np.sort(a)
+    s = a if presorted else np.sort(a)
     if not len(s):
         return s, np.zeros(0, np.int64)
     first = np.ones(len(s), bool)
     np.not_equal(s[1:], s[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     return s[starts], np.diff(np.append(starts, len(s)))
+
+
+def _insert_at(a: np.ndarray, pos: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """``np.insert(a, pos, vals)`` for non-decreasing ``pos`` (insertion points of
+    sorted values), as two scatters (``np.insert`` argsorts the positions first)."""
+    m = len(vals)
+    if not m:
+        return a
+    out = np.empty(len(a) + m, a.dtype)
+    at = pos + np.arange(m)
+    keep = np.ones(len(out), bool)
+    keep[at] = False
+    out[at] = vals
+    out[keep] = a
+    return out
 
 
 def _stable_order(keys: np.ndarray) -> np.ndarray:
@@ -159,12 +174,12 @@ class _IntMap:
     def put(self, k: np.ndarray, v: np.ndarray) -> None:
         """Adds keys not present yet (``k`` sorted, distinct)."""
         pos = np.searchsorted(self.RK, k)
-        self.RK = np.insert(self.RK, pos, k)
-        self.RV = np.insert(self.RV, pos, v)
+        self.RK = _insert_at(self.RK, pos, k)
+        self.RV = _insert_at(self.RV, pos, v)
         if len(self.RK) * 8 > len(self.K):
             pos = np.searchsorted(self.K, self.RK)
-            self.K = np.insert(self.K, pos, self.RK)
-            self.V = np.insert(self.V, pos, self.RV)
+            self.K = _insert_at(self.K, pos, self.RK)
+            self.V = _insert_at(self.V, pos, self.RV)
             self.RK = self.RV = np.zeros(0, np.int64)
 
 
@@ -553,12 +568,12 @@ class _PairSet:
         rknown, rpos = _find_pairs(self.RA, self.RB, sa, sb)
         new = ~(known | rknown)
         if new.any():
-            self.RA = np.insert(self.RA, rpos[new], sa[new])
-            self.RB = np.insert(self.RB, rpos[new], sb[new])
+            self.RA = _insert_at(self.RA, rpos[new], sa[new])
+            self.RB = _insert_at(self.RB, rpos[new], sb[new])
             if len(self.RA) * 8 > len(self.A):
                 _, pos = _find_pairs(self.A, self.B, self.RA, self.RB)
-                self.A = np.insert(self.A, pos, self.RA)
-                self.B = np.insert(self.B, pos, self.RB)
+                self.A = _insert_at(self.A, pos, self.RA)
+                self.B = _insert_at(self.B, pos, self.RB)
                 self.RA = self.RB = np.zeros(0, np.int64)
         return np.sort(o[new])
 
@@ -578,7 +593,7 @@ class _FactSet:
     def all(self) -> np.ndarray:
         """Every fact, sorted."""
         if len(self.rec):
-            self.base = np.insert(self.base, np.searchsorted(self.base, self.rec), self.rec)
+            self.base = _insert_at(self.base, np.searchsorted(self.base, self.rec), self.rec)
             self.rec = np.zeros(0, np.int64)
         return self.base
 
@@ -593,7 +608,7 @@ class _FactSet:
 
     def add(self, new: np.ndarray) -> None:
         """Adds facts not present yet (sorted, distinct)."""
-        self.rec = np.insert(self.rec, np.searchsorted(self.rec, new), new)
+        self.rec = _insert_at(self.rec, np.searchsorted(self.rec, new), new)
         if len(self.rec) * 8 > len(self.base):
             self.all()
 
@@ -665,12 +680,12 @@ class _Flows:
         self.n += m
         o = _stable_order(s)
         ins = np.searchsorted(self.rkeys, s[o], "right")
-        self.rkeys = np.insert(self.rkeys, ins, s[o])
-        self.rrows = np.insert(self.rrows, ins, n0 + o)
+        self.rkeys = _insert_at(self.rkeys, ins, s[o])
+        self.rrows = _insert_at(self.rrows, ins, n0 + o)
         if len(self.rkeys) * 8 > len(self.bkeys):
             ins = np.searchsorted(self.bkeys, self.rkeys, "right")
-            self.bkeys = np.insert(self.bkeys, ins, self.rkeys)
-            self.brows = np.insert(self.brows, ins, self.rrows)
+            self.bkeys = _insert_at(self.bkeys, ins, self.rkeys)
+            self.brows = _insert_at(self.brows, ins, self.rrows)
             self.base.set_sorted(self.bkeys, self.brows)
             self.rkeys = self.rrows = np.zeros(0, np.int64)
 
@@ -838,7 +853,7 @@ class PointsTo:
     def _count(self, packed: np.ndarray) -> None:
         if not len(packed):
             return
-        keys, n = _ucount(packed >> 32)
+        keys, n = _ucount(packed >> 32, presorted=True)
         need = max(self.S.n, int(keys[-1]) + 1)
         if len(self.counts) < need:
             c = np.zeros(need * 2, np.int64)
@@ -929,7 +944,10 @@ class PointsTo:
         # rank of each fresh fact among the fresh facts of its key (keys are contiguous)
         f = fresh.astype(np.int64)
         cum = np.cumsum(f) - f
-        first = np.searchsorted(k, k, "left")
+        # first row of each key's run (k is sorted): the running max of run starts
+        start = np.ones(len(k), bool)
+        np.not_equal(k[1:], k[:-1], out=start[1:])
+        first = np.maximum.accumulate(np.where(start, np.arange(len(k)), 0))
         rank = cum - cum[first]
         ok = base + rank < HARD_KEY_CAP
         dropped = int((fresh & ~ok).sum())
