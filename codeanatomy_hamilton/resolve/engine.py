@@ -143,6 +143,26 @@ def _insert_at(a: np.ndarray, pos: np.ndarray, vals: np.ndarray) -> np.ndarray:
     return out
 
 
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (a, b) rows sorted lexicographically, and the index of the first
+    occurrence of each: both columns become dense codes (order-preserving), so that
+    one SIMD sort of ``code_a * len(distinct b) + code_b`` replaces ``np.lexsort``."""
+    if not len(a):
+        e = np.zeros(0, np.int64)
+        return e, e, e
+    ua, ia = _uinv(a)
+    ub, ib = _uinv(b)
+    p = ia * len(ub) + ib  # < len(a) ** 2: no overflow below 3e9 rows
+    o = np.argsort(p)
+    ps = p[o]
+    start = np.ones(len(ps), bool)
+    np.not_equal(ps[1:], ps[:-1], out=start[1:])
+    starts = np.flatnonzero(start)
+    first = np.minimum.reduceat(o, starts)
+    u = ps[starts]
+    return ua[u // len(ub)], ub[u % len(ub)], first
+
+
 def _stable_order(keys: np.ndarray) -> np.ndarray:
     """``np.argsort(keys, kind="stable")`` for ids (-1 <= key < 2**31), via one SIMD
     sort of ``key << 32 | row`` (a stable argsort of int64 is ~10x slower)."""
@@ -559,11 +579,7 @@ class _PairSet:
         known, the first occurrence of each."""
         if not len(a):
             return np.zeros(0, np.int64)
-        o = np.lexsort((b, a))  # stable: the first of equal rows is the earliest
-        sa, sb = a[o], b[o]
-        first = np.ones(len(o), bool)
-        first[1:] = (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])
-        o, sa, sb = o[first], sa[first], sb[first]
+        sa, sb, o = _distinct_pairs(a, b)
         known, _ = _find_pairs(self.A, self.B, sa, sb)
         rknown, rpos = _find_pairs(self.RA, self.RB, sa, sb)
         new = ~(known | rknown)

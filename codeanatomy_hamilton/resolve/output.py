@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from . import ResolveInput, ResolveOutput
 from .classes import Hierarchy
-from .engine import K_B, K_C, K_F, K_X, _expand, _usort
+from .engine import K_B, K_C, K_F, K_X, _distinct_pairs, _expand, _usort
 from .modules import ModuleMap
 
 
@@ -64,13 +64,8 @@ def _props(node: Any, key: str, value: Any) -> pa.Table:
 
 def _distinct(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (a, b) rows, sorted."""
-    if not len(a):
-        return a, b
-    o = np.lexsort((b, a))
-    a, b = a[o], b[o]
-    keep = np.ones(len(a), bool)
-    keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    return a[keep], b[keep]
+    da, db, _first = _distinct_pairs(a, b)
+    return da, db
 
 
 def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
