@@ -214,7 +214,7 @@ class _Strings:
         self.vk = np.zeros(cap, np.int8)
         self.vq = np.full(cap, -1, np.int64)  # qualname after the prefix
         self.v2 = np.full(cap, -1, np.int64)  # second half of b:/s: values
-        self.dots = np.zeros(cap, np.int16)
+        self.dots = np.zeros(cap, np.int16)  # dot count (read for values only)
         self.bi = np.zeros(cap, bool)  # vq starts with "builtins."
         self.mk = np.zeros(cap, np.int8)  # method-kind bits of f: values / fkeys
         self.memo1: dict[str, _IntMap] = {}
@@ -331,7 +331,6 @@ class _Strings:
         self.n += m
         self._grow(self.n)
         ids = np.arange(n0, n0 + m, dtype=np.int64)
-        self.dots[ids] = pc.count_substring(arr, ".").to_numpy()
         p2 = pc.utf8_slice_codeunits(arr, 0, 2)
         kinds = pa.array(["f:", "c:", "i:", "m:", "l:", "x:", "b:", "s:"])
         codes = np.array([K_F, K_C, K_I, K_M, K_L, K_X, K_B, K_S, K_NONE], np.int8)
@@ -342,6 +341,8 @@ class _Strings:
         if not len(vidx):
             return ids
         va = arr.take(pa.array(vidx))
+        # dot counts are read for values only (the depth bound of external attributes)
+        self.dots[ids[vidx]] = pc.count_substring(va, ".").to_numpy()
         rest = pc.if_else(
             pa.array(xi[vidx]), pc.utf8_slice_codeunits(va, 3), pc.utf8_slice_codeunits(va, 2)
         )
