@@ -169,9 +169,8 @@ def build_outputs(
     code = de.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     m = _member(callid, resolved)
     cr_id, cr_code = _distinct(callid[m], code[m])
-    cr_name = de.dictionary.take(pa.array(np.where(cr_code >= 0, cr_code, 0))).to_pylist()
-    cr_name = [x if c >= 0 else None for x, c in zip(cr_name, cr_code.tolist(), strict=True)]
-    props.append(_props(cr_id, "caller", pa.array(cr_name, pa.string())))
+    cr_name = de.dictionary.take(pa.array(cr_code, mask=cr_code < 0))  # -1: null caller
+    props.append(_props(cr_id, "caller", cr_name))
     unresolved = 0
     nodes = inp.nodes
     if nodes.num_rows:
