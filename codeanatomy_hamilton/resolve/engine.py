@@ -707,6 +707,13 @@ class _Flows:
             self.rkeys = self.rrows = np.zeros(0, np.int64)
 
 
+def _eq(col: Any, value: str) -> np.ndarray:
+    """Mask of the rows of a string column equal to ``value`` (null: False), in Arrow
+    (no Python strings)."""
+    m = pc.fill_null(pc.equal(col, value), False)
+    return np.asarray(m.to_numpy(zero_copy_only=False), bool)
+
+
 def _col(t: pa.Table, name: str) -> Any:
     return t.column(name)
 
@@ -786,10 +793,9 @@ class PointsTo:
         self.ix_sstore = _Index(self.ss_base)
         c = facts["rs_call"]
         self.c_key, self.c_res = enc("rs_call", "ckey"), enc("rs_call", "res")
-        mode = c["mode"].to_numpy(zero_copy_only=False).astype(str)
-        self.c_mode_deco = mode == "deco"
-        self.c_mode_hof = mode == "hof"
-        self.c_mode_raise = mode == "raise"
+        self.c_mode_deco = _eq(c["mode"], "deco")
+        self.c_mode_hof = _eq(c["mode"], "hof")
+        self.c_mode_raise = _eq(c["mode"], "raise")
         self.ix_calls = _Index(self.c_key)
         g = facts["rs_arg"]
         self.g_key, self.g_src, self.g_kw = (
@@ -807,9 +813,8 @@ class PointsTo:
             enc("rs_param", "name"),
         )
         self.p_pos = p["pos"].fill_null(-1).to_numpy().astype(np.int64)
-        pk = p["kind"].to_numpy(zero_copy_only=False).astype(str)
-        self.p_kind_p, self.p_kind_k = pk == "p", pk == "k"
-        self.p_kind_v, self.p_kind_w = pk == "v", pk == "w"
+        self.p_kind_p, self.p_kind_k = _eq(p["kind"], "p"), _eq(p["kind"], "k")
+        self.p_kind_v, self.p_kind_w = _eq(p["kind"], "v"), _eq(p["kind"], "w")
         self.ix_params = _Index(self.p_fkey)
         # npos of each parameter row's function (count of positional parameters)
         fk_p = self.p_fkey[self.p_kind_p]
