@@ -13,19 +13,27 @@ DataFusion query even for a delta of 4 facts, in the SQL version).
 
 Relations and rules are those of the SQL version (see git history):
 
-* ``pt(key, val)``: accumulated as a sorted int64 array of ``key << 32 | val`` (dedupe
-  of new facts and ``nf x pt`` are binary searches into it);
+* ``pt(key, val)``: accumulated as sorted int64 ``key << 32 | val`` in two levels (a
+  base and a small recent level merged into it now and then, ``_FactSet``): dedupe of
+  new facts and ``nf x pt`` are binary searches into them;
 * ``flow(dst, src, bind)``: ``pt(dst) >= transform(bind, pt(src))``; ``bind`` is a
   receiver value (``i:Q``/``c:Q``: methods read through it become bound methods
   ``b:<fkey>|Q``), ``P`` (parameters and returns: external objects do not cross) or
-  none;
+  none; indexed by ``src`` (``_Flows``), deduplicated by ``_PairSet``;
 * per round: new flows from the delta (attribute loads/stores along the MRO, call
   results, constructors, ``__call__``, arguments -> parameters, containers), then new
-  facts (old flows x delta, new flows x all facts, and rules creating values).
+  facts (old flows x delta, new flows x all facts, and rules creating values). Each
+  rule probes only the delta facts of the value kinds it reads.
 
 Strings are built only by the few value/key constructors (``Q.attr``, ``Q[]``,
 ``f.<ret>``, ``i:Q``, ``b:f|Q``, ...), memoised per input id, so Python touches each
-distinct derived string once over the whole run.
+distinct derived string once over the whole run. Distinct values and orders come from
+numpy's SIMD sort (``_usort``, ``_stable_order``), never from ``np.unique``/``lexsort``
+(hash-based / stable sorts, one to two orders of magnitude slower on these arrays).
+
+Ids, and so the order in which new strings are interned, matter beyond equality: the
+per-key bound ``HARD_KEY_CAP`` keeps the values with the smallest ids. Every batch
+path here interns new strings in the order one ``get`` per string would.
 """
 
 from __future__ import annotations
