@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .engine import K_C, K_X, _expand
+from .engine import K_C, K_X, _expand, _usort
 
 
 @dataclass
@@ -145,7 +145,7 @@ def _lookups(h: Hierarchy, facts: dict[str, pa.Table]) -> tuple[pa.Table, pa.Tab
     )
     m_pos = np.array(pos_l, np.int64)
     ok = (c_cls >= 0) & (c_attr >= 0)
-    pairs = np.unique((c_cls[ok] << 32) | c_attr[ok])  # DISTINCT cls, attr
+    pairs = _usort((c_cls[ok] << 32) | c_attr[ok])  # DISTINCT cls, attr
     c_cls, c_attr = pairs >> 32, pairs & 0xFFFFFFFF
 
     # class -> its attribute rows (c_cls is sorted)
@@ -164,7 +164,7 @@ def _lookups(h: Hierarchy, facts: dict[str, pa.Table]) -> tuple[pa.Table, pa.Tab
     lookup = table({"cls": jc[f], "attr": ja[f], "owner": jo[f]})
     # superlookup: MRO rows whose owner uses super() (k at kp), x the later MRO rows
     # of the same class (rows of a class are contiguous, by position), x attributes
-    sup_cls = np.unique(s_cls[s_cls >= 0])
+    sup_cls = _usort(s_cls[s_cls >= 0])
     kr = np.nonzero(np.isin(m_own, sup_cls))[0]
     n = len(m_cls)
     block_end = np.empty(n, np.int64)
