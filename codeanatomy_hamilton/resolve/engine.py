@@ -579,8 +579,7 @@ class _PairSet:
     O(all flows)."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
-        o = np.lexsort((b, a))
-        self.A, self.B = a[o], b[o]
+        self.A, self.B, _first = _distinct_pairs(a, b)
         self.RA = self.RB = np.zeros(0, np.int64)
 
     def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
