@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
+from .memory import release_memory
 from .schema import partition_columns
 
 # Small data files keep min/max statistics selective for id lookups and let an
@@ -180,6 +181,8 @@ def replace_repo_rows(
         return DeltaTable(path).version()
 
     version = _with_retries(write, name)
+    # the encoder's buffers are garbage now; the next table's write reuses the pages
+    release_memory()
     return TableWrite(name, version, _rows_written(table))
 
 
