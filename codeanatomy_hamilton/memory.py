@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import sys
 from functools import lru_cache
 
@@ -33,8 +32,9 @@ def _malloc_trim() -> object | None:
 
 
 def release_memory() -> None:
-    """Collect garbage and return free heap pages of both allocators to the OS."""
-    gc.collect()
+    """Return free heap pages of both allocators to the OS. (No ``gc.collect()``: the
+    buffers are freed by reference counting, and a full collection over a large
+    application heap costs more than the whole release.)"""
     pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
