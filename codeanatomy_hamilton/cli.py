@@ -45,6 +45,15 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="extra import root, e.g. src (repeatable)",
     )
+    b.add_argument(
+        "--fragment-cache",
+        default=None,
+        metavar="DIR",
+        help=(
+            "where per-file fragments are kept between builds (default "
+            "WAREHOUSE/.codeanatomy/extract-cache; '' keeps them only during the build)"
+        ),
+    )
     q = sub.add_parser("sql", help="run one read-only SQL query over a warehouse")
     q.add_argument("--warehouse", required=True)
     q.add_argument("query")
@@ -69,6 +78,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         executor=args.executor,
         dask_address=args.dask_address,
         source_roots=args.source_root,
+        extract_cache_dir=args.fragment_cache,
     )
     try:
         result = run_build(req)

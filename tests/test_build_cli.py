@@ -305,3 +305,28 @@ def test_rebuild_replaces_only_this_repos_rows(
     nodes = read(wh, "cpg_nodes")
     assert nodes.num_rows == before
     assert set(nodes.column("repo").to_pylist()) == {"samplerepo", "other"}
+
+
+def test_fragment_cache_option(sample_git_repo: Path, tmp_path: Path) -> None:
+    """``--fragment-cache DIR`` keeps the per-file fragments there; ``''`` keeps none."""
+    scratch_wh, kept_wh, cache = tmp_path / "a", tmp_path / "b", tmp_path / "frags"
+    assert (
+        run_cli(
+            "build", str(sample_git_repo), "--warehouse", str(scratch_wh), "--fragment-cache", ""
+        ).returncode
+        == 0
+    )
+    assert not list(scratch_wh.rglob("*.frag"))
+    assert (
+        run_cli(
+            "build",
+            str(sample_git_repo),
+            "--warehouse",
+            str(kept_wh),
+            "--fragment-cache",
+            str(cache),
+        ).returncode
+        == 0
+    )
+    assert list(cache.rglob("*.frag")) and not list(kept_wh.rglob("*.frag"))
+    assert read(scratch_wh, "cpg_edges").num_rows == read(kept_wh, "cpg_edges").num_rows > 0
