@@ -130,7 +130,7 @@ def with_path_origin(table: pa.Table, path: Any, origin: str) -> pa.Table:
     return table.append_column(ORIGIN_FIELD, const_strings(origin, n))
 
 
-def file_rows(group: Sequence[FileSummary], *sections: str) -> pa.Table:
+def file_rows(group: Sequence[FileSummary], *sections: str) -> pa.Table | None:
     """The ``sections`` of every file of ``group`` with path and origin 'file'."""
     parts = []
     for s in group:
@@ -140,7 +140,7 @@ def file_rows(group: Sequence[FileSummary], *sections: str) -> pa.Table:
                 parts.append(t.append_column(ORIGIN_FIELD, const_strings("file", t.num_rows)))
             elif t.num_rows:
                 parts.append(with_path_origin(t, s.path, "file"))
-    return pa.concat_tables(parts) if parts else None  # type: ignore[return-value]
+    return pa.concat_tables(parts) if parts else None
 
 
 def merged(
@@ -153,17 +153,25 @@ def merged(
     ``extra`` is sorted by ``key``. Yields the extra rows below each group, then
     ``combine(payload, extra rows inside the group's range)``, then the extra rows
     above the last group."""
-    keys = extra.column(key).to_numpy() if extra.num_rows else np.empty(0, np.int64)
+    keys = _keys(extra, key)
     pos = 0
     for lo, hi, payload in groups:
-        start = int(np.searchsorted(keys, lo, "left"))
-        end = int(np.searchsorted(keys, hi, "left"))
+        start, end = _between(keys, lo, hi)
         if start > pos:
             yield extra.slice(pos, start - pos)
         yield combine(payload, extra.slice(start, end - start))
         pos = end
     if pos < len(keys):
         yield extra.slice(pos)
+
+
+def _keys(table: pa.Table, key: str) -> np.ndarray:
+    return table.column(key).to_numpy() if table.num_rows else np.empty(0, np.int64)
+
+
+def _between(keys: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
+    """Row range of the sorted ``keys`` inside ``[lo, hi)``."""
+    return int(np.searchsorted(keys, lo, "left")), int(np.searchsorted(keys, hi, "left"))
 
 
 def _sorted(table: pa.Table, keys: Sequence[str]) -> pa.Table:
@@ -209,7 +217,9 @@ def nodes_stream(files: Sequence[FileSummary], externals: list[str], repo: str) 
     )
 
     def combine(group: list[FileSummary], extra: pa.Table) -> pa.Table:
-        t = file_rows(group, "nodes")
+        t = file_rows(group, "nodes")  # every file has at least its MODULE node
+        if t is None:
+            return extra
         return _sorted(pa.concat_tables([t, extra]), ["node_id"]) if extra.num_rows else t
 
     def produce() -> Iterator[Part]:
@@ -249,10 +259,10 @@ def props_stream(files: Sequence[FileSummary], cross: pa.Table, repo: str) -> Ta
 def sorted_edges_stream(
     files: Sequence[FileSummary], cross: pa.Table, by: str, repo: str
 ) -> TableStream:
-    """Edges clustered by ``by`` (``src_id`` or ``dst_id``), then kind, then the other
-    end, globally sorted: per-file edges start and (but for edges to EXTERNAL nodes)
-    end inside their file's id range, so a run of files plus the cross-file edges and
-    EXTERNAL-bound edges whose key falls in its range sort on their own."""
+    """Edges in the order of ``by`` (``src_id`` or ``dst_id``), then kind, then the other
+    end: per-file edges start and (but for edges to EXTERNAL nodes) end inside their
+    file's id range, so a run of files plus the cross-file and EXTERNAL-bound edges whose
+    key falls in its range sort on their own."""
     other = "dst_id" if by == "src_id" else "src_id"
     keys = [by, "kind", other]
     name = "cpg_edges_by_src" if by == "src_id" else "cpg_edges_by_dst"
@@ -321,11 +331,11 @@ def _with_spans(
     extra: pa.Table,
     combine: Callable[[Any, pa.Table], pa.Table],
 ) -> Iterator[tuple[int, int, pa.Table]]:
-    """``merged`` over groups whose range covers all of ``extra``, keeping the ranges."""
-    keys = extra.column("node_id").to_numpy() if extra.num_rows else np.empty(0, np.int64)
+    """``combine`` of each group with the rows of ``extra`` in its range (every row of
+    ``extra`` lies in some group's range), keeping the ranges for a further merge."""
+    keys = _keys(extra, "node_id")
     for lo, hi, payload in groups:
-        start = int(np.searchsorted(keys, lo, "left"))
-        end = int(np.searchsorted(keys, hi, "left"))
+        start, end = _between(keys, lo, hi)
         yield lo, hi, combine(payload, extra.slice(start, end - start))
 
 
