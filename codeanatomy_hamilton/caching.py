@@ -114,9 +114,13 @@ def hash_repo_snapshot(obj: RepoSnapshot, *args: Any, **kwargs: Any) -> str:
 
 @fingerprinting.hash_value.register(FileSummary)
 def hash_file_summary(obj: FileSummary, *args: Any, **kwargs: Any) -> str:
-    """Content only: the fragment's location is not part of what the file is."""
+    """Content and the fragment's location: a cached result must never point at the
+    fragments of another fragment store (another warehouse, or a build's scratch
+    folder that is gone); entries of one store have stable locations, so rebuilds of
+    unchanged content still hit."""
     h = hashlib.sha256()
     head = f"{obj.path}\0{obj.module}\0{obj.lines}\0{obj.errors!r}\0{obj.externals!r}"
+    head += f"\0{obj.fragment}"
     h.update(f"{head}\0{sorted(obj.rows.items())!r}".encode("utf-8", "surrogateescape"))
     for batch in (obj.calls, obj.xprops, pa.record_batch([obj.xprop_nodes], names=["n"])):
         arrow_digest(batch, h)

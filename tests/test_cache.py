@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -76,3 +77,19 @@ def test_new_commit_recomputes(tmp_path: Path) -> None:
     fresh = run_build(BuildRequest(str(repo), str(tmp_path / "wh2"), tables=["cpg_nodes"]))
     assert _rows(wh, "cpg_nodes") == _rows(tmp_path / "wh2", "cpg_nodes")
     assert fresh.diagnostics["cache_enabled"] is False
+
+
+def test_cache_never_serves_another_stores_fragments(tmp_path: Path) -> None:
+    """One Hamilton cache shared by builds whose fragments live elsewhere (another
+    warehouse; a scratch folder deleted after its build): every build still reads
+    fragments that exist, and writes the same rows."""
+    repo = make_repo(tmp_path)
+    cache = str(tmp_path / "cache")
+    first = tmp_path / "wh1"
+    run_build(BuildRequest(str(repo), str(first), cache_dir=cache))
+    expected = {t: _rows(first, t) for t in ("cpg_nodes", "cpg_edges", "cpg_props_map")}
+    shutil.rmtree(first)  # its fragments are gone with it
+    for name, fragments in (("wh2", None), ("wh3", ""), ("wh4", "")):
+        wh = tmp_path / name
+        run_build(BuildRequest(str(repo), str(wh), cache_dir=cache, extract_cache_dir=fragments))
+        assert {t: _rows(wh, t) for t in expected} == expected, name
