@@ -27,6 +27,7 @@ import os
 import pickle
 import shutil
 import struct
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
@@ -206,12 +207,21 @@ class FragmentStore:
             return None
         if not isinstance(value, FileSummary) or value.path != path:
             return None
+        try:
+            os.utime(target)  # in use: ``prune``'s grace period starts again
+        except OSError:
+            pass
         return replace(value, fragment=target)
 
-    def prune(self, keep: Iterable[FileSummary]) -> int:
+    def prune(self, keep: Iterable[FileSummary], grace_s: float = 0.0) -> int:
         """Delete this repo's entries that ``keep`` does not use, and the entries of
-        other engine versions (they can never hit again); returns entries deleted."""
+        other engine versions (they can never hit again); returns entries deleted.
+
+        Entries written or served within the last ``grace_s`` seconds stay: another
+        build sharing this store (``--fragment-cache`` given to builds into several
+        warehouses) may be reading them; a hit refreshes an entry's time."""
         keep_files = {s.fragment for s in keep}
+        cutoff = time.time() - grace_s
         removed = 0
         if os.path.isdir(self.base):
             for other in os.listdir(self.base):
@@ -224,12 +234,15 @@ class FragmentStore:
             folder = os.path.join(self.root, sub)
             for name in os.listdir(folder):
                 full = os.path.join(folder, name)
-                if full not in keep_files:
-                    try:
-                        os.remove(full)
-                        removed += 1
-                    except OSError:
-                        pass
+                if full in keep_files:
+                    continue
+                try:
+                    if grace_s > 0 and os.stat(full).st_mtime >= cutoff:
+                        continue
+                    os.remove(full)
+                    removed += 1
+                except OSError:
+                    pass
         return removed
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import struct
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -343,3 +344,19 @@ def test_build_with_truncated_fragments_reparses(tmp_path: Path):
     assert again.records["batch_extract"].rows == len(REPO_FILES)
     build(repo, fresh)
     assert_same_cpg(wh, fresh)
+
+
+def test_prune_spares_entries_used_recently(tmp_path: Path) -> None:
+    """With a grace period, entries another build may still read stay; older ones go."""
+    store = FragmentStore(str(tmp_path / "frags"), "r", "engine")
+    old = store.put("sha-old", extract_file("m.py", b"x = 1\n"))
+    new = store.put("sha-new", extract_file("m.py", b"x = 2\n"))
+    assert store.prune([new], grace_s=3600) == 0  # just written: in use
+    past = time.time() - 7200
+    os.utime(old.fragment, (past, past))
+    assert store.prune([new], grace_s=3600) == 1
+    assert not os.path.exists(old.fragment) and os.path.exists(new.fragment)
+    # a cache hit refreshes the entry's time
+    os.utime(new.fragment, (past, past))
+    assert store.summary("m.py", "sha-new") is not None
+    assert store.prune([], grace_s=3600) == 0

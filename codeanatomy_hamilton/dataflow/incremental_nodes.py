@@ -21,6 +21,10 @@ from ..resolve import ResolveOutput
 from ..scan import RepoSnapshot
 from ..streams import uncovered_files
 
+# fragments unused by this build survive this long after their last use, in case a
+# concurrent build into another warehouse shares the fragment store
+PRUNE_GRACE_S = 3600.0
+
 
 @tag(layer="extract")
 def fragment_store(extract_cache_dir: str, repo_id: str) -> FragmentStore:
@@ -62,9 +66,9 @@ def extract_snapshot(
 @tag(layer="extract", reads_outside_world="true")
 def fragments_pruned(file_extracts: list[FileSummary], fragment_store: FragmentStore) -> int:
     """Prunes fragments this repo's snapshot no longer uses (older blobs, other engine
-    versions); returns how many entries were deleted. Fresh fragments were written by
-    the extract stage itself."""
-    return fragment_store.prune(file_extracts)
+    versions) and no build has used for ``PRUNE_GRACE_S``; returns how many entries
+    were deleted. Fresh fragments were written by the extract stage itself."""
+    return fragment_store.prune(file_extracts, grace_s=PRUNE_GRACE_S)
 
 
 @tag(layer="emit")
