@@ -247,17 +247,15 @@ def writes_since(warehouse: str, repo_id: str, base: dict) -> set[str] | None:
     return out
 
 
-def _has_columns(warehouse: str, table: str, columns: Sequence[str]) -> bool:
+def _has_incremental_layout(warehouse: str, table: str) -> bool:
+    """``table`` has the ``path``/``origin`` columns and the partitioning
+    (``schema.partition_columns``) that an incremental build's predicates rely on."""
     dt = open_table(warehouse, table)
     if dt is None:
         return False
     names = {f.name for f in dt.schema().fields}
-    return set(columns) <= names
-
-
-def _has_layout(warehouse: str, table: str) -> bool:
-    dt = open_table(warehouse, table)
-    return dt is not None and list(dt.metadata().partition_columns) == partition_columns(table)
+    layout = list(dt.metadata().partition_columns) == partition_columns(table)
+    return {"path", "origin"} <= names and layout
 
 
 def previous_xfile_map_nodes(warehouse: str, repo_id: str) -> pa.Array:
@@ -308,9 +306,7 @@ def plan_build(
             f"base commit {base_commit[:12]} is not an ancestor of {commit[:12]} (history rewritten)",
         )
     for name in ORIGIN_TABLES:
-        if not _has_columns(warehouse, name, ["path", "origin"]) or not _has_layout(
-            warehouse, name
-        ):
+        if not _has_incremental_layout(warehouse, name):
             return full_plan(
                 run_id, repo_id, commit, f"table {name} predates the incremental layout"
             )
