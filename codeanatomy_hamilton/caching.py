@@ -54,7 +54,7 @@ RECOMPUTE_LAYERS = frozenset({"store", "plan"})
 # extract stage's own cache)
 UNCACHED_LAYERS = frozenset({"emit"})
 # bump to invalidate every stored fingerprint when the fingerprint scheme changes
-FINGERPRINT_VERSION = "1"
+FINGERPRINT_VERSION = "2"
 
 
 class _HashSink:
@@ -114,13 +114,18 @@ def hash_repo_snapshot(obj: RepoSnapshot, *args: Any, **kwargs: Any) -> str:
 
 @fingerprinting.hash_value.register(FileSummary)
 def hash_file_summary(obj: FileSummary, *args: Any, **kwargs: Any) -> str:
-    """Content and the fragment's location: a cached result must never point at the
-    fragments of another fragment store (another warehouse, or a build's scratch
-    folder that is gone); entries of one store have stable locations, so rebuilds of
-    unchanged content still hit."""
+    """The fragment's location, which names the content: a fragment's path holds the
+    engine fingerprint (the code that shapes rows and summaries) and a key of (path,
+    blob sha), so equal locations mean equal summaries, however the summary was read
+    (just extracted, from its fragment, or sliced from the summary pack, whose Arrow
+    buffers serialise differently). A cached result must never point at the fragments
+    of another fragment store (another warehouse, or a build's scratch folder that is
+    gone): the location includes the store's root. A summary without a fragment (not
+    produced by the dataflow) is hashed by content."""
+    if obj.fragment:
+        return _digest("file_summary", obj.fragment)
     h = hashlib.sha256()
     head = f"{obj.path}\0{obj.module}\0{obj.lines}\0{obj.errors!r}\0{obj.externals!r}"
-    head += f"\0{obj.fragment}"
     h.update(f"{head}\0{sorted(obj.rows.items())!r}".encode("utf-8", "surrogateescape"))
     for batch in (obj.calls, obj.xprops, pa.record_batch([obj.xprop_nodes], names=["n"])):
         arrow_digest(batch, h)

@@ -6,7 +6,7 @@ Everything here is columnar (pyarrow compute); no Python loop touches every row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,11 +41,37 @@ def concat_batches(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> pa.T
 
 
 def concat_facts(extracts: Sequence[FileExtract] | Sequence[FileSummary]) -> dict[str, pa.Table]:
-    """Per fact table, the rows of every file (columns unified across files)."""
+    """Per fact table, the rows of every file in order (columns unified across files).
+
+    Consecutive summaries served from one summary pack (``summary_pack``) are one run:
+    one zero-copy slice of the pack's table instead of a piece per file."""
     by_name: dict[str, list[pa.Table]] = {}
-    for ex in extracts:
-        for name, batch in ex.facts.items():
+
+    def add(name: str, batch: pa.RecordBatch) -> None:
+        if batch.num_rows:
             by_name.setdefault(name, []).append(pa.Table.from_batches([batch]))
+
+    pack: Any = None
+    lo = hi = 0
+
+    def flush() -> None:
+        if pack is not None:
+            for name in pack.fact_names:
+                add(name, pack.facts(name, lo, hi))
+
+    for ex in extracts:
+        ref = getattr(ex, "pack", None)
+        if ref is not None and ref.pack is pack and ref.index == hi:
+            hi += 1
+            continue
+        flush()
+        if ref is not None:
+            pack, lo, hi = ref.pack, ref.index, ref.index + 1
+            continue
+        pack = None
+        for name, batch in ex.facts.items():
+            add(name, batch)
+    flush()
     return {
         name: pa.concat_tables(tables, promote_options="default")
         for name, tables in by_name.items()

@@ -30,7 +30,7 @@ import struct
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 from . import ids
 from .extract.file import FileExtract
 from .extract.source import SourceError
+from .resolve.facts_io import FACT_SCHEMAS, cast_fact_batch
 from .schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA
 
 MAGIC = b"CAF1"
@@ -77,6 +78,14 @@ class FileSummary:
     rows: dict[str, int] = field(default_factory=dict)
     # the fragment file (set when loaded; not part of the stored summary)
     fragment: str = ""
+    # where the summary's Arrow fields were sliced from, when served from the repo's
+    # summary pack (``summary_pack``); never pickled: a pack is one per build
+    pack: Any = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["pack"] = None
+        return state
 
     @property
     def base(self) -> int:
@@ -132,7 +141,12 @@ def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
         module=fx.module,
         lines=fx.lines,
         errors=list(fx.errors),
-        facts=dict(fx.facts),
+        # cast once here: batches of all files then concatenate as they are
+        facts={
+            name: cast_fact_batch(name, b) if name in FACT_SCHEMAS else b
+            for name, b in fx.facts.items()
+            if b.num_rows
+        },
         calls=_one_batch(calls, LOCAL_NODE_SCHEMA),
         externals=externals,
         xprop_nodes=cand,
@@ -232,6 +246,8 @@ class FragmentStore:
             return removed
         for sub in os.listdir(self.root):
             folder = os.path.join(self.root, sub)
+            if not os.path.isdir(folder):
+                continue  # the summary pack (``summary_pack``), rewritten by each build
             for name in os.listdir(folder):
                 full = os.path.join(folder, name)
                 if full in keep_files:

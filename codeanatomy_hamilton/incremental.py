@@ -40,9 +40,18 @@ from .scan import is_python_path
 from .schema import CPG_TABLES, LAYOUT_KEYS, ORIGIN_TABLES, partition_columns
 from .store import open_table, sql_quote
 
-# the modules whose code decides per-file rows: a change to any invalidates cached
-# extracts and makes the next build full (rows of unchanged files would differ)
-_ENGINE_PARTS = ("extract", "ids.py", "schema.py", "emit.py", "scan.py")
+# the modules whose code decides per-file rows and summaries: a change to any
+# invalidates cached extracts and makes the next build full (rows of unchanged files
+# would differ)
+_ENGINE_PARTS = (
+    "extract",
+    "ids.py",
+    "schema.py",
+    "emit.py",
+    "scan.py",
+    "fragments.py",
+    "resolve/facts_io.py",
+)
 CACHE_FORMAT = "1"
 META_REPO = "codeanatomy.repo"
 META_RUN = "codeanatomy.run"

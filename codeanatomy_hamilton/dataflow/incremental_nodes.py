@@ -17,9 +17,10 @@ from hamilton.function_modifiers import tag
 from ..emit import NodePaths
 from ..fragments import FileSummary, FragmentStore
 from ..incremental import BuildPlan, engine_fingerprint
-from ..resolve import ResolveOutput
+from ..resolve import ResolveInput, ResolveOutput
 from ..scan import RepoSnapshot
 from ..streams import uncovered_files
+from ..summary_pack import cached_summaries, write_pack
 
 # fragments unused by this build survive this long after their last use, in case a
 # concurrent build into another warehouse shares the fragment store
@@ -36,13 +37,9 @@ def fragment_store(extract_cache_dir: str, repo_id: str) -> FragmentStore:
 def cached_extracts(
     repo_snapshot: RepoSnapshot, fragment_store: FragmentStore
 ) -> list[FileSummary]:
-    """Summaries of files whose (path, blob) the fragment store holds, in path order."""
-    out = []
-    for f in repo_snapshot.files:
-        hit = fragment_store.summary(f.path, f.blob_sha)
-        if hit is not None:
-            out.append(hit)
-    return out
+    """Summaries of files whose (path, blob) the fragment store holds, in path order
+    (from the repo's summary pack where it has them, see ``summary_pack``)."""
+    return cached_summaries(fragment_store, repo_snapshot.files)
 
 
 @tag(layer="extract")
@@ -71,9 +68,22 @@ def fragments_pruned(file_extracts: list[FileSummary], fragment_store: FragmentS
     return fragment_store.prune(file_extracts, grace_s=PRUNE_GRACE_S)
 
 
+@tag(layer="extract", reads_outside_world="true")
+def summary_pack_written(
+    file_extracts: list[FileSummary], resolve_input: ResolveInput, fragment_store: FragmentStore
+) -> int:
+    """Writes this snapshot's summaries as the repo's summary pack, which the next build
+    reads instead of one fragment per file; returns the entries written. The facts and
+    CALL nodes come from the resolver's input, already concatenated in path order."""
+    return write_pack(fragment_store, file_extracts, resolve_input.facts, resolve_input.nodes)
+
+
 @tag(layer="emit")
 def emit_extracts(
-    file_extracts: list[FileSummary], fragments_pruned: int, build_plan: BuildPlan | None = None
+    file_extracts: list[FileSummary],
+    fragments_pruned: int,
+    summary_pack_written: int,
+    build_plan: BuildPlan | None = None,
 ) -> list[FileSummary]:
     """The files whose per-file rows this build writes: all, or the plan's changed paths."""
     if build_plan is None or build_plan.paths is None:

@@ -1,7 +1,10 @@
 """The ``rs_*`` fact tables of ``extract.facts`` with fixed Arrow types.
 
 Per-file batches infer types (an all-null column is ``null``), so every table is cast
-to the schema below once, and a table no file produced becomes an empty table.
+to the schema below, and a table no file produced becomes an empty table. Summaries
+cast each file's batches once (``fragments.summarize``), so that batches of different
+files concatenate without type promotion and the fragment-store pack
+(``summary_pack``) can hold them as one table per fact table.
 """
 
 from __future__ import annotations
@@ -22,6 +25,27 @@ FACT_SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+def cast_fact_table(name: str, t: pa.Table | pa.RecordBatch) -> pa.Table:
+    """``t`` with the columns and types of ``FACT_SCHEMAS[name]`` (missing columns are
+    nulls, extra columns dropped)."""
+    schema = FACT_SCHEMAS[name]
+    cols = []
+    for f in schema:
+        if f.name in t.schema.names:
+            col = t.column(f.name)
+            cols.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            cols.append(pa.nulls(t.num_rows, f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def cast_fact_batch(name: str, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """One file's batch of fact table ``name``, cast (see ``cast_fact_table``)."""
+    table = cast_fact_table(name, batch).combine_chunks()
+    batches = table.to_batches()
+    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+
+
 def load_facts(raw: dict[str, pa.Table]) -> dict[str, pa.Table]:
     out: dict[str, pa.Table] = {}
     for name, schema in FACT_SCHEMAS.items():
@@ -29,11 +53,5 @@ def load_facts(raw: dict[str, pa.Table]) -> dict[str, pa.Table]:
         if t is None or t.num_rows == 0:
             out[name] = schema.empty_table()
             continue
-        cols = []
-        for f in schema:
-            if f.name in t.column_names:
-                cols.append(t.column(f.name).cast(f.type))
-            else:
-                cols.append(pa.nulls(t.num_rows, f.type))
-        out[name] = pa.Table.from_arrays(cols, schema=schema).combine_chunks()
+        out[name] = cast_fact_table(name, t).combine_chunks()
     return out

@@ -1,0 +1,192 @@
+"""The summary pack: every summary of a build in one file, read by the next build.
+
+Real builds of a generated git repo; the pack is checked against the fragments it
+accelerates (same summaries, same resolver input) and against damage (a missing or
+changed fragment, a torn or garbage pack) which must only cost speed, never rows.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from codeanatomy_hamilton.build import default_extract_cache_dir
+from codeanatomy_hamilton.caching import hash_file_summary
+from codeanatomy_hamilton.emit import concat_facts, resolve_input_from_summaries
+from codeanatomy_hamilton.fragments import FileSummary, FragmentStore
+from codeanatomy_hamilton.incremental import engine_fingerprint
+from codeanatomy_hamilton.scan import scan_repo
+from codeanatomy_hamilton.summary_pack import cached_summaries, load_pack, pack_file
+from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
+
+FILES = {
+    "pkg/__init__.py": "from .core import helper\n",
+    "pkg/core.py": (
+        "import os\n\n\nclass Base:\n    def run(self, x):\n        return helper(x)\n\n\n"
+        "def helper(n):\n    return len(os.sep) + n\n"
+    ),
+    "pkg/child.py": (
+        "from pkg.core import Base\n\n\nclass Child(Base):\n"
+        "    def run(self, x):\n        return super().run(x) + 1\n"
+    ),
+    "main.py": "from pkg.child import Child\n\nprint(Child().run(2))\n",
+    "zed.py": "import json\n\n\ndef load(s):\n    return json.loads(s)\n",
+    "broken.py": "def oops(:\n    pass\n",
+}
+
+
+def _store(warehouse: Path) -> FragmentStore:
+    return FragmentStore(default_extract_cache_dir(str(warehouse)), "r", engine_fingerprint())
+
+
+def _from_fragments(store: FragmentStore, repo: Path) -> list[FileSummary]:
+    snap = scan_repo(str(repo))
+    out = [store.summary(f.path, f.blob_sha) for f in snap.files]
+    assert all(s is not None for s in out)
+    return [s for s in out if s is not None]
+
+
+def _same_summary(a: FileSummary, b: FileSummary) -> None:
+    assert (a.path, a.module, a.lines, a.externals, a.rows, a.fragment) == (
+        b.path,
+        b.module,
+        b.lines,
+        b.externals,
+        b.rows,
+        b.fragment,
+    )
+    assert [(e.error_kind, e.message, e.line) for e in a.errors] == [
+        (e.error_kind, e.message, e.line) for e in b.errors
+    ]
+    assert set(a.facts) == set(b.facts), a.path
+    for name in a.facts:
+        assert a.facts[name].schema == b.facts[name].schema, (a.path, name)
+        assert a.facts[name].to_pylist() == b.facts[name].to_pylist(), (a.path, name)
+    assert a.calls.to_pylist() == b.calls.to_pylist()
+    assert a.xprops.to_pylist() == b.xprops.to_pylist()
+    assert a.xprop_nodes.to_pylist() == b.xprop_nodes.to_pylist()
+    # one Hamilton fingerprint whichever way the summary was read
+    assert hash_file_summary(a) == hash_file_summary(b)
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path]:
+    repo, wh = tmp_path / "repo", tmp_path / "wh"
+    init_repo(repo, FILES)
+    build(repo, wh)
+    return repo, wh
+
+
+def test_build_writes_a_pack_that_serves_every_file(built: tuple[Path, Path]) -> None:
+    repo, wh = built
+    store = _store(wh)
+    assert os.path.isfile(pack_file(store))
+    pack = load_pack(store)
+    assert pack is not None
+    assert [e.path for e in pack.entries] == sorted(FILES)
+    snap = scan_repo(str(repo))
+    served = cached_summaries(store, snap.files)
+    assert [s.path for s in served] == sorted(FILES)
+    assert all(s.pack is not None for s in served)
+    for a, b in zip(served, _from_fragments(store, repo), strict=True):
+        _same_summary(a, b)
+    # the broken file's error travels in the pack too
+    (broken,) = [s for s in served if s.path == "broken.py"]
+    assert broken.errors and broken.errors[0].error_kind
+
+
+def test_resolver_input_from_pack_runs_equals_per_file_input(built: tuple[Path, Path]) -> None:
+    repo, wh = built
+    store = _store(wh)
+    frag = _from_fragments(store, repo)
+    served = cached_summaries(store, scan_repo(str(repo)).files)
+    # mixed: pack runs broken by files read from their fragments, as after a change
+    mixed = [frag[i] if i in (0, 3) else s for i, s in enumerate(served)]
+    expected = concat_facts(frag)
+    for summaries in (served, mixed):
+        got = concat_facts(summaries)
+        assert set(got) == set(expected)
+        for name, table in expected.items():
+            assert got[name].to_pylist() == table.to_pylist(), name
+    a = resolve_input_from_summaries(frag)
+    b = resolve_input_from_summaries(mixed)
+    assert a.nodes.to_pylist() == b.nodes.to_pylist()
+    assert a.files.to_pylist() == b.files.to_pylist()
+
+
+def test_pack_never_pickles_into_caches(built: tuple[Path, Path]) -> None:
+    repo, wh = built
+    store = _store(wh)
+    served = cached_summaries(store, scan_repo(str(repo)).files)
+    size = len(pickle.dumps(served[0]))
+    again = pickle.loads(pickle.dumps(served[0]))
+    assert again.pack is None
+    # a pickled summary is its own data, not the whole pack
+    assert size < os.path.getsize(pack_file(store)) / 4
+    _same_summary(again, served[0])
+
+
+def test_entry_is_used_only_while_its_fragment_is_whole(built: tuple[Path, Path]) -> None:
+    repo, wh = built
+    store = _store(wh)
+    snap = scan_repo(str(repo))
+    target = {f.path: store.file_for(f.path, f.blob_sha) for f in snap.files}
+    # a fragment cut short: neither the pack nor the fragment may serve it
+    with open(target["zed.py"], "r+b") as fh:
+        fh.truncate(os.path.getsize(target["zed.py"]) - 1)
+    # a fragment gone: a miss (the build parses the file again)
+    os.remove(target["main.py"])
+    served = {s.path: s for s in cached_summaries(store, snap.files)}
+    assert "zed.py" not in served and "main.py" not in served
+    assert served["pkg/core.py"].pack is not None
+    # the next build re-parses both and still equals a fresh full build
+    commit(repo, {"pkg/core.py": FILES["pkg/core.py"] + "\n\ndef extra():\n    return 1\n"})
+    assert build(repo, wh, incremental=True).mode == "incremental"
+    fresh = wh.parent / "fresh"
+    build(repo, fresh)
+    assert_same_cpg(wh, fresh)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_damaged_pack_costs_speed_not_rows(built: tuple[Path, Path], damage: str) -> None:
+    repo, wh = built
+    store = _store(wh)
+    path = pack_file(store)
+    data = Path(path).read_bytes()
+    if damage == "truncate":
+        Path(path).write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        Path(path).write_bytes(b"CAP1" + os.urandom(200))
+    else:
+        Path(path).write_bytes(b"")
+    assert load_pack(store) is None
+    # summaries come from the fragments instead
+    served = cached_summaries(store, scan_repo(str(repo)).files)
+    assert len(served) == len(FILES) and all(s.pack is None for s in served)
+    commit(repo, {"zed.py": FILES["zed.py"] + "\n\ndef more(s):\n    return load(s)\n"})
+    assert build(repo, wh, incremental=True).mode == "incremental"
+    fresh = wh.parent / "fresh"
+    build(repo, fresh)
+    assert_same_cpg(wh, fresh)
+    # and the build left a good pack again
+    pack = load_pack(store)
+    assert pack is not None and len(pack.entries) == len(FILES)
+
+
+def test_prune_keeps_the_pack_and_a_new_build_rewrites_it(built: tuple[Path, Path]) -> None:
+    repo, wh = built
+    store = _store(wh)
+    before = load_pack(store)
+    assert before is not None
+    store.prune([], grace_s=0)  # deletes every fragment, must skip the pack file
+    assert os.path.isfile(pack_file(store))
+    # with no fragments the pack serves nothing, and the build parses every file
+    assert cached_summaries(store, scan_repo(str(repo)).files) == []
+    commit(repo, {"new.py": "from zed import load\n\nload('1')\n"})
+    build(repo, wh, incremental=True)
+    after = load_pack(store)
+    assert after is not None
+    assert [e.path for e in after.entries] == sorted([*FILES, "new.py"])
