@@ -244,21 +244,28 @@ class FragmentStore:
                     shutil.rmtree(full, ignore_errors=True)
         if not os.path.isdir(self.root):
             return removed
+        stale: list[str] = []
         for sub in os.listdir(self.root):
             folder = os.path.join(self.root, sub)
             if not os.path.isdir(folder):
-                continue  # the summary pack (``summary_pack``), rewritten by each build
-            for name in os.listdir(folder):
-                full = os.path.join(folder, name)
-                if full in keep_files:
+                # the summary pack (``summary_pack``) stays, rewritten by each build; a
+                # temporary file of a pack write that was killed goes like any entry
+                if sub.endswith(".tmp"):
+                    stale.append(folder)
+                continue
+            stale.extend(
+                full
+                for full in (os.path.join(folder, name) for name in os.listdir(folder))
+                if full not in keep_files
+            )
+        for full in stale:
+            try:
+                if grace_s > 0 and os.stat(full).st_mtime >= cutoff:
                     continue
-                try:
-                    if grace_s > 0 and os.stat(full).st_mtime >= cutoff:
-                        continue
-                    os.remove(full)
-                    removed += 1
-                except OSError:
-                    pass
+                os.remove(full)
+                removed += 1
+            except OSError:
+                pass
         return removed
 
 

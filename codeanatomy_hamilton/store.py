@@ -178,7 +178,10 @@ def replace_repo_rows(
                 schema_mode="merge",
                 commit_properties=props,
             )
-        return DeltaTable(path).version()
+        if existing is None:
+            return DeltaTable(path).version()
+        # the writer updated ``existing`` to the version it committed (no second log read)
+        return existing.version()
 
     version = _with_retries(write, name)
     # the encoder's buffers are garbage now; the next table's write reuses the pages

@@ -190,3 +190,18 @@ def test_prune_keeps_the_pack_and_a_new_build_rewrites_it(built: tuple[Path, Pat
     after = load_pack(store)
     assert after is not None
     assert [e.path for e in after.entries] == sorted([*FILES, "new.py"])
+
+
+def test_prune_removes_a_killed_pack_write(built: tuple[Path, Path]) -> None:
+    _, wh = built
+    store = _store(wh)
+    tmp = pack_file(store) + ".12345.tmp"
+    Path(tmp).write_bytes(b"CAP1 half written")
+    # within the grace period another build may still be writing it
+    store.prune([], grace_s=3600)
+    assert os.path.isfile(tmp)
+    old = os.path.getmtime(tmp) - 7200
+    os.utime(tmp, (old, old))
+    store.prune([], grace_s=3600)
+    assert not os.path.exists(tmp)
+    assert os.path.isfile(pack_file(store))

@@ -11,7 +11,6 @@ summaries into path order, whatever the executor, worker count or finishing orde
 
 from __future__ import annotations
 
-import gc
 import heapq
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from hamilton.htypes import Collect, Parallelizable
 
 from ..extract.file import extract_file
 from ..fragments import FileSummary, FragmentStore
+from ..memory import paused_gc
 from ..scan import RepoSnapshot
 
 # batches per worker: more than one so a worker that drew small files takes another
@@ -78,18 +78,11 @@ def batch_extract(file_batches: FileBatch) -> list[FileSummary]:
     store = file_batches.store
     assert store is not None, "a FileBatch needs a fragment store"
     # The AST pass allocates millions of small acyclic objects; the cyclic GC would
-    # rescan the growing heap many times over for nothing. Reference counting frees
-    # the trees; one collection at the end catches any cycle a pass made.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # rescan the growing heap many times over for nothing (see ``paused_gc``).
+    with paused_gc():
         return [
             store.put(blob, extract_file(path, data)) for path, blob, data in file_batches.files
         ]
-    finally:
-        if was_enabled:
-            gc.enable()
-            gc.collect()
 
 
 @tag(layer="extract")

@@ -7,7 +7,7 @@ from hamilton.function_modifiers import tag
 from .. import streams
 from ..emit import resolve_input_from_summaries
 from ..fragments import FileSummary
-from ..memory import release_memory
+from ..memory import paused_gc, release_memory
 from ..resolve import ResolveConfig, ResolveInput, ResolveOutput, resolve_repo
 
 
@@ -21,7 +21,8 @@ def resolve_input(file_extracts: list[FileSummary], source_roots: list[str]) -> 
 @tag(layer="resolve")
 def resolved(resolve_input: ResolveInput) -> ResolveOutput:
     """Module map, imports, cross-module REF, INHERITS, MRO and the call graph."""
-    out = resolve_repo(resolve_input)
+    with paused_gc():
+        out = resolve_repo(resolve_input)
     # the fixed point's working set is garbage now; give it back before the writes
     release_memory()
     return out
