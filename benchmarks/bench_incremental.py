@@ -12,7 +12,10 @@ clock starts) into the same warehouse, as a watched repo would be rebuilt.
 incrementally, and reports every time, the minimum and the median; the ratio uses the
 median (the machine is shared, so single timings are noisy).
 
-``--check`` also builds the modified commit in full into a fresh warehouse and compares
+After them, one comment-only commit (lines move, no name, call or binding changes)
+shows the case where the last resolution is reused (``resolve_reuse``).
+
+``--check`` also builds the last commit in full into a fresh warehouse and compares
 the two warehouses row for row (slow: reads every table).
 """
 
@@ -109,11 +112,23 @@ def main() -> int:
         assert inc.mode == "incremental", inc.mode
         print(f"incremental build {k + 1}: {times[-1]:6.2f} s  stages {_stages(inc.stage_seconds)}")
     inc_s = statistics.median(times)
+    # an edit that changes no name, call or binding (a comment that moves every line):
+    # the resolver's input is unchanged, so the last resolution is reused
+    target.write_text("# a comment that moves every line below\n" + target.read_text())
+    git(repo, "commit", "-q", "-am", "comment only")
+    t0 = time.perf_counter()
+    neutral = run_build(request(True))
+    neutral_s = time.perf_counter() - t0
+    assert neutral.mode == "incremental", neutral.mode
 
     print(f"stdlib files: {files}, lines: {full.line_count}")
     print(f"full build:        {full_s:7.2f} s  stages {_stages(full.stage_seconds)}")
     print(f"incremental build: {inc_s:7.2f} s  median of {len(times)} (min {min(times):.2f} s)")
     print(f"ratio incremental/full: {inc_s / full_s:.3f} (1/{full_s / inc_s:.1f})")
+    print(
+        f"comment-only edit:  {neutral_s:7.2f} s  ratio {neutral_s / full_s:.3f}  "
+        f"stages {_stages(neutral.stage_seconds)}"
+    )
     if args.check:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
         from incremental_helpers import assert_same_cpg

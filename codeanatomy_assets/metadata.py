@@ -104,6 +104,10 @@ def diagnostics_metadata(table: str, result: BuildResult) -> dict[str, Any]:
             sum(float(records.get(n, {}).get("seconds", 0.0)) for n in nodes), 6
         ),
     }
+    resolution = records.get("resolved", {}).get("stats")
+    if resolution and "resolved" in nodes:
+        # rounds, facts, truncation, and whether the last resolution was reused
+        meta["codeanatomy/resolution"] = dg.MetadataValue.json(resolution)
     output = TABLE_OUTPUTS.get(table)
     fact = diag.get("node_facts", {}).get(output or "", {})
     if fact:

@@ -76,6 +76,8 @@ class FileSummary:
     xprops: pa.RecordBatch
     # rows per fragment section
     rows: dict[str, int] = field(default_factory=dict)
+    # digest of what resolution reads from this file (``resolve_reuse``)
+    resolve_digest: str = ""
     # the fragment file (set when loaded; not part of the stored summary)
     fragment: str = ""
     # where the summary's Arrow fields were sliced from, when served from the repo's
@@ -136,24 +138,58 @@ def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
         "xedges": xedges_as_edges(x),
         "props": props,
     }
+    # cast once here: batches of all files then concatenate as they are
+    facts = {
+        name: cast_fact_batch(name, b) if name in FACT_SCHEMAS else b
+        for name, b in fx.facts.items()
+        if b.num_rows
+    }
+    call_batch = _one_batch(calls, LOCAL_NODE_SCHEMA)
     summary = FileSummary(
         path=fx.path,
         module=fx.module,
         lines=fx.lines,
         errors=list(fx.errors),
-        # cast once here: batches of all files then concatenate as they are
-        facts={
-            name: cast_fact_batch(name, b) if name in FACT_SCHEMAS else b
-            for name, b in fx.facts.items()
-            if b.num_rows
-        },
-        calls=_one_batch(calls, LOCAL_NODE_SCHEMA),
+        facts=facts,
+        calls=call_batch,
         externals=externals,
         xprop_nodes=cand,
         xprops=_one_batch(xprops, PROP_SCHEMA),
         rows={name: t.num_rows for name, t in sections.items()},
+        resolve_digest=resolve_digest(fx.path, fx.module, bool(fx.errors), facts, call_batch),
     )
     return summary, sections
+
+
+# the columns of a file's CALL nodes that resolution reads (``resolve.output``)
+RESOLVE_CALL_COLUMNS = ["node_id", "name", "kind"]
+
+
+def resolve_digest(
+    path: str,
+    module: str,
+    has_errors: bool,
+    facts: dict[str, pa.RecordBatch],
+    calls: pa.RecordBatch,
+) -> str:
+    """Digest of what resolution reads from one file: its row of the files table, its
+    facts and three columns of its CALL nodes (no positions: an edit that moves code
+    without changing names, calls or bindings keeps the digest). Equal digests mean
+    equal input; equal input laid out differently in memory only misses a reuse."""
+    h = hashlib.sha256(f"{path}\0{module}\0{int(has_errors)}".encode("utf-8", "surrogateescape"))
+    for name in sorted(facts):
+        h.update(b"\0" + name.encode())
+        h.update(_ipc_batch(facts[name]))
+    h.update(b"\0calls")
+    h.update(_ipc_batch(calls.select(RESOLVE_CALL_COLUMNS)))
+    return h.hexdigest()
+
+
+def _ipc_batch(batch: pa.RecordBatch) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
 
 
 def _one_batch(table: pa.Table, schema: pa.Schema) -> pa.RecordBatch:

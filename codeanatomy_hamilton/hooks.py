@@ -36,6 +36,9 @@ class NodeRecord:
     # warnings a node's result carries (e.g. resolution truncated on a huge repo), so
     # they reach the CLI and Dagster instead of staying in a log
     warnings: list[str] = field(default_factory=list)
+    # counters a node's result carries (``ResolveOutput.stats``: rounds, facts,
+    # truncation, whether the last resolution was reused)
+    stats: dict[str, int | float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -63,6 +66,13 @@ def _rows(result: Any) -> int | None:
 def _warnings(result: Any) -> list[str]:
     found = getattr(result, "warnings", None)
     return [str(w) for w in found] if isinstance(found, list) else []
+
+
+def _stats(result: Any) -> dict[str, int | float]:
+    found = getattr(result, "stats", None)
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): v for k, v in found.items() if isinstance(v, int | float)}
 
 
 def _plain_tags(tags: dict[str, Any] | None) -> dict[str, Any]:
@@ -112,6 +122,7 @@ class DiagnosticsHook(api.NodeExecutionHook, api.TaskSubmissionHook, api.TaskRet
             tags=_plain_tags(node_tags),
             task_id=task_id,
             warnings=_warnings(result) if success else [],
+            stats=_stats(result) if success else {},
         )
         old = self.records.get(node_name)
         if old is not None and old.task_id != task_id:

@@ -37,7 +37,7 @@ from .fragments import FileSummary, FragmentStore
 from .resolve.facts_io import FACT_SCHEMAS
 from .schema import LOCAL_NODE_SCHEMA, PROP_SCHEMA
 
-MAGIC = b"CAP1"
+MAGIC = b"CAP2"
 _HEAD = struct.Struct("<4sQ")
 PACK_NAME = "summaries.pack"
 FACT_PREFIX = "fact:"
@@ -64,6 +64,7 @@ class _Entry:
     errors: list[Any]
     externals: tuple[str, ...]
     rows: dict[str, int]
+    resolve_digest: str
 
 
 class SummaryPack:
@@ -115,6 +116,7 @@ class SummaryPack:
             xprop_nodes=self.rows("xprop_nodes", i, i + 1).column(0),
             xprops=self.rows("xprops", i, i + 1),
             rows=dict(e.rows),
+            resolve_digest=e.resolve_digest,
             fragment=fragment,
             pack=PackRef(self, i),
         )
@@ -195,6 +197,7 @@ def write_pack(
                 list(s.errors),
                 tuple(s.externals),
                 dict(s.rows),
+                s.resolve_digest,
             )
         )
         for name in FACT_SCHEMAS:

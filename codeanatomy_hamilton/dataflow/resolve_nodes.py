@@ -6,23 +6,32 @@ from hamilton.function_modifiers import tag
 
 from .. import streams
 from ..emit import resolve_input_from_summaries
-from ..fragments import FileSummary
+from ..fragments import FileSummary, FragmentStore
 from ..memory import paused_gc, release_memory
 from ..resolve import ResolveConfig, ResolveInput, ResolveOutput, resolve_repo
+from ..resolve_reuse import input_digest, load_output, save_output
 
 
 @tag(layer="resolve")
 def resolve_input(file_extracts: list[FileSummary], source_roots: list[str]) -> ResolveInput:
     """All files' facts concatenated into the tables resolution joins over."""
     config = ResolveConfig(source_roots=source_roots or None)
-    return resolve_input_from_summaries(file_extracts, config)
+    inp = resolve_input_from_summaries(file_extracts, config)
+    inp.digest = input_digest(file_extracts, config)
+    return inp
 
 
 @tag(layer="resolve")
-def resolved(resolve_input: ResolveInput) -> ResolveOutput:
-    """Module map, imports, cross-module REF, INHERITS, MRO and the call graph."""
+def resolved(resolve_input: ResolveInput, fragment_store: FragmentStore) -> ResolveOutput:
+    """Module map, imports, cross-module REF, INHERITS, MRO and the call graph; the
+    last resolution's output when its input is the same (``resolve_reuse``)."""
+    kept = load_output(fragment_store, resolve_input.digest)
+    if kept is not None:
+        return kept
     with paused_gc():
         out = resolve_repo(resolve_input)
+    out.stats["resolve_reused"] = 0
+    save_output(fragment_store, resolve_input.digest, out)
     # the fixed point's working set is garbage now; give it back before the writes
     release_memory()
     return out

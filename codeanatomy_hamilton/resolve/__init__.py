@@ -40,6 +40,9 @@ class ResolveInput:
     facts: dict[str, pa.Table]
     files: pa.Table
     config: ResolveConfig = field(default_factory=ResolveConfig)
+    # digest of all of the above as resolution reads it ("" when unknown), under which
+    # the dataflow keeps the output for reuse (``codeanatomy_hamilton.resolve_reuse``)
+    digest: str = ""
 
 
 @dataclass
