@@ -75,6 +75,9 @@ def test_subset_runs_only_upstream_nodes(setup) -> None:
     for key in REQUIRED:
         assert key in meta, key
     assert meta["dagster/row_count"].value > 0
+    # the resolver's counters reach Dagster (first build: nothing to reuse)
+    resolution = meta["codeanatomy/resolution"].value
+    assert resolution["resolve_reused"] == 0 and resolution["points_to_facts"] > 0
     assert (
         meta["codeanatomy/commit"].value
         and meta["codeanatomy/plan_signature"].value == plan.signature

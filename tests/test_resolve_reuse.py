@@ -73,15 +73,13 @@ def test_edits_that_keep_facts_reuse_the_resolution(
         _check(repo, wh, tmp_path, name.replace(" ", "-"))
 
 
-def test_edits_that_change_facts_resolve_again(
-    repo_wh: tuple[Path, Path], tmp_path: Path
-) -> None:
+def test_edits_that_change_facts_resolve_again(repo_wh: tuple[Path, Path], tmp_path: Path) -> None:
     repo, wh = repo_wh
     edits = {
         "new call": CORE + "\n\ndef extra():\n    return helper(1)\n",
-        "renamed base": FILES["pkg/child.py"].replace("Base", "object").replace(
-            "from pkg.core import object\n", ""
-        ),
+        "renamed base": FILES["pkg/child.py"]
+        .replace("Base", "object")
+        .replace("from pkg.core import object\n", ""),
     }
     commit(repo, {"pkg/core.py": edits["new call"]}, "new call")
     result = build(repo, wh, incremental=True)
