@@ -233,7 +233,7 @@ def build_file_index(extracts: Sequence[FileLike], snapshot: RepoSnapshot, repo:
             "repo": [repo] * len(extracts),
             "path": [e.path for e in extracts],
             "blob_sha": [by_path[e.path].blob_sha for e in extracts],
-            "size": [len(by_path[e.path].data) for e in extracts],
+            "size": [by_path[e.path].size for e in extracts],
             "lines": [e.lines for e in extracts],
             "module": [e.module for e in extracts],
         },

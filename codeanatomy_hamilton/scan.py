@@ -23,7 +23,15 @@ class ScanError(Exception):
 class SourceFile:
     path: str  # repo-relative POSIX path
     blob_sha: str  # git blob id (computed the same way for plain directories)
-    data: bytes
+    # the file's bytes; None until read: a git scan lists blobs without reading them,
+    # and only the files a build parses are read (``with_data``), so an incremental
+    # build reads the changed blobs, not the whole tree
+    data: bytes | None
+    size: int = -1  # bytes (from ``git ls-tree -l`` or the data)
+
+    def __post_init__(self) -> None:
+        if self.size < 0 and self.data is not None:
+            object.__setattr__(self, "size", len(self.data))
 
 
 @dataclass
@@ -38,7 +46,7 @@ class RepoSnapshot:
 
     @property
     def total_bytes(self) -> int:
-        return sum(len(f.data) for f in self.files)
+        return sum(f.size for f in self.files)
 
 
 def git_blob_sha(data: bytes) -> str:
@@ -97,36 +105,57 @@ def is_python_path(path: str) -> bool:
 
 def scan_git(root: str, ref: str) -> RepoSnapshot:
     commit = resolve_commit(root, ref)
-    listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit)
-    wanted: list[tuple[str, str]] = []
+    # ``-l``: each blob's size, so oversize files are skipped without reading them
+    listing = _git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", commit)
+    wanted: list[tuple[str, str, int]] = []
     links: list[tuple[str, str]] = []
     for entry in listing.split(b"\0"):
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
-        mode, otype, sha = meta.decode().split(" ")
+        mode, otype, sha, size = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
         if otype != "blob" or not is_python_path(path):
             continue
         if mode == "120000":
             links.append((path, sha))
         else:
-            wanted.append((path, sha))
-    blobs = _read_blobs(root, [sha for _, sha in wanted] + [sha for _, sha in links])
+            wanted.append((path, sha, int(size)))
+    blobs = _read_blobs(root, [sha for _, sha in links])
     files: list[SourceFile] = []
     skipped: list[tuple[str, SourceError]] = []
-    for path, sha in wanted:
-        data = blobs[sha]
-        if len(data) > MAX_FILE_BYTES:
+    for path, sha, size in wanted:
+        if size > MAX_FILE_BYTES:
             skipped.append(
-                (path, SourceError("too_large", f"{len(data)} bytes; limit {MAX_FILE_BYTES}"))
+                (path, SourceError("too_large", f"{size} bytes; limit {MAX_FILE_BYTES}"))
             )
             continue
-        files.append(SourceFile(path, sha, data))
+        files.append(SourceFile(path, sha, None, size))
     for path, sha in links:
         skipped.append((path, _symlink_error(path, blobs[sha].decode("utf-8", "replace"))))
     files.sort(key=lambda f: f.path)
     return RepoSnapshot(root, True, ref, commit, files, skipped)
+
+
+def with_data(snapshot: RepoSnapshot) -> RepoSnapshot:
+    """``snapshot`` with every file's bytes read (one ``git cat-file --batch`` for the
+    blobs a git scan listed without reading)."""
+    missing = [f.blob_sha for f in snapshot.files if f.data is None]
+    if not missing:
+        return snapshot
+    blobs = _read_blobs(snapshot.root, missing)
+    files = [
+        f if f.data is not None else SourceFile(f.path, f.blob_sha, blobs[f.blob_sha], f.size)
+        for f in snapshot.files
+    ]
+    return RepoSnapshot(
+        snapshot.root,
+        snapshot.is_git,
+        snapshot.ref,
+        snapshot.commit,
+        files,
+        list(snapshot.skipped),
+    )
 
 
 def _read_blobs(root: str, shas: list[str]) -> dict[str, bytes]:

@@ -20,7 +20,7 @@ from hamilton.htypes import Collect, Parallelizable
 from ..extract.file import extract_file
 from ..fragments import FileSummary, FragmentStore
 from ..memory import paused_gc
-from ..scan import RepoSnapshot
+from ..scan import RepoSnapshot, with_data
 
 # batches per worker: more than one so a worker that drew small files takes another
 # batch instead of idling while the others finish theirs
@@ -66,7 +66,8 @@ def file_batches(
     """The files to parse in batches balanced by size; one batch when ``workers == 1``.
     ``extract_snapshot`` is the repo snapshot less the files the fragment store already
     holds (``incremental_nodes``)."""
-    files = [(f.path, f.blob_sha, f.data) for f in extract_snapshot.files]
+    # only now are the blobs read: the files the fragment store does not hold
+    files = [(f.path, f.blob_sha, f.data or b"") for f in with_data(extract_snapshot).files]
     count = 1 if workers <= 1 else workers * BATCHES_PER_WORKER
     yield from balanced_batches(files, count, fragment_store)
 
