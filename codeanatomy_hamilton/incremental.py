@@ -34,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
+from deltalake import DeltaTable
 
 from . import __version__, ids
 from .scan import is_python_path
@@ -210,8 +211,20 @@ def _manifest_rows(warehouse: str, repo_id: str) -> list[dict]:
     manifest = open_table(warehouse, "run_manifest")
     if manifest is None:
         return []
-    table = manifest.to_pyarrow_table(filters=[("repo", "=", repo_id)])
+    table = manifest.to_pyarrow_table(columns=_MANIFEST_COLUMNS, filters=[("repo", "=", repo_id)])
     return table.to_pylist()
+
+
+# what planning reads of a manifest row
+_MANIFEST_COLUMNS = [
+    "run_id",
+    "commit",
+    "status",
+    "ended_at",
+    "row_counts",
+    "table_versions",
+    "engine_version",
+]
 
 
 def last_successful_build(warehouse: str, repo_id: str) -> dict | None:
@@ -228,14 +241,16 @@ def last_successful_build(warehouse: str, repo_id: str) -> dict | None:
     return best
 
 
-def writes_since(warehouse: str, repo_id: str, base: dict) -> set[str] | None:
+def writes_since(
+    warehouse: str, repo_id: str, base: dict, tables: dict[str, DeltaTable | None] | None = None
+) -> set[str] | None:
     """Paths replaced in any CPG table by builds of ``repo_id`` after the ``base`` build
     (killed builds, table subsets); None when that cannot be told (a full rewrite, a
-    missing table): then only a full build is safe."""
+    missing table): then only a full build is safe. ``tables``: tables already open."""
     versions = dict(base.get("table_versions") or [])
     out: set[str] = set()
     for name in CPG_TABLES:
-        dt = open_table(warehouse, name)
+        dt = tables[name] if tables and name in tables else open_table(warehouse, name)
         if dt is None or name not in versions:
             return None
         since = versions[name]
@@ -256,10 +271,9 @@ def writes_since(warehouse: str, repo_id: str, base: dict) -> set[str] | None:
     return out
 
 
-def _has_incremental_layout(warehouse: str, table: str) -> bool:
+def _has_incremental_layout(dt: DeltaTable | None, table: str) -> bool:
     """``table`` has the ``path``/``origin`` columns and the partitioning
     (``schema.partition_columns``) that an incremental build's predicates rely on."""
-    dt = open_table(warehouse, table)
     if dt is None:
         return False
     names = {f.name for f in dt.schema().fields}
@@ -267,8 +281,7 @@ def _has_incremental_layout(warehouse: str, table: str) -> bool:
     return {"path", "origin"} <= names and layout
 
 
-def previous_xfile_map_nodes(warehouse: str, repo_id: str) -> pa.Array:
-    dt = open_table(warehouse, "cpg_props_map")
+def previous_xfile_map_nodes(dt: DeltaTable | None, repo_id: str) -> pa.Array:
     if dt is None:
         return pa.array([], pa.int64())
     t = dt.to_pyarrow_table(
@@ -314,12 +327,14 @@ def plan_build(
             commit,
             f"base commit {base_commit[:12]} is not an ancestor of {commit[:12]} (history rewritten)",
         )
+    # each table opened once (a log replay each) for the checks below
+    tables = {name: open_table(warehouse, name) for name in {*ORIGIN_TABLES, *CPG_TABLES}}
     for name in ORIGIN_TABLES:
-        if not _has_incremental_layout(warehouse, name):
+        if not _has_incremental_layout(tables[name], name):
             return full_plan(
                 run_id, repo_id, commit, f"table {name} predates the incremental layout"
             )
-    dirty = writes_since(warehouse, repo_id, base)
+    dirty = writes_since(warehouse, repo_id, base, tables)
     if dirty is None:
         return full_plan(
             run_id, repo_id, commit, "an interrupted build rewrote this repo since the last success"
@@ -336,7 +351,7 @@ def plan_build(
         reason=("recovering paths of an interrupted build" if dirty else None),
         changes=changes,
         paths=frozenset(paths),
-        previous_xfile_map_nodes=previous_xfile_map_nodes(warehouse, repo_id),
+        previous_xfile_map_nodes=previous_xfile_map_nodes(tables.get("cpg_props_map"), repo_id),
     )
 
 

@@ -7,6 +7,7 @@ and readers of the previous version are never disturbed.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import time
@@ -16,10 +17,12 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 from .memory import release_memory
 from .schema import partition_columns
+
+log = logging.getLogger(__name__)
 
 # Small data files keep min/max statistics selective for id lookups and let an
 # incremental build rewrite little (see ``streams`` for the layout)
@@ -189,6 +192,12 @@ def replace_repo_rows(
     return TableWrite(name, version, _rows_written(table))
 
 
+# an appended-to table (``run_manifest``: one row per build) is compacted once it has
+# this many data files: every build reads it (``incremental.plan_build``, ``sql --at``),
+# and 400 one-row files took 0.22 s to read against 0.01 s compacted
+COMPACT_AFTER_FILES = 32
+
+
 def append_rows(warehouse: str, name: str, table: pa.Table) -> TableWrite:
     path = table_path(warehouse, name)
 
@@ -199,7 +208,24 @@ def append_rows(warehouse: str, name: str, table: pa.Table) -> TableWrite:
         return DeltaTable(path).version()
 
     version = _with_retries(write, name)
+    compact_small_files(warehouse, name)
     return TableWrite(name, version, table.num_rows)
+
+
+def compact_small_files(warehouse: str, name: str, after: int = COMPACT_AFTER_FILES) -> bool:
+    """Rewrites ``name``'s data files into few once it has more than ``after`` of them
+    (Delta ``optimize``: a new version with the same rows; earlier versions stay
+    readable). Best effort: a conflict with a concurrent writer leaves it for the next
+    build. Returns whether it compacted."""
+    dt = open_table(warehouse, name)
+    if dt is None or len(dt.file_uris()) <= after:
+        return False
+    try:
+        dt.optimize.compact()
+    except (CommitFailedError, DeltaError) as exc:
+        log.info("compaction of %s skipped: %s", name, exc)
+        return False
+    return True
 
 
 def current_version(warehouse: str, name: str) -> int | None:
