@@ -13,36 +13,32 @@ path (node ids, module name) and its bytes. An incremental build parses only the
 whose key is missing and reads the summaries of the others.
 
 Layout: ``<root>/<engine fingerprint>/<repo>/<key[:2]>/<key>.frag``; one file per
-entry: magic, header length, a JSON header of section offsets, then the sections (the
-summary as a pickle, each table as an Arrow IPC stream). Entries are written to a
-temporary name and renamed into place, so a killed build never leaves a torn entry; an
-unreadable entry is a miss.
+entry, a ``sectioned`` file (the summary as a pickle, each table as an Arrow IPC
+stream): written to a temporary name and renamed into place, so a killed build never
+leaves a torn entry; an unreadable entry is a miss.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 import shutil
-import struct
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import ids
+from . import ids, sectioned
 from .extract.file import FileExtract
 from .extract.source import SourceError
 from .resolve.facts_io import FACT_SCHEMAS, cast_fact_batch
 from .schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA
 
-MAGIC = b"CAF1"
-_HEAD = struct.Struct("<4sQ")
+MAGIC = b"CAF2"
 # table sections of a fragment: per-file rows, without repo/path/origin columns
 # (``nodes`` carries its own path column); ``xedges`` are edges to EXTERNAL nodes with
 # the destination id already derived from the qualname
@@ -179,17 +175,10 @@ def resolve_digest(
     h = hashlib.sha256(f"{path}\0{module}\0{int(has_errors)}".encode("utf-8", "surrogateescape"))
     for name in sorted(facts):
         h.update(b"\0" + name.encode())
-        h.update(_ipc_batch(facts[name]))
+        h.update(sectioned.ipc_bytes(facts[name]))
     h.update(b"\0calls")
-    h.update(_ipc_batch(calls.select(RESOLVE_CALL_COLUMNS)))
+    h.update(sectioned.ipc_bytes(calls.select(RESOLVE_CALL_COLUMNS)))
     return h.hexdigest()
-
-
-def _ipc_batch(batch: pa.RecordBatch) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, batch.schema) as writer:
-        writer.write_batch(batch)
-    return sink.getvalue().to_pybytes()
 
 
 def _one_batch(table: pa.Table, schema: pa.Schema) -> pa.RecordBatch:
@@ -197,13 +186,6 @@ def _one_batch(table: pa.Table, schema: pa.Schema) -> pa.RecordBatch:
     if table.num_rows == 0:
         return pa.RecordBatch.from_pylist([], schema=schema)
     return table.to_batches()[0]
-
-
-def _ipc(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
 
 
 class FragmentStore:
@@ -222,23 +204,10 @@ class FragmentStore:
     def put(self, blob_sha: str, fx: FileExtract) -> FileSummary:
         """Store one file's extract; returns its summary (pointing at the fragment)."""
         summary, sections = summarize(fx)
-        blobs = {"summary": pickle.dumps(summary, protocol=5)}
-        blobs.update({name: _ipc(t) for name, t in sections.items()})
-        header: dict[str, list[int]] = {}
-        offset = 0
-        for name, data in blobs.items():
-            header[name] = [offset, len(data)]
-            offset += len(data)
-        head = json.dumps(header).encode()
+        blobs: dict[str, bytes | pa.Buffer] = {"summary": pickle.dumps(summary, protocol=5)}
+        blobs.update({name: sectioned.ipc_bytes(t) for name, t in sections.items()})
         target = self.file_for(fx.path, blob_sha)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(_HEAD.pack(MAGIC, len(head)))
-            fh.write(head)
-            for data in blobs.values():
-                fh.write(data)
-        os.replace(tmp, target)
+        sectioned.write(target, MAGIC, blobs)
         return replace(summary, fragment=target)
 
     # -- reading -------------------------------------------------------------------------
@@ -247,10 +216,8 @@ class FragmentStore:
         target = self.file_for(path, blob_sha)
         try:
             with open(target, "rb") as fh:
-                offset, header = _read_header(fh)
-                start, length = header["summary"]
-                fh.seek(offset + start)
-                value = pickle.loads(fh.read(length))
+                start, header = sectioned.read_header(fh, MAGIC)
+                value = pickle.loads(sectioned.read_section(fh, start, header, "summary"))
         except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError):
             return None
         except (AttributeError, ImportError, TypeError):
@@ -309,34 +276,12 @@ def _safe(repo_id: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in repo_id) or "repo"
 
 
-def _read_header(fh: BinaryIO) -> tuple[int, dict[str, list[int]]]:
-    """Offset of the first section and the section table; ValueError unless the file
-    is a whole fragment (a file cut short anywhere is rejected by its size)."""
-    head = fh.read(_HEAD.size)
-    if len(head) != _HEAD.size:
-        raise ValueError("fragment file cut short")
-    magic, length = _HEAD.unpack(head)
-    if magic != MAGIC:
-        raise ValueError("not a fragment file")
-    raw = fh.read(length)
-    if len(raw) != length:
-        raise ValueError("fragment header cut short")
-    header = json.loads(raw)
-    start = _HEAD.size + length
-    end = max((off + n for off, n in header.values()), default=0)
-    if os.fstat(fh.fileno()).st_size != start + end:
-        raise ValueError("fragment file has the wrong size")
-    return start, header
-
-
 def read_section(summary: FileSummary, section: str) -> pa.Table:
     """One table section of a file's fragment (Arrow IPC, read from disk)."""
     try:
         with open(summary.fragment, "rb") as fh:
-            offset, header = _read_header(fh)
-            start, length = header[section]
-            fh.seek(offset + start)
-            data = fh.read(length)
+            start, header = sectioned.read_header(fh, MAGIC)
+            data = sectioned.read_section(fh, start, header, section)
         return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
     except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
         raise FragmentMissing(

@@ -21,21 +21,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
-import struct
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
 
-from . import __version__
+from . import __version__, sectioned
 from .fragments import FileSummary, FragmentStore
 from .incremental import engine_fingerprint
 from .resolve import ResolveConfig, ResolveOutput
 
-MAGIC = b"CAR1"
-_HEAD = struct.Struct("<4sQ")
+MAGIC = b"CAR2"
 OUTPUT_NAME = "resolved.out"
 _TABLES = ("edges", "xedges", "props")
 
@@ -75,20 +72,15 @@ def load_output(store: FragmentStore, digest: str) -> ResolveOutput | None:
     if not digest:
         return None
     try:
-        with open(output_file(store), "rb") as fh:
-            data = fh.read()
-        magic, length = _HEAD.unpack_from(data)
-        if magic != MAGIC or _HEAD.size + length > len(data):
+        header, sections = sectioned.map_file(output_file(store), MAGIC)
+        if header.get("digest") != digest:
             return None
-        head = pickle.loads(data[_HEAD.size : _HEAD.size + length])
-        if head["digest"] != digest:
-            return None
-        buf = pa.py_buffer(data)
-        start = _HEAD.size + length
-        tables = {}
-        for name, (off, n) in head["sections"].items():
-            tables[name] = pa.ipc.open_stream(buf.slice(start + off, n)).read_all()
-        out = ResolveOutput(**tables, stats=dict(head["stats"]), warnings=list(head["warnings"]))
+        tables = {name: pa.ipc.open_stream(sections[name]).read_all() for name in _TABLES}
+        out = ResolveOutput(
+            **tables, stats=dict(header["stats"]), warnings=list(header["warnings"])
+        )
+    except FileNotFoundError:
+        return None
     except Exception:  # noqa: BLE001 - an unreadable store only means resolving again
         log.debug("stored resolution %s unreadable", output_file(store), exc_info=True)
         return None
@@ -100,30 +92,15 @@ def save_output(store: FragmentStore, digest: str, out: ResolveOutput) -> None:
     """Keeps ``out`` as the output for ``digest`` (replacing the previous one)."""
     if not digest:
         return
-    blobs = {}
-    for name in _TABLES:
-        table: pa.Table = getattr(out, name)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        blobs[name] = sink.getvalue()
-    sections, off = {}, 0
-    for name, data in blobs.items():
-        sections[name] = (off, data.size)
-        off += data.size
-    stats = {k: v for k, v in out.stats.items() if k != "resolve_reused"}
-    head = pickle.dumps(
-        {"digest": digest, "sections": sections, "stats": stats, "warnings": out.warnings}, 5
-    )
-    target = output_file(store)
+    blobs = {name: sectioned.ipc_bytes(getattr(out, name)) for name in _TABLES}
+    # plain numbers for the JSON header (counters may be numpy scalars)
+    stats = {
+        k: v.item() if hasattr(v, "item") else v
+        for k, v in out.stats.items()
+        if k != "resolve_reused"
+    }
+    extra = {"digest": digest, "stats": stats, "warnings": list(out.warnings)}
     try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(_HEAD.pack(MAGIC, len(head)))
-            fh.write(head)
-            for data in blobs.values():
-                fh.write(data)
-        os.replace(tmp, target)
+        sectioned.write(output_file(store), MAGIC, blobs, extra)
     except OSError as exc:  # a read-only or full cache disk costs reuse, not the build
-        log.warning("could not keep the resolution for reuse at %s: %s", target, exc)
+        log.warning("could not keep the resolution for reuse at %s: %s", output_file(store), exc)

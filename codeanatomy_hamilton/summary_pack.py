@@ -16,9 +16,9 @@ key) is on disk with the size recorded; otherwise the fragment's own summary is 
 Each build rewrites the pack for its snapshot (temporary name, then rename), so two
 builds sharing a fragment store at worst leave a pack with fewer usable entries.
 
-Layout: ``<fragment store>/<engine>/<repo>/summaries.pack``: magic, header length, a
-pickled header (entries, per-table row offsets, section offsets), then one Arrow IPC
-stream per table.
+Layout: ``<fragment store>/<engine>/<repo>/summaries.pack``, a ``sectioned`` file: a
+pickled ``meta`` section (entries, per-table row offsets), then one Arrow IPC stream
+per table.
 """
 
 from __future__ import annotations
@@ -26,19 +26,18 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
+from . import sectioned
 from .fragments import FileSummary, FragmentStore
 from .resolve.facts_io import FACT_SCHEMAS
 from .schema import LOCAL_NODE_SCHEMA, PROP_SCHEMA
 
-MAGIC = b"CAP2"
-_HEAD = struct.Struct("<4sQ")
+MAGIC = b"CAP3"
 PACK_NAME = "summaries.pack"
 FACT_PREFIX = "fact:"
 _XNODES = pa.schema([("node_id", pa.int64())])
@@ -129,26 +128,16 @@ def pack_file(store: FragmentStore) -> str:
 def load_pack(store: FragmentStore) -> SummaryPack | None:
     """The repo's pack, memory-mapped; None when there is none or it is unreadable."""
     try:
-        source = pa.memory_map(pack_file(store), "r")
-        buf = source.read_buffer()
-        if buf.size < _HEAD.size:
-            return None
-        magic, length = _HEAD.unpack(buf.slice(0, _HEAD.size).to_pybytes())
-        if magic != MAGIC or _HEAD.size + length > buf.size:
-            return None
-        head = pickle.loads(buf.slice(_HEAD.size, length).to_pybytes())
-        start = _HEAD.size + length
-        tables = {}
-        for name, (off, n) in head["sections"].items():
-            if start + off + n > buf.size:
-                return None
-            reader = pa.ipc.open_stream(buf.slice(start + off, n))
-            tables[name] = reader.read_next_batch()
-        pack = SummaryPack(head["entries"], head["offsets"], tables)
+        _, sections = sectioned.map_file(pack_file(store), MAGIC)
+        meta = pickle.loads(sections.pop("meta").to_pybytes())
+        tables = {name: pa.ipc.open_stream(buf).read_next_batch() for name, buf in sections.items()}
+        pack = SummaryPack(meta["entries"], meta["offsets"], tables)
         for name, off in pack.offsets.items():
             if len(off) != len(pack.entries) + 1 or off[-1] != tables[name].num_rows:
                 return None
         return pack
+    except FileNotFoundError:
+        return None
     except Exception:  # noqa: BLE001 - any unreadable pack is only a slower build
         log.debug("summary pack %s unreadable; reading fragments", pack_file(store), exc_info=True)
         return None
@@ -227,31 +216,17 @@ def write_pack(
             # the concatenated input does not line up with the summaries: no pack
             return 0
         offsets[name] = acc
-    blobs = {}
+    blobs: dict[str, bytes | pa.Buffer] = {
+        "meta": pickle.dumps({"entries": entries, "offsets": offsets}, 5)
+    }
     for name, t in tables.items():
-        sink = pa.BufferOutputStream()
         t = t.combine_chunks()
         if name.startswith(FACT_PREFIX):
             t = t.cast(FACT_SCHEMAS[name[len(FACT_PREFIX) :]])
         elif name == "calls":
             t = t.cast(LOCAL_NODE_SCHEMA)
-        with pa.ipc.new_stream(sink, t.schema) as writer:
-            writer.write_batch(_one_batch(t))
-        blobs[name] = sink.getvalue()
-    sections, off = {}, 0
-    for name, data in blobs.items():
-        sections[name] = (off, data.size)
-        off += data.size
-    head = pickle.dumps({"entries": entries, "offsets": offsets, "sections": sections}, 5)
-    target = pack_file(store)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = f"{target}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(_HEAD.pack(MAGIC, len(head)))
-        fh.write(head)
-        for data in blobs.values():
-            fh.write(data)
-    os.replace(tmp, target)
+        blobs[name] = sectioned.ipc_bytes(_one_batch(t))
+    sectioned.write(pack_file(store), MAGIC, blobs)
     return len(entries)
 
 

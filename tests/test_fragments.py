@@ -173,8 +173,8 @@ def test_summary_of_other_keys_is_a_miss(stored: tuple[FragmentStore, FileExtrac
 
 def _header(data: bytes) -> tuple[int, dict[str, list[int]]]:
     magic, length = struct.unpack("<4sQ", data[:12])
-    assert magic == b"CAF1"
-    return 12 + length, json.loads(data[12 : 12 + length])
+    assert magic == b"CAF2"
+    return 12 + length, json.loads(data[12 : 12 + length])["sections"]
 
 
 def _corrupt(data: bytes, how: str) -> bytes:
