@@ -158,15 +158,40 @@ def cached_summaries(store: FragmentStore, files: Sequence[Any]) -> list[FileSum
     return out
 
 
+# a pack that served all but this many of a build's files (or this share of them) is
+# kept as it is: rewriting it costs ~0.07 s per 700 files, reading the few files it
+# misses from their fragments ~0.3 ms each
+STALE_FILES = 16
+STALE_SHARE = 0.02
+
+
+def pack_is_current(summaries: Sequence[FileSummary]) -> bool:
+    """Whether the pack these summaries were read from still serves nearly all of them
+    (few files read from fragments or parsed, few pack entries left unused)."""
+    refs = [s.pack for s in summaries if s.pack is not None]
+    if not refs:
+        return False
+    pack = refs[0].pack
+    hits = sum(1 for r in refs if r.pack is pack)
+    misses = len(summaries) - hits
+    unused = len(pack.entries) - hits
+    slack = max(STALE_FILES, int(STALE_SHARE * len(summaries)))
+    return misses <= slack and unused <= slack
+
+
 def write_pack(
     store: FragmentStore,
     summaries: Sequence[FileSummary],
     facts: dict[str, pa.Table],
     calls: pa.Table,
+    force: bool = False,
 ) -> int:
     """Writes the pack of ``summaries`` (path order); ``facts`` and ``calls`` are their
     facts and CALL nodes already concatenated in that order (the resolver's input).
-    Returns the number of entries (0 when nothing was written)."""
+    Unless ``force``, a pack that is still current (``pack_is_current``) is kept.
+    Returns the number of entries written (0 when nothing was written)."""
+    if not force and pack_is_current(summaries):
+        return 0
     entries = []
     offsets: dict[str, list[int]] = {}
     counts: dict[str, list[int]] = {FACT_PREFIX + n: [] for n in FACT_SCHEMAS}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from codeanatomy_hamilton import summary_pack
 from codeanatomy_hamilton.build import default_extract_cache_dir
 from codeanatomy_hamilton.caching import hash_file_summary
 from codeanatomy_hamilton.emit import concat_facts, resolve_input_from_summaries
@@ -205,3 +206,32 @@ def test_prune_removes_a_killed_pack_write(built: tuple[Path, Path]) -> None:
     store.prune([], grace_s=3600)
     assert not os.path.exists(tmp)
     assert os.path.isfile(pack_file(store))
+
+
+def test_a_small_change_keeps_the_pack(built: tuple[Path, Path], tmp_path: Path) -> None:
+    repo, wh = built
+    store = _store(wh)
+    before = os.stat(pack_file(store))
+    commit(repo, {"zed.py": FILES["zed.py"] + "\n\ndef other(s):\n    return load(s)\n"})
+    assert build(repo, wh, incremental=True).mode == "incremental"
+    after = os.stat(pack_file(store))
+    # one file read from its fragment is cheaper than rewriting the pack
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    served = {s.path: s for s in cached_summaries(store, scan_repo(str(repo)).files)}
+    assert served["zed.py"].pack is None and served["main.py"].pack is not None
+    fresh = tmp_path / "fresh"
+    build(repo, fresh)
+    assert_same_cpg(wh, fresh)
+
+
+def test_a_stale_pack_is_rewritten(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, wh = built
+    store = _store(wh)
+    monkeypatch.setattr(summary_pack, "STALE_FILES", 0)
+    monkeypatch.setattr(summary_pack, "STALE_SHARE", 0.0)
+    commit(repo, {"zed.py": FILES["zed.py"] + "\n\ndef other(s):\n    return load(s)\n"})
+    build(repo, wh, incremental=True)
+    served = cached_summaries(store, scan_repo(str(repo)).files)
+    assert len(served) == len(FILES) and all(s.pack is not None for s in served)

@@ -73,8 +73,10 @@ def summary_pack_written(
     file_extracts: list[FileSummary], resolve_input: ResolveInput, fragment_store: FragmentStore
 ) -> int:
     """Writes this snapshot's summaries as the repo's summary pack, which the next build
-    reads instead of one fragment per file; returns the entries written. The facts and
-    CALL nodes come from the resolver's input, already concatenated in path order."""
+    reads instead of one fragment per file, unless the pack this build read still
+    serves nearly every file (``summary_pack.pack_is_current``); returns the entries
+    written. The facts and CALL nodes come from the resolver's input, already
+    concatenated in path order."""
     return write_pack(fragment_store, file_extracts, resolve_input.facts, resolve_input.nodes)
 
 
