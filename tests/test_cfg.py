@@ -177,7 +177,8 @@ def test_try_except_else_finally():
         ("If:8", "ExceptHandler:13", E),
         ("Break:9", "Assign:16", None),
         ("Continue:10", "For:7", None),
-        ("ExceptHandler:11", "Assign:18", E),  # typed handler: no match -> onward
+        ("ExceptHandler:11", "Assign:18", E),  # the type expression raises: onward
+        ("ExceptHandler:11", "ExceptHandler:13", E),  # no match: the next clause
         ("ExceptHandler:11", "Raise:12", None),
         ("Raise:12", "Assign:18", E),
         ("ExceptHandler:13", "Pass:14", None),  # bare except always matches
@@ -268,11 +269,13 @@ def test_try_star():
         ("Expr:3", "ExceptHandler:4", E),
         ("Expr:3", "ExceptHandler:6", E),
         ("ExceptHandler:4", "EXIT", E),
+        ("ExceptHandler:4", "ExceptHandler:6", E),  # no match: the next clause
         ("ExceptHandler:4", "Expr:5", None),
         ("Expr:5", "Assign:8", None),
         ("Expr:5", "EXIT", E),
         ("Expr:5", "ExceptHandler:6", None),  # the rest of the group goes on
         ("ExceptHandler:6", "EXIT", E),
+        ("ExceptHandler:6", "Assign:8", None),  # clause 4 took the whole group
         ("ExceptHandler:6", "Expr:7", None),
         ("Expr:7", "Assign:8", None),
         ("Expr:7", "EXIT", E),
@@ -610,3 +613,51 @@ def _direct_child_scope(owner, node) -> bool:
             continue
         stack.extend(ast.iter_child_nodes(x))
     return False
+
+
+def test_failed_except_clause_goes_on_to_the_next_clause():
+    """Regression (found by the trace oracle): a typed ``except`` whose test fails
+    passes the exception to the next clause's test; only the last clause (and a type
+    expression that raises) goes onward."""
+    src = """
+    def f():
+        try:
+            a()
+        except ValueError:
+            b()
+        except (KeyError, IndexError) as e:
+            c()
+        except TypeError:
+            d()
+        finally:
+            z = 1
+    """
+    edges = cfg_edges(src, "f")
+    assert ("ExceptHandler:5", "ExceptHandler:7", E) in edges
+    assert ("ExceptHandler:7", "ExceptHandler:9", E) in edges
+    # no match anywhere: the last clause raises on into the finally
+    assert ("ExceptHandler:9", "Assign:12", E) in edges
+    assert not any(a == "ExceptHandler:9" and b.startswith("ExceptHandler") for a, b, _ in edges)
+    # a bare except after a typed one is reached from the typed one's failed test
+    src = "try:\n    a()\nexcept OSError:\n    b()\nexcept:\n    c()\n"
+    assert ("ExceptHandler:3", "ExceptHandler:5", E) in cfg_edges(src)
+
+
+def test_last_except_star_clause_can_complete_the_try():
+    """Regression (found by the trace oracle): every ``except*`` test runs even when
+    earlier clauses took the whole group; the last one then matches nothing and the
+    try completes normally (a lone ``except*`` that fails can only re-raise)."""
+    src = """
+    try:
+        a()
+    except* ValueError:
+        b()
+    except* KeyError:
+        c()
+    d = 1
+    """
+    edges = cfg_edges(src)
+    assert ("ExceptHandler:4", "ExceptHandler:6", E) in edges
+    assert ("ExceptHandler:6", "Assign:8", None) in edges
+    lone = cfg_edges("try:\n    a()\nexcept* ValueError:\n    b()\nd = 1\n")
+    assert ("ExceptHandler:3", "Assign:5", None) not in lone

@@ -11,8 +11,9 @@ body expression is the one node of the lambda. Index 0 is CFG_ENTRY, 1 is CFG_EX
 Edge labels: ``true``/``false`` on if/while/for/case branches (``true`` = enter the
 body / next item / case matched), ``exception`` on edges taken when a node raises, None
 otherwise. A may-raise node gets ``exception`` edges to every ``ExceptHandler`` of the
-innermost enclosing ``try`` (a typed handler itself raises onward when it does not
-match), else to the first statement of the innermost ``finally``, else to CFG_EXIT.
+innermost enclosing ``try`` (a typed handler whose test fails passes the exception to
+the next clause, the last one onward; its type expression may raise onward too), else
+to the first statement of the innermost ``finally``, else to CFG_EXIT.
 
 ``finally`` is modelled once, not duplicated (CPG nodes are real AST nodes): every way
 into it (normal completion, exception, return, break, continue) enters its first
@@ -296,7 +297,15 @@ class _Builder:
         n = len(hidx)
         for i, (h, hi) in enumerate(zip(s.handlers, hidx, strict=True)):
             if h.type is not None:
-                self.raise_from([(hi, None)])  # type test raises or does not match
+                # the type expression raises (outward), or no match: the exception
+                # goes on to the next clause's test, after the last one outward
+                self.raise_from([(hi, None)])
+                if i + 1 < n:
+                    self.g.edges[(hi, hidx[i + 1], EXC)] = None
+                elif star and n > 1:
+                    # except*: once earlier clauses took the whole group, the last
+                    # test still runs, matches nothing and the try completes
+                    normal = normal + [(hi, None)]
             lo = len(self.g.nodes)
             hout = self.block(h.body, [(hi, None)])
             if h.name is not None:
