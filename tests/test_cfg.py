@@ -661,3 +661,44 @@ def test_last_except_star_clause_can_complete_the_try():
     assert ("ExceptHandler:6", "Assign:8", None) in edges
     lone = cfg_edges("try:\n    a()\nexcept* ValueError:\n    b()\nd = 1\n")
     assert ("ExceptHandler:3", "Assign:5", None) not in lone
+
+
+def test_with_exit_may_raise_after_the_body():
+    """Regression (found by the trace oracle): ``__exit__`` runs when the body ends
+    normally or by break/continue/return and may raise, so those ends get completed
+    ``exception`` edges (the source ran: its definitions reach the handler) to the
+    handler enclosing the ``with``, not to handlers inside its body."""
+    src = """
+    def f(xs):
+        try:
+            for x in xs:
+                with m():
+                    try:
+                        if x:
+                            continue
+                    except KeyError:
+                        return 1
+                    if x is None:
+                        y = 1
+                    break
+                y = 2
+        except OSError:
+            return y
+    """
+    _, cfg, _, _ = bodies(src)["f"]
+    completed = {(node_desc(cfg, a), node_desc(cfg, b)) for a, b in cfg.completed}
+    edges = cfg_edges(src, "f")
+    for end in ("Continue:8", "Return:10", "Break:13"):
+        assert (end, "ExceptHandler:15", E) in edges
+        assert (end, "ExceptHandler:15") in completed
+    # statements that cannot raise and do not end the body get no edge
+    assert ("Assign:12", "ExceptHandler:15", E) not in edges
+    assert ("Assign:12", "ExceptHandler:9", E) not in edges
+    # a body ending in a branch: the false branch's end raises by an exception edge
+    src = "with m():\n    if c:\n        y = 1\nz = 2\n"
+    _, cfg, _, _ = bodies(src)["<module>"]
+    completed = {(node_desc(cfg, a), node_desc(cfg, b)) for a, b in cfg.completed}
+    assert completed == {("If:2", "EXIT"), ("Assign:3", "EXIT")}
+    edges = cfg_edges(src)
+    assert {("If:2", "EXIT", E), ("Assign:3", "EXIT", E), ("If:2", "Assign:4", "false")} <= edges
+    assert ("If:2", "EXIT", "false") not in edges

@@ -39,7 +39,9 @@ CPython 3.11 tracing quirks accounted for (each is referred to by its tag below)
             exception), ``__exit__`` runs with the ``with`` line, so that line is
             reported a second time. The CFG has no node for the exit call (the header
             node stands for the items), so a ``with`` line seen while the previous
-            line lies inside that ``with`` body is skipped.
+            line lies inside that ``with`` body is skipped. An exception event on that
+            with line is ``__exit__`` raising: it counts as raised by the statement
+            that left the body.
 [reraise]   Re-raises do not produce ``exception`` events: a bare ``raise``, a typed
             ``except`` clause whose test fails (RERAISE to the next clause / outer
             handler), the end of a ``finally`` entered by an exception, and the
@@ -485,6 +487,44 @@ SNIPPETS: list[Snippet] = [
         _runs("f", 1, 0) + _runs("g", [0, 1], [4, 2], [3], []) + _runs("h", 1, 0),
     ),
     Snippet(
+        "with_exit_raising",
+        """
+        class Strict:
+            def __init__(self, fail):
+                self.fail = fail
+            def __enter__(self):
+                return self
+            def __exit__(self, *a):
+                if self.fail:
+                    raise OSError
+                return False
+
+        def f(fail, early):
+            y = 0
+            try:
+                with Strict(fail):
+                    if early:
+                        return 1
+                    y = 1
+            except OSError:
+                return y
+            return -1
+
+        def g(fail, xs):
+            for x in xs:
+                try:
+                    with Strict(fail):
+                        if x:
+                            continue
+                        break
+                except OSError:
+                    y = 2
+            return 0
+        """,
+        tuple(("f", (a, b)) for a in (False, True) for b in (False, True))
+        + tuple(("g", (a, xs)) for a in (False, True) for xs in ([0], [1, 0])),
+    ),
+    Snippet(
         "match_statements",
         """
         def f(v):
@@ -923,6 +963,7 @@ def _transitions(body: Body, events: list[tuple[str, int, Any]]):
     of this frame came between them (on line a)."""
     out: list[tuple[int, int, bool]] = []
     prev, raised = START, False
+    exit_line: int | None = None  # the with line just skipped as __exit__ [withexit]
     last = len(events) - 1
     for k, (event, line, exc) in enumerate(events):
         if event == "call":
@@ -937,7 +978,9 @@ def _transitions(body: Body, events: list[tuple[str, int, Any]]):
             if exc is not None and issubclass(exc, _PROTOCOL_EXCS):
                 if line in body.protocol_lines:
                     continue  # [stopiter] (a ``raise StopIteration`` is a raise)
-            assert line == prev, f"exception on line {line} after line {prev}"
+            # [withexit] an exception of __exit__ comes from the statement that left
+            # the body (normally, or by break / continue / return)
+            assert line in (prev, exit_line), f"exception on line {line} after {prev}"
             raised = True
             continue
         if exc == "RERAISE":
@@ -948,9 +991,10 @@ def _transitions(body: Body, events: list[tuple[str, int, Any]]):
             continue  # [class]
         span = body.with_spans.get(line)
         if span is not None and span[0] <= prev <= span[1]:
+            exit_line = line
             continue  # [withexit] __exit__ reports the with line again
         out.append((prev, line, raised))
-        prev, raised = line, False
+        prev, raised, exit_line = line, False, None
     return out
 
 

@@ -23,6 +23,10 @@ entered it (the next statement, the enclosing handler / finally / exit with labe
 continuation and leave by another are therefore in the graph but infeasible; the
 reaching-definitions pass accepts that (it over-approximates, never misses a def).
 
+A ``with`` body's normal ends and the break/continue/return leaving it run ``__exit__``,
+which may raise: they get ``exception`` edges (in BodyCFG.completed) to the enclosing
+handler target.
+
 Not modelled: ``with`` bodies whose exceptions ``__exit__`` suppresses (exceptions
 propagate to the enclosing handler), ``while`` tests other than literal constants being
 always true (``while True:``/``while 1:`` have no ``false`` edge and their ``else`` is
@@ -70,6 +74,14 @@ class _Loop:
     def __init__(self, head: int) -> None:
         self.head = head
         self.breaks: list[tuple[int, str | None]] = []
+
+
+class _With:
+    __slots__ = ("depth",)
+
+    def __init__(self, depth: int) -> None:
+        # len(exc) at the with statement: where an exception of __exit__ goes
+        self.depth = depth
 
 
 class _Finally:
@@ -139,6 +151,12 @@ def _irrefutable(case: ast.match_case) -> bool:
     return False
 
 
+def _completed(preds: Frontier) -> Frontier:
+    """``preds`` as sources of an exception raised after they completed (by a with's
+    __exit__): the edges are ``exception`` whatever branch label the frontier has."""
+    return [(src, None) for src, _ in preds]
+
+
 def _const_true(e: Any) -> bool:
     return type(e) is ast.Constant and bool(e.value) and e.value is not Ellipsis
 
@@ -163,10 +181,14 @@ class _Builder:
         for src, label in preds:
             edges[(src, dst, label)] = None
 
-    def raise_from(self, preds: Frontier, completed: bool = False) -> None:
-        """Exception edges from ``preds`` to the innermost handler target; ``completed``:
-        the sources finished normally (a finally re-raising), see BodyCFG.completed."""
-        exc = self.exc
+    def raise_from(
+        self, preds: Frontier, completed: bool = False, depth: int | None = None
+    ) -> None:
+        """Exception edges from ``preds`` to the innermost handler target (of the
+        first ``depth`` entries of the handler stack when given); ``completed``: the
+        sources finished normally (a finally re-raising, a with's __exit__ raising),
+        see BodyCFG.completed."""
+        exc = self.exc if depth is None else self.exc[:depth]
         if not exc:
             targets: tuple[int, ...] = (EXIT,)
         else:
@@ -187,6 +209,10 @@ class _Builder:
     def jump(self, kind: str, preds: Frontier) -> None:
         """Route a return/break/continue through the enclosing finally blocks."""
         for fr in reversed(self.frames):
+            if type(fr) is _With:
+                # leaving a with body runs __exit__, which may raise
+                self.raise_from(_completed(preds), completed=True, depth=fr.depth)
+                continue
             if type(fr) is _Finally:
                 fr.kinds.add(kind)
                 self.connect(preds, fr.entry)
@@ -227,7 +253,12 @@ class _Builder:
             return self.try_(s, idx)
         if t is ast.With or t is ast.AsyncWith:
             self.raise_from(here)
-            return self.block(s.body, here)
+            self.frames.append(_With(len(self.exc)))
+            out = self.block(s.body, here)
+            self.frames.pop()
+            # __exit__ runs after the body completes and may raise
+            self.raise_from(_completed(out), completed=True)
+            return out
         if t is ast.Match:
             return self.match_(s, idx)
         if t is ast.Return:
