@@ -702,3 +702,27 @@ def test_with_exit_may_raise_after_the_body():
     edges = cfg_edges(src)
     assert {("If:2", "EXIT", E), ("Assign:3", "EXIT", E), ("If:2", "Assign:4", "false")} <= edges
     assert ("If:2", "EXIT", "false") not in edges
+
+
+def test_annotations_raise_outside_functions():
+    """Regression (found by the trace oracle): module and class bodies evaluate a
+    variable annotation (NameError for an undefined one), function bodies do not."""
+    src = """
+    try:
+        a: int = 1
+        b: "int" = 2
+        c: int
+    except NameError:
+        pass
+    class K:
+        d: int = 3
+    def f():
+        e: int = 4
+        g: int
+    """
+    edges = cfg_edges(src)
+    assert ("AnnAssign:3", "ExceptHandler:6", E) in edges
+    assert ("AnnAssign:5", "ExceptHandler:6", E) in edges
+    assert not any(a == "AnnAssign:4" and label == E for a, _, label in edges)
+    assert ("AnnAssign:9", "EXIT", E) in cfg_edges(src, "K")
+    assert not any(label == E for _, _, label in cfg_edges(src, "f"))

@@ -768,6 +768,119 @@ SNIPPETS: list[Snippet] = [
         tuple(("f", (k, v)) for k in range(9) for v in (0, 1)) + (("f", (0, "s")),),
     ),
     Snippet(
+        "swallowing_and_multi_item_with",
+        """
+        class CM:
+            def __init__(self, fail):
+                self.fail = fail
+            def __enter__(self):
+                if self.fail:
+                    raise KeyError
+                return self
+            def __exit__(self, *a):
+                return False
+
+        def f(x):
+            try:
+                y = 10 // x
+            finally:
+                return -1
+
+        def g(xs):
+            for x in xs:
+                try:
+                    y = 10 // x
+                finally:
+                    if x == 0:
+                        break
+            else:
+                y = 0
+            return xs
+
+        def h(a, b):
+            try:
+                with CM(a) as p, CM(b) as q:
+                    y = 1
+            except KeyError:
+                y = 2
+            return y
+
+        def k(xs):
+            for x in xs:
+                try:
+                    y = 10 // x
+                except ZeroDivisionError as e:
+                    continue
+                else:
+                    if x == 2:
+                        break
+                finally:
+                    z = 1
+                for w in xs:
+                    if w == 5:
+                        break
+                else:
+                    z = 2
+            return 0
+        """,
+        _runs("f", 0, 1)
+        + _runs("g", [0, 1], [1, 2], [])
+        + tuple(("h", (a, b)) for a in (False, True) for b in (False, True))
+        + _runs("k", [0, 1, 2], [5, 1], [1]),
+    ),
+    Snippet(
+        "module_level_try_finally",
+        """
+        import sys
+        try:
+            x = 1
+            if sys.maxsize > 0:
+                x = 2
+        except Exception:
+            x = 3
+        else:
+            x = 4
+        finally:
+            x = 5
+        for i in range(2):
+            try:
+                y = 10 // i
+            except ZeroDivisionError:
+                continue
+            finally:
+                x = 6
+        def f():
+            return x
+        """,
+        _runs("f", ()),
+    ),
+    Snippet(
+        "annotations_outside_functions",
+        """
+        try:
+            a: int = 1
+            b: undefined_name_for_the_oracle = 2
+        except NameError:
+            b = 3
+        try:
+            c: undefined_name_for_the_oracle
+        except NameError:
+            c = 4
+
+        class K:
+            try:
+                d: undefined_name_for_the_oracle = 5
+            except NameError:
+                d = 6
+
+        def f():
+            e: undefined_name_for_the_oracle = 7
+            g: undefined_name_for_the_oracle
+            return e
+        """,
+        _runs("f", ()),
+    ),
+    Snippet(
         "module_and_class_bodies",
         """
         import sys
@@ -1063,7 +1176,8 @@ def _observe(snippet: Snippet) -> Observed:
     filename = f"<cfg-oracle:{snippet.name}>"
     tree = ast.parse(src)
     owners = _owners(tree)
-    code = compile(src, filename, "exec")
+    # dont_inherit: not this file's ``from __future__ import annotations``
+    code = compile(src, filename, "exec", dont_inherit=True)
     ns: dict[str, Any] = {"__name__": f"oracle_{snippet.name}", "asyncio": asyncio}
     calls = [lambda fn=fn, args=args: ns[fn](*args) for fn, args in snippet.runs]
     traces = _trace(code, ns, calls)

@@ -102,13 +102,14 @@ def _safe_expr(e: Any) -> bool:
     return e is None or type(e) is ast.Constant
 
 
-def can_raise(s: Any) -> bool:
+def can_raise(s: Any, in_function: bool = True) -> bool:
     """Whether a statement (as a CFG node: compound statements = their header) may raise.
 
     Everything may raise except pass/break/continue/global/nonlocal, a constant
     expression statement (docstrings), ``return`` of nothing or a constant, a def with no
     decorators/defaults/annotations, ``try:`` headers, and assignments of a constant to
-    plain names. Annotations of ``AnnAssign`` are ignored (not evaluated in functions).
+    plain names. Annotations of ``AnnAssign`` are ignored in function bodies (not
+    evaluated there); module and class bodies (``in_function`` false) evaluate them.
     """
     t = type(s)
     if t in _NEVER_RAISE or t is ast.Try or t is ast.TryStar:
@@ -120,6 +121,8 @@ def can_raise(s: Any) -> bool:
             return True
         return any(type(x) is not ast.Name for x in s.targets)
     if t is ast.AnnAssign:
+        if not in_function and not _safe_expr(s.annotation):
+            return True
         return not (type(s.target) is ast.Name and _safe_expr(s.value))
     if t is ast.If or t is ast.While:
         return not _safe_expr(s.test)
@@ -166,6 +169,8 @@ class _Builder:
         self.g = BodyCFG(owner)
         self.frames: list[Any] = []  # _Loop / _Finally, innermost last
         self.exc: list[Any] = []  # tuple of handler indices / _Finally, innermost last
+        # module and class bodies evaluate variable annotations, functions do not
+        self.in_function = type(owner) in (*_DEF_TYPES, ast.Lambda)
 
     # -- helpers -----------------------------------------------------------
     def node(self, n: Any) -> int:
@@ -275,7 +280,7 @@ class _Builder:
         if t is ast.Continue:
             self.jump("continue", here)
             return []
-        if can_raise(s):
+        if can_raise(s, self.in_function):
             self.raise_from(here)
         return here
 
