@@ -53,6 +53,13 @@ RECOMPUTE_LAYERS = frozenset({"store", "plan"})
 # per-file fragments (cheap to make, nothing to store; the fragment store is the
 # extract stage's own cache)
 UNCACHED_LAYERS = frozenset({"emit"})
+# nodes tagged ``result_cache="off"`` are never stored either: the per-file extraction
+# nodes, whose results the fragment store and the summary pack already keep on disk,
+# and the resolver's input (~50 MB on the stdlib, rebuilt from the pack in ms); stored,
+# they cost ~4 s and ~100 MB per incremental build of the stdlib. A disabled node makes
+# its consumers' cache keys miss, so ``resolved`` builds its input itself and is keyed
+# on ``file_extracts``, whose fingerprint (fragment locations) names the content.
+RESULT_CACHE_TAG = "result_cache"
 # bump to invalidate every stored fingerprint when the fingerprint scheme changes
 FINGERPRINT_VERSION = "2"
 
@@ -178,6 +185,10 @@ def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
     return SQLiteMetadataStore(path=root), FileResultStore(path=os.path.join(root, "results"))
 
 
+def _uncached(n: GraphNode) -> bool:
+    return n.tags.get("layer") in UNCACHED_LAYERS or n.tags.get(RESULT_CACHE_TAG) == "off"
+
+
 def recompute_nodes(nodes: Iterable[GraphNode]) -> list[str]:
     """Nodes that must run on every execution: readers of the outside world (tag
     ``reads_outside_world="true"``), Delta writers and plan nodes."""
@@ -185,7 +196,7 @@ def recompute_nodes(nodes: Iterable[GraphNode]) -> list[str]:
     for n in nodes:
         if n.is_input:
             continue
-        if n.tags.get("layer") in UNCACHED_LAYERS:
+        if _uncached(n):
             continue
         if (
             str(n.tags.get("reads_outside_world", "")).lower() == "true"
@@ -196,10 +207,9 @@ def recompute_nodes(nodes: Iterable[GraphNode]) -> list[str]:
 
 
 def uncached_nodes(nodes: Iterable[GraphNode]) -> list[str]:
-    """Nodes Hamilton's cache must neither read nor write (``UNCACHED_LAYERS``)."""
-    return sorted(
-        n.name for n in nodes if not n.is_input and n.tags.get("layer") in UNCACHED_LAYERS
-    )
+    """Nodes Hamilton's cache must neither read nor write (``UNCACHED_LAYERS``, tag
+    ``result_cache="off"``)."""
+    return sorted(n.name for n in nodes if not n.is_input and _uncached(n))
 
 
 def cache_outcomes(dr: Any) -> dict[str, str]:

@@ -72,8 +72,10 @@ def concat_facts(extracts: Sequence[FileExtract] | Sequence[FileSummary]) -> dic
         for name, batch in ex.facts.items():
             add(name, batch)
     flush()
+    # combined: pieces sliced from a pack would otherwise keep (and pickle, when Hamilton
+    # caches the resolver input) the pack's whole buffers once per piece
     return {
-        name: pa.concat_tables(tables, promote_options="default")
+        name: pa.concat_tables(tables, promote_options="default").combine_chunks()
         for name, tables in by_name.items()
     }
 
@@ -115,7 +117,8 @@ def resolve_input_from_summaries(
     """The resolver's input from per-file summaries: facts, files and CALL nodes (the
     resolver reads no other node or edge rows; those stay in the fragments)."""
     return ResolveInput(
-        nodes=concat_batches((s.calls for s in summaries), LOCAL_NODE_SCHEMA),
+        # one contiguous chunk: the calls of pack-served summaries are slices of the pack
+        nodes=concat_batches((s.calls for s in summaries), LOCAL_NODE_SCHEMA).combine_chunks(),
         edges=EDGE_SCHEMA.empty_table(),
         xedges=XEDGE_SCHEMA.empty_table(),
         facts=concat_facts(summaries),

@@ -81,14 +81,57 @@ class FileSummary:
     pack: Any = field(default=None, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
+        """A summary with a fragment pickles by reference: its Arrow fields are left out
+        and read back from the fragment on first use (``__getattr__``). Hamilton's
+        result store and process executors pickle summaries; by value, the 734 of the
+        standard library cost ~50 MB per stored result (and a summary sliced from the
+        pack would carry the whole pack: Arrow pickles a slice with its parent
+        buffers). Without a fragment (``summarize``'s own, which ``FragmentStore.put``
+        writes into the fragment) it pickles whole, with compact copies of slices."""
         state = dict(self.__dict__)
         state["pack"] = None
+        if self.fragment:
+            for name in _ARROW_FIELDS:
+                state.pop(name, None)
+            return state
+        state["facts"] = {name: compact(b) for name, b in self.facts.items()}
+        state["calls"] = compact(self.calls)
+        state["xprops"] = compact(self.xprops)
+        nodes = compact(pa.record_batch([self.xprop_nodes], names=["node_id"]))
+        state["xprop_nodes"] = nodes.column(0)
         return state
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for attributes not set: the Arrow fields of a summary unpickled
+        # by reference
+        fragment = self.__dict__.get("fragment")
+        if name not in _ARROW_FIELDS or not fragment:
+            raise AttributeError(name)
+        loaded = _read_summary(fragment)
+        if loaded is None or loaded.path != self.__dict__.get("path"):
+            raise FragmentMissing(
+                f"fragment of {self.__dict__.get('path')} is unreadable ({fragment}); "
+                "it was removed or damaged since the summary was read; run the build again"
+            )
+        for field_name in _ARROW_FIELDS:
+            self.__dict__.setdefault(field_name, loaded.__dict__[field_name])
+        return self.__dict__[name]
 
     @property
     def base(self) -> int:
         """Smallest node id of the file; ids of the file are ``[base, base + 2**23)``."""
         return ids.file_base(self.path)
+
+
+# the fields a by-reference pickle leaves out (``FileSummary.__getstate__``)
+_ARROW_FIELDS = ("facts", "calls", "xprop_nodes", "xprops")
+
+
+def compact(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A copy of ``batch`` that owns only its rows (a zero-copy slice keeps, and
+    pickles, the whole buffers it was cut from). ``concat_batches`` of one batch copies
+    into new buffers (~2 us; an IPC round trip costs ~10x more)."""
+    return pa.concat_batches([batch])
 
 
 def xedges_as_edges(xedges: pa.Table | pa.RecordBatch) -> pa.Table:
@@ -204,6 +247,8 @@ class FragmentStore:
     def put(self, blob_sha: str, fx: FileExtract) -> FileSummary:
         """Store one file's extract; returns its summary (pointing at the fragment)."""
         summary, sections = summarize(fx)
+        # pickled whole: a summary without a fragment pickles by value
+        assert not summary.fragment
         blobs: dict[str, bytes | pa.Buffer] = {"summary": pickle.dumps(summary, protocol=5)}
         blobs.update({name: sectioned.ipc_bytes(t) for name, t in sections.items()})
         target = self.file_for(fx.path, blob_sha)
@@ -214,15 +259,8 @@ class FragmentStore:
     def summary(self, path: str, blob_sha: str) -> FileSummary | None:
         """The stored summary of (path, blob), or None (missing or unreadable entry)."""
         target = self.file_for(path, blob_sha)
-        try:
-            with open(target, "rb") as fh:
-                start, header = sectioned.read_header(fh, MAGIC)
-                value = pickle.loads(sectioned.read_section(fh, start, header, "summary"))
-        except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError):
-            return None
-        except (AttributeError, ImportError, TypeError):
-            return None
-        if not isinstance(value, FileSummary) or value.path != path:
+        value = _read_summary(target)
+        if value is None or value.path != path:
             return None
         try:
             os.utime(target)  # in use: ``prune``'s grace period starts again
@@ -270,6 +308,19 @@ class FragmentStore:
             except OSError:
                 pass
         return removed
+
+
+def _read_summary(target: str) -> FileSummary | None:
+    """The summary stored in the fragment ``target``; None if missing or unreadable."""
+    try:
+        with open(target, "rb") as fh:
+            start, header = sectioned.read_header(fh, MAGIC)
+            value = pickle.loads(sectioned.read_section(fh, start, header, "summary"))
+    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError):
+        return None
+    except (AttributeError, ImportError, TypeError):
+        return None
+    return value if isinstance(value, FileSummary) and not value.fragment else None
 
 
 def _safe(repo_id: str) -> str:

@@ -20,6 +20,8 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 
 _HEAD = struct.Struct("<4sQ")
+# explicit options: without them every writer reads two environment variables
+_WRITE_OPTIONS = pa.ipc.IpcWriteOptions()
 
 
 class BadFile(ValueError):
@@ -29,7 +31,7 @@ class BadFile(ValueError):
 def ipc_bytes(data: pa.Table | pa.RecordBatch) -> pa.Buffer:
     """``data`` as one Arrow IPC stream."""
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, data.schema) as writer:
+    with pa.ipc.new_stream(sink, data.schema, options=_WRITE_OPTIONS) as writer:
         if isinstance(data, pa.Table):
             writer.write_table(data)
         else:

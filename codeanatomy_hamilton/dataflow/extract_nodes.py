@@ -59,7 +59,7 @@ def balanced_batches(
     return sorted(batches, key=lambda b: -b.size)
 
 
-@tag(layer="extract")
+@tag(layer="extract", result_cache="off")
 def file_batches(
     extract_snapshot: RepoSnapshot, workers: int, fragment_store: FragmentStore
 ) -> Parallelizable[FileBatch]:
@@ -72,7 +72,7 @@ def file_batches(
     yield from balanced_batches(files, count, fragment_store)
 
 
-@tag(layer="extract", reads_outside_world="true")
+@tag(layer="extract", reads_outside_world="true", result_cache="off")
 def batch_extract(file_batches: FileBatch) -> list[FileSummary]:
     """Every file of one batch extracted, its rows written to its fragment (runs on the
     remote executor); returns the files' summaries."""

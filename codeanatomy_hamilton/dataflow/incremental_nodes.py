@@ -17,10 +17,11 @@ from hamilton.function_modifiers import tag
 from ..emit import NodePaths
 from ..fragments import FileSummary, FragmentStore
 from ..incremental import BuildPlan, engine_fingerprint
-from ..resolve import ResolveInput, ResolveOutput
+from ..resolve import ResolveOutput
 from ..scan import RepoSnapshot
 from ..streams import uncovered_files
-from ..summary_pack import cached_summaries, write_pack
+from ..summary_pack import cached_summaries, pack_is_current, write_pack
+from . import resolve_nodes
 
 # fragments unused by this build survive this long after their last use, in case a
 # concurrent build into another warehouse shares the fragment store
@@ -33,7 +34,7 @@ def fragment_store(extract_cache_dir: str, repo_id: str) -> FragmentStore:
     return FragmentStore(extract_cache_dir, repo_id, engine_fingerprint())
 
 
-@tag(layer="extract", reads_outside_world="true")
+@tag(layer="extract", reads_outside_world="true", result_cache="off")
 def cached_extracts(
     repo_snapshot: RepoSnapshot, fragment_store: FragmentStore
 ) -> list[FileSummary]:
@@ -42,7 +43,7 @@ def cached_extracts(
     return cached_summaries(fragment_store, repo_snapshot.files)
 
 
-@tag(layer="extract")
+@tag(layer="extract", result_cache="off")
 def extract_snapshot(
     repo_snapshot: RepoSnapshot, cached_extracts: list[FileSummary]
 ) -> RepoSnapshot:
@@ -70,14 +71,17 @@ def fragments_pruned(file_extracts: list[FileSummary], fragment_store: FragmentS
 
 @tag(layer="extract", reads_outside_world="true")
 def summary_pack_written(
-    file_extracts: list[FileSummary], resolve_input: ResolveInput, fragment_store: FragmentStore
+    file_extracts: list[FileSummary], source_roots: list[str], fragment_store: FragmentStore
 ) -> int:
     """Writes this snapshot's summaries as the repo's summary pack, which the next build
     reads instead of one fragment per file, unless the pack this build read still
     serves nearly every file (``summary_pack.pack_is_current``); returns the entries
-    written. The facts and CALL nodes come from the resolver's input, already
-    concatenated in path order."""
-    return write_pack(fragment_store, file_extracts, resolve_input.facts, resolve_input.nodes)
+    written. The facts and CALL nodes come from the resolver's input (built here only
+    when the pack is rewritten), already concatenated in path order."""
+    if pack_is_current(file_extracts):
+        return 0
+    inp = resolve_nodes.resolve_input(file_extracts, source_roots)
+    return write_pack(fragment_store, file_extracts, inp.facts, inp.nodes, force=True)
 
 
 @tag(layer="emit")

@@ -12,9 +12,13 @@ from ..resolve import ResolveConfig, ResolveInput, ResolveOutput, resolve_repo
 from ..resolve_reuse import input_digest, load_output, save_output
 
 
-@tag(layer="resolve")
+@tag(layer="resolve", result_cache="off")
 def resolve_input(file_extracts: list[FileSummary], source_roots: list[str]) -> ResolveInput:
-    """All files' facts concatenated into the tables resolution joins over."""
+    """All files' facts concatenated into the tables resolution joins over, with the
+    digest of what resolution reads (``resolve_reuse``). Cheap to rebuild from the
+    summary pack and ~50 MB on the stdlib, so Hamilton never stores it; ``resolved``
+    and ``summary_pack_written`` build it themselves (their cache keys then rest on
+    ``file_extracts``, whose fingerprint names the content)."""
     config = ResolveConfig(source_roots=source_roots or None)
     inp = resolve_input_from_summaries(file_extracts, config)
     inp.digest = input_digest(file_extracts, config)
@@ -22,16 +26,20 @@ def resolve_input(file_extracts: list[FileSummary], source_roots: list[str]) -> 
 
 
 @tag(layer="resolve")
-def resolved(resolve_input: ResolveInput, fragment_store: FragmentStore) -> ResolveOutput:
+def resolved(
+    file_extracts: list[FileSummary], source_roots: list[str], fragment_store: FragmentStore
+) -> ResolveOutput:
     """Module map, imports, cross-module REF, INHERITS, MRO and the call graph; the
     last resolution's output when its input is the same (``resolve_reuse``)."""
-    kept = load_output(fragment_store, resolve_input.digest)
+    inp = resolve_input(file_extracts, source_roots)
+    kept = load_output(fragment_store, inp.digest)
     if kept is not None:
         return kept
     with paused_gc():
-        out = resolve_repo(resolve_input)
+        out = resolve_repo(inp)
     out.stats["resolve_reused"] = 0
-    save_output(fragment_store, resolve_input.digest, out)
+    save_output(fragment_store, inp.digest, out)
+    del inp
     # the fixed point's working set is garbage now; give it back before the writes
     release_memory()
     return out
