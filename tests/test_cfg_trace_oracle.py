@@ -11,7 +11,9 @@ produced a line event of their own.
 Snippets keep one simple statement per line, so a line names its statement. The checks
 are label aware: when the frame saw an ``exception`` event between ``a`` and ``b``, the
 path must leave ``a`` by an ``exception`` edge; without one, ``exception`` edges are only
-taken where CPython re-raises silently (see ``_silent_reraise``).
+taken where CPython re-raises silently (see ``_silent_reraise``). A snippet lists in
+``known`` the violations that are documented simplifications of cfg.py (its "Not
+modelled" paragraph), with the reason; anything else fails.
 
 CPython 3.11 tracing quirks accounted for (each is referred to by its tag below):
 
@@ -108,6 +110,10 @@ class Snippet:
     # calls that drive the paths: (function name, positional args); exceptions escaping
     # a call are expected for some inputs and ignored
     runs: tuple[tuple[str, tuple[Any, ...]], ...]
+    # violations that are documented simplifications of cfg.py ("Not modelled" in its
+    # docstring), each with its reason next to the snippet; expected exactly, so a
+    # CFG that starts modelling the case makes the test ask for the entry's removal
+    known: tuple[str, ...] = ()
 
 
 def _runs(fn: str, *inputs: Any) -> tuple[tuple[str, tuple[Any, ...]], ...]:
@@ -919,6 +925,23 @@ SNIPPETS: list[Snippet] = [
         _runs("f", [], [(1, 2)], [(1, 2), (3,)]) + _runs("run", 0, 1),
     ),
     Snippet(
+        "with_suppressing_exit",
+        """
+        from contextlib import suppress
+
+        def f(x):
+            y = 0
+            with suppress(ZeroDivisionError):
+                y = 10 // x
+            z = y
+            return z
+        """,
+        _runs("f", 1, 0),
+        # cfg.py, "Not modelled": with bodies whose exceptions __exit__ suppresses (the
+        # exception edges go to the enclosing handler, here CFG_EXIT)
+        known=("f: line 7 -> 8 (raised)",),
+    ),
+    Snippet(
         "module_and_class_bodies",
         """
         import sys
@@ -1263,7 +1286,7 @@ def _observed(snippet: Snippet) -> Observed:
 def test_every_traced_transition_is_a_cfg_path(snippet: Snippet) -> None:
     obs = _observed(snippet)
     assert obs.transitions, "nothing was traced"
-    assert _violations(obs) == []
+    assert _violations(obs) == list(snippet.known)
 
 
 def _drop(cfg: BodyCFG, edges: set[tuple[int, int, str | None]]) -> BodyCFG:
