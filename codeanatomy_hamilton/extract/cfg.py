@@ -167,7 +167,7 @@ def _const_true(e: Any) -> bool:
 class _Builder:
     def __init__(self, owner: Any) -> None:
         self.g = BodyCFG(owner)
-        self.frames: list[Any] = []  # _Loop / _Finally, innermost last
+        self.frames: list[Any] = []  # _Loop / _Finally / _With, innermost last
         self.exc: list[Any] = []  # tuple of handler indices / _Finally, innermost last
         # module and class bodies evaluate variable annotations, functions do not
         self.in_function = type(owner) in (*_DEF_TYPES, ast.Lambda)
@@ -212,7 +212,8 @@ class _Builder:
                     done.add((src, t))
 
     def jump(self, kind: str, preds: Frontier) -> None:
-        """Route a return/break/continue through the enclosing finally blocks."""
+        """Route a return/break/continue through the enclosing finally blocks (and the
+        __exit__ of the with bodies it leaves)."""
         for fr in reversed(self.frames):
             if type(fr) is _With:
                 # leaving a with body runs __exit__, which may raise
