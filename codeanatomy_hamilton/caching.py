@@ -182,7 +182,51 @@ def hamilton_cache_dir(cache_dir: str) -> str:
 def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
     root = hamilton_cache_dir(cache_dir)
     os.makedirs(root, exist_ok=True)
-    return SQLiteMetadataStore(path=root), FileResultStore(path=os.path.join(root, "results"))
+    results = os.path.join(root, "results")
+    prune_results(results, result_store_limit())
+    return SQLiteMetadataStore(path=root), FileResultStore(path=results)
+
+
+# Hamilton's result store has no eviction; every new resolution adds ~9 MB for the
+# stdlib, so a repo rebuilt on every push would grow it without bound. Past the limit
+# the least recently written results go (a metadata row whose result file is gone is a
+# miss that recomputes: Hamilton logs MISSING_RESULT).
+ENV_CACHE_LIMIT = "CODEANATOMY_CACHE_MAX_MB"
+DEFAULT_CACHE_LIMIT_MB = 2048
+
+
+def result_store_limit() -> int:
+    """Bytes the result store may hold (``$CODEANATOMY_CACHE_MAX_MB``, default 2 GiB)."""
+    raw = os.environ.get(ENV_CACHE_LIMIT, "")
+    try:
+        mb = float(raw) if raw else DEFAULT_CACHE_LIMIT_MB
+    except ValueError as exc:
+        raise ValueError(f"{ENV_CACHE_LIMIT}={raw!r} is not a number of megabytes") from exc
+    return int(mb * 1024 * 1024)
+
+
+def prune_results(results_dir: str, limit: int) -> int:
+    """Deletes the oldest result files until ``results_dir`` holds at most 80% of
+    ``limit`` bytes (only when it is over ``limit``); returns the files deleted."""
+    try:
+        entries = [e for e in os.scandir(results_dir) if e.is_file()]
+    except FileNotFoundError:
+        return 0
+    stats = [(e.stat().st_mtime, e.stat().st_size, e.path) for e in entries]
+    total = sum(size for _, size, _ in stats)
+    if total <= limit:
+        return 0
+    removed = 0
+    for _, size, path in sorted(stats):
+        if total <= 0.8 * limit:
+            break
+        try:
+            os.remove(path)
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
 
 
 def _uncached(n: GraphNode) -> bool:

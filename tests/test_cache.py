@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 from deltalake import DeltaTable
 from hamilton.caching.fingerprinting import hash_value
 
@@ -94,3 +95,40 @@ def test_cache_never_serves_another_stores_fragments(tmp_path: Path) -> None:
         wh = tmp_path / name
         run_build(BuildRequest(str(repo), str(wh), cache_dir=cache, extract_cache_dir=fragments))
         assert {t: _rows(wh, t) for t in expected} == expected, name
+
+
+def test_result_store_is_pruned_oldest_first(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from codeanatomy_hamilton import caching
+
+    results = tmp_path / "results"
+    results.mkdir()
+    for i in range(10):
+        f = results / f"r{i}"
+        f.write_bytes(b"x" * 1000)
+        os.utime(f, (1000 + i, 1000 + i))
+    assert caching.prune_results(str(results), 20_000) == 0  # under the limit
+    # over 5,000 bytes: the oldest go until at most 4,000 remain
+    assert caching.prune_results(str(results), 5_000) == 6
+    assert sorted(p.name for p in results.iterdir()) == ["r6", "r7", "r8", "r9"]
+    monkeypatch.setenv(caching.ENV_CACHE_LIMIT, "0.5")
+    assert caching.result_store_limit() == 512 * 1024
+    monkeypatch.setenv(caching.ENV_CACHE_LIMIT, "lots")
+    with pytest.raises(ValueError, match="CODEANATOMY_CACHE_MAX_MB"):
+        caching.result_store_limit()
+
+
+def test_evicted_results_are_recomputed(tmp_path: Path, monkeypatch) -> None:
+    from codeanatomy_hamilton import caching
+
+    repo = make_repo(tmp_path)
+    wh, cache = tmp_path / "wh", str(tmp_path / "cache")
+    run_build(BuildRequest(str(repo), str(wh), cache_dir=cache))
+    expected = {t: _rows(wh, t) for t in ("cpg_nodes", "cpg_edges")}
+    # a limit of zero evicts every stored result when the next build opens the cache
+    monkeypatch.setenv(caching.ENV_CACHE_LIMIT, "0")
+    second = run_build(BuildRequest(str(repo), str(wh), cache_dir=cache))
+    outcomes = {r["node"]: r["cache"] for r in second.diagnostics["nodes"]}
+    assert outcomes["resolved"] != "hit"
+    assert {t: _rows(wh, t) for t in expected} == expected
