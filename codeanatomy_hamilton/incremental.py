@@ -211,7 +211,10 @@ def _manifest_rows(warehouse: str, repo_id: str) -> list[dict]:
     manifest = open_table(warehouse, "run_manifest")
     if manifest is None:
         return []
-    table = manifest.to_pyarrow_table(columns=_MANIFEST_COLUMNS, filters=[("repo", "=", repo_id)])
+    # a manifest written by an older version may lack a column (rows then lack the key)
+    present = set(manifest.schema().to_arrow().names)
+    columns = [c for c in _MANIFEST_COLUMNS if c in present]
+    table = manifest.to_pyarrow_table(columns=columns, filters=[("repo", "=", repo_id)])
     return table.to_pylist()
 
 

@@ -43,3 +43,24 @@ def test_append_rows_compacts_by_default(tmp_path: Path) -> None:
     dt = DeltaTable(store.table_path(wh, "run_manifest"))
     assert len(dt.file_uris()) <= store.COMPACT_AFTER_FILES
     assert dt.to_pyarrow_table().num_rows == store.COMPACT_AFTER_FILES + 1
+
+
+def test_manifest_without_a_newer_column_still_plans(tmp_path: Path) -> None:
+    # a warehouse whose run_manifest predates a column planning reads (engine_version)
+    from deltalake import write_deltalake
+
+    from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
+
+    repo, wh = tmp_path / "repo", tmp_path / "wh"
+    init_repo(repo, {"a.py": "def f():\n    return 1\n", "b.py": "from a import f\n\nf()\n"})
+    build(repo, wh)
+    path = store.table_path(str(wh), "run_manifest")
+    old = DeltaTable(path).to_pyarrow_table().drop_columns(["engine_version"])
+    write_deltalake(path, old, mode="overwrite", schema_mode="overwrite")
+    commit(repo, {"a.py": "def f():\n    return 2\n"})
+    result = build(repo, wh, incremental=True)
+    # no engine version recorded: the engine may have changed, so the build is full
+    assert result.mode == "full"
+    fresh = tmp_path / "fresh"
+    build(repo, fresh)
+    assert_same_cpg(wh, fresh)
