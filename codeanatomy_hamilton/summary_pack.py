@@ -184,14 +184,10 @@ def write_pack(
     summaries: Sequence[FileSummary],
     facts: dict[str, pa.Table],
     calls: pa.Table,
-    force: bool = False,
 ) -> int:
     """Writes the pack of ``summaries`` (path order); ``facts`` and ``calls`` are their
     facts and CALL nodes already concatenated in that order (the resolver's input).
-    Unless ``force``, a pack that is still current (``pack_is_current``) is kept.
     Returns the number of entries written (0 when nothing was written)."""
-    if not force and pack_is_current(summaries):
-        return 0
     entries = []
     offsets: dict[str, list[int]] = {}
     counts: dict[str, list[int]] = {FACT_PREFIX + n: [] for n in FACT_SCHEMAS}

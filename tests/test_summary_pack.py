@@ -22,21 +22,10 @@ from codeanatomy_hamilton.incremental import engine_fingerprint
 from codeanatomy_hamilton.scan import scan_repo
 from codeanatomy_hamilton.summary_pack import cached_summaries, load_pack, pack_file
 from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
+from tests.test_fragments import REPO_FILES
 
-FILES = {
-    "pkg/__init__.py": "from .core import helper\n",
-    "pkg/core.py": (
-        "import os\n\n\nclass Base:\n    def run(self, x):\n        return helper(x)\n\n\n"
-        "def helper(n):\n    return len(os.sep) + n\n"
-    ),
-    "pkg/child.py": (
-        "from pkg.core import Base\n\n\nclass Child(Base):\n"
-        "    def run(self, x):\n        return super().run(x) + 1\n"
-    ),
-    "main.py": "from pkg.child import Child\n\nprint(Child().run(2))\n",
-    "zed.py": "import json\n\n\ndef load(s):\n    return json.loads(s)\n",
-    "broken.py": "def oops(:\n    pass\n",
-}
+# the fragment tests' repo, plus a file that imports from the standard library
+FILES = {**REPO_FILES, "zed.py": "import json\n\n\ndef load(s):\n    return json.loads(s)\n"}
 
 
 def _store(warehouse: Path) -> FragmentStore:

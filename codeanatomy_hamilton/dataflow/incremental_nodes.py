@@ -81,7 +81,7 @@ def summary_pack_written(
     if pack_is_current(file_extracts):
         return 0
     inp = resolve_nodes.resolve_input(file_extracts, source_roots)
-    return write_pack(fragment_store, file_extracts, inp.facts, inp.nodes, force=True)
+    return write_pack(fragment_store, file_extracts, inp.facts, inp.nodes)
 
 
 @tag(layer="emit")
