@@ -31,10 +31,12 @@ def resolved(
 ) -> ResolveOutput:
     """Module map, imports, cross-module REF, INHERITS, MRO and the call graph; the
     last resolution's output when its input is the same (``resolve_reuse``)."""
-    inp = resolve_input(file_extracts, source_roots)
-    kept = load_output(fragment_store, inp.digest)
+    # the digest first: a reused output needs no input tables
+    digest = input_digest(file_extracts, ResolveConfig(source_roots=source_roots or None))
+    kept = load_output(fragment_store, digest)
     if kept is not None:
         return kept
+    inp = resolve_input(file_extracts, source_roots)
     with paused_gc():
         out = resolve_repo(inp)
     out.stats["resolve_reused"] = 0
