@@ -27,11 +27,15 @@ processes of a process executor register them as well.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
 import os
+import shutil
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -39,6 +43,7 @@ from hamilton.caching import fingerprinting
 from hamilton.caching.stores.file import FileResultStore
 from hamilton.caching.stores.sqlite import SQLiteMetadataStore
 
+from . import __version__
 from .fragments import FileSummary, FragmentStore
 from .plan import ExecutionPlan, GraphNode
 from .resolve import ResolveConfig, ResolveInput, ResolveOutput
@@ -175,13 +180,41 @@ def hash_plan(obj: ExecutionPlan, *args: Any, **kwargs: Any) -> str:
 
 
 # -- wiring ---------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of every module of the engine package (and the version).
+
+    Hamilton keys a node on its own source and its inputs, not on the code it calls:
+    after an upgrade, ``resolved`` would be served the old resolver's output and
+    ``fragment_store`` the old engine's folder (whose fragments hold the old
+    extraction's rows; its pruning then deleted the new folder, so every build
+    re-parsed everything). Each code version therefore gets its own cache."""
+    root = Path(__file__).parent
+    h = hashlib.sha256(f"{__version__}\0{FINGERPRINT_VERSION}".encode())
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode() + b"\0")
+        h.update(f.read_bytes())
+    return h.hexdigest()[:20]
+
+
 def hamilton_cache_dir(cache_dir: str) -> str:
-    return os.path.join(cache_dir, "hamilton")
+    return os.path.join(cache_dir, "hamilton", code_fingerprint())
 
 
 def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
     root = hamilton_cache_dir(cache_dir)
     os.makedirs(root, exist_ok=True)
+    # the caches of other code versions (and of the unversioned layout) never hit again
+    parent = os.path.dirname(root)
+    for other in os.listdir(parent):
+        full = os.path.join(parent, other)
+        if full == root:
+            continue
+        if os.path.isdir(full):
+            shutil.rmtree(full, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.remove(full)
     results = os.path.join(root, "results")
     prune_results(results, result_store_limit())
     return SQLiteMetadataStore(path=root), FileResultStore(path=results)

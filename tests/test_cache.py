@@ -132,3 +132,31 @@ def test_evicted_results_are_recomputed(tmp_path: Path, monkeypatch) -> None:
     outcomes = {r["node"]: r["cache"] for r in second.diagnostics["nodes"]}
     assert outcomes["resolved"] != "hit"
     assert {t: _rows(wh, t) for t in expected} == expected
+
+
+def test_an_upgrade_is_never_served_the_old_code_s_results(tmp_path: Path, monkeypatch) -> None:
+    """Hamilton keys a node on its own source, not on the code it calls: after an
+    upgrade the old resolver's output, or the old engine's fragment folder, must not be
+    served (the stale folder once made every build re-parse everything and would
+    have served the old extraction's rows)."""
+    import os
+
+    from codeanatomy_hamilton import caching, incremental, resolve_reuse
+    from codeanatomy_hamilton.build import default_extract_cache_dir
+    from codeanatomy_hamilton.dataflow import incremental_nodes
+
+    repo = make_repo(tmp_path)
+    wh, cache = tmp_path / "wh", str(tmp_path / "cache")
+    run_build(BuildRequest(str(repo), str(wh), cache_dir=cache))
+    # a new version: new code, and code that shapes rows (a new engine fingerprint)
+    monkeypatch.setattr(caching, "code_fingerprint", lambda: "upgraded")
+    for module in (incremental, incremental_nodes, resolve_reuse):
+        monkeypatch.setattr(module, "engine_fingerprint", lambda: "engine-v2")
+    second = run_build(BuildRequest(str(repo), str(wh), cache_dir=cache, incremental=True))
+    assert second.mode == "full"
+    outcomes = {r["node"]: r["cache"] for r in second.diagnostics["nodes"]}
+    assert outcomes["resolved"] != "hit" and outcomes["fragment_store"] != "hit"
+    frags = Path(default_extract_cache_dir(str(wh)))
+    assert os.listdir(frags) == ["engine-v2"]
+    assert len(list(frags.rglob("*.frag"))) == second.file_count
+    assert os.listdir(Path(cache) / "hamilton") == ["upgraded"]
