@@ -45,6 +45,7 @@ from hamilton.caching.stores.sqlite import SQLiteMetadataStore
 
 from . import __version__
 from .fragments import FileSummary, FragmentStore
+from .incremental import source_fingerprint
 from .plan import ExecutionPlan, GraphNode
 from .resolve import ResolveConfig, ResolveInput, ResolveOutput
 from .scan import RepoSnapshot
@@ -190,11 +191,8 @@ def code_fingerprint() -> str:
     extraction's rows; its pruning then deleted the new folder, so every build
     re-parsed everything). Each code version therefore gets its own cache."""
     root = Path(__file__).parent
-    h = hashlib.sha256(f"{__version__}\0{FINGERPRINT_VERSION}".encode())
-    for f in sorted(root.rglob("*.py")):
-        h.update(str(f.relative_to(root)).encode() + b"\0")
-        h.update(f.read_bytes())
-    return h.hexdigest()[:20]
+    salt = f"{__version__}\0{FINGERPRINT_VERSION}"
+    return source_fingerprint(salt, root, sorted(root.rglob("*.py")))[:20]
 
 
 def hamilton_cache_dir(cache_dir: str) -> str:

@@ -183,7 +183,7 @@ def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
         for name, b in fx.facts.items()
         if b.num_rows
     }
-    call_batch = _one_batch(calls, LOCAL_NODE_SCHEMA)
+    call_batch = one_batch(calls, LOCAL_NODE_SCHEMA)
     summary = FileSummary(
         path=fx.path,
         module=fx.module,
@@ -193,7 +193,7 @@ def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
         calls=call_batch,
         externals=externals,
         xprop_nodes=cand,
-        xprops=_one_batch(xprops, PROP_SCHEMA),
+        xprops=one_batch(xprops, PROP_SCHEMA),
         rows={name: t.num_rows for name, t in sections.items()},
         resolve_digest=resolve_digest(fx.path, fx.module, bool(fx.errors), facts, call_batch),
     )
@@ -224,7 +224,8 @@ def resolve_digest(
     return h.hexdigest()
 
 
-def _one_batch(table: pa.Table, schema: pa.Schema) -> pa.RecordBatch:
+def one_batch(table: pa.Table, schema: pa.Schema) -> pa.RecordBatch:
+    """The rows of ``table`` as one record batch (an empty one of ``schema`` if none)."""
     table = table.combine_chunks()
     if table.num_rows == 0:
         return pa.RecordBatch.from_pylist([], schema=schema)

@@ -66,16 +66,22 @@ MAX_RANGE_PATHS = 256
 def engine_fingerprint() -> str:
     """Hash of the engine code that shapes per-file rows (plus the tool version)."""
     root = Path(__file__).parent
-    h = hashlib.sha256(f"{__version__}\0{CACHE_FORMAT}".encode())
     files: list[Path] = []
     for part in _ENGINE_PARTS:
         p = root / part
         files.extend(sorted(p.rglob("*.py")) if p.is_dir() else [p])
+    return source_fingerprint(f"{__version__}\0{CACHE_FORMAT}", root, files)[:20]
+
+
+def source_fingerprint(salt: str, root: Path, files: Iterable[Path]) -> str:
+    """sha256 of ``salt`` and, per file, its path relative to ``root`` and its bytes:
+    the version of some of the package's code (engine, resolver, the whole package)."""
+    h = hashlib.sha256(salt.encode())
     for f in files:
         h.update(str(f.relative_to(root)).encode())
         h.update(b"\0")
         h.update(f.read_bytes())
-    return h.hexdigest()[:20]
+    return h.hexdigest()
 
 
 # -- git ------------------------------------------------------------------------------

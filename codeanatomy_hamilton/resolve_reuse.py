@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from . import __version__, sectioned
 from .fragments import FileSummary, FragmentStore
-from .incremental import engine_fingerprint
+from .incremental import engine_fingerprint, source_fingerprint
 from .resolve import ResolveConfig, ResolveOutput
 
 MAGIC = b"CAR2"
@@ -43,11 +43,7 @@ log = logging.getLogger(__name__)
 def resolver_fingerprint() -> str:
     """Hash of the resolver's code (every module under ``resolve/``) and the version."""
     root = Path(__file__).parent / "resolve"
-    h = hashlib.sha256(__version__.encode())
-    for f in sorted(root.rglob("*.py")):
-        h.update(b"\0" + str(f.relative_to(root)).encode() + b"\0")
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    return source_fingerprint(__version__, root, sorted(root.rglob("*.py")))
 
 
 def input_digest(summaries: Sequence[FileSummary], config: ResolveConfig) -> str:

@@ -33,7 +33,7 @@ from typing import Any
 import pyarrow as pa
 
 from . import sectioned
-from .fragments import FileSummary, FragmentStore
+from .fragments import FileSummary, FragmentStore, one_batch
 from .resolve.facts_io import FACT_SCHEMAS
 from .schema import LOCAL_NODE_SCHEMA, PROP_SCHEMA
 
@@ -246,12 +246,6 @@ def write_pack(
             t = t.cast(FACT_SCHEMAS[name[len(FACT_PREFIX) :]])
         elif name == "calls":
             t = t.cast(LOCAL_NODE_SCHEMA)
-        blobs[name] = sectioned.ipc_bytes(_one_batch(t))
+        blobs[name] = sectioned.ipc_bytes(one_batch(t, t.schema))
     sectioned.write(pack_file(store), MAGIC, blobs)
     return len(entries)
-
-
-def _one_batch(t: pa.Table) -> pa.RecordBatch:
-    """The rows of a combined (single-chunk) table as one batch."""
-    batches = t.to_batches()
-    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=t.schema)
