@@ -102,7 +102,7 @@ def run_build(req: BuildRequest, adapters: Sequence[Any] = ()) -> BuildResult:
     repo_id = req.repo_id or default_repo_id(req.repo_path)
     # one build per repo and warehouse at a time: two would interleave their predicate
     # writes and the second's plan would not see the first's rows (see lock)
-    with repo_lock(req.warehouse, repo_id, req.lock_timeout):
+    with repo_lock(req.warehouse, repo_id, req.lock_timeout), store.shared_tables():
         return _run_build_locked(req, repo_id, adapters)
 
 
