@@ -276,56 +276,74 @@ class _Strings:
         """``[self.get(s) for s in lst]``, with the same ids (new strings and their
         parts are numbered in the same order), but the metadata of the new strings is
         written to the numpy arrays once, not element by element."""
+        # One ``setdefault`` per string (lookup and insertion in one probe): the
+        # strings come freshly built from the constructors, and each probe of this
+        # dict of ~500k strings is a cache miss (get, get again, then insert cost
+        # a quarter of the derivation of new strings).
         ids = self.ids
-        got = [ids.get(s, -1) for s in lst]
-        if -1 not in got:
-            return np.array(got, np.int64)
-        strs = self.strs
-        meta: list[tuple[int, int, int, int, int, bool]] = []
+        setdefault = ids.setdefault
+        append = self.strs.append
+        n0 = n = self.n
+        # ids of the new values and their metadata (kind, vq, v2, builtins, dots);
+        # dot counts are read for values only (as in ``_add_new``)
+        vi: list[int] = []
+        vmeta: list[tuple[int, int, int, bool, int]] = []
 
-        def add(s: str) -> int:
-            i = ids.get(s)
-            if i is not None:
-                return i
-            i = self.n
-            ids[s] = i
-            strs.append(s)
-            self.n += 1
-            kind, q, q2, bi = K_NONE, -1, -1, False
-            if s.startswith("xi:"):
+        def parse(s: str, i: int) -> None:
+            # ``s`` was just numbered ``i``: its parts get the next ids, first then second
+            nonlocal n
+            if s[1:2] == ":":
+                kind = _PREFIX.get(s[0], K_NONE)
+                if kind == K_NONE:
+                    return
+                rest = s[2:]
+            elif s.startswith("xi:"):
                 kind, rest = K_XI, s[3:]
-            elif len(s) > 1 and s[1] == ":" and s[0] in _PREFIX:
-                kind, rest = _PREFIX[s[0]], s[2:]
-            if kind != K_NONE:
-                # the parts usually exist: a dict probe before a recursive call
-                if kind == K_B or kind == K_S:
-                    a, _, b = rest.partition("|")
-                    q = ids.get(a)
-                    if q is None:
-                        q = add(a)
-                    q2 = ids.get(b)
-                    if q2 is None:
-                        q2 = add(b)
-                else:
-                    q = ids.get(rest)
-                    if q is None:
-                        q = add(rest)
-                bi = rest.startswith("builtins.")
-            meta.append((i, kind, q, q2, s.count("."), bi))
-            return i
+            else:
+                return
+            q2 = -1
+            if kind == K_B or kind == K_S:
+                a, _, b = rest.partition("|")
+                q = setdefault(a, n)
+                if q == n:
+                    n += 1
+                    append(a)
+                    parse(a, q)
+                q2 = setdefault(b, n)
+                if q2 == n:
+                    n += 1
+                    append(b)
+                    parse(b, q2)
+            else:
+                q = setdefault(rest, n)
+                if q == n:
+                    n += 1
+                    append(rest)
+                    parse(rest, q)
+            vi.append(i)
+            vmeta.append((kind, q, q2, rest.startswith("builtins."), s.count(".")))
 
-        out = np.array([g if g >= 0 else add(s) for g, s in zip(got, lst, strict=True)], np.int64)
-        self._grow(self.n)
-        i, kind, q, q2, dots, bi = (np.array(c) for c in zip(*meta, strict=True))
-        self.dots[i] = dots
-        v = kind != K_NONE
-        iv = i[v]
-        self.vk[iv] = kind[v]
-        self.vq[iv] = q[v]
-        self.bi[iv] = bi[v]
-        two = (kind == K_B) | (kind == K_S)
-        self.v2[i[two]] = q2[two]
-        return out
+        out = []
+        for s in lst:
+            i = setdefault(s, n)
+            if i == n:
+                n += 1
+                append(s)
+                parse(s, i)
+            out.append(i)
+        if n > n0:
+            self.n = n
+            self._grow(n)
+        if vi:
+            iv = np.array(vi, np.int64)
+            kind, q, q2, bi, dots = (np.array(c) for c in zip(*vmeta, strict=True))
+            self.vk[iv] = kind
+            self.vq[iv] = q
+            self.bi[iv] = bi
+            self.dots[iv] = dots
+            two = q2 >= 0  # b:/s: values
+            self.v2[iv[two]] = q2[two]
+        return np.array(out, np.int64)
 
     def _add_new(self, arr: pa.Array, strs: list[str]) -> np.ndarray:
         """Interns distinct strings not seen yet, with vectorised metadata (the
