@@ -591,24 +591,77 @@ def _find_pairs(A: np.ndarray, B: np.ndarray, a: np.ndarray, b: np.ndarray) -> A
     return found, pos
 
 
+# flows packed into one int64 (``_PairSet``): dst, src and bind + 2 on 21 bits each
+_PACK_BITS = 21
+_PACK_LIM = 1 << _PACK_BITS
+_PACK_MASK = np.int64(_PACK_LIM - 1)
+
+
+def _pack_flows(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """``dst << 42 | src << 21 | (bind + 2)`` of flows ``a`` (``dst << 32 | src``,
+    both >= 0) and binds ``b`` (>= -2), ordered as the pairs (a, b); None when an id
+    does not fit."""
+    if not len(a):
+        return np.zeros(0, np.int64)
+    d, s = a >> 32, a & _MASK32
+    if d.max() >= _PACK_LIM or s.max() >= _PACK_LIM or b.max() + 2 >= _PACK_LIM:
+        return None
+    return (d << (2 * _PACK_BITS)) | (s << _PACK_BITS) | (b + 2)
+
+
+def _sorted_member(sorted_a: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Mask of the elements of ``q`` found in ``sorted_a``."""
+    if not len(sorted_a):
+        return np.zeros(len(q), bool)
+    pos = np.minimum(np.searchsorted(sorted_a, q), len(sorted_a) - 1)
+    return sorted_a[pos] == q
+
+
 class _PairSet:
     """A growing set of int64 pairs (flows as ``dst << 32 | src`` and bind), for the
     per-round set difference of derived flows against the known ones, vectorised.
 
-    Two lexicographically sorted levels: a large base and a small recent level that
-    takes the insertions of each round and is merged into the base (a linear
-    ``np.insert``) once it passes an eighth of it, so a round costs O(recent), not
-    O(all flows)."""
+    Two sorted levels: a large base and a small recent level that takes the
+    insertions of each round and is merged into the base (a linear ``np.insert``)
+    once it passes an eighth of it, so a round costs O(recent), not O(all flows).
+    While every id fits in 21 bits (two million strings) a flow is one packed int64
+    (``_pack_flows``): one sort and one binary search per level instead of sorting
+    both columns and searching ranges of pairs; past that, lexicographically sorted
+    pairs (``A``, ``B``), converted once."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
-        self.A, self.B, _first = _distinct_pairs(a, b)
-        self.RA = self.RB = np.zeros(0, np.int64)
+        e = np.zeros(0, np.int64)
+        self.RA = self.RB = self.RP = e
+        p = _pack_flows(a, b)
+        self.P: np.ndarray | None = None
+        if p is not None:
+            self.P = _usort(p)
+            self.A = self.B = e
+        else:
+            self.A, self.B, _first = _distinct_pairs(a, b)
+
+    def _unpack(self) -> None:
+        """Switches to pairs (an id passed the packed width): the packed order is the
+        lexicographic order of the pairs."""
+        assert self.P is not None
+        allp = self.P
+        if len(self.RP):
+            allp = _insert_at(allp, np.searchsorted(allp, self.RP), self.RP)
+        d, s = allp >> (2 * _PACK_BITS), (allp >> _PACK_BITS) & _PACK_MASK
+        self.A, self.B = (d << 32) | s, (allp & _PACK_MASK) - 2
+        self.P = None
+        self.RP = np.zeros(0, np.int64)
 
     def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Adds the pairs; returns the indices (ascending) of the rows that were not
         known, the first occurrence of each."""
         if not len(a):
             return np.zeros(0, np.int64)
+        if self.P is not None:
+            p = _pack_flows(a, b)
+            if p is not None:
+                return self._add_packed(p)
+            self._unpack()
         sa, sb, o = _distinct_pairs(a, b)
         known, _ = _find_pairs(self.A, self.B, sa, sb)
         rknown, rpos = _find_pairs(self.RA, self.RB, sa, sb)
@@ -622,6 +675,24 @@ class _PairSet:
                 self.B = _insert_at(self.B, pos, self.RB)
                 self.RA = self.RB = np.zeros(0, np.int64)
         return np.sort(o[new])
+
+    def _add_packed(self, p: np.ndarray) -> np.ndarray:
+        assert self.P is not None
+        o = np.argsort(p)
+        ps = p[o]
+        start = np.ones(len(ps), bool)
+        np.not_equal(ps[1:], ps[:-1], out=start[1:])
+        starts = np.flatnonzero(start)
+        first = np.minimum.reduceat(o, starts)  # first occurrence of each distinct flow
+        u = ps[starts]
+        new = ~(_sorted_member(self.P, u) | _sorted_member(self.RP, u))
+        if new.any():
+            un = u[new]
+            self.RP = _insert_at(self.RP, np.searchsorted(self.RP, un), un)
+            if len(self.RP) * 8 > len(self.P):
+                self.P = _insert_at(self.P, np.searchsorted(self.P, self.RP), self.RP)
+                self.RP = np.zeros(0, np.int64)
+        return np.sort(first[new])
 
 
 class _FactSet:
