@@ -15,6 +15,10 @@ median (the machine is shared, so single timings are noisy).
 After them, one comment-only commit (lines move, no name, call or binding changes)
 shows the case where the last resolution is reused (``resolve_reuse``).
 
+``--full-repeat N`` (default 1) times N full builds (the first into the warehouse the
+incremental builds then use, the others into scratch warehouses) and takes their
+median: on a shared machine one full build is as noisy as one incremental build.
+
 ``--check`` also builds the last commit in full into a fresh warehouse and compares
 the two warehouses row for row (slow: reads every table).
 """
@@ -68,6 +72,7 @@ def main() -> int:
     ap.add_argument("--keep", default=None, help="work in this folder and keep it")
     ap.add_argument("--check", action="store_true", help="compare with a fresh full build")
     ap.add_argument("--repeat", type=int, default=3, help="one-file changes to time")
+    ap.add_argument("--full-repeat", type=int, default=1, help="full builds to time")
     args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from codeanatomy_hamilton.build import BuildRequest, run_build
@@ -93,8 +98,18 @@ def main() -> int:
 
     t0 = time.perf_counter()
     full = run_build(request(True))
-    full_s = time.perf_counter() - t0
+    full_times = [time.perf_counter() - t0]
     assert full.mode == "full", full.mode
+    for k in range(1, max(1, args.full_repeat)):
+        scratch = work / f"warehouse-full-{k}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        t0 = time.perf_counter()
+        again = run_build(request(True, scratch))
+        full_times.append(time.perf_counter() - t0)
+        assert again.mode == "full", again.mode
+        shutil.rmtree(scratch, ignore_errors=True)
+        print(f"full build {k + 1}: {full_times[-1]:6.2f} s")
+    full_s = statistics.median(full_times)
 
     target = repo / "json" / "decoder.py"
     times: list[float] = []
@@ -122,7 +137,10 @@ def main() -> int:
     assert neutral.mode == "incremental", neutral.mode
 
     print(f"stdlib files: {files}, lines: {full.line_count}")
-    print(f"full build:        {full_s:7.2f} s  stages {_stages(full.stage_seconds)}")
+    print(
+        f"full build:        {full_s:7.2f} s  median of {len(full_times)} "
+        f"(min {min(full_times):.2f} s)  stages of the first {_stages(full.stage_seconds)}"
+    )
     print(f"incremental build: {inc_s:7.2f} s  median of {len(times)} (min {min(times):.2f} s)")
     print(f"ratio incremental/full: {inc_s / full_s:.3f} (1/{full_s / inc_s:.1f})")
     print(
