@@ -129,6 +129,21 @@ def ensure_properties(dt: DeltaTable) -> None:
         log.info("table properties of %s not set: %s", dt.table_uri, exc)
 
 
+def _writable(warehouse: str, name: str) -> DeltaTable | None:
+    """The table a write goes to, with ``TABLE_PROPERTIES``; None: not created yet."""
+    dt = open_table(warehouse, name)
+    if dt is not None:
+        ensure_properties(dt)
+    return dt
+
+
+def _created_version(warehouse: str, name: str) -> int:
+    """The version of a table the write just created (a new table has no open handle)."""
+    created = open_table(warehouse, name)
+    assert created is not None, name
+    return created.version()
+
+
 def _with_retries(action, what: str):
     """Delta commits from concurrent writers conflict; retry with jittered backoff."""
     delay = 0.05
@@ -206,10 +221,8 @@ def replace_repo_rows(
     props = CommitProperties(custom_metadata=commit_metadata) if commit_metadata else None
 
     def write() -> int:
-        existing = open_table(warehouse, name)
+        existing = _writable(warehouse, name)
         layout = partition_columns(name)
-        if existing is not None:
-            ensure_properties(existing)
         if existing is None:
             write_deltalake(
                 path,
@@ -244,9 +257,7 @@ def replace_repo_rows(
                 commit_properties=props,
             )
         if existing is None:
-            created = open_table(warehouse, name)
-            assert created is not None, path
-            return created.version()
+            return _created_version(warehouse, name)
         # the writer updated ``existing`` to the version it committed (no second log read)
         return existing.version()
 
@@ -266,7 +277,7 @@ def append_rows(warehouse: str, name: str, table: pa.Table) -> TableWrite:
     path = table_path(warehouse, name)
 
     def write() -> int:
-        existing = open_table(warehouse, name)
+        existing = _writable(warehouse, name)
         if existing is None:
             write_deltalake(
                 path,
@@ -275,10 +286,7 @@ def append_rows(warehouse: str, name: str, table: pa.Table) -> TableWrite:
                 partition_by=partition_columns(name),
                 configuration=TABLE_PROPERTIES,
             )
-            created = open_table(warehouse, name)
-            assert created is not None, path
-            return created.version()
-        ensure_properties(existing)
+            return _created_version(warehouse, name)
         write_deltalake(existing, table, mode="append", schema_mode="merge")
         return existing.version()
 
