@@ -291,7 +291,6 @@ class _Strings:
 
         def parse(s: str, i: int) -> None:
             # ``s`` was just numbered ``i``: its parts get the next ids, first then second
-            nonlocal n
             if s[1:2] == ":":
                 kind = _PREFIX.get(s[0], K_NONE)
                 if kind == K_NONE:
@@ -304,25 +303,24 @@ class _Strings:
             q2 = -1
             if kind == K_B or kind == K_S:
                 a, _, b = rest.partition("|")
-                q = setdefault(a, n)
-                if q == n:
-                    n += 1
-                    append(a)
-                    parse(a, q)
-                q2 = setdefault(b, n)
-                if q2 == n:
-                    n += 1
-                    append(b)
-                    parse(b, q2)
+                q = number(a)
+                q2 = number(b)
             else:
-                q = setdefault(rest, n)
-                if q == n:
-                    n += 1
-                    append(rest)
-                    parse(rest, q)
+                q = number(rest)
             vi.append(i)
             vmeta.append((kind, q, q2, rest.startswith("builtins."), s.count(".")))
 
+        def number(s: str) -> int:
+            # the id of ``s``, numbering it (and its parts) if it is new
+            nonlocal n
+            i = setdefault(s, n)
+            if i == n:
+                n += 1
+                append(s)
+                parse(s, i)
+            return i
+
+        # the same steps as ``number``, inline: this loop runs once per string asked
         out = []
         for s in lst:
             i = setdefault(s, n)
