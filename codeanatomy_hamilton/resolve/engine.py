@@ -742,12 +742,7 @@ class _FactSet:
         c = cand[m]
         if not len(c):
             return out
-        hit = np.zeros(len(c), bool)
-        for a in (self.base, self.rec):
-            if len(a):
-                pos = np.minimum(np.searchsorted(a, c), len(a) - 1)
-                hit |= a[pos] == c
-        out[m] = hit
+        out[m] = _sorted_member(self.base, c) | _sorted_member(self.rec, c)
         return out
 
     def add(self, new: np.ndarray) -> None:
