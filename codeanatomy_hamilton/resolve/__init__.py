@@ -7,7 +7,9 @@ Interface used by the dataflow (``codeanatomy_hamilton.dataflow``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
@@ -43,6 +45,13 @@ class ResolveInput:
     # digest of all of the above as resolution reads it ("" when unknown), under which
     # the dataflow keeps the output for reuse (``codeanatomy_hamilton.resolve_reuse``)
     digest: str = ""
+    # an interner kept from an earlier run (``kept_strings.KeptStrings``) and the kept
+    # ids of the input's rows (``KeptStrings.hints``); the output is the same without
+    kept: Any = None
+    hints: dict[tuple[str, str], Any] | None = None
+    # called with the fixed point of a run that started from no kept interner, so the
+    # caller can keep it (``PointsTo.S.kept_state()``, ``PointsTo.encoded``)
+    on_interner: Callable[[Any], None] | None = None
 
 
 @dataclass

@@ -31,9 +31,10 @@ distinct derived string once over the whole run. Distinct values and orders come
 numpy's SIMD sort (``_usort``, ``_stable_order``), never from ``np.unique``/``lexsort``
 (hash-based / stable sorts, one to two orders of magnitude slower on these arrays).
 
-Ids, and so the order in which new strings are interned, matter beyond equality: the
-per-key bound ``HARD_KEY_CAP`` keeps the values with the smallest ids. Every batch
-path here interns new strings in the order one ``get`` per string would.
+The output does not depend on which id a string gets: the per-key bound
+``HARD_KEY_CAP`` ranks values by their strings, and every other rule is a join. So an
+interner kept from an earlier build (``snapshot``), whose ids follow that build's
+order, gives the same result as a fresh one.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..extract.facts import APPEND, DICT_MARK, INDEX_MARK, SHIFT, TUPLE_MARK
+from .kept_strings import KeptStrings, StrList
 
 _KV = pa.schema([("key", pa.string()), ("val", pa.string())])
 
@@ -189,6 +191,20 @@ class _IntMap:
         e = np.zeros(0, np.int64)
         self.K, self.V, self.RK, self.RV = e, e, e, e
 
+    @classmethod
+    def of(cls, k: np.ndarray, v: np.ndarray) -> _IntMap:
+        """A map holding the sorted distinct keys ``k`` and their values ``v``."""
+        m = cls()
+        m.K, m.V = np.ascontiguousarray(k, np.int64), np.ascontiguousarray(v, np.int64)
+        return m
+
+    def items(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every key (sorted) and its value."""
+        k = np.concatenate([self.K, self.RK])
+        v = np.concatenate([self.V, self.RV])
+        o = np.argsort(k, kind="stable")
+        return k[o], v[o]
+
     def get(self, q: np.ndarray) -> np.ndarray:
         """Values of the keys ``q`` (-1 where absent)."""
         out = np.full(len(q), -1, np.int64)
@@ -214,9 +230,11 @@ class _IntMap:
 class _Strings:
     """String interner with per-id value metadata in growable numpy arrays."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: KeptStrings | None = None) -> None:
+        # ``ids`` holds the strings this run interned; those of a kept interner are
+        # found through its hash index (``_kept_ids``), never copied into a dict
         self.ids: dict[str, int] = {}
-        self.strs: list[str] = []
+        self.strs: list[str] | StrList = []
         self.n = 0
         cap = 1 << 16
         self.vk = np.zeros(cap, np.int8)
@@ -232,6 +250,52 @@ class _Strings:
         self._arrow_parts: list[pa.Array] = []
         self._arrow_len = 0
         self._arrow_cache: pa.Array | None = None
+        self.kept = kept
+        if kept is not None:
+            self._start_from(kept)
+
+    def _start_from(self, kept: KeptStrings) -> None:
+        """Starts with the strings, per-string metadata and constructor memos of a kept
+        interner (method kinds are per build: ``mk`` starts empty)."""
+        n = len(kept.strings)
+        self.strs = StrList(kept.strings)
+        self.n = n
+        self._grow(n)
+        for name in ("vk", "vq", "v2", "dots", "bi"):
+            getattr(self, name)[:n] = kept.meta[name]
+        for name, (k, v) in kept.memo1.items():
+            self.memo1[name] = _IntMap.of(k, v)
+        for name, (k, v) in kept.memo2.items():
+            self.memo2[name] = _IntMap.of(k, v)
+        self._arrow_parts = [kept.strings]
+        self._arrow_len = n
+
+    def _kept_ids(self, arr: pa.Array) -> np.ndarray:
+        """Ids of ``arr``'s strings in the kept interner (-1: not there, or null)."""
+        kept = self.kept
+        if kept is None or not len(arr):
+            return np.full(len(arr), -1, np.int64)
+        return kept.find(arr)
+
+    def _find(self, arr: pa.Array, lst: list[str]) -> np.ndarray:
+        """Ids of the strings ``lst`` (= ``arr``) interned so far, -1 for the others."""
+        get = self.ids.get
+        m = np.array([get(x, -1) for x in lst], np.int64)
+        if self.kept is not None:
+            miss = np.flatnonzero(m < 0)
+            if len(miss):
+                m[miss] = self._kept_ids(arr.take(pa.array(miss)))
+        return m
+
+    def kept_state(self) -> dict[str, Any]:
+        """What a later build needs to start from this interner (``KeptStrings``)."""
+        n = self.n
+        return {
+            "strings": self._arrow(),
+            "meta": {k: getattr(self, k)[:n] for k in ("vk", "vq", "v2", "dots", "bi")},
+            "memo1": {k: m.items() for k, m in self.memo1.items()},
+            "memo2": {k: m.items() for k, m in self.memo2.items()},
+        }
 
     def _grow(self, need: int) -> None:
         cap = len(self.vk)
@@ -249,6 +313,14 @@ class _Strings:
         i = self.ids.get(s)
         if i is not None:
             return i
+        if self.kept is not None:
+            i = int(self._kept_ids(pa.array([s], pa.string()))[0])
+            if i >= 0:
+                return i
+        return self._new(s)
+
+    def _new(self, s: str) -> int:
+        """Numbers ``s`` (known neither to this run nor to the kept interner)."""
         i = self.n
         self.ids[s] = i
         self.strs.append(s)
@@ -276,6 +348,8 @@ class _Strings:
         """``[self.get(s) for s in lst]``, with the same ids (new strings and their
         parts are numbered in the same order), but the metadata of the new strings is
         written to the numpy arrays once, not element by element."""
+        if self.kept is not None:
+            return self._get_many_kept(lst)
         # One ``setdefault`` per string (lookup and insertion in one probe): the
         # strings come freshly built from the constructors, and each probe of this
         # dict of ~500k strings is a cache miss (get, get again, then insert cost
@@ -320,8 +394,8 @@ class _Strings:
                 parse(s, i)
             return i
 
-        # the same steps as ``number``, inline: this loop runs once per string asked
         out = []
+        # the same steps as ``number``, inline: this loop runs once per string asked
         for s in lst:
             i = setdefault(s, n)
             if i == n:
@@ -342,6 +416,22 @@ class _Strings:
             two = q2 >= 0  # b:/s: values
             self.v2[iv[two]] = q2[two]
         return np.array(out, np.int64)
+
+    def _get_many_kept(self, lst: list[str]) -> np.ndarray:
+        """``get_many`` over a kept interner: one vectorised probe of it for the whole
+        list; the strings it lacks (few: its memos derived most strings already) are
+        looked up in this run's dict, else numbered one by one."""
+        if not lst:
+            return np.zeros(0, np.int64)
+        found = self._kept_ids(pa.array(lst, pa.string()))
+        miss = np.flatnonzero(found < 0)
+        if len(miss):
+            get, new = self.ids.get, self._new
+            for j in miss.tolist():
+                s = lst[j]
+                i = get(s)
+                found[j] = new(s) if i is None else i
+        return found
 
     def _add_new(self, arr: pa.Array, strs: list[str]) -> np.ndarray:
         """Interns distinct strings not seen yet, with vectorised metadata (the
@@ -395,8 +485,7 @@ class _Strings:
         if not self.n:  # nothing interned yet: every string is new
             m = np.append(self._add_new(d, lst), -1)
         else:
-            get = self.ids.get
-            m = np.array([get(x, -1) for x in lst] + [-1], np.int64)
+            m = np.append(self._find(d, lst), -1)
             miss = np.nonzero(m[:-1] < 0)[0]
             if len(miss):
                 m[miss] = self._add_new(d.take(pa.array(miss)), [lst[i] for i in miss])
@@ -410,8 +499,8 @@ class _Strings:
         if not len(arr):
             return np.zeros(0, np.int64)
         de = pc.dictionary_encode(arr.cast(pa.string()))
-        get = self.ids.get
-        m = np.array([get(x, -1) for x in de.dictionary.to_pylist()] + [-1], np.int64)
+        d = de.dictionary
+        m = np.append(self._find(d, d.to_pylist()), -1)
         return m[de.indices.fill_null(len(m) - 1).to_numpy(zero_copy_only=False)]
 
     def _arrow(self) -> pa.Array:
@@ -428,19 +517,36 @@ class _Strings:
     def encode(self, col: Any) -> np.ndarray:
         return self.intern(col)
 
-    def encode_many(self, cols: list[Any]) -> list[np.ndarray]:
+    def encode_many(
+        self, cols: list[Any], known: list[np.ndarray | None] | None = None
+    ) -> list[np.ndarray]:
         """``encode`` of several columns through one dictionary (the columns share
-        most strings: keys appear as dst, src, base, ckey, ...)."""
+        most strings: keys appear as dst, src, base, ckey, ...). ``known``: per column,
+        the ids of its rows where already known (-1 elsewhere), from a kept interner:
+        only the other rows are interned."""
         arrs = []
         for c in cols:
             if isinstance(c, pa.ChunkedArray):
                 c = c.combine_chunks() if c.num_chunks else pa.array([], pa.string())
             arrs.append(c.cast(pa.string()))
-        ids = self.intern(pa.concat_arrays(arrs)) if arrs else np.zeros(0, np.int64)
-        out, o = [], 0
-        for c in arrs:
-            out.append(ids[o : o + len(c)])
-            o += len(c)
+        if known is None:
+            ids = self.intern(pa.concat_arrays(arrs)) if arrs else np.zeros(0, np.int64)
+            out, o = [], 0
+            for c in arrs:
+                out.append(ids[o : o + len(c)])
+                o += len(c)
+            return out
+        out, todo = [], []
+        for c, k in zip(arrs, known, strict=True):
+            ids = k.copy() if k is not None and len(k) == len(c) else np.full(len(c), -1)
+            out.append(ids)
+            todo.append(np.flatnonzero(ids < 0))
+        pieces = [c.take(pa.array(u)) for c, u in zip(arrs, todo, strict=True) if len(u)]
+        if pieces:
+            got, o = self.intern(pa.concat_arrays(pieces)), 0
+            for ids, u in zip(out, todo, strict=True):
+                ids[u] = got[o : o + len(u)]
+                o += len(u)
         return out
 
     def decode(self, ids: np.ndarray) -> pa.Array:
@@ -843,29 +949,44 @@ def _col(t: pa.Table, name: str) -> Any:
     return t.column(name)
 
 
+# the input columns interned in one pass (their ids are what ``kept_strings`` keeps)
+ENCODED_COLUMNS: list[tuple[str, str]] = [
+    ("rs_init", "key"), ("rs_init", "val"), ("rs_flow", "dst"), ("rs_flow", "src"),
+    ("rs_attr", "e"), ("rs_attr", "base"), ("rs_attr", "attr"),
+    ("rs_astore", "base"), ("rs_astore", "attr"), ("rs_astore", "src"),
+    ("rs_sub", "e"), ("rs_sub", "base"), ("rs_sstore", "base"), ("rs_sstore", "src"),
+    ("rs_call", "ckey"), ("rs_call", "res"), ("rs_arg", "ckey"), ("rs_arg", "src"),
+    ("rs_arg", "kw"), ("rs_param", "fkey"), ("rs_param", "key"), ("rs_param", "name"),
+    ("rs_ann", "key"), ("rs_ann", "src"), ("rs_super", "e"), ("rs_super", "selfkey"),
+    ("rs_super", "cls"),
+]  # fmt: skip
+
+
 class PointsTo:
     """Holds the relations and runs rounds until nothing new is derived."""
 
-    def __init__(self, facts: dict[str, pa.Table], seeds: Any) -> None:
+    def __init__(
+        self,
+        facts: dict[str, pa.Table],
+        seeds: Any,
+        kept: KeptStrings | None = None,
+        hints: dict[tuple[str, str], np.ndarray] | None = None,
+    ) -> None:
+        """``kept``: start from an earlier run's interner; ``hints``: the kept ids of
+        the rows of ``ENCODED_COLUMNS`` (-1 where unknown), see ``kept_strings``."""
         self.rounds = 0
         self.seeds = seeds
-        S = self.S = _Strings()
+        S = self.S = _Strings(kept)
         init_seed, flow_seed = seeds.tables()
         # one interning pass over every string column; ``enc`` then reads the result
-        spec = [
-            ("rs_init", "key"), ("rs_init", "val"), ("rs_flow", "dst"), ("rs_flow", "src"),
-            ("rs_attr", "e"), ("rs_attr", "base"), ("rs_attr", "attr"),
-            ("rs_astore", "base"), ("rs_astore", "attr"), ("rs_astore", "src"),
-            ("rs_sub", "e"), ("rs_sub", "base"), ("rs_sstore", "base"), ("rs_sstore", "src"),
-            ("rs_call", "ckey"), ("rs_call", "res"), ("rs_arg", "ckey"), ("rs_arg", "src"),
-            ("rs_arg", "kw"), ("rs_param", "fkey"), ("rs_param", "key"), ("rs_param", "name"),
-            ("rs_ann", "key"), ("rs_ann", "src"), ("rs_super", "e"), ("rs_super", "selfkey"),
-            ("rs_super", "cls"),
-        ]  # fmt: skip
+        spec = ENCODED_COLUMNS
         cols = [facts[t][c] for t, c in spec]
         cols += [init_seed["key"], init_seed["val"], flow_seed["dst"], flow_seed["src"]]
-        got = S.encode_many(cols)
-        done = dict(zip(spec, got, strict=False))
+        known = None
+        if kept is not None and hints is not None:
+            known = [hints.get(k) for k in spec] + [None] * 4
+        got = S.encode_many(cols, known)
+        done = self.encoded = dict(zip(spec, got, strict=False))
 
         def enc(t: str, c: str) -> np.ndarray:
             return done[(t, c)]
@@ -1082,7 +1203,7 @@ class PointsTo:
     def _within_cap(self, cand: np.ndarray, fresh: np.ndarray) -> np.ndarray:
         """Mask of the fresh facts of ``cand`` (sorted) that keep their key within
         ``HARD_KEY_CAP`` (known facts plus those fresh facts ranked before them, by
-        value id: deterministic); the others are dropped and counted."""
+        value string: deterministic); the others are dropped and counted."""
         k = cand >> 32
         cnt = self.counts
         base = np.zeros(len(k), np.int64)
@@ -1097,6 +1218,22 @@ class PointsTo:
         first = np.maximum.accumulate(np.where(start, np.arange(len(k)), 0))
         rank = cum - cum[first]
         ok = base + rank < HARD_KEY_CAP
+        if not (fresh & ~ok).any():
+            return ok
+        # A key overflows: its fresh values are ranked by their strings, not by id, so
+        # that which values stay does not depend on the order strings were interned in
+        # (ids of an interner kept between builds differ from a fresh one's).
+        over = _usort(k[fresh & ~ok])
+        rows = np.flatnonzero(fresh & _sorted_member(over, k))
+        strs = self.S.strs
+        vals = (cand[rows] & _MASK32).tolist()
+        order = sorted(range(len(rows)), key=lambda i: (int(k[rows[i]]), strs[vals[i]]))
+        rows = rows[np.array(order, np.int64)]
+        rk = k[rows]
+        start = np.ones(len(rows), bool)
+        np.not_equal(rk[1:], rk[:-1], out=start[1:])
+        first = np.maximum.accumulate(np.where(start, np.arange(len(rows)), 0))
+        ok[rows] = base[rows] + (np.arange(len(rows)) - first) < HARD_KEY_CAP
         dropped = int((fresh & ~ok).sum())
         if dropped:
             self.truncated_facts += dropped

@@ -38,7 +38,7 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     facts = load_facts(inp.facts)
     mmap = build_module_map(inp.files, inp.config)
     seeds = import_seeds(facts, mmap)
-    pt = PointsTo(facts, seeds)
+    pt = PointsTo(facts, seeds, inp.kept, inp.hints)
     pt.run()  # stage A
     t1 = time.perf_counter()
     hier = class_hierarchy(pt, facts)
@@ -46,6 +46,8 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     pt.run()  # stage B
     t2 = time.perf_counter()
     out = build_outputs(inp, pt, facts, mmap, hier)
+    if inp.on_interner is not None and inp.kept is None:
+        inp.on_interner(pt)
     out.stats.update(
         {
             "resolve_rounds": pt.rounds,
