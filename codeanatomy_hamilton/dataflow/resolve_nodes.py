@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hamilton.function_modifiers import tag
 
-from .. import streams
+from .. import kept_interner, streams
 from ..emit import resolve_input_from_summaries
 from ..fragments import FileSummary, FragmentStore
 from ..memory import paused_gc, release_memory
@@ -37,9 +37,11 @@ def resolved(
     if kept is not None:
         return kept
     inp = resolve_input(file_extracts, source_roots)
+    interner = kept_interner.prepare(fragment_store, file_extracts, inp)
     with paused_gc():
         out = resolve_repo(inp)
     out.stats["resolve_reused"] = 0
+    out.stats["resolve_kept_interner"] = int(interner == "kept")
     save_output(fragment_store, inp.digest, out)
     del inp
     # the fixed point's working set is garbage now; give it back before the writes
