@@ -538,7 +538,8 @@ class _Strings:
             return out
         out, todo = [], []
         for c, k in zip(arrs, known, strict=True):
-            ids = k.copy() if k is not None and len(k) == len(c) else np.full(len(c), -1)
+            ok = k is not None and len(k) == len(c)
+            ids = k.astype(np.int64) if ok else np.full(len(c), -1, np.int64)
             out.append(ids)
             todo.append(np.flatnonzero(ids < 0))
         pieces = [c.take(pa.array(u)) for c, u in zip(arrs, todo, strict=True) if len(u)]

@@ -110,20 +110,32 @@ class KeptStrings:
     ) -> dict[tuple[str, str], np.ndarray]:
         """Per input column of ``spec``, the kept id of each row (-1 for rows of files
         not kept). ``files``: (path, resolve digest, rows per fact table) in input order."""
-        pieces: dict[tuple[str, str], list[np.ndarray]] = {k: [] for k in spec}
-        for path, digest, rows in files:
-            j = self._index.get((path, digest))
-            for t, c in spec:
-                n = rows.get(t, 0)
-                if not n:
+        kept = np.array([self._index.get((p, d), -1) for p, d, _ in files], np.int64)
+        jc = np.maximum(kept, 0)
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for t in dict.fromkeys(t for t, _ in spec):
+            n = np.array([rows.get(t, 0) for _, _, rows in files], np.int64)
+            # per row: its file, and the row it was in the kept columns (-1: none)
+            file_of = np.repeat(np.arange(len(files)), n)
+            off = self.offsets.get(t)
+            if off is None:
+                src = np.full(len(file_of), -1, np.int64)
+            else:
+                ok = (kept >= 0) & (off[jc + 1] - off[jc] == n)
+                first = np.cumsum(n) - n
+                src = (off[jc] - first)[file_of] + np.arange(len(file_of))
+                src[~ok[file_of]] = -1
+            has = src >= 0
+            for tc in spec:
+                if tc[0] != t:
                     continue
-                off = self.offsets.get(t)
-                col = self.columns.get((t, c))
-                if j is None or off is None or col is None or off[j + 1] - off[j] != n:
-                    pieces[(t, c)].append(np.full(n, -1, np.int64))
+                col = self.columns.get(tc)
+                if col is None:
+                    out[tc] = np.full(len(src), -1, np.int64)
                 else:
-                    pieces[(t, c)].append(col[off[j] : off[j + 1]].astype(np.int64))
-        return {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in pieces.items()}
+                    ids = col[np.where(has, src, 0)] if len(col) else np.zeros(len(src), np.int32)
+                    out[tc] = np.where(has, ids.astype(np.int64), -1)
+        return out
 
 
 def make_kept(
