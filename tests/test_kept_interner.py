@@ -650,7 +650,6 @@ def test_hard_key_cap_keeps_the_same_values_whatever_the_ids(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(engine, "HARD_KEY_CAP", 3)
-    monkeypatch.setattr(pipeline, "HARD_KEY_CAP", 3)
     summaries = _summaries(_wide(_ORDER))
     out, _ = _fresh(summaries)
     expected = _canon(out)

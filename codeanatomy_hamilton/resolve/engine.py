@@ -33,7 +33,7 @@ numpy's SIMD sort (``_usort``, ``_stable_order``), never from ``np.unique``/``le
 
 The output does not depend on which id a string gets: the per-key bound
 ``HARD_KEY_CAP`` ranks values by their strings, and every other rule is a join. So an
-interner kept from an earlier build (``snapshot``), whose ids follow that build's
+interner kept from an earlier build (``kept_strings``), whose ids follow that build's
 order, gives the same result as a fresh one.
 """
 
@@ -394,8 +394,8 @@ class _Strings:
                 parse(s, i)
             return i
 
-        out = []
         # the same steps as ``number``, inline: this loop runs once per string asked
+        out = []
         for s in lst:
             i = setdefault(s, n)
             if i == n:

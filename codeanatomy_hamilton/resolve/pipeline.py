@@ -24,9 +24,9 @@ import time
 
 import pyarrow as pa
 
-from . import ResolveInput, ResolveOutput
+from . import ResolveInput, ResolveOutput, engine
 from .classes import class_hierarchy
-from .engine import FACT_BUDGET, HARD_KEY_CAP, PointsTo
+from .engine import PointsTo
 from .facts_io import load_facts
 from .imports import import_seeds
 from .modules import build_module_map
@@ -75,11 +75,11 @@ def _report_truncation(pt: PointsTo, out: ResolveOutput) -> None:
     parts = []
     if pt.truncated_facts:
         parts.append(
-            f"{len(pt.truncated_keys)} keys capped at {HARD_KEY_CAP} values "
+            f"{len(pt.truncated_keys)} keys capped at {engine.HARD_KEY_CAP} values "
             f"({pt.truncated_facts} points-to facts dropped)"
         )
     if pt.budget_hit:
-        parts.append(f"fixed point stopped at the budget of {FACT_BUDGET} points-to facts")
+        parts.append(f"fixed point stopped at the budget of {engine.FACT_BUDGET} points-to facts")
     msg = "cross-file resolution truncated: " + "; ".join(parts)
     out.warnings.append(msg)
     log.warning(msg)

@@ -1,6 +1,6 @@
 """A 64-bit hash of Arrow strings, computed in numpy, stable across processes.
 
-The interner kept between builds (``snapshot``) finds strings by this hash: Python's
+The interner kept between builds (``kept_strings``) finds strings by this hash: Python's
 ``hash`` is salted per process, and Arrow exposes no hash kernel. The hash is a
 polynomial over the UTF-8 bytes (``sum(b[j] * P**j)`` mod 2**64), mixed with the
 length and a splitmix64 finaliser; a lookup always compares the strings themselves,
