@@ -33,7 +33,7 @@ from .resolve import ResolveInput
 from .resolve.engine import ENCODED_COLUMNS
 from .resolve.kept_strings import KeptStrings, make_kept
 from .resolve_reuse import resolver_fingerprint
-from .summary_pack import STALE_FILES, STALE_SHARE
+from .summary_pack import few_stale
 
 MAGIC = b"CAK1"
 KEPT_NAME = "interner.kept"
@@ -99,17 +99,15 @@ def save_kept(store: FragmentStore, kept: KeptStrings) -> None:
 
 def prepare(store: FragmentStore, summaries: Sequence[FileSummary], inp: ResolveInput) -> str:
     """Sets ``inp`` to start from the kept interner when it still covers all but a few
-    of the files (as ``summary_pack.pack_is_current`` judges the pack), else to keep
+    of the files (``summary_pack.few_stale``, as for the pack), else to keep
     the interner of this run. Returns what was done: "kept", "keep" or "none"."""
     keys = file_keys(summaries)
     if keys is None:
         return "none"
     kept = load_kept(store)
     if kept is not None:
-        slack = max(STALE_FILES, int(STALE_SHARE * len(keys)))
         missing = kept.missing_files([(p, d) for p, d, _ in keys])
-        unused = len(kept.files) - (len(keys) - missing)
-        if missing <= slack and unused <= slack:
+        if few_stale(missing, len(kept.files) - (len(keys) - missing), len(keys)):
             inp.kept = kept
             inp.hints = kept.hints(keys, ENCODED_COLUMNS)
             return "kept"

@@ -173,9 +173,14 @@ def pack_is_current(summaries: Sequence[FileSummary]) -> bool:
         return False
     pack = refs[0].pack
     hits = sum(1 for r in refs if r.pack is pack)
-    misses = len(summaries) - hits
-    unused = len(pack.entries) - hits
-    slack = max(STALE_FILES, int(STALE_SHARE * len(summaries)))
+    return few_stale(len(summaries) - hits, len(pack.entries) - hits, len(summaries))
+
+
+def few_stale(misses: int, unused: int, files: int) -> bool:
+    """Whether a store of per-file data made for an earlier build (the pack, the kept
+    interner) still serves a build of ``files`` files: at most max(``STALE_FILES``,
+    ``STALE_SHARE``) of them missing from it, and as few of its entries unused."""
+    slack = max(STALE_FILES, int(STALE_SHARE * files))
     return misses <= slack and unused <= slack
 
 

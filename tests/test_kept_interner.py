@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from codeanatomy_hamilton import kept_interner
+from codeanatomy_hamilton import kept_interner, summary_pack
 from codeanatomy_hamilton.build import BuildResult, default_extract_cache_dir
 from codeanatomy_hamilton.emit import resolve_input_from_summaries
 from codeanatomy_hamilton.extract.file import extract_file
@@ -593,8 +593,8 @@ def test_kept_file_round_trip_damage_and_prepare(
     assert prepare(store, shapes, inp) == "kept"
     assert _canon(resolve_repo(inp)) == _canon(fresh_a)
     # too many files it lacks: kept again from this run instead
-    monkeypatch.setattr(kept_interner, "STALE_FILES", 0)
-    monkeypatch.setattr(kept_interner, "STALE_SHARE", 0.0)
+    monkeypatch.setattr(summary_pack, "STALE_FILES", 0)
+    monkeypatch.setattr(summary_pack, "STALE_SHARE", 0.0)
     inp = resolve_input_from_summaries(b)
     assert prepare(store, b, inp) == "keep"
     monkeypatch.undo()
