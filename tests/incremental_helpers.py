@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from deltalake import DeltaTable
 
@@ -55,7 +57,9 @@ def commit(
     return git(repo, "rev-parse", "HEAD")
 
 
-def build(repo: Path, warehouse: Path, incremental: bool = False, **kw) -> BuildResult:
+def build(
+    repo: Path, warehouse: Path, incremental: bool = False, adapters: Sequence[Any] = (), **kw
+) -> BuildResult:
     return run_build(
         BuildRequest(
             repo_path=str(repo),
@@ -63,7 +67,8 @@ def build(repo: Path, warehouse: Path, incremental: bool = False, **kw) -> Build
             repo_id="r",
             incremental=incremental,
             **kw,
-        )
+        ),
+        adapters,
     )
 
 
