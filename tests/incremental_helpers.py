@@ -3,8 +3,6 @@ row-for-row comparison of two warehouses."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,20 +12,9 @@ from deltalake import DeltaTable
 from codeanatomy_hamilton.build import BuildRequest, BuildResult, run_build
 from codeanatomy_hamilton.schema import CPG_TABLES
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from .git_helpers import git
 
-
-def git(repo: Path | str, *args: str) -> str:
-    env = {**os.environ, **GIT_ENV}
-    out = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
-    return out.stdout.decode().strip()
+__all__ = ["assert_same_cpg", "build", "commit", "git", "init_repo", "table_rows"]
 
 
 def init_repo(repo: Path, files: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from codeanatomy_hamilton import ids
 from codeanatomy_hamilton.resolve import ResolveConfig
 from codeanatomy_hamilton.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
-from codeanatomy_hamilton.resolve.callgraph import resolve_sources, source_call_graph
+from tests.resolve_helpers import resolve_sources, source_call_graph
 
 
 def _named(inp, out, kind: str) -> set[tuple[str, str]]:
