@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from deltalake import DeltaTable
 from hamilton.lifecycle.api import NodeExecutionHook
 
+from codeanatomy_hamilton import incremental
 from codeanatomy_hamilton.incremental import FileChange, git_diff
 
 from .incremental_helpers import assert_same_cpg, build, commit, git, init_repo
@@ -214,3 +216,22 @@ def test_rewritten_history_falls_back_to_full(tmp_path: Path, kind: str) -> None
     full = tmp_path / "full"
     build(repo, full)
     assert_same_cpg(inc, full)
+
+
+def test_any_engine_module_change_changes_the_engine_fingerprint(tmp_path: Path) -> None:
+    """Every module of the package shapes rows somewhere (``streams`` adds path, origin
+    and repo to every per-file row): editing any of them must make the next incremental
+    build full and re-key the fragments."""
+    package = Path(incremental.__file__).parent
+    copy = tmp_path / package.name
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    base = incremental.package_fingerprint(copy)
+    assert base == incremental.engine_fingerprint()
+    modules = sorted(copy.rglob("*.py"))
+    assert copy / "streams.py" in modules and copy / "resolve" / "engine.py" in modules
+    for module in modules:
+        original = module.read_bytes()
+        module.write_bytes(original + b"\n# edited\n")
+        assert incremental.package_fingerprint(copy) != base, module.relative_to(copy)
+        module.write_bytes(original)
+    assert incremental.package_fingerprint(copy) == base
