@@ -1,4 +1,4 @@
-"""`codeanatomy build` and `codeanatomy sql` per CONTRACT.md, on real git repos."""
+"""`codeanatomy build` and `codeanatomy sql` as the README and docs/tables.md describe them, on real git repos."""
 
 from __future__ import annotations
 
