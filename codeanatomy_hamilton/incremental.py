@@ -159,9 +159,6 @@ class BuildPlan:
     def incremental(self) -> bool:
         return self.paths is not None
 
-    def in_scope(self, path: str | None) -> bool:
-        return self.paths is None or (path is not None and path in self.paths)
-
     def predicate(self, table: str, extra_paths: Iterable[str] = ()) -> str | None:
         """The Delta predicate of this build's write to ``table``; None: nothing to replace."""
         repo = f"repo = {sql_quote(self.repo_id)}"
