@@ -1,7 +1,8 @@
 """Every documented ``extract_errors.error_kind`` from a real file, in a real build: the
 file gets its error row (and a MODULE node), and every other file is analysed as usual.
-Also the two bounds that stop work early without failing a build: the points-to fact
-budget and a failing node (``NodeExecutionError``), and a Hamilton UI that is down."""
+Also the other documented paths: the points-to fact budget (resolution stops widening
+and says so), a node that fails (``NodeExecutionError`` names it), and a Hamilton UI
+that is down (one warning, the build goes on)."""
 
 from __future__ import annotations
 
