@@ -18,11 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import sys
 import time
 
-from codeanatomy_hamilton.emit import collect_resolve_input
-from codeanatomy_hamilton.extract.file import extract_file
-from codeanatomy_hamilton.resolve import ResolveInput, resolve_repo
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from codeanatomy_hamilton.extract.file import extract_file  # noqa: E402
+from codeanatomy_hamilton.resolve import ResolveInput, resolve_repo  # noqa: E402
+from tests.resolve_helpers import collect_resolve_input  # noqa: E402
 
 SKIP = {"test", "tests", "idle_test", "lib2to3", "site-packages", "__pycache__"}
 # ``--corpus full``: the whole standard library, test folders included (as

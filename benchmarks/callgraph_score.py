@@ -13,32 +13,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from codeanatomy_hamilton.resolve.callgraph import pycg_pairs  # noqa: E402
 from tests.callgraph_cases.cases import CASES  # noqa: E402
-
-
-def case_pairs(files: dict[str, str]) -> set[tuple[str, str]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        for path, src in files.items():
-            full = os.path.join(tmp, path)
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            with open(full, "w", encoding="utf-8") as fh:
-                fh.write(src)
-        sources: dict[str, bytes] = {}
-        for d, _dirs, names in os.walk(tmp):
-            for n in names:
-                p = os.path.join(d, n)
-                with open(p, "rb") as fh:
-                    sources[os.path.relpath(p, tmp).replace(os.sep, "/")] = fh.read()
-    return pycg_pairs(sources)
-
-
-def expected_pairs(expected: dict[str, list[str]]) -> set[tuple[str, str]]:
-    return {(c, t) for c, ts in expected.items() for t in ts}
+from tests.resolve_helpers import case_pairs, expected_pairs  # noqa: E402
 
 
 def score(verbose: bool = False) -> dict[str, tuple[int, int, int]]:

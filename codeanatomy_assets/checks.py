@@ -3,7 +3,7 @@
 Every check is scoped to one repo (the partition key): other repos in the same warehouse
 neither hide nor cause a failure. The checks:
 
-- ``schema_contract`` (every table): the columns CONTRACT.md requires, with their types.
+- ``schema_contract`` (every table): the columns docs/tables.md documents, with their types.
 - ``unique_node_ids`` (``cpg_nodes``): no node id appears twice in the repo.
 - ``edge_endpoints_exist`` (``cpg_edges``, ``cpg_edges_by_src``, ``cpg_edges_by_dst``):
   every ``src_id`` and ``dst_id`` is a ``node_id`` of the repo's ``cpg_nodes``.

@@ -113,14 +113,6 @@ _RESOURCES = {WAREHOUSE_IO: warehouse_io_manager}
 _PARTITIONED = {"partition_expr": "repo"}
 
 
-def _repo_column(table: pa.Table, repo: str) -> pa.Table:
-    return (
-        table.append_column("repo", pa.array([repo] * table.num_rows, pa.string()))
-        if "repo" not in table.column_names
-        else table
-    )
-
-
 def _cpg_inputs(node_columns: list[str]) -> dict[str, dg.AssetIn]:
     """cpg_edges and cpg_nodes read through the warehouse IO manager, only the columns
     an analysis needs (the engine, not the IO manager, writes these tables)."""

@@ -161,7 +161,8 @@ def _execute(
     )
     tables = list(req.tables) if req.tables is not None else list(TABLE_OUTPUTS)
     final_vars = [TABLE_OUTPUTS[t] for t in tables if t in TABLE_OUTPUTS]
-    # the plan decides final_vars and the subset Hamilton runs (see plan.execute_planned)
+    # the build names the outputs; the plan puts them in topological order as final_vars
+    # and says which subset Hamilton must run for them (see plan.execute_planned)
     outputs, diagnostics = execute_planned(
         dr,
         hook,

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import logging
 import os
 import shutil
 from collections.abc import Iterable, Mapping
@@ -51,20 +50,22 @@ from .resolve import ResolveConfig, ResolveInput, ResolveOutput
 from .scan import RepoSnapshot
 from .streams import TableStream
 
-logger = logging.getLogger(__name__)
-
 # layers whose nodes always run, whatever the cache holds
 RECOMPUTE_LAYERS = frozenset({"store", "plan"})
 # layers kept out of the cache altogether: emit nodes return lazy streams over the
 # per-file fragments (cheap to make, nothing to store; the fragment store is the
 # extract stage's own cache)
 UNCACHED_LAYERS = frozenset({"emit"})
-# nodes tagged ``result_cache="off"`` are never stored either: the per-file extraction
-# nodes, whose results the fragment store and the summary pack already keep on disk,
-# and the resolver's input (~50 MB on the stdlib, rebuilt from the pack in ms); stored,
-# they cost ~4 s and ~100 MB per incremental build of the stdlib. A disabled node makes
-# its consumers' cache keys miss, so ``resolved`` builds its input itself and is keyed
-# on ``file_extracts``, whose fingerprint (fragment locations) names the content.
+# nodes tagged ``result_cache="off"`` are never stored either (Hamilton's DISABLE): the
+# per-file extraction nodes, whose results the fragment store and the summary pack
+# already keep on disk; stored, they cost ~4 s and ~100 MB per incremental build of the
+# stdlib. A disabled node makes its consumers' cache keys miss, so only nodes whose
+# consumers recompute anyway are disabled.
+# ``result_cache="ignore"`` (Hamilton's IGNORE) is for the resolver's input (~50 MB on
+# the stdlib, rebuilt from the summary pack in ms): never stored nor hashed, it runs
+# whenever a consumer needs it, and its consumers' cache keys leave it out, so
+# ``resolved`` is keyed on ``file_extracts`` (whose fingerprint, the fragment
+# locations, names the content) and ``source_roots``.
 RESULT_CACHE_TAG = "result_cache"
 # bump to invalidate every stored fingerprint when the fingerprint scheme changes
 FINGERPRINT_VERSION = "2"
@@ -264,6 +265,10 @@ def _uncached(n: GraphNode) -> bool:
     return n.tags.get("layer") in UNCACHED_LAYERS or n.tags.get(RESULT_CACHE_TAG) == "off"
 
 
+def _ignored(n: GraphNode) -> bool:
+    return n.tags.get(RESULT_CACHE_TAG) == "ignore"
+
+
 def recompute_nodes(nodes: Iterable[GraphNode]) -> list[str]:
     """Nodes that must run on every execution: readers of the outside world (tag
     ``reads_outside_world="true"``), Delta writers and plan nodes."""
@@ -271,7 +276,7 @@ def recompute_nodes(nodes: Iterable[GraphNode]) -> list[str]:
     for n in nodes:
         if n.is_input:
             continue
-        if _uncached(n):
+        if _uncached(n) or _ignored(n):
             continue
         if (
             str(n.tags.get("reads_outside_world", "")).lower() == "true"
@@ -285,6 +290,12 @@ def uncached_nodes(nodes: Iterable[GraphNode]) -> list[str]:
     """Nodes Hamilton's cache must neither read nor write (``UNCACHED_LAYERS``, tag
     ``result_cache="off"``)."""
     return sorted(n.name for n in nodes if not n.is_input and _uncached(n))
+
+
+def ignored_nodes(nodes: Iterable[GraphNode]) -> list[str]:
+    """Nodes whose results the cache never stores and their consumers' keys leave out
+    (tag ``result_cache="ignore"``)."""
+    return sorted(n.name for n in nodes if not n.is_input and _ignored(n))
 
 
 def cache_outcomes(dr: Any) -> dict[str, str]:
@@ -307,7 +318,7 @@ def cache_outcomes(dr: Any) -> dict[str, str]:
             continue  # not part of this run's subset
         if hit and not ran:
             out[name] = "hit"
-        elif getattr(behaviors.get(name), "name", "") in ("RECOMPUTE", "DISABLE"):
+        elif getattr(behaviors.get(name), "name", "") in ("RECOMPUTE", "DISABLE", "IGNORE"):
             out[name] = "recompute"
         else:
             out[name] = "miss"

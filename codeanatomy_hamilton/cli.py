@@ -1,4 +1,4 @@
-"""The ``codeanatomy`` command line (see CONTRACT.md)."""
+"""The ``codeanatomy`` command line (see the README; tables in docs/tables.md)."""
 
 from __future__ import annotations
 

@@ -53,7 +53,13 @@ def with_engine_cache(
 ) -> driver.Builder:
     """``builder.with_cache`` with the engine's stores and recompute set (readers of the
     outside world, Delta writers, plan nodes)."""
-    from .caching import cache_stores, hamilton_cache_dir, recompute_nodes, uncached_nodes
+    from .caching import (
+        cache_stores,
+        hamilton_cache_dir,
+        ignored_nodes,
+        recompute_nodes,
+        uncached_nodes,
+    )
     from .plan import module_graph_nodes
 
     nodes = module_graph_nodes(MODULES, config)
@@ -64,4 +70,5 @@ def with_engine_cache(
         result_store=result_store,
         recompute=recompute_nodes(nodes),
         disable=uncached_nodes(nodes),
+        ignore=ignored_nodes(nodes),
     )

@@ -97,20 +97,6 @@ def files_table(files: Sequence[FileLike]) -> pa.Table:
     )
 
 
-def collect_resolve_input(
-    extracts: Sequence[FileExtract], config: ResolveConfig | None = None
-) -> ResolveInput:
-    """All files' rows concatenated (zero-copy) into the tables resolution joins over."""
-    return ResolveInput(
-        nodes=concat_batches((e.nodes for e in extracts), LOCAL_NODE_SCHEMA),
-        edges=concat_batches((e.edges for e in extracts), EDGE_SCHEMA),
-        xedges=concat_batches((e.xedges for e in extracts), XEDGE_SCHEMA),
-        facts=concat_facts(extracts),
-        files=files_table(extracts),
-        config=config or ResolveConfig(),
-    )
-
-
 def resolve_input_from_summaries(
     summaries: Sequence[FileSummary], config: ResolveConfig | None = None
 ) -> ResolveInput:

@@ -39,15 +39,6 @@ from .resolve.facts_io import FACT_SCHEMAS, cast_fact_batch
 from .schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA
 
 MAGIC = b"CAF2"
-# table sections of a fragment: per-file rows, without repo/path/origin columns
-# (``nodes`` carries its own path column); ``xedges`` are edges to EXTERNAL nodes with
-# the destination id already derived from the qualname
-SECTION_SCHEMAS: dict[str, pa.Schema] = {
-    "nodes": LOCAL_NODE_SCHEMA,
-    "edges": EDGE_SCHEMA,
-    "xedges": EDGE_SCHEMA,
-    "props": PROP_SCHEMA,
-}
 # node kinds the resolver attaches props to (``caller``/``callee`` on call sites,
 # ``mro``/``mro_error`` on classes); their file props travel in the summary so an
 # incremental build can rebuild their ``cpg_props_map`` rows without the fragment

@@ -40,7 +40,7 @@ def file_range(path: str) -> tuple[int, int]:
 
 
 def module_qualname(path: str) -> str:
-    """Dotted module path from the repo root, per CONTRACT.md.
+    """Dotted module path from the repo root, as docs/tables.md defines ``qualname``.
 
     ``pkg/mod.py`` -> ``pkg.mod``, ``pkg/__init__.py`` -> ``pkg``, ``main.py`` -> ``main``.
     """

@@ -41,18 +41,6 @@ from .scan import is_python_path
 from .schema import CPG_TABLES, LAYOUT_KEYS, ORIGIN_TABLES, partition_columns
 from .store import open_table, sql_quote
 
-# the modules whose code decides per-file rows and summaries: a change to any
-# invalidates cached extracts and makes the next build full (rows of unchanged files
-# would differ)
-_ENGINE_PARTS = (
-    "extract",
-    "ids.py",
-    "schema.py",
-    "emit.py",
-    "scan.py",
-    "fragments.py",
-    "resolve/facts_io.py",
-)
 CACHE_FORMAT = "1"
 META_REPO = "codeanatomy.repo"
 META_RUN = "codeanatomy.run"
@@ -64,12 +52,20 @@ MAX_RANGE_PATHS = 256
 
 @lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
-    """Hash of the engine code that shapes per-file rows (plus the tool version)."""
-    root = Path(__file__).parent
-    files: list[Path] = []
-    for part in _ENGINE_PARTS:
-        p = root / part
-        files.extend(sorted(p.rglob("*.py")) if p.is_dir() else [p])
+    """Hash of the engine's code (every module of the package) plus the tool version.
+
+    It keys the per-file fragments and makes the next incremental build full when it
+    changes. Per-file rows are shaped by modules all over the package (extraction, ids,
+    schemas, the fragment store, ``streams`` adding path/origin/repo to every row, ...):
+    a hand-kept list of them once missed one, so an incremental warehouse could differ
+    from a full build. Hashing the whole package costs a re-parse after any code change,
+    never a wrong row."""
+    return package_fingerprint(Path(__file__).parent)
+
+
+def package_fingerprint(root: Path) -> str:
+    """``engine_fingerprint`` of the package at ``root``."""
+    files = sorted(root.rglob("*.py"))
     return source_fingerprint(f"{__version__}\0{CACHE_FORMAT}", root, files)[:20]
 
 
@@ -162,9 +158,6 @@ class BuildPlan:
     @property
     def incremental(self) -> bool:
         return self.paths is not None
-
-    def in_scope(self, path: str | None) -> bool:
-        return self.paths is None or (path is not None and path in self.paths)
 
     def predicate(self, table: str, extra_paths: Iterable[str] = ()) -> str | None:
         """The Delta predicate of this build's write to ``table``; None: nothing to replace."""

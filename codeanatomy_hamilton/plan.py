@@ -14,7 +14,8 @@ One compiled ``ExecutionPlan`` serves every consumer of the engine:
 
 Costs are the seconds each node took on the last run where known (``load_timings`` reads
 them from the cache dir, ``save_timings`` writes them after a build) and estimated from the
-node's layer otherwise. The plan never executes anything and never imports dagster.
+node's layer otherwise. Compiling a plan runs no node (``execute_planned``, at the end,
+is what runs a driver through it), and nothing here imports dagster.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Arrow schemas of the contract tables (see CONTRACT.md) and of the per-file batches.
+"""Arrow schemas of the contract tables (described in docs/tables.md) and of the per-file batches.
 
 Per-file batches carry no ``repo`` column; it is added once when tables are emitted.
 """

@@ -93,10 +93,6 @@ class TableStream:
         self.rows_streamed += table.num_rows
         return table.to_batches()[0]
 
-    def to_table(self) -> pa.Table:
-        """The whole table in memory (tests and small repos only)."""
-        return self.reader().read_all()
-
 
 def by_id(files: Iterable[FileSummary]) -> list[FileSummary]:
     """Files in node-id order (see the module docstring)."""

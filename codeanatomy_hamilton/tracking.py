@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 ENV_URL = "CODEANATOMY_HAMILTON_UI"
 ENV_PROJECT = "CODEANATOMY_HAMILTON_PROJECT"
 ENV_USER = "CODEANATOMY_HAMILTON_USER"
-DEFAULT_URL = "http://127.0.0.1:8241"
 
 
 def tracking_url(explicit: str | None = None) -> str | None:

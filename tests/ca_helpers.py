@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
+
+from .git_helpers import git
 
 FILES = {
     "pkg/__init__.py": "",
@@ -12,20 +12,6 @@ FILES = {
     "pkg/b.py": "from pkg import a\n\n\ndef g(x):\n    return x * 2\n\n\ndef h():\n    return a.f(1) + g(2)\n",
     "main.py": "from pkg.b import h\n\nprint(h())\n",
 }
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    out = subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
-    )
-    return out.stdout.strip()
 
 
 def make_repo(root: Path, files: dict[str, str] | None = None) -> Path:

@@ -4,7 +4,10 @@ nodes as ``Type:line`` (CFG_ENTRY / CFG_EXIT as ``ENTRY`` / ``EXIT``)."""
 from __future__ import annotations
 
 import ast
+import os
+import sysconfig
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from codeanatomy_hamilton.extract.ast_nodes import run_ast_pass
@@ -57,4 +60,18 @@ def cfg_edges(src: str, owner: str = "<module>", exceptions: bool = True) -> set
         if not exceptions and label == "exception" and b == 1:
             continue
         out.add((node_desc(cfg, a), node_desc(cfg, b), label))
+    return out
+
+
+STDLIB_SKIP_DIRS = {"test", "tests", "idle_test", "lib2to3", "site-packages"}
+
+
+def stdlib_files() -> list[Path]:
+    """Every ``.py`` file of the running interpreter's stdlib except its tests, lib2to3
+    and site-packages, in a stable order (the samples of the stdlib tests)."""
+    base = Path(sysconfig.get_paths()["stdlib"])
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if d not in STDLIB_SKIP_DIRS)
+        out.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(".py"))
     return out

@@ -3,29 +3,18 @@ row-for-row comparison of two warehouses."""
 
 from __future__ import annotations
 
-import os
-import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from deltalake import DeltaTable
 
 from codeanatomy_hamilton.build import BuildRequest, BuildResult, run_build
 from codeanatomy_hamilton.schema import CPG_TABLES
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from .git_helpers import git
 
-
-def git(repo: Path | str, *args: str) -> str:
-    env = {**os.environ, **GIT_ENV}
-    out = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
-    return out.stdout.decode().strip()
+__all__ = ["assert_same_cpg", "build", "commit", "git", "init_repo", "table_rows"]
 
 
 def init_repo(repo: Path, files: dict[str, str]) -> str:
@@ -55,7 +44,9 @@ def commit(
     return git(repo, "rev-parse", "HEAD")
 
 
-def build(repo: Path, warehouse: Path, incremental: bool = False, **kw) -> BuildResult:
+def build(
+    repo: Path, warehouse: Path, incremental: bool = False, adapters: Sequence[Any] = (), **kw
+) -> BuildResult:
     return run_build(
         BuildRequest(
             repo_path=str(repo),
@@ -63,7 +54,8 @@ def build(repo: Path, warehouse: Path, incremental: bool = False, **kw) -> Build
             repo_id="r",
             incremental=incremental,
             **kw,
-        )
+        ),
+        adapters,
     )
 
 

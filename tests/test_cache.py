@@ -47,12 +47,16 @@ def test_second_build_hits_the_cache(tmp_path: Path) -> None:
     assert counts["hit"] > 0, counts
     outcomes = {r["node"]: r["cache"] for r in second.diagnostics["nodes"]}
     # resolution and everything cacheable after it is served from the cache (the
-    # resolver's input is never stored: ``resolved`` rebuilds it from the summary pack
-    # when it runs, and is keyed on the summaries' fingerprints)
+    # resolver's input is never stored: it is rebuilt from the summary pack, and
+    # ``resolved`` is keyed on the summaries' fingerprints, not on it)
     layers = {r["node"]: r["tags"].get("layer") for r in second.diagnostics["nodes"]}
-    stale = [n for n, o in outcomes.items() if layers[n] == "resolve" and o != "hit"]
+    stale = [
+        n
+        for n, o in outcomes.items()
+        if layers[n] == "resolve" and o != "hit" and n != "resolve_input"
+    ]
     assert stale == [], outcomes
-    assert outcomes["resolved"] == "hit" and "resolve_input" not in outcomes
+    assert outcomes["resolved"] == "hit" and outcomes["resolve_input"] == "recompute"
     assert outcomes["repo_snapshot"] == "recompute"  # reads git: always runs
     assert outcomes["cpg_edges_written"] == "recompute"  # Delta writes always run
     # emit nodes are lazy streams over the per-file fragments: never cached, and the

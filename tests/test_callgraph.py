@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.callgraph_score import case_pairs, expected_pairs
 from tests.callgraph_cases.cases import CASES
+from tests.resolve_helpers import case_pairs, expected_pairs
 
 PARAMS = [
     pytest.param(files, expected, id=f"{cat}/{name}")

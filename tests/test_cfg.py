@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import random
-import sys
 from pathlib import Path
 
 import rustworkx as rx
@@ -17,9 +16,7 @@ import rustworkx as rx
 from codeanatomy_hamilton.extract import dominance
 from codeanatomy_hamilton.extract.cfg import EXIT, build_cfg
 from codeanatomy_hamilton.extract.file import extract_file
-
-sys.path.insert(0, str(Path(__file__).parent))
-from flow_helpers import bodies, cfg_edges, context, node_desc  # noqa: E402
+from tests.flow_helpers import bodies, cfg_edges, context, node_desc, stdlib_files
 
 E = "exception"
 
@@ -524,9 +521,6 @@ def test_unreachable_nodes_get_no_dominance_edges():
 
 
 def _stdlib_sample(n: int) -> list[Path]:
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-    from bench_cfg import stdlib_files
-
     files = stdlib_files()
     return random.Random(7).sample(files, n)
 

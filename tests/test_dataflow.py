@@ -12,14 +12,10 @@ import collections
 import contextlib
 import io
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from flow_helpers import bodies, context, desc  # noqa: E402
-
-from codeanatomy_hamilton.extract.dataflow_defs import reaching_defs  # noqa: E402
-from codeanatomy_hamilton.extract.flow import flow_bodies  # noqa: E402
+from codeanatomy_hamilton.extract.dataflow_defs import reaching_defs
+from codeanatomy_hamilton.extract.flow import flow_bodies
+from tests.flow_helpers import bodies, context, desc, stdlib_files
 
 
 def rd(src: str, owner: str = "<module>", var: str | None = None) -> set[tuple[str, str]]:
@@ -273,8 +269,6 @@ def test_finally_paths():
 def test_derived_locals_fallback_matches_symtable_on_stdlib_sample():
     """Without the scope model the pass derives locals from the AST by symtable's
     rules; on the variables that have defs both agree."""
-    from bench_cfg import stdlib_files
-
     from codeanatomy_hamilton.extract.flow import _derived_locals
 
     files = stdlib_files()
@@ -359,8 +353,6 @@ def _agreement(files):
 
 
 def test_agrees_with_beniget_on_stdlib_sample():
-    from bench_cfg import stdlib_files
-
     files = stdlib_files()
     step = max(1, len(files) // 20)
     sample = files[::step][:20]
@@ -375,8 +367,6 @@ def test_agrees_with_beniget_on_stdlib_sample():
 
 
 def main() -> None:
-    from bench_cfg import stdlib_files
-
     files = stdlib_files()
     if len(sys.argv) > 1:
         files = [f for f in files if sys.argv[1] in str(f)]

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from deltalake import DeltaTable
+from hamilton.lifecycle.api import NodeExecutionHook
 
+from codeanatomy_hamilton import incremental
 from codeanatomy_hamilton.incremental import FileChange, git_diff
 
 from .incremental_helpers import assert_same_cpg, build, commit, git, init_repo
+
+
+class ParsedFiles(NodeExecutionHook):
+    """The paths of the files ``batch_extract`` parsed in one build (a real Hamilton
+    lifecycle hook: it sees every batch the local executor runs)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def run_before_node_execution(self, **future_kwargs: Any) -> None:
+        pass
+
+    def run_after_node_execution(
+        self, *, node_name: str, result: Any, success: bool, **future_kwargs: Any
+    ) -> None:
+        if node_name == "batch_extract" and success:
+            self.paths.extend(summary.path for summary in result)
+
 
 BASE = '''"""Base classes."""
 
@@ -160,11 +182,15 @@ def test_only_changed_files_are_parsed(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     init_repo(repo, {f"m{i}.py": f"def f{i}():\n    return {i}\n" for i in range(6)})
     inc = tmp_path / "inc"
-    build(repo, inc, incremental=True)
+    first = ParsedFiles()
+    build(repo, inc, incremental=True, adapters=[first])
+    assert sorted(first.paths) == [f"m{i}.py" for i in range(6)]
     commit(repo, {"m3.py": "def f3():\n    return 33\n"})
-    result = build(repo, inc, incremental=True)
+    parsed = ParsedFiles()
+    result = build(repo, inc, incremental=True, adapters=[parsed])
     assert result.mode == "incremental"
-    # one file parsed, five served from the per-file cache
+    # one file parsed (what ``batch_extract`` returned), five served from the fragments
+    assert parsed.paths == ["m3.py"]
     assert result.writes["file_index"].rows == 1
     assert DeltaTable(str(inc / "file_index")).to_pyarrow_table().num_rows == 6
 
@@ -190,3 +216,22 @@ def test_rewritten_history_falls_back_to_full(tmp_path: Path, kind: str) -> None
     full = tmp_path / "full"
     build(repo, full)
     assert_same_cpg(inc, full)
+
+
+def test_any_engine_module_change_changes_the_engine_fingerprint(tmp_path: Path) -> None:
+    """Every module of the package shapes rows somewhere (``streams`` adds path, origin
+    and repo to every per-file row): editing any of them must make the next incremental
+    build full and re-key the fragments."""
+    package = Path(incremental.__file__).parent
+    copy = tmp_path / package.name
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    base = incremental.package_fingerprint(copy)
+    assert base == incremental.engine_fingerprint()
+    modules = sorted(copy.rglob("*.py"))
+    assert copy / "streams.py" in modules and copy / "resolve" / "engine.py" in modules
+    for module in modules:
+        original = module.read_bytes()
+        module.write_bytes(original + b"\n# edited\n")
+        assert incremental.package_fingerprint(copy) != base, module.relative_to(copy)
+        module.write_bytes(original)
+    assert incremental.package_fingerprint(copy) == base

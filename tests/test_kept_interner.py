@@ -49,6 +49,7 @@ from codeanatomy_hamilton.resolve import (
 from codeanatomy_hamilton.resolve.engine import ENCODED_COLUMNS
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings, make_kept
 from codeanatomy_hamilton.resolve.string_hash import hash_strings
+from tests.damage_helpers import damaged, garbled_body
 from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -610,14 +611,15 @@ def test_kept_file_round_trip_damage_and_prepare(
     assert load_kept(store) is None
     monkeypatch.undo()
     whole = path.read_bytes()
-    for damaged in (
+    for bad in (
         whole[: len(whole) // 2],
         whole[:-1],
         whole[:10],
         b"",
-        b"CAK1" + os.urandom(64),
+        damaged(whole, "garbage", kept_interner.MAGIC),
+        garbled_body(whole),
     ):
-        path.write_bytes(damaged)
+        path.write_bytes(bad)
         assert load_kept(store) is None
         inp = resolve_input_from_summaries(shapes)
         assert prepare(store, shapes, inp) == "keep"

@@ -4,7 +4,6 @@ the older (repo-only) partition layout."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,20 +101,51 @@ def _file_partition(wh: Path, name: str) -> list[dict]:
     return [a for a in actions if a["partition.repo"] == "r" and a["partition.origin"] == "file"]
 
 
-def _check_clustered(wh: Path, name: str, min_files: int = 1) -> None:
+def _depth(ranges: list[tuple[int, int]]) -> int:
+    """The most data files whose [min, max] key range holds one file's lowest key."""
+    return max(sum(1 for a, b in ranges if a <= lo <= b) for lo, _ in ranges)
+
+
+def _key_ranges(path: Path, key: str) -> list[tuple[int, int]]:
+    actions = pa.table(DeltaTable(str(path)).get_add_actions(flatten=True)).to_pylist()
+    return sorted((a[f"min.{key}"], a[f"max.{key}"]) for a in actions)
+
+
+def _sorted_write_depth(wh: Path, name: str, batch_rows: int, file_bytes: int) -> int:
+    """The depth the Delta writer gives these very rows when they come perfectly sorted,
+    in batches of ``batch_rows``, into files of ``file_bytes``: how far its concurrent
+    per-core writers interleave neighbouring batches on this machine (a control, so the
+    bound below does not have to guess the writer's concurrency from the core count)."""
+    key = LAYOUT_KEYS[name]
+    rows = DeltaTable(str(wh / name)).to_pyarrow_table(
+        filters=[("repo", "=", "r"), ("origin", "=", "file")]
+    )
+    control = wh.parent / f"control-{wh.name}-{name}"
+    write_deltalake(
+        str(control),
+        rows.sort_by(key).to_reader(max_chunksize=batch_rows),
+        target_file_size=file_bytes,
+    )
+    return _depth(_key_ranges(control, key))
+
+
+def _check_clustered(
+    wh: Path,
+    name: str,
+    min_files: int = 1,
+    batch_rows: int = streams.BATCH_ROWS,
+    file_bytes: int = store.TARGET_FILE_BYTES,
+) -> None:
     """The data files of the file partition cover narrow key ranges: the stream is in key
-    order, and the Delta writer only interleaves neighbouring batches across its per-core
-    writers, so no key lies in more than a few files' [min, max] ranges."""
+    order, so its files overlap no more than the files of the same rows written sorted
+    (the writer interleaves neighbouring batches across its per-core writers), give or
+    take the files on either side of a boundary."""
     key = LAYOUT_KEYS[name]
     actions = _file_partition(wh, name)
     assert len(actions) >= min_files, (name, len(actions))
     ranges = sorted((a[f"min.{key}"], a[f"max.{key}"]) for a in actions)
-    # a file straddles at most the batches of the other writers between two of its own,
-    # and a key on a file boundary counts in both files
-    writers = 2 * (os.cpu_count() or 1) + 2
-    for lo, _ in ranges:
-        depth = sum(1 for a, b in ranges if a <= lo <= b)
-        assert depth <= writers, f"{name}: {key} {lo} lies in {depth} data files: {ranges}"
+    allowed = _sorted_write_depth(wh, name, batch_rows, file_bytes) + 2
+    assert _depth(ranges) <= allowed, f"{name}: depth {_depth(ranges)} > {allowed}: {ranges}"
     total = 0
     for a in actions:
         keys = pq.read_table(wh / name / a["path"], columns=[key]).column(key).to_numpy()
@@ -155,7 +185,13 @@ def test_sorted_tables_are_clustered(warehouse: Path, name: str):
 
 @pytest.mark.parametrize("name", SORTED_TABLES)
 def test_sorted_tables_are_clustered_across_files(small_files_warehouse: Path, name: str):
-    _check_clustered(small_files_warehouse, name, min_files=2)
+    _check_clustered(
+        small_files_warehouse,
+        name,
+        min_files=2,
+        batch_rows=SMALL_BATCH_ROWS,
+        file_bytes=SMALL_FILE_BYTES,
+    )
 
 
 def test_small_files_hold_the_same_rows(warehouse: Path, small_files_warehouse: Path):

@@ -9,7 +9,7 @@ import pytest
 from deltalake import DeltaTable
 
 from codeanatomy_hamilton.build import BuildRequest, run_build
-from codeanatomy_hamilton.dataflow.extract_nodes import balanced_batches
+from codeanatomy_hamilton.dataflow.extract_nodes import _balanced_batches
 from codeanatomy_hamilton.executors import ProcessTaskExecutor, choose_executor, make_executor
 from codeanatomy_hamilton.schema import CPG_TABLES
 
@@ -86,13 +86,13 @@ def test_local_executor_with_several_batches(repo: Path, local_build, tmp_path: 
 def test_balanced_batches() -> None:
     sizes_in = [90, 10, 50, 50, 40, 30, 20, 10]
     files = [(f"f{i}.py", f"sha{i}", b"x" * size) for i, size in enumerate(sizes_in)]
-    batches = balanced_batches(files, 3)
+    batches = _balanced_batches(files, 3)
     assert sorted(p for b in batches for p, _, _ in b.files) == sorted(p for p, _, _ in files)
     sizes = [b.size for b in batches]
     assert sizes == sorted(sizes, reverse=True)  # largest first
     assert max(sizes) - min(sizes) <= 20
-    assert len(balanced_batches(files, 1)) == 1
-    assert len(balanced_batches(files[:2], 8)) == 2  # never an empty batch
+    assert len(_balanced_batches(files, 1)) == 1
+    assert len(_balanced_batches(files[:2], 8)) == 2  # never an empty batch
 
 
 def test_choose_executor(monkeypatch: pytest.MonkeyPatch) -> None:

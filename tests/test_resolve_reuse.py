@@ -7,7 +7,6 @@ digest that misses an input) fails here.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ import pytest
 from codeanatomy_hamilton.build import BuildResult, default_extract_cache_dir
 from codeanatomy_hamilton.fragments import FragmentStore
 from codeanatomy_hamilton.incremental import engine_fingerprint
-from codeanatomy_hamilton.resolve_reuse import output_file
+from codeanatomy_hamilton.resolve_reuse import MAGIC, output_file
+from tests.damage_helpers import damaged
 from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
 
 CORE = (
@@ -108,7 +108,7 @@ def test_going_back_to_an_older_input_resolves_again(
     _check(repo, wh, tmp_path, "back")
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "remove"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "body", "remove"])
 def test_a_damaged_store_only_costs_the_reuse(
     repo_wh: tuple[Path, Path], tmp_path: Path, damage: str
 ) -> None:
@@ -116,12 +116,10 @@ def test_a_damaged_store_only_costs_the_reuse(
     store = FragmentStore(default_extract_cache_dir(str(wh)), "r", engine_fingerprint())
     path = Path(output_file(store))
     assert path.is_file()
-    if damage == "truncate":
-        path.write_bytes(path.read_bytes()[: os.path.getsize(path) // 2])
-    elif damage == "garbage":
-        path.write_bytes(b"CAR1" + os.urandom(300))
-    else:
+    if damage == "remove":
         path.unlink()
+    else:
+        path.write_bytes(damaged(path.read_bytes(), damage, MAGIC))
     commit(repo, {"pkg/core.py": "# moved\n" + CORE}, "comment")
     result = build(repo, wh, incremental=True)
     assert _reused(result) == 0

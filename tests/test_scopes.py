@@ -562,7 +562,20 @@ def test_binding_props_agree_with_symtable(path: Path) -> None:
         sym = model.table_for(sc.node).lookup(mangled)
         assert binding[row["node_id"]] in _expected(sym), (node.id, node.lineno)
         checked += 1
-    assert checked == len(names) or checked > 0
+    if names:  # (an empty ``__init__.py`` has none)
+        assert checked > 0
+    # only Names inside annotations of a ``from __future__ import annotations`` file skip
+    # the check: the oracle is the tree, not the extractor's own set
+    future = any(type(s) is ast.ImportFrom and s.module == "__future__" for s in tree.body)
+    in_annotations = {
+        id(n)
+        for node in ast.walk(tree)
+        for ann in (getattr(node, "annotation", None), getattr(node, "returns", None))
+        if future and isinstance(ann, ast.expr)
+        for n in ast.walk(ann)
+    }
+    skipped = [by_cid[r["node_id"] - base] for r in names if r["node_id"] in deferred]
+    assert all(id(n) in in_annotations for n in skipped), [(n.id, n.lineno) for n in skipped]
 
 
 def test_return_function_and_closure_props() -> None:

@@ -20,7 +20,8 @@ from codeanatomy_hamilton.emit import concat_facts, resolve_input_from_summaries
 from codeanatomy_hamilton.fragments import FileSummary, FragmentStore
 from codeanatomy_hamilton.incremental import engine_fingerprint
 from codeanatomy_hamilton.scan import scan_repo
-from codeanatomy_hamilton.summary_pack import cached_summaries, load_pack, pack_file
+from codeanatomy_hamilton.summary_pack import MAGIC, cached_summaries, load_pack, pack_file
+from tests.damage_helpers import damaged
 from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
 from tests.test_fragments import REPO_FILES
 
@@ -151,18 +152,12 @@ def test_entry_is_used_only_while_its_fragment_is_whole(built: tuple[Path, Path]
     assert_same_cpg(wh, fresh)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "body", "empty"])
 def test_damaged_pack_costs_speed_not_rows(built: tuple[Path, Path], damage: str) -> None:
     repo, wh = built
     store = _store(wh)
     path = pack_file(store)
-    data = Path(path).read_bytes()
-    if damage == "truncate":
-        Path(path).write_bytes(data[: len(data) // 2])
-    elif damage == "garbage":
-        Path(path).write_bytes(b"CAP1" + os.urandom(200))
-    else:
-        Path(path).write_bytes(b"")
+    Path(path).write_bytes(damaged(Path(path).read_bytes(), damage, MAGIC))
     assert load_pack(store) is None
     # summaries come from the fragments instead
     served = cached_summaries(store, scan_repo(str(repo)).files)

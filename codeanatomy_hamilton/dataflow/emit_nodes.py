@@ -58,10 +58,13 @@ def cpg_props_map(
     cross_props: pa.Table,
     props_map_paths: frozenset[str] | None,
     repo_id: str,
+    fragment_store_settled: dict[str, int],
 ) -> TableStream:
     """Node properties as one map per node. Incremental: whole maps of the files in
     scope, and the maps of every other node with cross-file props (a map mixes a
-    node's file props, kept in its file's summary, with its resolved ones)."""
+    node's file props, kept in its file's summary, with its resolved ones). Like every
+    table it waits for the fragment store's upkeep (``fragment_store_settled``), which
+    its other inputs do not reach."""
     if props_map_paths is None:
         return streams.props_map_stream(streams.by_id(file_extracts), [], cross_props, repo_id)
     files = [s for s in file_extracts if s.path in props_map_paths]

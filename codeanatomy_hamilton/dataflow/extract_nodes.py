@@ -41,7 +41,7 @@ class FileBatch:
         return sum(len(data) for _, _, data in self.files)
 
 
-def balanced_batches(
+def _balanced_batches(
     files: list[tuple[str, str, bytes]], count: int, store: FragmentStore | None = None
 ) -> list[FileBatch]:
     """``count`` batches of about equal byte size (largest file first into the lightest
@@ -69,7 +69,7 @@ def file_batches(
     # only now are the blobs read: the files the fragment store does not hold
     files = [(f.path, f.blob_sha, f.data or b"") for f in with_data(extract_snapshot).files]
     count = 1 if workers <= 1 else workers * BATCHES_PER_WORKER
-    yield from balanced_batches(files, count, fragment_store)
+    yield from _balanced_batches(files, count, fragment_store)
 
 
 @tag(layer="extract", reads_outside_world="true", result_cache="off")

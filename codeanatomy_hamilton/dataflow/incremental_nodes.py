@@ -17,11 +17,10 @@ from hamilton.function_modifiers import tag
 from ..emit import NodePaths
 from ..fragments import FileSummary, FragmentStore
 from ..incremental import BuildPlan, engine_fingerprint
-from ..resolve import ResolveOutput
+from ..resolve import ResolveInput, ResolveOutput
 from ..scan import RepoSnapshot
 from ..streams import uncovered_files
 from ..summary_pack import cached_summaries, pack_is_current, write_pack
-from . import resolve_nodes
 
 # fragments unused by this build survive this long after their last use, in case a
 # concurrent build into another warehouse shares the fragment store
@@ -71,27 +70,35 @@ def fragments_pruned(file_extracts: list[FileSummary], fragment_store: FragmentS
 
 @tag(layer="extract", reads_outside_world="true")
 def summary_pack_written(
-    file_extracts: list[FileSummary], source_roots: list[str], fragment_store: FragmentStore
+    file_extracts: list[FileSummary], resolve_input: ResolveInput, fragment_store: FragmentStore
 ) -> int:
     """Writes this snapshot's summaries as the repo's summary pack, which the next build
     reads instead of one fragment per file, unless the pack this build read still
     serves nearly every file (``summary_pack.pack_is_current``); returns the entries
-    written. The facts and CALL nodes come from the resolver's input (built here only
-    when the pack is rewritten), already concatenated in path order."""
+    written. The facts and CALL nodes come from the resolver's input, already
+    concatenated in path order."""
     if pack_is_current(file_extracts):
         return 0
-    inp = resolve_nodes.resolve_input(file_extracts, source_roots)
-    return write_pack(fragment_store, file_extracts, inp.facts, inp.nodes)
+    return write_pack(fragment_store, file_extracts, resolve_input.facts, resolve_input.nodes)
+
+
+@tag(layer="extract")
+def fragment_store_settled(fragments_pruned: int, summary_pack_written: int) -> dict[str, int]:
+    """Barrier: the fragment store's upkeep for this snapshot is done (unused fragments
+    pruned, the summary pack rewritten where due). Every table depends on it through
+    ``emit_extracts`` (``cpg_props_map`` directly), so asking for any table runs the
+    upkeep; returns what it did."""
+    return {"pruned": fragments_pruned, "pack_entries": summary_pack_written}
 
 
 @tag(layer="emit")
 def emit_extracts(
     file_extracts: list[FileSummary],
-    fragments_pruned: int,
-    summary_pack_written: int,
+    fragment_store_settled: dict[str, int],
     build_plan: BuildPlan | None = None,
 ) -> list[FileSummary]:
-    """The files whose per-file rows this build writes: all, or the plan's changed paths."""
+    """The files whose per-file rows this build writes: all, or the plan's changed paths
+    (after the fragment store's upkeep, ``fragment_store_settled``)."""
     if build_plan is None or build_plan.paths is None:
         return file_extracts
     return [e for e in file_extracts if e.path in build_plan.paths]

@@ -57,7 +57,6 @@ for _t in (
     KIND_BY_TYPE[_t] = "CONTROL_STRUCTURE"
 
 SINGLETON_BASES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 COMPREHENSION_NAMES: dict[type, str] = {
     ast.ListComp: "<listcomp>",
     ast.SetComp: "<setcomp>",

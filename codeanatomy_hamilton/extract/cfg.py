@@ -43,7 +43,6 @@ EXIT = 1
 EXC = "exception"
 
 _DEF_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
-_LOOP_TYPES = (ast.For, ast.AsyncFor)
 # statements that never raise whatever their operands (the rest may, see _can_raise)
 _NEVER_RAISE = (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal)
 

@@ -40,7 +40,6 @@ DEL = 2
 Event = tuple[int, str, Any, bool]  # (kind, name, AST node, conditional)
 
 _COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # fields holding no expressions we care about
 _SKIP = frozenset(("ctx", "op", "ops", "id", "attr", "kind", "conversion", "type_comment"))
 _FIELDS: dict[type, tuple[str, ...]] = {}

@@ -26,8 +26,9 @@ Pass = Callable[[FileContext], None]
 
 
 def _passes() -> list[tuple[str, Pass]]:
-    """The semantic passes after the AST pass, in order. Imported lazily so a broken
-    optional pass shows up as an error row, not an import failure of the engine."""
+    """The semantic passes after the AST pass, in order (``passes.PASSES``, imported on
+    first use). An exception a pass raises becomes a ``pass_error`` row; a pass module
+    that fails to import fails the extraction like any other import error."""
     from .passes import PASSES
 
     return PASSES

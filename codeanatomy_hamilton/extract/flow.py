@@ -11,6 +11,7 @@ their owner.
 from __future__ import annotations
 
 import ast
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,6 +19,8 @@ from .cfg import BodyCFG, build_cfg
 from .context import FileContext
 from .dataflow_defs import Event, EventCollector, parameters, reaching_defs
 from .dominance import analyse
+
+log = logging.getLogger(__name__)
 
 
 def _future_annotations(tree: ast.Module) -> bool:
@@ -41,7 +44,9 @@ def _local_test(ctx: FileContext, owner: Any) -> Callable[[str], bool] | None:
 
             model = get_scope_model(ctx)
             model._flow_def_bound = DEF_BOUND  # type: ignore[attr-defined]
-        except Exception:
+        except Exception:  # noqa: BLE001 - the locals are derived from the AST instead
+            # the scopes pass hit the same failure and reported it as a pass_error row
+            log.debug("no scope model for %s; deriving locals", ctx.path, exc_info=True)
             model = None
         ctx.shared["_flow_scope_model"] = model
     if model is None:

@@ -60,8 +60,6 @@ def decode_source(data: bytes) -> DecodedSource | SourceError:
             f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}",
             line,
         )
-    if text.startswith("\ufeff"):
-        text = text[1:]
     if encoding in ("utf-8", "utf-8-sig") and not data.startswith(b"\xef\xbb\xbf"):
         utf8 = data
     else:

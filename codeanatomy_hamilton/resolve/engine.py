@@ -50,8 +50,6 @@ import pyarrow.compute as pc
 from ..extract.facts import APPEND, DICT_MARK, INDEX_MARK, SHIFT, TUPLE_MARK
 from .kept_strings import KeptStrings, StrList
 
-_KV = pa.schema([("key", pa.string()), ("val", pa.string())])
-
 # Widening: a key that may hold this many values stops growing (and values of
 # external objects do not cross calls, flows marked ``P``: parameters and returns).
 # Context-insensitive points-to sets of widely shared parameters
@@ -946,10 +944,6 @@ def _eq(col: Any, value: str) -> np.ndarray:
     return np.asarray(m.to_numpy(zero_copy_only=False), bool)
 
 
-def _col(t: pa.Table, name: str) -> Any:
-    return t.column(name)
-
-
 # the input columns interned in one pass (their ids are what ``kept_strings`` keeps)
 ENCODED_COLUMNS: list[tuple[str, str]] = [
     ("rs_init", "key"), ("rs_init", "val"), ("rs_flow", "dst"), ("rs_flow", "src"),
@@ -1129,12 +1123,6 @@ class PointsTo:
             c[: len(self.counts)] = self.counts
             self.counts = c
         self.counts[keys] += n
-
-    def pt_table(self) -> pa.Table:
-        """The points-to facts as strings (for inspection and debugging)."""
-        k = self.ptk >> 32
-        v = self.ptk & _MASK32
-        return pa.table({"key": self.S.decode(k), "val": self.S.decode(v)}, schema=_KV)
 
     def values_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, value id) of every points-to fact of ``keys`` (ids, -1: none)."""

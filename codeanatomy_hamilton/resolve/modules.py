@@ -1,6 +1,6 @@
 """The module map: importable dotted names -> contract module qualnames.
 
-Contract qualnames are dotted paths from the repo root (CONTRACT.md). A file is also
+Contract qualnames are dotted paths from the repo root (docs/tables.md). A file is also
 importable relative to each source root (``src/`` is auto-detected: a top-level
 ``src`` folder without ``__init__.py``). Directories that hold modules but no
 ``__init__.py`` are namespace packages: importable, with no MODULE node.

@@ -1,15 +1,36 @@
-"""The call graph as (caller qualname, callee qualname) pairs, and a small driver that
-extracts and resolves in-memory sources (tests, benchmarks, scoring)."""
+"""Extracting and resolving in-memory sources, as the dataflow does, for tests and
+benchmarks: the resolver's input from ``FileExtract``s, the call graph as (caller
+qualname, callee qualname) pairs, and PyCG's spelling of those pairs for scoring the
+call-graph cases (``tests/callgraph_cases``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 
 import pyarrow as pa
 
-from . import ResolveConfig, ResolveInput, ResolveOutput, resolve_repo
+from codeanatomy_hamilton.emit import concat_batches, concat_facts, files_table
+from codeanatomy_hamilton.extract.file import FileExtract, extract_file
+from codeanatomy_hamilton.resolve import ResolveConfig, ResolveInput, ResolveOutput, resolve_repo
+from codeanatomy_hamilton.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, XEDGE_SCHEMA
 
 _SCOPE_KINDS = ("FUNCTION", "MODULE")
+
+
+def collect_resolve_input(
+    extracts: Sequence[FileExtract], config: ResolveConfig | None = None
+) -> ResolveInput:
+    """All files' rows concatenated (zero-copy) into the tables resolution joins over."""
+    return ResolveInput(
+        nodes=concat_batches((e.nodes for e in extracts), LOCAL_NODE_SCHEMA),
+        edges=concat_batches((e.edges for e in extracts), EDGE_SCHEMA),
+        xedges=concat_batches((e.xedges for e in extracts), XEDGE_SCHEMA),
+        facts=concat_facts(extracts),
+        files=files_table(extracts),
+        config=config or ResolveConfig(),
+    )
 
 
 def call_graph_pairs(
@@ -87,9 +108,6 @@ def resolve_sources(
     sources: Mapping[str, bytes | str], config: ResolveConfig | None = None
 ) -> tuple[ResolveInput, ResolveOutput]:
     """Extract every (path, source) and resolve the whole set, as the dataflow does."""
-    from ..emit import collect_resolve_input
-    from ..extract.file import extract_file
-
     extracts = []
     for path in sorted(sources):
         data = sources[path]
@@ -136,3 +154,23 @@ def pycg_pairs(
         for caller, callee in call_graph_pairs(nodes, edges, xedges, out.props)
         if callee not in classes
     }
+
+
+def case_pairs(files: dict[str, str]) -> set[tuple[str, str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, src in files.items():
+            full = os.path.join(tmp, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w", encoding="utf-8") as fh:
+                fh.write(src)
+        sources: dict[str, bytes] = {}
+        for d, _dirs, names in os.walk(tmp):
+            for n in names:
+                p = os.path.join(d, n)
+                with open(p, "rb") as fh:
+                    sources[os.path.relpath(p, tmp).replace(os.sep, "/")] = fh.read()
+    return pycg_pairs(sources)
+
+
+def expected_pairs(expected: dict[str, list[str]]) -> set[tuple[str, str]]:
+    return {(c, t) for c, ts in expected.items() for t in ts}

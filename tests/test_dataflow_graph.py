@@ -1,0 +1,91 @@
+"""The Hamilton graph says what runs: every dependency is a parameter (no node that
+nothing consumes, no function of one node called from another), side effects are
+ordered by named barrier nodes, and every node carries the tags the registry and the
+plan read."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+from codeanatomy_hamilton.dataflow import MODULES
+from codeanatomy_hamilton.driver import TABLE_OUTPUTS, make_driver
+from codeanatomy_hamilton.plan import LAYER_COST_ESTIMATES, compile_driver_plan
+from codeanatomy_hamilton.registry import SEMANTIC_KEYS
+
+# the outputs callers ask for: the Delta writes, the plan nodes, and the two the build
+# reads for its result (``build._execute``)
+REQUESTED = {*TABLE_OUTPUTS.values(), "repo_snapshot", "file_extracts"}
+
+
+def test_every_computed_node_is_consumed_or_requested() -> None:
+    plan = compile_driver_plan(make_driver())
+    consumed = {dep for n in plan.nodes.values() for dep in n.dependencies}
+    unused = sorted(
+        name
+        for name, n in plan.nodes.items()
+        if not n.is_input
+        and name not in consumed
+        and name not in REQUESTED
+        and n.tags.get("layer") != "plan"
+    )
+    assert unused == []
+
+
+def test_the_resolver_input_and_the_upkeep_barrier_are_edges() -> None:
+    plan = compile_driver_plan(make_driver())
+    for consumer in ("resolved", "summary_pack_written"):
+        assert "resolve_input" in plan.nodes[consumer].dependencies, consumer
+    assert plan.nodes["emit_extracts"].dependencies == (
+        "build_plan",
+        "file_extracts",
+        "fragment_store_settled",
+    )
+    assert {"fragments_pruned", "summary_pack_written"} <= set(
+        plan.nodes["fragment_store_settled"].dependencies
+    )
+    # every table write needs the upkeep, so asking for any table runs it
+    for written in TABLE_OUTPUTS.values():
+        assert "fragment_store_settled" in plan.upstream([written]), written
+
+
+def test_no_node_calls_another_node_function() -> None:
+    """A node that calls another node's function hides that edge from the graph, the
+    plan and the cache keys: it must take the other node as a parameter instead."""
+    graph = set(make_driver().graph.nodes)
+    nodes = {
+        name
+        for m in MODULES
+        for name, fn in vars(m).items()
+        if inspect.isfunction(fn) and fn.__module__ == m.__name__ and name in graph
+    }
+    calls = []
+    for module in MODULES:
+        tree = ast.parse(inspect.getsource(module))
+        for fn in tree.body:
+            if not isinstance(fn, ast.FunctionDef) or fn.name not in nodes:
+                continue
+            for call in ast.walk(fn):
+                if isinstance(call, ast.Call):
+                    f = call.func
+                    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+                    if name in nodes and name != fn.name:
+                        calls.append((fn.name, name))
+    assert calls == []
+
+
+def test_every_node_carries_its_tags() -> None:
+    dr = make_driver()
+    for var in dr.list_available_variables():
+        if var.is_external_input:
+            continue
+        tags = var.tags or {}
+        # the layer: plan costs, stage timings and caching policy read it
+        assert tags.get("layer") in LAYER_COST_ESTIMATES, (var.name, tags.get("layer"))
+        if "semantic_id" in tags:
+            missing = [k for k in SEMANTIC_KEYS if not tags.get(k)]
+            assert missing == [], (var.name, missing)
+    # and every node that emits or writes a contract table is in the registry
+    for table, written in TABLE_OUTPUTS.items():
+        for name in (table, written):
+            assert "semantic_id" in (dr.graph.nodes[name].tags or {}), name
