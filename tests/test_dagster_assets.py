@@ -108,7 +108,7 @@ def test_full_materialization_metadata_checks_and_downstream(setup) -> None:
         assert "| `" in meta["codeanatomy/slowest_nodes"].value
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(e.passed for e in evaluations)
-    # downstream assets, loaded from cpg_edges through dagster-deltalake's IO manager
+    # downstream assets, loaded from cpg_edges through the warehouse IO manager
     imports = DeltaTable(str(wh / "analysis" / "module_imports")).to_pyarrow_table().to_pylist()
     cycle = {r["module"] for r in imports if r["in_cycle"]}
     assert cycle == {"pkg.a", "pkg.b"}
