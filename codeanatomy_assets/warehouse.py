@@ -242,7 +242,8 @@ class WarehouseIOManager(dg.IOManager):
                 if isinstance(exc, CommitFailedError):
                     raise
                 raise WarehouseWriteError(
-                    f"cannot write {loc.sql_name} ({loc.path}): {str(exc).splitlines()[0]}"
+                    f"cannot write {loc.sql_name} ({loc.path}): {str(exc).splitlines()[0]}; "
+                    f"if the asset's columns changed, delete that folder once or use a new key"
                 ) from None
 
         _with_retries(write)

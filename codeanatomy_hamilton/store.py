@@ -346,4 +346,3 @@ def list_schema_tables(warehouse: str) -> dict[str, list[str]]:
         if tables:
             out[schema] = tables
     return out
-
