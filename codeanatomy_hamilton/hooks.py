@@ -11,6 +11,9 @@ process, so they still see every task's nodes, results and errors; a node withou
 record of its own gets one from its task (the task's wall seconds, its rows, its error).
 Everything stored is plain data (dataclasses of str/int/float/dict), so the records
 cross process boundaries and turn into Dagster metadata without touching Hamilton objects.
+
+``ProgressHook`` reports each stage's start and end with its counts to a callback
+(``BuildRequest.progress``): the Dagster run log, or the CLI's progress bar.
 """
 
 from __future__ import annotations

@@ -106,6 +106,8 @@ def test_check_evaluations_belong_to_their_partition(env) -> None:
 
 
 # -- item 4 -------------------------------------------------------------------------------
+# Dagster's test helper itself selects with a beta parameter (include_sources)
+@pytest.mark.filterwarnings("ignore:Parameter `include_sources`")
 def test_analysis_assets_follow_every_cpg_build(env) -> None:
     defs = dg.Definitions(
         assets=[cpg_tables, *DOWNSTREAM_ASSETS],
