@@ -160,7 +160,7 @@ def _execute(
     tracker = make_tracker(req.hamilton_ui, repo_id=repo_id)
     tables = list(req.tables) if req.tables is not None else list(TABLE_OUTPUTS)
     final_vars = [TABLE_OUTPUTS[t] for t in tables if t in TABLE_OUTPUTS]
-    progress = [ProgressHook(req.progress, len(final_vars))] if req.progress else []
+    progress = [ProgressHook(req.progress, final_vars)] if req.progress else []
     dr = make_driver(
         [hook, *progress, *adapters, *([tracker] if tracker else [])],
         cache_dir=cache_dir,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,8 +226,11 @@ class ProgressHook(api.NodeExecutionHook, api.TaskReturnHook):
     build: progress is a view, not part of the result.
     """
 
-    def __init__(self, report: ProgressCallback | None, tables: int) -> None:
+    def __init__(self, report: ProgressCallback | None, table_nodes: Sequence[str]) -> None:
         self.report = report
+        # the nodes that write a contract table (``driver.TABLE_OUTPUTS``) in this build
+        self.table_nodes = frozenset(table_nodes)
+        tables = len(self.table_nodes)
         self.tables = tables
         self.total = 2 + tables  # scan, resolve, tables; files once known
         self.done = 0
@@ -264,7 +267,7 @@ class ProgressHook(api.NodeExecutionHook, api.TaskReturnHook):
             self._start("scan", "scan: reading the repository tree")
         elif node_name == "resolved":
             self._start("resolve", "resolve: cross-file resolution")
-        elif node_name.endswith("_written") and "store" not in self._stage_started:
+        elif node_name in self.table_nodes and "store" not in self._stage_started:
             self._start("store", f"store: writing {self.tables} table(s)")
 
     def run_after_node_execution(
@@ -312,7 +315,7 @@ class ProgressHook(api.NodeExecutionHook, api.TaskReturnHook):
                 f"{stats.get('points_to_facts', 0)} points-to facts{reused}, "
                 f"in {self._seconds('resolve')}",
             )
-        elif node_name.endswith("_written"):
+        elif node_name in self.table_nodes:
             rows = _rows(result) or 0
             self.written += 1
             self.rows_written += rows

@@ -41,6 +41,11 @@ def test_run_log_shows_each_stage_with_counts(tmp_path: Path) -> None:
         messages = [
             e.user_message for e in instance.all_logs(result.run_id) if e.dagster_event is None
         ]
+        written = 0
+        for event in result.get_asset_materialization_events():
+            mat = event.event_specific_data.materialization
+            if mat.asset_key.path[-1] != "run_manifest":  # written after the dataflow
+                written += mat.metadata["codeanatomy/rows_written"].value
     log = "\n".join(messages)
     for line in (
         "scan: reading the repository tree",
@@ -49,7 +54,7 @@ def test_run_log_shows_each_stage_with_counts(tmp_path: Path) -> None:
         "extract: 4 files (4 parsed, 0 cached), 0 extract errors",
         "resolve: cross-file resolution",
         "store: writing 8 table(s)",
-        "store: 8 tables written",
+        f"store: 8 tables written, {written} rows",
         "built demo: full build (no previous successful build of this repo)",
     ):
         assert line in log, line
