@@ -12,27 +12,23 @@ import dagster as dg
 from codeanatomy_hamilton.build import BuildRequest, BuildResult, run_build
 from codeanatomy_hamilton.hooks import NodeExecutionError
 from codeanatomy_hamilton.schema import ALL_TABLES
+from codeanatomy_hamilton.table_docs import TABLE_DESCRIPTIONS
 
 from .checks import check_result, check_specs
 from .checks import evaluate as evaluate_check
 from .metadata import table_metadata
 from .partitions import repos_partitions
 from .resources import CodeAnatomyResource
+from .warehouse import CPG_PREFIX
 
-KEY_PREFIX = "cpg"
+# run tags this asset reads; the sensor and the schedule set them (see sensors.py)
+TAG_COMMIT = "codeanatomy/commit"
+TAG_INCREMENTAL = "codeanatomy/incremental"
+TAG_TRIGGER = "codeanatomy/trigger"
+
+KEY_PREFIX = CPG_PREFIX
+CPG_GROUP = "cpg"
 CPG_WRITER_POOL = "codeanatomy_cpg_writer"
-
-TABLE_DESCRIPTIONS: dict[str, str] = {
-    "cpg_nodes": "One row per CPG node: every AST node, CFG entry/exit nodes and EXTERNAL symbols.",
-    "cpg_edges": "One row per CPG edge (AST, CONTAINS, CFG, DOMINATE, CDG, REACHING_DEF, REF, CALL, ...).",
-    "cpg_props": "Node properties as key/value rows.",
-    "cpg_props_map": "Node properties as one map per node.",
-    "cpg_edges_by_src": "Edges clustered by source node id, for outgoing-edge lookups.",
-    "cpg_edges_by_dst": "Edges clustered by destination node id, for incoming-edge lookups.",
-    "extract_errors": "Files that could not be analysed, with the reason and line.",
-    "file_index": "Path, blob sha, size and module of every analysed file.",
-    "run_manifest": "One row per build: commit, base commit, mode, timings, row counts, Delta versions.",
-}
 
 
 def asset_key(table: str) -> dg.AssetKey:
@@ -43,7 +39,7 @@ CPG_SPECS = [
     dg.AssetSpec(
         asset_key(name),
         description=TABLE_DESCRIPTIONS[name],
-        group_name="cpg",
+        group_name=CPG_GROUP,
         kinds={"deltalake", "python"},
         partitions_def=repos_partitions,
         metadata={"dagster/table_name": name, "partition_expr": "repo"},
@@ -61,8 +57,8 @@ def build_for_partition(
     # run is incremental unless tagged otherwise: the engine falls back to a full build
     # where it must, and an incremental result equals a full one row for row
     tags = context.run.tags
-    ref = tags.get("codeanatomy/commit") or repo.ref
-    incremental = tags.get("codeanatomy/incremental", "true").lower() != "false"
+    ref = tags.get(TAG_COMMIT) or repo.ref
+    incremental = tags.get(TAG_INCREMENTAL, "true").lower() != "false"
     request = BuildRequest(
         repo_path=codeanatomy.local_path(repo),
         warehouse=codeanatomy.warehouse_path(),
@@ -79,10 +75,17 @@ def build_for_partition(
         tables=tables,
         cache_dir=codeanatomy.cache_path() if codeanatomy.use_cache else None,
         hamilton_ui=codeanatomy.hamilton_ui or None,
+        # each stage's start and end, with counts, in the run log
+        progress=lambda event: None if event.phase == "step" else context.log.info(event.message),
     )
     context.log.info(
-        f"building {repo.id} at {ref} ({'incremental' if incremental else 'full'}) "
-        f"for {', '.join(tables)}"
+        f"building {repo.id} at {ref} for {', '.join(tables)} "
+        + (
+            "(incremental where possible: the engine picks a full build when there is no "
+            "earlier build or the history changed)"
+            if incremental
+            else "(full build)"
+        )
     )
     try:
         result = run_build(request)
@@ -92,6 +95,12 @@ def build_for_partition(
         raise
     for warning in result.warnings:
         context.log.warning(f"repo {repo.id}: {warning}")
+    since = f" from {result.base_commit}" if result.base_commit else ""
+    why = f" ({result.reason})" if result.reason else ""
+    context.log.info(
+        f"built {repo.id}: {result.mode} build{since}{why} of commit {result.commit or '-'}, "
+        f"{result.file_count} files in {result.seconds:.2f}s"
+    )
     return result
 
 
@@ -101,7 +110,7 @@ def build_for_partition(
     partitions_def=repos_partitions,
     pool=CPG_WRITER_POOL,
     name="cpg_tables",
-    check_specs=check_specs(asset_key),
+    check_specs=check_specs(asset_key, repos_partitions),
 )
 def cpg_tables(
     context: dg.AssetExecutionContext, codeanatomy: CodeAnatomyResource

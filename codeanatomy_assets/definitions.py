@@ -3,15 +3,15 @@
 import dagster as dg
 
 from .cpg_assets import cpg_tables
-from .downstream import DOWNSTREAM_ASSETS
-from .resources import CodeAnatomyResource
+from .downstream import DOWNSTREAM_ASSETS, analysis_automation_sensor
+from .public import default_resources
 from .schedules import nightly_cpg_rebuild
 from .sensors import cpg_build_job, git_ref_sensor
 
 defs = dg.Definitions(
     assets=[cpg_tables, *DOWNSTREAM_ASSETS],
-    resources={"codeanatomy": CodeAnatomyResource()},
+    resources=default_resources(),
     jobs=[cpg_build_job],
-    sensors=[git_ref_sensor],
+    sensors=[git_ref_sensor, analysis_automation_sensor],
     schedules=[nightly_cpg_rebuild],
 )

@@ -1,44 +1,37 @@
 """Downstream assets over the CPG: examples of building your own analysis.
 
-Pattern to copy:
+Pattern to copy (also from another code location, see ``codeanatomy_assets.public``
+and ``examples/downstream_location``):
 
-1. Depend on a CPG table with ``dg.AssetIn(key=cpg_key("cpg_edges"),
-   input_manager_key=WAREHOUSE_IO, metadata={"columns": [...]})``. The engine writes
-   the CPG tables; dagster-deltalake's IO manager only *reads* them here (the CPG
-   multi-asset has no IO manager for its outputs, so it never overwrites them). The
-   input arrives as a ``pyarrow.Table`` holding only the partition's repo (the upstream
-   spec's ``partition_expr`` is ``repo``) and only the listed columns.
+1. Depend on a CPG table with ``cpg_input("cpg_edges", columns=[...])``: an ``AssetIn``
+   read by the warehouse IO manager (``warehouse.py``), which hands the asset a
+   ``pyarrow.Table`` holding only the partition's repo and the listed columns. The
+   engine writes the CPG tables; the IO manager only reads them and refuses to write one.
 2. Compute with Arrow / rustworkx / DataFusion.
-3. Return a ``pyarrow.Table`` that has a ``repo`` column equal to the partition key; the
-   same IO manager writes it as a Delta table next to the CPG tables (the asset's
-   ``partition_expr`` metadata makes it replace only this repo's rows), so
-   ``codeanatomy sql`` can query it like any CPG table.
+3. Return a ``pyarrow.Table`` with a ``repo`` column equal to the partition key; the IO
+   manager writes it to ``<warehouse>/<key prefix>/<name>`` (here ``analysis``),
+   replacing only this repo's rows, and ``codeanatomy sql`` queries it as
+   ``analysis.<name>`` (the query is in each materialization's metadata).
+4. ``AutomationCondition.eager()``: the asset is requested for a repo as soon as that
+   repo's CPG tables are rebuilt (by the sensor, the schedule or by hand), through the
+   ``cpg_analysis_automation`` sensor (running by default).
 
-The IO manager (``warehouse_io_manager``, dagster-deltalake's ``DbIOManager`` and pyarrow
-type handler) takes the warehouse from the ``codeanatomy`` resource, so a run needs no
-other resource. CALL and IMPORTS edges come from cross-file resolution; a
-repo without them gives empty tables, never an error.
+CALL and IMPORTS edges come from cross-file resolution; a repo without them gives empty
+tables, never an error.
 """
-
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 import rustworkx as rx
-from dagster._core.storage.db_io_manager import DbIOManager, TableSlice
-from dagster_deltalake import DeltaLakePyarrowIOManager
-from dagster_deltalake.io_manager import DeltaLakeDbClient, TableConnection
 
-from .cpg_assets import asset_key as cpg_key
 from .partitions import repos_partitions
+from .public import cpg_input
+from .warehouse import WAREHOUSE_IO
 
-WAREHOUSE_IO = "codeanatomy_warehouse_io"
 ANALYSIS_GROUP = "cpg_analysis"
 ANALYSIS_PREFIX = "analysis"
+ANALYSIS_AUTOMATION_SENSOR = "cpg_analysis_automation"
 
 MODULE_IMPORTS_SCHEMA = pa.schema(
     [
@@ -70,63 +63,14 @@ CALL_GRAPH_METRICS_SCHEMA = pa.schema(
 )
 
 
-class _WarehouseDbClient(DeltaLakeDbClient):
-    """dagster-deltalake's client, with every table at ``<warehouse>/<table>``.
-
-    The stock client puts a table at ``root_uri/<key prefix>/<table>`` and reads its
-    root from the IO manager's own config; CPG tables live directly in the warehouse
-    (where the engine writes them) and the warehouse comes from the ``codeanatomy``
-    resource, so only the location is overridden: loading, partition predicates and
-    writes stay dagster-deltalake's (``DeltaLakePyarrowIOManager``'s type handler).
-    """
-
-    def __init__(self, warehouse: str) -> None:
-        self.warehouse = warehouse
-
-    @contextmanager
-    def connect(self, context: Any, table_slice: TableSlice) -> Iterator[TableConnection]:
-        yield TableConnection(
-            table_uri=os.path.join(self.warehouse, table_slice.table),
-            storage_options={},
-            table_config=None,
-        )
-
-
-@dg.io_manager(
-    required_resource_keys={"codeanatomy"},
-    description="dagster-deltalake's pyarrow IO manager over the CodeAnatomy warehouse.",
-)
-def warehouse_io_manager(init_context: dg.InitResourceContext) -> dg.IOManager:
-    """Loads CPG tables and stores analysis tables as ``<warehouse>/<table>`` Delta tables."""
-    warehouse = os.path.abspath(init_context.resources.codeanatomy.warehouse_path())
-    return DbIOManager(
-        db_client=_WarehouseDbClient(warehouse),
-        database="deltalake",
-        schema=None,
-        type_handlers=DeltaLakePyarrowIOManager.type_handlers(),
-        default_load_type=pa.Table,
-        io_manager_name="DeltaLakeIOManager",
-    )
-
-
-_RESOURCES = {WAREHOUSE_IO: warehouse_io_manager}
 _PARTITIONED = {"partition_expr": "repo"}
 
 
 def _cpg_inputs(node_columns: list[str]) -> dict[str, dg.AssetIn]:
-    """cpg_edges and cpg_nodes read through the warehouse IO manager, only the columns
-    an analysis needs (the engine, not the IO manager, writes these tables)."""
+    """cpg_edges and cpg_nodes, only the columns an analysis needs."""
     return {
-        "cpg_edges": dg.AssetIn(
-            key=cpg_key("cpg_edges"),
-            input_manager_key=WAREHOUSE_IO,
-            metadata={"columns": ["repo", "src_id", "dst_id", "kind"]},
-        ),
-        "cpg_nodes": dg.AssetIn(
-            key=cpg_key("cpg_nodes"),
-            input_manager_key=WAREHOUSE_IO,
-            metadata={"columns": node_columns},
-        ),
+        "cpg_edges": cpg_input("cpg_edges", ["repo", "src_id", "dst_id", "kind"]),
+        "cpg_nodes": cpg_input("cpg_nodes", node_columns),
     }
 
 
@@ -139,9 +83,9 @@ def _node_lookup(nodes: pa.Table) -> dict[int, dict]:
     group_name=ANALYSIS_GROUP,
     partitions_def=repos_partitions,
     io_manager_key=WAREHOUSE_IO,
-    resource_defs=_RESOURCES,
+    automation_condition=dg.AutomationCondition.eager(),
     kinds={"deltalake", "rustworkx"},
-    metadata={**_PARTITIONED, "dagster/table_name": "module_imports"},
+    metadata={**_PARTITIONED, "dagster/table_name": f"{ANALYSIS_PREFIX}.module_imports"},
     ins=_cpg_inputs(node_columns=["repo", "node_id", "kind", "qualname"]),
 )
 def module_imports(
@@ -201,7 +145,6 @@ def module_imports(
     return dg.Output(
         table,
         metadata={
-            "dagster/row_count": table.num_rows,
             "import_edges": g.num_edges(),
             "import_cycles": len(cycles),
             "cycles": dg.MetadataValue.json(
@@ -216,9 +159,9 @@ def module_imports(
     group_name=ANALYSIS_GROUP,
     partitions_def=repos_partitions,
     io_manager_key=WAREHOUSE_IO,
-    resource_defs=_RESOURCES,
+    automation_condition=dg.AutomationCondition.eager(),
     kinds={"deltalake", "rustworkx"},
-    metadata={**_PARTITIONED, "dagster/table_name": "call_graph_metrics"},
+    metadata={**_PARTITIONED, "dagster/table_name": f"{ANALYSIS_PREFIX}.call_graph_metrics"},
     ins=_cpg_inputs(node_columns=["repo", "node_id", "kind", "qualname", "path"]),
 )
 def call_graph_metrics(
@@ -287,7 +230,6 @@ def call_graph_metrics(
     return dg.Output(
         table,
         metadata={
-            "dagster/row_count": table.num_rows,
             "call_edges": g.num_edges(),
             "top_betweenness": dg.MetadataValue.json(
                 [
@@ -300,3 +242,13 @@ def call_graph_metrics(
 
 
 DOWNSTREAM_ASSETS = [module_imports, call_graph_metrics]
+
+# evaluates the eager conditions above on every tick: the analysis assets of a repo
+# follow each CPG build of it, and show as stale in the UI until they have
+analysis_automation_sensor = dg.AutomationConditionSensorDefinition(
+    ANALYSIS_AUTOMATION_SENSOR,
+    target=dg.AssetSelection.groups(ANALYSIS_GROUP),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Materializes the cpg_analysis assets of a repo after its CPG tables change.",
+)

@@ -10,11 +10,15 @@
         url: file:///srv/git/myservice.git   # cloned into the cache dir
         ref: main
 
-With no file, the embedded sample repository is the only one.
+With no file, the embedded sample repository is the only one. The sample is built from a
+git repository made from the package's files under the cache dir (``sample_git_repo``).
 """
 
+import fcntl
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,3 +100,59 @@ def find_repo(repo_id: str, path: str | None = None) -> RepoConfig:
         if repo.id == repo_id:
             return repo
     raise RepoConfigError(f"repo {repo_id!r} is not configured in {path or repos_file()}")
+
+
+# the sample's commits: fixed author and dates, so the same content gives the same
+# commit sha on every machine (a content hash a user can see and `git show`)
+_SAMPLE_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "CodeAnatomy sample",
+    "GIT_AUTHOR_EMAIL": "sample@codeanatomy.invalid",
+    "GIT_COMMITTER_NAME": "CodeAnatomy sample",
+    "GIT_COMMITTER_EMAIL": "sample@codeanatomy.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+0000",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+0000",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def _git(repo: str, *args: str) -> str:
+    out = subprocess.run(
+        ["git", "-C", repo, "-c", "commit.gpgsign=false", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **_SAMPLE_GIT_ENV},
+    )
+    return out.stdout.strip()
+
+
+def sample_git_repo(cache_dir: str) -> str:
+    """The embedded sample as a git repository under ``cache_dir/sample_repo``, so its
+    builds record a commit and rebuild incrementally like any repo. The package's files
+    are synced in and committed when they changed (a package upgrade), so the commit
+    names the content."""
+    dest = os.path.join(cache_dir, "sample_repo")
+    os.makedirs(cache_dir, exist_ok=True)
+    with open(os.path.join(cache_dir, "sample_repo.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the sensor and a run may both get here
+        if not os.path.isdir(os.path.join(dest, ".git")):
+            os.makedirs(dest, exist_ok=True)
+            _git(dest, "init", "-q", "--initial-branch=main")
+        src = Path(SAMPLE_REPO)
+        wanted = {
+            p.relative_to(src).as_posix()
+            for p in src.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+        for rel in _git(dest, "ls-files", "-z").split("\0"):
+            if rel and rel not in wanted:
+                os.remove(os.path.join(dest, rel))
+        for rel in sorted(wanted):
+            target = os.path.join(dest, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(src / rel, target)
+        _git(dest, "add", "-A")
+        if _git(dest, "status", "--porcelain"):
+            _git(dest, "commit", "-q", "-m", "CodeAnatomy sample repository")
+    return dest

@@ -6,7 +6,7 @@ import os
 
 import dagster as dg
 
-from .repos import RepoConfig, dagster_home, find_repo
+from .repos import SAMPLE_REPO, RepoConfig, dagster_home, find_repo, sample_git_repo
 
 
 class CodeAnatomyResource(dg.ConfigurableResource):
@@ -40,6 +40,9 @@ class CodeAnatomyResource(dg.ConfigurableResource):
 
     def local_path(self, repo: RepoConfig) -> str:
         """A local directory for the repo (remote URLs are cloned/fetched into the cache)."""
+        if repo.path == SAMPLE_REPO:
+            # the package's copy is no git repo; a build of it would have no commit
+            return sample_git_repo(self.cache_path())
         if repo.path is not None:
             return repo.path
         from codeanatomy_hamilton.gitsync import sync_clone

@@ -1,7 +1,7 @@
 """A schedule that rebuilds every configured repository on a clock.
 
 ``build_schedule_from_partitioned_job`` rejects dynamic partitions, so this is a plain
-``@dg.schedule`` that yields one ``RunRequest(partition_key=repo_id)`` per repository
+``@dg.schedule`` that yields one ``RunRequest(partition_key=repo_id, run_key=...)`` per repository
 (registering repos that are not partitions yet through the instance). Runs are
 incremental: the engine rebuilds only what changed since the last successful build and
 falls back to a full build where it must, so a tick on an unchanged repo is cheap.
@@ -38,6 +38,6 @@ def nightly_cpg_rebuild(context: dg.ScheduleEvaluationContext, codeanatomy: Code
         if ref.error:
             context.log.warning(f"repo {ref.repo.id}: {ref.error}")
             continue
-        request = build_run_request(ref.repo.id, ref.commit, None, "schedule")
-        # a schedule tick may legitimately rebuild a commit the sensor built already
-        yield request.with_replaced_attrs(run_key=None)
+        # Dagster needs a run key on each request of a tick with several; it dedupes
+        # them per tick, so a nightly rebuild of a commit the sensor built still runs
+        yield build_run_request(ref.repo.id, ref.commit, "schedule")

@@ -3,7 +3,7 @@
 Each tick resolves every watched ref (remote URLs are fetched into the cache first) and
 compares it with the cursor, a JSON object of the last commit seen per repo id. A repo
 whose ref moved gets one incremental CPG run for its partition, tagged with the new
-commit and the commit seen before; repos seen for the first time are registered as
+commit; repos seen for the first time are registered as
 partitions in the same tick. The engine itself decides full vs incremental from the
 warehouse's run manifest, so a lost cursor or a force-pushed ref costs a full build,
 never a wrong one.
@@ -18,17 +18,10 @@ import dagster as dg
 from codeanatomy_hamilton.gitsync import ref_commit
 from codeanatomy_hamilton.scan import ScanError
 
-from .cpg_assets import CPG_SPECS
+from .cpg_assets import CPG_SPECS, TAG_COMMIT, TAG_INCREMENTAL, TAG_TRIGGER
 from .partitions import repos_partitions
 from .repos import RepoConfig, RepoConfigError, load_repos
 from .resources import CodeAnatomyResource
-
-# run tags the CPG multi-asset reads (see cpg_assets.build_for_partition)
-TAG_COMMIT = "codeanatomy/commit"
-TAG_BASE_COMMIT = "codeanatomy/base_commit"
-TAG_INCREMENTAL = "codeanatomy/incremental"
-TAG_TRIGGER = "codeanatomy/trigger"
-
 
 CPG_JOB_NAME = "cpg_build"
 # the CPG tables of one repo partition; the sensor and the schedule both target it
@@ -58,17 +51,17 @@ def watched_refs(codeanatomy: CodeAnatomyResource) -> list[WatchedRef]:
     return out
 
 
-def build_run_request(
-    repo_id: str, commit: str | None, base_commit: str | None, trigger: str
-) -> dg.RunRequest:
+def build_run_request(repo_id: str, commit: str | None, trigger: str) -> dg.RunRequest:
+    """One incremental run of a repo's CPG, pinned to ``commit``. No base commit tag: the
+    engine starts from the last *successful* build's commit (``run_manifest``), which the
+    sensor cannot know at tick time; the materialization's metadata reports it."""
     tags = {TAG_INCREMENTAL: "true", TAG_TRIGGER: trigger}
     if commit:
         tags[TAG_COMMIT] = commit
-    if base_commit:
-        tags[TAG_BASE_COMMIT] = base_commit
     return dg.RunRequest(
-        # one run per (repo, commit): a re-evaluated tick never builds a commit twice
-        run_key=f"{repo_id}@{commit}" if commit else None,
+        # one run per (repo, commit): a re-evaluated tick never builds a commit twice;
+        # Dagster also needs a distinct run key per request of one tick
+        run_key=f"{repo_id}@{commit or 'worktree'}",
         partition_key=repo_id,
         tags=tags,
     )
@@ -113,7 +106,7 @@ def git_ref_sensor(
             continue
         if seen.get(rid) == ref.commit:
             continue
-        requests.append(build_run_request(rid, ref.commit, seen.get(rid), "sensor"))
+        requests.append(build_run_request(rid, ref.commit, "sensor"))
         cursor[rid] = ref.commit
     if not requests and not new_partitions:
         return dg.SkipReason("no watched ref moved")

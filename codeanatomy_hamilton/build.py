@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ import pyarrow as pa
 from . import __version__, store
 from .driver import TABLE_OUTPUTS, make_driver
 from .executors import make_executor
-from .hooks import DiagnosticsHook
+from .hooks import DiagnosticsHook, ProgressEvent, ProgressHook
 from .incremental import BuildPlan, describe_changes, engine_fingerprint, plan_build
 from .lock import repo_lock
 from .plan import execute_planned
@@ -52,6 +52,8 @@ class BuildRequest:
     extract_cache_dir: str | None = None
     # seconds to wait for another build of the same repo into the same warehouse
     lock_timeout: float = 0.0
+    # called with each stage's start and end (and steps), e.g. for a log or a bar
+    progress: Callable[[ProgressEvent], None] | None = None
 
 
 @dataclass
@@ -74,6 +76,8 @@ class BuildResult:
     plan_signature: str | None = None
     # problems that did not stop the build but limit its results (see hooks.NodeRecord)
     warnings: list[str] = field(default_factory=list)
+    # why a build asked to be incremental ran full (None when it did what was asked)
+    reason: str | None = None
 
 
 def default_repo_id(repo_path: str) -> str:
@@ -154,13 +158,14 @@ def _execute(
     hook = DiagnosticsHook()
     cache_dir = req.cache_dir or os.environ.get("CODEANATOMY_CACHE_DIR") or None
     tracker = make_tracker(req.hamilton_ui, repo_id=repo_id)
+    tables = list(req.tables) if req.tables is not None else list(TABLE_OUTPUTS)
+    final_vars = [TABLE_OUTPUTS[t] for t in tables if t in TABLE_OUTPUTS]
+    progress = [ProgressHook(req.progress, final_vars)] if req.progress else []
     dr = make_driver(
-        [hook, *adapters, *([tracker] if tracker else [])],
+        [hook, *progress, *adapters, *([tracker] if tracker else [])],
         cache_dir=cache_dir,
         executor=make_executor(req.executor, req.workers, req.dask_address),
     )
-    tables = list(req.tables) if req.tables is not None else list(TABLE_OUTPUTS)
-    final_vars = [TABLE_OUTPUTS[t] for t in tables if t in TABLE_OUTPUTS]
     # the build names the outputs; the plan puts them in topological order as final_vars
     # and says which subset Hamilton must run for them (see plan.execute_planned)
     outputs, diagnostics = execute_planned(
@@ -202,6 +207,7 @@ def _execute(
         diagnostics=diagnostics,
         plan_signature=diagnostics["plan_signature"],
         warnings=[w for rec in hook.records.values() for w in getattr(rec, "warnings", [])],
+        reason=build_plan.reason,
     )
     if req.tables is None or "run_manifest" in req.tables:
         # written last: a build that dies before this line is not a successful build,

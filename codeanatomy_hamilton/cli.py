@@ -8,6 +8,7 @@ import sys
 
 from .build import BuildRequest, run_build
 from .lock import BuildLockError
+from .progress import terminal_progress
 from .scan import ScanError
 from .sql import QueryError, format_table, query
 from .store import WarehouseError
@@ -81,7 +82,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         extract_cache_dir=args.fragment_cache,
     )
     try:
-        result = run_build(req)
+        with terminal_progress(sys.stderr) as progress:
+            req.progress = progress
+            result = run_build(req)
     except (ScanError, WarehouseError, BuildLockError) as exc:
         return _fail(str(exc))
     for warning in result.warnings:

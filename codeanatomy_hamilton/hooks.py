@@ -11,12 +11,16 @@ process, so they still see every task's nodes, results and errors; a node withou
 record of its own gets one from its task (the task's wall seconds, its rows, its error).
 Everything stored is plain data (dataclasses of str/int/float/dict), so the records
 cross process boundaries and turn into Dagster metadata without touching Hamilton objects.
+
+``ProgressHook`` reports each stage's start and end with its counts to a callback
+(``BuildRequest.progress``): the Dagster run log, or the CLI's progress bar.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,3 +199,150 @@ class DiagnosticsHook(api.NodeExecutionHook, api.TaskSubmissionHook, api.TaskRet
             layer = str(rec.tags.get("layer", "other"))
             out[layer] = out.get(layer, 0.0) + rec.seconds
         return out
+
+
+# -- progress ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of a build for a log line or a progress bar (plain data, no Dagster)."""
+
+    stage: str  # scan | extract | resolve | store
+    phase: str  # start | step | end
+    message: str  # one line, with the counts of the stage
+    done: int = 0  # steps finished (files parsed, tables written, stages done)
+    total: int = 0  # steps this build takes, as far as known so far (0: not yet)
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class ProgressHook(api.NodeExecutionHook, api.TaskReturnHook):
+    """Reports each stage's start and end with its counts: files scanned, files parsed
+    or served from the fragment cache, resolution rounds, tables written.
+
+    Steps of a bar: one for the scan, one per file to parse, one for resolution, one
+    per table. Parsed files are counted as their extraction tasks return (in the
+    driver process, so under process executors too). A failing callback never fails a
+    build: progress is a view, not part of the result.
+    """
+
+    def __init__(self, report: ProgressCallback | None, table_nodes: Sequence[str]) -> None:
+        self.report = report
+        # the nodes that write a contract table (``driver.TABLE_OUTPUTS``) in this build
+        self.table_nodes = frozenset(table_nodes)
+        tables = len(self.table_nodes)
+        self.tables = tables
+        self.total = 2 + tables  # scan, resolve, tables; files once known
+        self.done = 0
+        self.files = 0
+        self.to_parse = 0
+        self.parsed = 0
+        self.cached = 0
+        self.written = 0
+        self.rows_written = 0
+        self._stage_started: dict[str, float] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a process executor pickles the hooks for its workers: the callback (a log or
+        # a terminal) stays here, and the task hook below counts the workers' files
+        return {**self.__dict__, "report": None}
+
+    def _emit(self, stage: str, phase: str, message: str) -> None:
+        if self.report is None:
+            return
+        try:
+            self.report(ProgressEvent(stage, phase, message, self.done, self.total))
+        except Exception:  # a broken display must not break the build
+            pass
+
+    def _start(self, stage: str, message: str) -> None:
+        self._stage_started[stage] = time.perf_counter()
+        self._emit(stage, "start", message)
+
+    def _seconds(self, stage: str) -> str:
+        return f"{time.perf_counter() - self._stage_started.get(stage, time.perf_counter()):.2f}s"
+
+    def run_before_node_execution(self, *, node_name: str, **future_kwargs: Any) -> None:
+        if node_name == "repo_snapshot":
+            self._start("scan", "scan: reading the repository tree")
+        elif node_name == "resolved":
+            self._start("resolve", "resolve: cross-file resolution")
+        elif node_name in self.table_nodes and "store" not in self._stage_started:
+            self._start("store", f"store: writing {self.tables} table(s)")
+
+    def run_after_node_execution(
+        self, *, node_name: str, result: Any, success: bool, **future_kwargs: Any
+    ) -> None:
+        if not success:
+            return
+        if node_name == "repo_snapshot":
+            files = len(getattr(result, "files", []))
+            skipped = len(getattr(result, "skipped", []))
+            self.done += 1
+            self._emit(
+                "scan",
+                "end",
+                f"scan: {files} Python files, {skipped} skipped, in {self._seconds('scan')}",
+            )
+            self.files = files
+        elif node_name == "cached_extracts":
+            self.cached = len(result) if isinstance(result, list) else 0
+            self.to_parse = max(0, self.files - self.cached)
+            self.total += self.to_parse
+            self._start(
+                "extract",
+                f"extract: {self.files} files, {self.cached} from the "
+                f"fragment cache, {self.to_parse} to parse",
+            )
+        elif node_name == "file_extracts" and isinstance(result, list):
+            errors = sum(len(getattr(e, "errors", []) or []) for e in result)
+            self.done += self.to_parse - self.parsed
+            self.parsed = self.to_parse
+            self._emit(
+                "extract",
+                "end",
+                f"extract: {len(result)} files ({self.to_parse} parsed, {self.cached} cached), "
+                f"{errors} extract errors, in {self._seconds('extract')}",
+            )
+        elif node_name == "resolved":
+            stats = getattr(result, "stats", {}) or {}
+            self.done += 1
+            reused = " (reused: input unchanged)" if stats.get("resolve_reused") else ""
+            self._emit(
+                "resolve",
+                "end",
+                f"resolve: {stats.get('resolve_rounds', 0)} rounds, "
+                f"{stats.get('points_to_facts', 0)} points-to facts{reused}, "
+                f"in {self._seconds('resolve')}",
+            )
+        elif node_name in self.table_nodes:
+            rows = _rows(result) or 0
+            self.written += 1
+            self.rows_written += rows
+            self.done += 1
+            table = getattr(result, "table", node_name.removesuffix("_written"))
+            self._emit(
+                "store",
+                "step",
+                f"store: {table} {rows} rows written ({self.written}/{self.tables})",
+            )
+            if self.written == self.tables:
+                self._emit(
+                    "store",
+                    "end",
+                    f"store: {self.written} tables written, {self.rows_written} rows, "
+                    f"in {self._seconds('store')}",
+                )
+
+    def run_after_task_return(
+        self, *, nodes: list[Any], result: Any, success: bool, **future_kwargs: Any
+    ) -> None:
+        # one extraction batch came back (in this process, whatever the executor)
+        if not success or not isinstance(result, dict):
+            return
+        batch = result.get("batch_extract")
+        if isinstance(batch, list) and batch:
+            step = min(len(batch), self.to_parse - self.parsed)
+            self.parsed += step
+            self.done += step
+            self._emit("extract", "step", f"extract: {self.parsed}/{self.to_parse} files parsed")

@@ -1,15 +1,18 @@
-"""Read-only SQL over a warehouse with DataFusion: every Delta table registered by name."""
+"""Read-only SQL over a warehouse with DataFusion: every Delta table registered by name
+(the CPG tables by table name, downstream assets' tables as ``<schema>.<table>``)."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 
 import pyarrow as pa
 from datafusion import SessionContext, SQLOptions
+from datafusion.catalog import Schema
 from deltalake import DeltaTable
 
-from .store import list_tables, table_path
+from .store import list_schema_tables, list_tables, table_path
 
 
 class QueryError(Exception):
@@ -24,6 +27,14 @@ def session(warehouse: str, versions: Mapping[str, int] | None = None) -> Sessio
         if versions and name in versions:
             dt.load_as_version(versions[name])
         ctx.register_table(name, dt)
+    # downstream assets' tables, as ``<schema>.<table>`` (schema = the asset key prefix)
+    catalog = ctx.catalog()
+    for schema, tables in list_schema_tables(warehouse).items():
+        catalog.register_schema(schema, Schema.memory_schema())
+        for name in tables:
+            catalog.schema(schema).register_table(
+                name, DeltaTable(table_path(os.path.join(warehouse, schema), name))
+            )
     return ctx
 
 

@@ -328,3 +328,21 @@ def list_tables(warehouse: str) -> list[str]:
     return sorted(
         d for d in os.listdir(warehouse) if os.path.isdir(os.path.join(warehouse, d, "_delta_log"))
     )
+
+
+def list_schema_tables(warehouse: str) -> dict[str, list[str]]:
+    """Delta tables one folder down, ``<warehouse>/<schema>/<table>``: tables of
+    downstream assets, one schema per asset key prefix (the CPG tables sit at the top).
+    A folder that is itself a table, and hidden folders, are not schemas."""
+    out: dict[str, list[str]] = {}
+    top = set(list_tables(warehouse))
+    if not os.path.isdir(warehouse):
+        return out
+    for schema in sorted(os.listdir(warehouse)):
+        folder = os.path.join(warehouse, schema)
+        if schema in top or schema.startswith((".", "_")) or not os.path.isdir(folder):
+            continue
+        tables = list_tables(folder)
+        if tables:
+            out[schema] = tables
+    return out

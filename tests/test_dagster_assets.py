@@ -12,6 +12,7 @@ from deltalake import DeltaTable
 from codeanatomy_assets.cpg_assets import cpg_tables
 from codeanatomy_assets.definitions import defs
 from codeanatomy_assets.downstream import DOWNSTREAM_ASSETS
+from codeanatomy_assets.public import default_resources
 from codeanatomy_assets.resources import CodeAnatomyResource
 from codeanatomy_hamilton.driver import make_driver
 from codeanatomy_hamilton.plan import compile_driver_plan
@@ -20,15 +21,16 @@ from tests.ca_helpers import make_repo, repos_yaml
 REPO = "demo"
 REQUIRED = (
     "dagster/row_count",
+    "codeanatomy/rows_written",
     "dagster/column_schema",
-    "codeanatomy/node_timings",
+    "codeanatomy/query",
+    "codeanatomy/slowest_nodes",
     "codeanatomy/cache_hits",
     "codeanatomy/cache_misses",
     "codeanatomy/plan_signature",
     "codeanatomy/critical_path",
-    "codeanatomy/generations",
     "codeanatomy/commit",
-    "codeanatomy/base_commit",
+    "codeanatomy/details",
 )
 
 
@@ -60,23 +62,24 @@ def test_subset_runs_only_upstream_nodes(setup) -> None:
         selection=["cpg/cpg_edges"],
         partition_key=REPO,
         instance=instance,
-        resources={"codeanatomy": res},
+        resources=default_resources(res),
     )
     assert result.success
     mats = _materializations(result)
     assert list(mats) == ["cpg/cpg_edges"]
     meta = mats["cpg/cpg_edges"]
-    executed = set(meta["codeanatomy/executed_nodes"].value)
+    details = meta["codeanatomy/details"].value
+    executed = set(details["executed_nodes"])
     plan = compile_driver_plan(make_driver())
     assert executed == plan.upstream(["cpg_edges_written", "repo_snapshot", "file_extracts"])
-    assert meta["codeanatomy/plan_matches"].value is True
+    assert details["plan_matches"] is True
     assert not executed & {"cpg_nodes", "cpg_nodes_written", "cpg_props", "file_index_written"}
     assert not (wh / "cpg_nodes").exists()
     for key in REQUIRED:
         assert key in meta, key
     assert meta["dagster/row_count"].value > 0
     # the resolver's counters reach Dagster (first build: nothing to reuse)
-    resolution = meta["codeanatomy/resolution"].value
+    resolution = details["resolution"]
     assert resolution["resolve_reused"] == 0 and resolution["points_to_facts"] > 0
     assert (
         meta["codeanatomy/commit"].value
@@ -92,7 +95,7 @@ def test_full_materialization_metadata_checks_and_downstream(setup) -> None:
         [cpg_tables, *DOWNSTREAM_ASSETS],
         partition_key=REPO,
         instance=instance,
-        resources={"codeanatomy": res},
+        resources=default_resources(res),
     )
     assert result.success
     mats = _materializations(result)
@@ -100,17 +103,20 @@ def test_full_materialization_metadata_checks_and_downstream(setup) -> None:
         meta = mats[f"cpg/{table}"]
         for key in REQUIRED:
             assert key in meta, (table, key)
-        rows = meta["codeanatomy/node_timings"].value.records
-        assert rows and all(r.data["seconds"] >= 0 for r in rows)
+        seconds = meta["codeanatomy/details"].value["node_seconds"]
+        assert seconds and "repo_snapshot" in seconds
+        assert "| `" in meta["codeanatomy/slowest_nodes"].value
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(e.passed for e in evaluations)
-    # downstream assets, loaded from cpg_edges through dagster-deltalake's IO manager
-    imports = DeltaTable(str(wh / "module_imports")).to_pyarrow_table().to_pylist()
+    # downstream assets, loaded from cpg_edges through the warehouse IO manager
+    imports = DeltaTable(str(wh / "analysis" / "module_imports")).to_pyarrow_table().to_pylist()
     cycle = {r["module"] for r in imports if r["in_cycle"]}
     assert cycle == {"pkg.a", "pkg.b"}
     metrics = {
         r["qualname"]: r
-        for r in DeltaTable(str(wh / "call_graph_metrics")).to_pyarrow_table().to_pylist()
+        for r in DeltaTable(str(wh / "analysis" / "call_graph_metrics"))
+        .to_pyarrow_table()
+        .to_pylist()
     }
     assert metrics["pkg.b.g"]["fan_in"] == 2 and metrics["pkg.b.h"]["fan_out"] == 2
     assert metrics["pkg.a.f"]["betweenness"] > 0
@@ -124,7 +130,7 @@ def test_full_materialization_metadata_checks_and_downstream(setup) -> None:
         selection=["cpg/cpg_nodes"],
         partition_key=REPO,
         instance=instance,
-        resources={"codeanatomy": res},
+        resources=default_resources(res),
     )
     meta = _materializations(again)["cpg/cpg_nodes"]
     assert meta["codeanatomy/cache_hits"].value > 0

@@ -3,6 +3,7 @@ against real git repositories (a local path and a file:// remote)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from codeanatomy_assets.partitions import repos_partitions
 from codeanatomy_assets.resources import CodeAnatomyResource
 from codeanatomy_assets.schedules import nightly_cpg_rebuild
 from codeanatomy_assets.sensors import (
-    TAG_BASE_COMMIT,
     TAG_COMMIT,
     TAG_INCREMENTAL,
     cpg_build_job,
@@ -22,6 +22,10 @@ from codeanatomy_assets.sensors import (
 )
 
 from .incremental_helpers import commit, git, init_repo
+
+# the tag the sensor used to set to the commit it saw last; the build starts from the
+# last *successful* build's commit instead, so no run tag may claim a base commit
+OLD_BASE_COMMIT_TAG = "codeanatomy/base_commit"
 
 
 @pytest.fixture
@@ -67,7 +71,7 @@ def test_sensor_registers_repos_and_requests_new_commits(setup) -> None:
         assert by_repo["local"].tags[TAG_COMMIT] == setup["c1"]
         assert by_repo["remote"].tags[TAG_COMMIT] == setup["r1"]
         assert by_repo["local"].tags[TAG_INCREMENTAL] == "true"
-        assert TAG_BASE_COMMIT not in by_repo["local"].tags
+        assert OLD_BASE_COMMIT_TAG not in by_repo["local"].tags
         cursor = json.loads(result.cursor)
         assert cursor == {"local": setup["c1"], "remote": setup["r1"]}
 
@@ -82,7 +86,7 @@ def test_sensor_registers_repos_and_requests_new_commits(setup) -> None:
         moved = _tick(setup, instance, result.cursor)
         by_repo = {r.partition_key: r for r in moved.run_requests}
         assert by_repo["remote"].tags[TAG_COMMIT] == r2
-        assert by_repo["remote"].tags[TAG_BASE_COMMIT] == setup["r1"]
+        assert OLD_BASE_COMMIT_TAG not in by_repo["remote"].tags
         assert by_repo["local"].tags[TAG_COMMIT] == c2
         assert by_repo["local"].run_key == f"local@{c2}"
         assert not moved.dynamic_partitions_requests
@@ -103,7 +107,7 @@ def test_sensor_run_builds_incrementally(setup, tmp_path: Path) -> None:
         second = job.execute_in_process(
             instance=instance,
             partition_key="local",
-            tags={TAG_COMMIT: c2, TAG_BASE_COMMIT: setup["c1"], TAG_INCREMENTAL: "true"},
+            tags={TAG_COMMIT: c2, TAG_INCREMENTAL: "true"},
         )
         assert second.success
         mats = second.get_asset_materialization_events()
@@ -140,3 +144,57 @@ def test_sensor_survives_a_broken_repo(setup, tmp_path: Path) -> None:
     with dg.instance_for_test() as instance:
         result = _tick(setup, instance, None)
         assert [r.partition_key for r in result.run_requests] == ["remote"]
+
+
+def _metadata(result: dg.ExecuteInProcessResult, table: str) -> dict:
+    for e in result.get_asset_materialization_events():
+        mat = e.event_specific_data.materialization
+        if mat.asset_key.path[-1] == table:
+            return mat.metadata
+    raise KeyError(table)
+
+
+def test_schedule_tick_through_dagster_with_two_repos(setup) -> None:
+    """Dagster's own evaluation of a tick (which checks run keys), not the bare function:
+    two repos means two RunRequests, each needs its own run key."""
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_schedule_context(
+            instance=instance,
+            resources={"codeanatomy": setup["res"]},
+            repository_def=setup["defs"].get_repository_def(),
+            scheduled_execution_time=datetime.datetime(2026, 12, 2, 3, 0, tzinfo=datetime.UTC),
+        )
+        data = nightly_cpg_rebuild.evaluate_tick(ctx)
+        requests = data.run_requests or []
+        assert sorted(r.partition_key for r in requests) == ["local", "remote"]
+        keys = [r.run_key for r in requests]
+        assert all(keys) and len(set(keys)) == 2
+        assert {r.partition_key: r.tags[TAG_COMMIT] for r in requests} == {
+            "local": setup["c1"],
+            "remote": setup["r1"],
+        }
+
+
+def test_base_commit_has_one_truth(setup) -> None:
+    """The sensor saw c2 but c2 was never built; at c3 the build starts from c1 (the last
+    successful build). No run tag may say otherwise; the metadata says c1."""
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(repos_partitions.name, ["local", "remote"])
+        job = setup["defs"].resolve_job_def(cpg_build_job.name)
+        assert job.execute_in_process(
+            instance=instance, partition_key="local", tags={TAG_COMMIT: setup["c1"]}
+        ).success
+        c2 = commit(setup["local"], {"a.py": "x = 2\n"})
+        cursor = json.dumps({"local": c2, "remote": setup["r1"]})
+        c3 = commit(setup["local"], {"a.py": "x = 3\n"})
+        tick = _tick(setup, instance, cursor)
+        (request,) = tick.run_requests
+        assert request.tags[TAG_COMMIT] == c3
+        assert OLD_BASE_COMMIT_TAG not in request.tags
+        run = job.execute_in_process(
+            instance=instance, partition_key="local", tags=dict(request.tags)
+        )
+        meta = _metadata(run, "cpg_nodes")
+        assert meta["codeanatomy/mode"].value == "incremental"
+        assert meta["codeanatomy/base_commit"].value == setup["c1"]
+        assert meta["codeanatomy/commit"].value == c3
