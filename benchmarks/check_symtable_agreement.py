@@ -77,16 +77,18 @@ class _AsGenexp(ast.NodeTransformer):
     3.12+ keeps a symtable block for them)."""
 
     def _gen(self, node: ast.AST, elt: ast.expr) -> ast.GeneratorExp:
-        self.generic_visit(node)
         return ast.copy_location(ast.GeneratorExp(elt, node.generators), node)  # type: ignore[attr-defined]
 
     def visit_ListComp(self, node: ast.ListComp) -> ast.AST:
+        self.generic_visit(node)  # inner comprehensions first
         return self._gen(node, node.elt)
 
     def visit_SetComp(self, node: ast.SetComp) -> ast.AST:
+        self.generic_visit(node)
         return self._gen(node, node.elt)
 
     def visit_DictComp(self, node: ast.DictComp) -> ast.AST:
+        self.generic_visit(node)
         return self._gen(node, ast.Tuple([node.key, node.value], ast.Load()))
 
 
