@@ -617,3 +617,47 @@ def test_is_local_at_module_level_counts_global_declared_names() -> None:
         tree.body[0].targets[0],
         tree.body[1].body[1].targets[0],
     ]
+
+
+def test_inlined_comprehension_keeps_its_own_scope() -> None:
+    # 3.12+ merges the comprehension into f's symtable block (PEP 709); at run time x
+    # is still isolated, and the lambda captures the comprehension's x
+    x = Extract(
+        """\
+        def f(r):
+            x = 0
+            fs = [lambda: x for x in r]
+            return fs, x
+        """
+    )
+    in_lambda = x.name("x", 3, 0)
+    target = x.name("x", 3, 1)
+    assert x.binding(in_lambda) == "free"
+    assert x.refs[in_lambda] == [target]
+    assert x.binding(target) == "cell"
+    after = x.name("x", 4)
+    assert x.binding(after) == "local"  # f's own x: no comprehension needs its cell
+    assert x.targets(after) == [("Name", "x", 2)]
+    by_type = {x.nodes[i]["ast_type"]: p for i, p in x.props.items() if "scope" in p}
+    assert by_type["ListComp"]["cell_vars"] == "x"
+    assert "cell_vars" not in by_type["FunctionDef"]
+
+
+def test_annotation_scopes_in_a_class_read_the_class_namespace() -> None:
+    x = Extract(
+        """\
+        X = str
+        class C:
+            X = int
+            type A = list[X]
+            def m[T: X](self, a: X) -> T: ...
+            def n(self):
+                return X
+        """
+    )
+    for line in (4, 5):
+        use = x.name("X", line)
+        assert x.binding(use) == "global_implicit"  # symtable: __classdict__, then globals
+        assert x.targets(use) == [("Name", "X", 3)]
+    assert x.targets(x.name("X", 5, 1)) == [("Name", "X", 3)]  # annotation, tp scope
+    assert x.targets(x.name("X", 7)) == [("Name", "X", 1)]  # a method body does not
