@@ -661,3 +661,20 @@ def test_annotation_scopes_in_a_class_read_the_class_namespace() -> None:
         assert x.targets(use) == [("Name", "X", 3)]
     assert x.targets(x.name("X", 5, 1)) == [("Name", "X", 3)]  # annotation, tp scope
     assert x.targets(x.name("X", 7)) == [("Name", "X", 1)]  # a method body does not
+
+
+def test_private_type_parameters_are_mangled_like_symtable() -> None:
+    x = Extract(
+        """\
+        class C:
+            def m[__T](self, a: __T) -> __T:
+                return a
+            class D[__V]:
+                def n(self) -> __V:
+                    return [__V for _ in self]
+        """
+    )
+    assert x.targets(x.name("__T", 2, 1)) == [("TypeVar", "__T", 2)]
+    # a generic class's own name mangles its type parameters (3.13): _D__V
+    assert x.targets(x.name("__V", 5)) == [("TypeVar", "__V", 4)]
+    assert x.targets(x.name("__V", 6)) == [("TypeVar", "__V", 4)]

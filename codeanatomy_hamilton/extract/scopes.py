@@ -258,8 +258,10 @@ class Scope:
         # scope itself, or for an inlined comprehension the block it was inlined into
         # (symtable splices the inlined block's children into that block's list)
         self.pair: Scope = parent.pair if inlined and parent is not None else self
-        # private-name mangling prefix ("_Cls") of the innermost enclosing class body
-        if kind == "class":
+        # private-name mangling prefix ("_Cls") of the innermost enclosing class body;
+        # 3.13 mangles a generic class's type parameters (and its bases) with the
+        # class's own name
+        if kind == "class" or (kind == "type_parameters" and type(node) is ast.ClassDef):
             stripped = node.name.lstrip("_")
             self.prefix: str | None = "_" + stripped if stripped else None
         else:
