@@ -678,3 +678,17 @@ def test_private_type_parameters_are_mangled_like_symtable() -> None:
     # a generic class's own name mangles its type parameters (3.13): _D__V
     assert x.targets(x.name("__V", 5)) == [("TypeVar", "__V", 4)]
     assert x.targets(x.name("__V", 6)) == [("TypeVar", "__V", 4)]
+
+
+def test_walrus_in_comprehension_of_function_declaring_it_global() -> None:
+    x = Extract(
+        """\
+        def f(r):
+            global G
+            [G := i for i in r]
+            return G
+        """
+    )
+    store = x.name("G", 3)
+    assert x.binding(store) == "global_explicit"
+    assert x.refs[x.name("G", 4)] == [store]

@@ -921,7 +921,7 @@ def _synthesise_inlined(model: ScopeModel) -> None:
         f = syms.get(name, 0)
         if type(node.ctx) is store:
             if id(node) in walrus:
-                f |= _walrus_flag(sc)
+                f |= _walrus_flag(sc, name)
             else:
                 f |= DEF_LOCAL
         else:
@@ -993,13 +993,14 @@ def _synthesise_inlined(model: ScopeModel) -> None:
             osc.symbols = fixed
 
 
-def _walrus_flag(sc: Scope) -> int:
-    """How a comprehension walrus target is declared in the comprehension: nonlocal to
-    the nearest enclosing function, global at module level."""
+def _walrus_flag(sc: Scope, name: str) -> int:
+    """How a comprehension walrus target is declared in the comprehension: global at
+    module level or when the nearest enclosing function declares it ``global``, else
+    nonlocal to that function (CPython's symtable_extend_namedexpr_scope)."""
     p = sc.parent
     while p is not None and p.kind == "comprehension":
         p = p.parent
-    if p is None or p.kind == "module":
+    if p is None or p.kind == "module" or p.symbols.get(name, 0) & DEF_GLOBAL:
         return DEF_GLOBAL
     return DEF_NONLOCAL
 
