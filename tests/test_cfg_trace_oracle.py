@@ -15,7 +15,9 @@ taken where CPython re-raises silently (see ``_silent_reraise``). A snippet list
 ``known`` the violations that are documented simplifications of cfg.py (its "Not
 modelled" paragraph), with the reason; anything else fails.
 
-CPython 3.11 tracing quirks accounted for (each is referred to by its tag below):
+CPython 3.11 and 3.13 tracing quirks accounted for (each is referred to by its tag
+below; 3.12 moved ``sys.settrace`` onto ``sys.monitoring``, which changed the ones
+marked 3.12+):
 
 [call]      A frame starts with a ``call`` event on its def line (module: line 0);
             generators and coroutines get another ``call`` on every resumption and a
@@ -70,9 +72,19 @@ CPython 3.11 tracing quirks accounted for (each is referred to by its tag below)
             say how the frame ended, its instruction does: RETURN_VALUE returns (the
             path must reach CFG_EXIT by a normal edge), YIELD_VALUE suspends, anything
             else is an exception escaping (the last edge must be ``exception``).
+            3.12+: a plain ``return`` may be RETURN_CONST, and a suspended frame
+            reports its ``return`` at the RESUME after the yield. A generator closed
+            while suspended outside any ``try`` is not resumed at all (3.12+): its
+            last event is that suspension.
 [comp]      Comprehensions and generator expressions run in their own frames
             (``<listcomp>`` etc.) in 3.11 but are part of one statement in our CFG:
-            those frames are not checked.
+            those frames are not checked. 3.12+ keeps frames for generator
+            expressions only, and for the lazily evaluated PEP 695 scopes
+            (``<generic parameters of f>`` runs at the def statement; alias values,
+            bounds and defaults only when read): those are not checked either.
+[inlined]   3.12+ inlines list/set/dict comprehensions (PEP 709) into the frame of
+            their statement; each further iteration reports the statement's line
+            again at the loop's JUMP_BACKWARD: skipped on lines holding one.
 """
 
 from __future__ import annotations
@@ -91,14 +103,21 @@ import pytest
 
 from codeanatomy_hamilton.extract.cfg import ENTRY, EXC, EXIT, BodyCFG, build_cfg
 
-# the quirks above, bytecode names included, are CPython 3.11's (the supported version)
+# the quirks above, bytecode names included, are CPython 3.11's and 3.13's
 pytestmark = pytest.mark.skipif(
-    sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11),
-    reason="tracing quirks modelled for CPython 3.11",
+    sys.implementation.name != "cpython" or sys.version_info[:2] not in ((3, 11), (3, 13)),
+    reason="tracing quirks modelled for CPython 3.11 and 3.13",
 )
 
 # [comp] frames of these code objects belong to a statement of the enclosing body
 _COMPREHENSIONS = {"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"}
+# [return] the instructions that return from a frame (3.12+ adds RETURN_CONST), and
+# those a suspended generator / coroutine frame reports its ``return`` event at (3.11:
+# the YIELD_VALUE; 3.12+: the RESUME after it)
+_RETURNS = frozenset(("RETURN_VALUE", "RETURN_CONST"))
+_SUSPENDS = frozenset(("YIELD_VALUE", "RESUME"))
+# [inlined] comprehensions 3.12+ runs in the frame of their statement (PEP 709)
+_INLINED = (ast.ListComp, ast.SetComp, ast.DictComp) if sys.version_info >= (3, 12) else ()
 # [stopiter] protocol exceptions that are not raises of the traced statement
 _PROTOCOL_EXCS = (StopIteration, StopAsyncIteration)
 
@@ -593,6 +612,32 @@ SNIPPETS: list[Snippet] = [
         _runs("f", [], [0, 1, 2, 3]),
     ),
     Snippet(
+        "pep695_generics_and_type_statements",
+        """
+        type Alias = list[int]
+        type Pair[K, V = int] = tuple[K, V]
+
+        def f[T: int, *Ts, **P](x: T) -> T:
+            type Local[U] = dict[T, U]
+            y = [x for _ in range(2)]
+            if x:
+                type Other = Local
+            return y
+
+        class C[S]:
+            type Inner = list[S]
+            v = 1
+
+        def g(n):
+            out = []
+            for i in range(n):
+                type Step = int
+                out.append(i)
+            return out
+        """,
+        _runs("f", 0, 1) + _runs("g", 0, 2),
+    ),
+    Snippet(
         "closures_global_nonlocal",
         """
         COUNT = 0
@@ -1050,6 +1095,7 @@ class Body:
     header_line: int | None  # [class] the class line reported before the body
     protocol_lines: set[int]  # [stopiter] for / async for headers, await / yield lines
     nop_lines: set[int]  # [nop-line] lines of statements that compile to a NOP
+    comp_lines: set[int]  # [inlined] lines of statements holding an inlined comprehension
 
 
 def _owners(tree: ast.Module):
@@ -1077,6 +1123,7 @@ def _body(owner: Any, code: types.CodeType, make_cfg: Callable[[Any], BodyCFG]) 
     with_spans: dict[int, tuple[int, int]] = {}
     protocol: set[int] = set()
     nops: set[int] = set()
+    comps: set[int] = set()
     for i, n in enumerate(cfg.nodes):
         if n is None:
             continue
@@ -1091,8 +1138,35 @@ def _body(owner: Any, code: types.CodeType, make_cfg: Callable[[Any], BodyCFG]) 
             protocol.add(line)
         if _compiles_to_nop(n):
             nops.add(line)
+        if _holds_inlined_comprehension(n):
+            comps.add(line)
     header = owner.lineno if type(owner) is ast.ClassDef else None
-    return Body(owner, cfg, line_nodes, node_line, silent, with_spans, header, protocol, nops)
+    return Body(
+        owner, cfg, line_nodes, node_line, silent, with_spans, header, protocol, nops, comps
+    )
+
+
+def _holds_inlined_comprehension(n: Any) -> bool:
+    """[inlined] a simple statement (or a compound header) with a list/set/dict
+    comprehension of its own scope (not inside a lambda, def or generator expression,
+    which keep their frames)."""
+    if not _INLINED:
+        return False
+    if isinstance(n, ast.stmt) and hasattr(n, "body"):
+        parts = [getattr(n, f) for f in ("test", "iter", "subject", "items") if hasattr(n, f)]
+    else:
+        parts = [n]
+    stack = list(parts)
+    while stack:
+        x = stack.pop()
+        if type(x) is list:
+            stack.extend(x)
+            continue
+        if isinstance(x, _INLINED):
+            return True
+        if not isinstance(x, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.GeneratorExp)):
+            stack.extend(ast.iter_child_nodes(x))
+    return False
 
 
 def _compiles_to_nop(n: Any) -> bool:
@@ -1145,8 +1219,8 @@ def _transitions(body: Body, events: list[tuple[str, int, Any]]):
         if event == "return":
             # [return] the frame's exit; other returns suspend at a yield [call], and
             # a generator never resumed ends suspended: no exit to check
-            if k == last and exc != "YIELD_VALUE":
-                out.append((prev, END if exc == "RETURN_VALUE" else END_EXC, raised))
+            if k == last and exc not in _SUSPENDS:
+                out.append((prev, END if exc in _RETURNS else END_EXC, raised))
             continue
         if event == "exception":
             if exc is not None and issubclass(exc, _PROTOCOL_EXCS):
@@ -1159,6 +1233,8 @@ def _transitions(body: Body, events: list[tuple[str, int, Any]]):
             continue
         if exc == "RERAISE":
             continue  # [reraise-line] not the statement of that line
+        if line == prev and exc == "JUMP_BACKWARD" and line in body.comp_lines:
+            continue  # [inlined] the next iteration of an inlined comprehension
         if exc == "NOP" and line not in body.nop_lines:
             continue  # [nop-line] a jump target, not the statement of that line
         if prev == START and line == body.header_line:
@@ -1246,7 +1322,7 @@ def _observe(snippet: Snippet) -> Observed:
     transitions: dict[tuple[str, int], set[tuple[int, int, bool]]] = {}
     for tr in traces:
         c = tr.code
-        if c.co_name in _COMPREHENSIONS:
+        if c.co_name in _COMPREHENSIONS or c.co_name.startswith("<generic parameters of "):
             continue  # [comp]
         key = (c.co_name, 1 if c.co_name == "<module>" else c.co_firstlineno)
         owner = owners[key]

@@ -24,6 +24,10 @@ KIND_BY_TYPE: dict[type, str] = {
     ast.AsyncFunctionDef: "FUNCTION",
     ast.Lambda: "FUNCTION",
     ast.arg: "PARAMETER",
+    # PEP 695 type parameters bind their name in the type-parameters scope
+    ast.TypeVar: "TYPE_PARAMETER",
+    ast.ParamSpec: "TYPE_PARAMETER",
+    ast.TypeVarTuple: "TYPE_PARAMETER",
     ast.Call: "CALL",
     ast.Name: "IDENTIFIER",
     ast.Attribute: "ATTRIBUTE",
@@ -100,6 +104,9 @@ class _TypeInfo:
             ast.MatchAs: "name",
             ast.MatchStar: "name",
             ast.MatchMapping: "rest",
+            ast.TypeVar: "name",
+            ast.ParamSpec: "name",
+            ast.TypeVarTuple: "name",
         }.get(cls)
 
 
@@ -281,6 +288,21 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
                 ann = b.segment(node.annotation)
                 if ann is not None:
                     add_prop(ordinal, "annotation", ann)
+        elif kind == "TYPE_PARAMETER":
+            # bound or constraints tuple, and default: source text (evaluated lazily)
+            bound = getattr(node, "bound", None)
+            if bound is not None:
+                key = "constraints" if type(bound) is ast.Tuple else "bound"
+                text = b.segment(bound)
+                if text is not None:
+                    add_prop(ordinal, key, text)
+            default = getattr(node, "default_value", None)
+            if default is not None:
+                text = b.segment(default)
+                if text is not None:
+                    add_prop(ordinal, "default", text)
+        elif cls is ast.TypeAlias:
+            name = node.name.id
         elif cls is ast.FormattedValue:
             if node.conversion != -1:
                 add_prop(ordinal, "conversion", chr(node.conversion))

@@ -43,8 +43,10 @@ EXIT = 1
 EXC = "exception"
 
 _DEF_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
-# statements that never raise whatever their operands (the rest may, see _can_raise)
-_NEVER_RAISE = (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal)
+# statements that never raise whatever their operands (the rest may, see _can_raise);
+# ``type X[T] = v`` only creates the alias (and its type variables): the value, bounds
+# and defaults are evaluated lazily, on first access
+_NEVER_RAISE = (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.TypeAlias)
 
 
 class BodyCFG:
@@ -104,7 +106,7 @@ def _safe_expr(e: Any) -> bool:
 def can_raise(s: Any, in_function: bool = True) -> bool:
     """Whether a statement (as a CFG node: compound statements = their header) may raise.
 
-    Everything may raise except pass/break/continue/global/nonlocal, a constant
+    Everything may raise except pass/break/continue/global/nonlocal/``type``, a constant
     expression statement (docstrings), ``return`` of nothing or a constant, a def with no
     decorators/defaults/annotations, ``try:`` headers, and assignments of a constant to
     plain names. Annotations of ``AnnAssign`` are ignored in function bodies (not

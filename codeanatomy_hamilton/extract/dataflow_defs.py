@@ -24,6 +24,13 @@ statement that contains them (their own iteration variables are comprehension-lo
 skipped); a comprehension walrus target is a (conditional) def of the enclosing body.
 In a class body, comprehensions cannot see class variables: only their first iterable
 is a use there.
+
+PEP 695: a generic def's annotations and a generic class's bases and keywords run (at
+the statement) in the type-parameters scope, where the type parameters are bound: uses
+of those names there are not uses of this body's variables. Bounds, constraints and
+defaults of type parameters and the value of a ``type X = v`` statement are evaluated
+lazily (on first access), so they are no uses at the statement: ``type X = v`` is
+just a def of X.
 """
 
 from __future__ import annotations
@@ -61,6 +68,13 @@ def _fields(cls: type) -> tuple[str, ...]:
     if f is None:
         f = _FIELDS[cls] = tuple(x for x in cls._fields if x not in _SKIP)
     return f
+
+
+def _type_param_names(n: Any) -> set[str] | None:
+    """Names a generic def's/class's type parameters bind (None: not generic)."""
+    if not n.type_params:
+        return None
+    return {p.name for p in n.type_params}
 
 
 def _targets(e: Any, out: set[str]) -> None:
@@ -175,7 +189,9 @@ class EventCollector:
         else:
             self.expr(e.elt, True, inner)
 
-    def defaults(self, a: ast.arguments, cond: bool, bound: Any, annotations: bool) -> None:
+    def defaults(
+        self, a: ast.arguments, cond: bool, bound: Any, annotations: bool, tparams: Any = None
+    ) -> None:
         for d in a.defaults:
             self.expr(d, cond, bound)
         for d in a.kw_defaults:
@@ -184,7 +200,7 @@ class EventCollector:
         if annotations and not self.future:
             for arg in (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg):
                 if arg is not None and arg.annotation is not None:
-                    self.expr(arg.annotation, cond, bound)
+                    self.expr(arg.annotation, cond, tparams)
 
     def pattern(self, p: Any) -> None:
         t = type(p)
@@ -270,20 +286,24 @@ class EventCollector:
         elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
             for d in n.decorator_list:
                 ex(d, False, None)
-            self.defaults(n.args, False, None, annotations=True)
+            tp = _type_param_names(n)
+            self.defaults(n.args, False, None, annotations=True, tparams=tp)
             if n.returns is not None and not self.future:
-                ex(n.returns, False, None)
+                ex(n.returns, False, tp)
             self.out.append((DEF, n.name, n, False))
             self.nested.append(n)
         elif t is ast.ClassDef:
             for d in n.decorator_list:
                 ex(d, False, None)
+            tp = _type_param_names(n)
             for b in n.bases:
-                ex(b, False, None)
+                ex(b, False, tp)
             for k in n.keywords:
-                ex(k.value, False, None)
+                ex(k.value, False, tp)
             self.out.append((DEF, n.name, n, False))
             self.nested.append(n)
+        elif t is ast.TypeAlias:
+            self.out.append((DEF, n.name.id, n.name, False))
         elif t is ast.Import or t is ast.ImportFrom:
             for a in n.names:
                 if a.asname is not None:

@@ -131,7 +131,18 @@ FACT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 class _Scope:
-    __slots__ = ("key", "kind", "st", "parent", "caller", "cache", "kids", "cls", "fn")
+    __slots__ = (
+        "key",
+        "kind",
+        "st",
+        "parent",
+        "caller",
+        "cache",
+        "kids",
+        "cls",
+        "fn",
+        "comp_targets",
+    )
 
     def __init__(self, key: str, kind: str, st: Any, parent: _Scope | None, caller: str) -> None:
         self.key = key
@@ -146,11 +157,20 @@ class _Scope:
                 self.kids.setdefault((child.get_name(), child.get_lineno()), []).append(child)
         self.cls: str | None = None  # class qualname for class scopes / methods
         self.fn: dict[str, Any] | None = None  # method info: selfkey, generator flag
+        # names a comprehension inlined by 3.12+ (no table of its own) binds
+        self.comp_targets: set[str] | None = None
 
     def child_table(self, name: str, lineno: int) -> Any:
         lst = self.kids.get((name, lineno))
         if lst:
-            return lst.pop(0)
+            t = lst.pop(0)
+            if t.get_type() == "type parameters":
+                # a generic def/class (PEP 695): its block is inside the block of its
+                # type parameters, under the same name
+                for c in t.get_children():
+                    if c.get_name() == name and c.get_type() in ("function", "class"):
+                        return c
+            return t
         return None
 
 
@@ -255,7 +275,17 @@ class FactExtractor:
         r = sc.cache.get(name)
         if r is not None:
             return r
-        if sc.kind == "module" or sc.st is None:
+        if sc.st is None and sc.comp_targets is not None:
+            # a comprehension 3.12+ inlined: its targets are its own, the rest is seen
+            # as from the enclosing function (classes do not enclose)
+            if name in sc.comp_targets:
+                r = sc.key + "." + name
+            else:
+                p = sc.parent
+                while p is not None and p.kind == "class":
+                    p = p.parent
+                r = self.resolve(p, name) if p is not None else self.modkey(name)
+        elif sc.kind == "module" or sc.st is None:
             r = self.modkey(name)
         else:
             try:
@@ -588,6 +618,13 @@ class FactExtractor:
         st = sc.child_table(name, node.lineno)
         csc = _Scope(f"{sc.key}.<{name}>@{node._cid}", "comp", st, sc, sc.caller)
         csc.fn = None
+        if st is None:
+            targets: set[str] = set()
+            for gen in node.generators:
+                for n in ast.walk(gen.target):
+                    if type(n) is ast.Name:
+                        targets.add(n.id)
+            csc.comp_targets = targets
         k = "#" + str(gid)
         self.init(k, "l:" + k)
         for i, gen in enumerate(node.generators):

@@ -58,9 +58,11 @@ def _local_test(ctx: FileContext, owner: Any) -> Callable[[str], bool] | None:
     if type(owner) is ast.Module:
         # module-level names: bound at module level (symtable makes names that a def
         # declares ``global`` GLOBAL_EXPLICIT, so ``is_local`` would miss them)
+        # (3.12+: not the iteration variables inlined comprehensions merged in)
         symbols = sc.symbols
         bound = model._flow_def_bound
-        return lambda name: bool(symbols.get(name, 0) & bound)
+        own = sc.own
+        return lambda name: bool(symbols.get(name, 0) & bound) and own(symbols[name])
     return lambda name: model.is_local(owner, name)
 
 

@@ -1,13 +1,42 @@
 """Scopes and name binding exactly as CPython's ``symtable`` sees them.
 
-One traversal of the AST, in the order CPython's symtable visitor enters blocks, pairs
-every symtable table with the AST node that opened it (module, class, def, lambda,
-comprehension; 3.11 has no inlined comprehensions and no type-parameter scopes) and
-records for every non-singleton AST node the scope its code executes in. Name binding
-is then read from the raw symtable flags rather than re-derived, so ``global``,
-``nonlocal``, free/cell variables, walrus targets in comprehensions, ``del``,
-except-as, match captures, annotations and private-name mangling agree with CPython
-by construction.
+One traversal of the AST, in the order CPython's (3.12+) symtable visitor enters
+blocks, pairs every symtable table with the AST node that opened it (module, class,
+def, lambda, generator expression, and the PEP 695/696 annotation scopes: "type
+parameters", "type alias", "type variable") and records for every non-singleton AST
+node the scope its code executes in. Name binding is then read from the raw symtable
+flags rather than re-derived, so ``global``, ``nonlocal``, free/cell variables, walrus
+targets in comprehensions, ``del``, except-as, match captures, annotations, type
+parameters and private-name mangling agree with CPython by construction.
+
+Inlined comprehensions (PEP 709). Since 3.12 a list/set/dict comprehension has no
+symtable block of its own: its names are merged into the enclosing block's table (its
+iteration variables carry ``DEF_COMP_ITER`` there when the block has no name of its
+own by that spelling) and the compiler saves and restores them around the inlined
+code. At run time the iteration variables are still isolated from the enclosing scope,
+exactly as the language reference describes ("executed in a separate implicitly nested
+scope"). We model that: an inlined comprehension gets a *virtual* Scope (kind
+``comprehension``, ``raw`` None) whose symbol flags are those the comprehension's own
+block had before inlining (which is what 3.11 reported and what the compiler still
+computes internally): targets LOCAL (CELL when a nested lambda/genexpr captures them), a
+walrus target DEF_NONLOCAL/FREE (GLOBAL_EXPLICIT at module level), every other name
+FREE when an enclosing function-like scope binds it, else GLOBAL_IMPLICIT. Names merged
+into the enclosing block only by an inlined comprehension (``DEF_COMP_ITER`` there) are
+not that block's own variables. So ``binding``, REF and REACHING_DEF are the same as
+on 3.11 for code 3.11 could read; benchmarks/check_symtable_agreement.py checks the
+virtual scopes against symtable's verdict on the same file with every list/set/dict
+comprehension written as a generator expression (which keeps its own block).
+
+Type parameters (PEP 695/696). ``def f[T: B = D](x: T) -> T``, ``class C[T](Base)`` and
+``type A[T] = V`` open a "type parameters" scope (kind ``type_parameters``) holding the
+type parameters (binding sites: the ``TypeVar``/``ParamSpec``/``TypeVarTuple`` nodes),
+the annotations of a generic def and the bases/keywords of a generic class; the def or
+class block is its child. Each bound (or constraints tuple) and each default is a lazily
+evaluated "type variable" scope (kind ``type_variable``), the value of a ``type``
+statement a "type alias" scope (kind ``type_alias``). Inside a class body these scopes
+can see the class namespace (symtable marks them with a free ``__classdict__``; the
+name stays GLOBAL_IMPLICIT in symtable and is looked up in the class dict first at run
+time): REF then goes to the class's binding sites when the class binds the name.
 
 Public API for other passes (control flow, reaching definitions, facts)::
 
@@ -21,14 +50,17 @@ Public API for other passes (control flow, reaching definitions, facts)::
 The ``scopes`` pass (``run_scope_pass``) writes
 
 * on IDENTIFIER (ast.Name) nodes: ``scope`` (module/class/function/lambda/
-  comprehension: where the name occurs) and ``binding`` (local, cell, free,
+  comprehension/type_parameters/type_alias/type_variable: where the name occurs) and ``binding`` (local, cell, free,
   nonlocal, global_explicit, global_implicit, builtin, unresolved); plus
   ``unresolved``/``star_import``/``deferred_annotation`` = true where they apply;
 * REF edges from every Load/Del use and AugAssign target to all binding sites of the
   name in the scope it resolves to (flow-insensitive), an EXTERNAL ``builtins.<name>``
   edge for builtins, and edges to ``from m import *`` statements for globals the
   module never binds;
-* on scope nodes: ``scope``, and ``free_vars``/``cell_vars`` of function-like blocks;
+* on scope nodes: ``scope``, and ``free_vars``/``cell_vars`` of function-like blocks
+  (def, lambda, comprehension); ``scope`` = ``type_alias`` on a ``type`` statement and
+  ``type_variable`` on a type parameter with a bound or default (the type-parameters
+  scope of a def/class has no node of its own: the def/class node keeps its ``scope``);
   on RETURN nodes: ``function`` (qualname of the function returned from).
 """
 
@@ -58,6 +90,16 @@ GLOBAL_EXPLICIT = _symtable.GLOBAL_EXPLICIT
 GLOBAL_IMPLICIT = _symtable.GLOBAL_IMPLICIT
 FREE = _symtable.FREE
 CELL = _symtable.CELL
+# 3.12+ flags _symtable does not export (Include/internal/pycore_symtable.h): a
+# comprehension iteration variable, a type parameter, a cell of an inlined comprehension
+DEF_COMP_ITER = _symtable.DEF_ANNOT << 1
+DEF_TYPE_PARAM = _symtable.DEF_ANNOT << 2
+DEF_COMP_CELL = _symtable.DEF_ANNOT << 3
+TYPE_FUNCTION = _symtable.TYPE_FUNCTION
+TYPE_CLASS = _symtable.TYPE_CLASS
+TYPE_TYPE_PARAMETERS = _symtable.TYPE_TYPE_PARAMETERS
+TYPE_TYPE_ALIAS = _symtable.TYPE_TYPE_ALIAS
+TYPE_TYPE_VARIABLE = _symtable.TYPE_TYPE_VARIABLE
 
 # Module attributes the import system sets on every module: they resolve at run time
 # but are neither bound in the source nor meaningful as ``builtins.<name>`` (the
@@ -81,6 +123,9 @@ MODULE_ATTRIBUTES = frozenset(
 BUILTIN_NAMES = frozenset(dir(builtins)) - MODULE_ATTRIBUTES
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+TYPE_PARAMS = (ast.TypeVar, ast.ParamSpec, ast.TypeVarTuple)
+# scope kinds of the PEP 695 annotation scopes (function-like blocks of their own)
+ANNOTATION_SCOPES = frozenset(("type_parameters", "type_alias", "type_variable"))
 _SCOPE_KIND: dict[type, str] = {
     ast.Module: "module",
     ast.ClassDef: "class",
@@ -103,7 +148,7 @@ _TABLE_NAME: dict[type, tuple[str, str | None]] = {
     ast.GeneratorExp: ("function", "genexpr"),
     ast.DictComp: ("function", "dictcomp"),
 }
-_TABLE_TYPE = {"function": _symtable.TYPE_FUNCTION, "class": _symtable.TYPE_CLASS}
+_TABLE_TYPE = {"function": TYPE_FUNCTION, "class": TYPE_CLASS}
 
 # fields that never hold AST nodes that matter here: identifiers, flags and the shared
 # context/operator singletons (which have no ``_cid`` and no scope of their own)
@@ -149,6 +194,9 @@ _SPECIAL = frozenset(
         ast.MatchMapping,
         ast.AugAssign,
         ast.Return,
+        ast.NamedExpr,
+        ast.TypeAlias,
+        *TYPE_PARAMS,
     )
 )
 
@@ -159,6 +207,8 @@ def _fields_of(cls: type) -> tuple[str, ...]:
     if cls in (ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef):
         fields = [f for f in fields if f != "names" and f != "name"]
     if cls in (ast.ClassDef, ast.alias, ast.ExceptHandler, ast.MatchAs, ast.MatchStar):
+        fields = [f for f in fields if f != "name"]
+    if cls in TYPE_PARAMS:
         fields = [f for f in fields if f != "name"]
     if cls is ast.Constant or cls is ast.MatchSingleton:
         fields = [f for f in fields if f != "value"]
@@ -181,18 +231,37 @@ class Scope:
         "children",
         "next_child",
         "is_function",
+        "inlined",
+        "pair",
     )
 
-    def __init__(self, index: int, node: Any, kind: str, raw: Any, parent: Scope | None) -> None:
+    def __init__(
+        self,
+        index: int,
+        node: Any,
+        kind: str,
+        raw: Any,
+        parent: Scope | None,
+        inlined: bool = False,
+    ) -> None:
         self.index = index
         self.node = node
         self.kind = kind
-        # raw ``_symtable`` entry (None when no table matched; never expected)
+        # raw ``_symtable`` entry (None for an inlined comprehension, or when no table
+        # matched: never expected)
         self.raw = raw
         self.symbols: dict[str, int] = raw.symbols if raw is not None else {}
         self.parent = parent
-        # private-name mangling prefix ("_Cls") of the innermost enclosing class body
-        if kind == "class":
+        # an inlined (PEP 709) comprehension: symbols synthesised, see the module doc
+        self.inlined = inlined
+        # the scope whose symtable children the blocks opened here pair with: the
+        # scope itself, or for an inlined comprehension the block it was inlined into
+        # (symtable splices the inlined block's children into that block's list)
+        self.pair: Scope = parent.pair if inlined and parent is not None else self
+        # private-name mangling prefix ("_Cls") of the innermost enclosing class body;
+        # 3.13 mangles a generic class's type parameters (and its bases) with the
+        # class's own name
+        if kind == "class" or (kind == "type_parameters" and type(node) is ast.ClassDef):
             stripped = node.name.lstrip("_")
             self.prefix: str | None = "_" + stripped if stripped else None
         else:
@@ -200,7 +269,16 @@ class Scope:
         self.children: list[Any] = list(raw.children) if raw is not None else []
         self.next_child = 0
         # function-like blocks are the ones free variables can bind in
-        self.is_function = kind in ("function", "lambda", "comprehension")
+        self.is_function = kind in ("function", "lambda", "comprehension") or (
+            kind in ANNOTATION_SCOPES
+        )
+
+    def own(self, flags: int) -> bool:
+        """False for a name that only an inlined comprehension merged into this block
+        (its iteration variable, flagged DEF_COMP_ITER when the block itself never
+        mentions the name); a real comprehension block's own targets carry the flag
+        too and are its own."""
+        return not flags & DEF_COMP_ITER or self.kind == "comprehension"
 
     def mangle(self, name: str) -> str:
         """``__x`` inside a class body is stored as ``_Cls__x`` (as CPython mangles)."""
@@ -230,6 +308,9 @@ class ScopeModel:
         self.returns: list[tuple[ast.Return, int]] = []
         self.star_imports: list[ast.ImportFrom] = []
         self.aug_targets: set[int] = set()  # id() of Names that are AugAssign targets
+        self.walrus_targets: set[int] = set()  # id() of Names that are walrus targets
+        # virtual scopes of inlined (PEP 709) comprehensions, in creation order
+        self.inlined: list[Scope] = []
         self.unmapped_tables = 0
         # ids of Names inside annotations that ``from __future__ import annotations``
         # turns into strings: never evaluated, and 3.11's symtable never visits them
@@ -244,9 +325,14 @@ class ScopeModel:
 
     def table_for(self, scope_node: Any) -> symtable.SymbolTable:
         """CPython's symbol table for a Module/ClassDef/def/Lambda/comprehension node."""
-        raw = self._by_node[scope_node].raw
+        return self.table_of(self._by_node[scope_node])
+
+    def table_of(self, sc: Scope) -> symtable.SymbolTable:
+        """CPython's symbol table of a Scope record (KeyError for an inlined
+        comprehension, which has none since 3.12)."""
+        raw = sc.raw
         if raw is None:
-            raise KeyError(f"no symtable block matched {type(scope_node).__name__}")
+            raise KeyError(f"no symtable block for {sc.kind} {type(sc.node).__name__}")
         return symtable._newSymbolTable(raw, self.filename)  # type: ignore[attr-defined]
 
     def scope_record_of(self, node: Any) -> Scope:
@@ -274,7 +360,7 @@ class ScopeModel:
         """
         sc = self._by_node[scope_node]
         flags = sc.symbols.get(sc.mangle(name))
-        if flags is None:
+        if flags is None or not sc.own(flags):
             return False
         s = (flags >> SCOPE_OFF) & SCOPE_MASK
         if sc.index == 0:
@@ -334,6 +420,10 @@ class ScopeModel:
                 out = (0, "global_explicit")
             else:
                 out = (0, "global_implicit")
+                if sc.kind in ANNOTATION_SCOPES and "__classdict__" in sc.symbols:
+                    # an annotation scope in a class body reads the class namespace
+                    # first (LOAD_FROM_DICT_OR_GLOBALS on __classdict__)
+                    out = (self._class_binder(sc, name), "global_implicit")
         self._resolved[key] = out
         return out
 
@@ -347,18 +437,35 @@ class ScopeModel:
                     return p.index
             elif p.is_function:
                 flags = p.symbols.get(name)
-                if flags is not None and ((flags >> SCOPE_OFF) & SCOPE_MASK) in (LOCAL, CELL):
+                if (
+                    flags is not None
+                    and ((flags >> SCOPE_OFF) & SCOPE_MASK) in (LOCAL, CELL)
+                    and p.own(flags)
+                ):
                     return p.index
             p = p.parent
+        return 0
+
+    def _class_binder(self, sc: Scope, name: str) -> int:
+        """The class body an annotation scope sits in when that class binds ``name``,
+        else the module."""
+        p = sc.parent
+        while p is not None and p.kind in ANNOTATION_SCOPES:
+            p = p.parent
+        if p is not None and p.kind == "class":
+            flags = p.symbols.get(name, 0)
+            if flags & DEF_BOUND and p.own(flags):
+                return p.index
         return 0
 
     def _resolve_deferred(self, sc: Scope, name: str) -> tuple[int, str]:
         p: Scope | None = sc
         first = True
         while p is not None:
-            if (first or p.is_function or p.kind == "module") and p.symbols.get(
-                name, 0
-            ) & DEF_BOUND:
+            flags = p.symbols.get(name, 0)
+            if (first or p.is_function or p.kind == "module") and (
+                flags & DEF_BOUND and p.own(flags)
+            ):
                 if p.index == 0:
                     return 0, "global_implicit"
                 return p.index, "local" if first else "free"
@@ -455,6 +562,11 @@ def build_scope_model(
     MatchStar = ast.MatchStar
     MatchMapping = ast.MatchMapping
     AugAssign = ast.AugAssign
+    NamedExpr = ast.NamedExpr
+    TypeAlias = ast.TypeAlias
+    TypeVar = ast.TypeVar
+    type_params = TYPE_PARAMS
+    walrus = model.walrus_targets
     comps = COMPREHENSIONS
     # classes that need more than the generic child walk (most nodes do not)
     special = _SPECIAL
@@ -485,25 +597,16 @@ def build_scope_model(
                     sc = scopes[si]
                     binders_append((node, si, sc.mangle(node.name)))
                     a = node.args
-                    # CPython order: defaults, kw_defaults, annotations, decorators, block
-                    push((node, si, 1))
+                    # CPython 3.12+ order: defaults, kw_defaults, decorators, then (in
+                    # the type-parameters block of a generic def) the type parameters,
+                    # the annotations, and the function block
+                    if node.type_params:
+                        push((node, si, 3))
+                    else:
+                        push((node, si, 1))
+                        _push_annotations(push, node, si)
                     for d in reversed(node.decorator_list):
                         push((d, si, 0))
-                    if node.returns is not None:
-                        push((node.returns, si, 0))
-                    for x in reversed(a.kwonlyargs):
-                        if x.annotation is not None:
-                            push((x.annotation, si, 0))
-                    if a.kwarg is not None and a.kwarg.annotation is not None:
-                        push((a.kwarg.annotation, si, 0))
-                    if a.vararg is not None and a.vararg.annotation is not None:
-                        push((a.vararg.annotation, si, 0))
-                    for x in reversed(a.args):
-                        if x.annotation is not None:
-                            push((x.annotation, si, 0))
-                    for x in reversed(a.posonlyargs):
-                        if x.annotation is not None:
-                            push((x.annotation, si, 0))
                     for d in reversed(a.kw_defaults):
                         if d is not None:
                             push((d, si, 0))
@@ -522,18 +625,40 @@ def build_scope_model(
                 elif cls is ClassDef:
                     sc = scopes[si]
                     binders_append((node, si, sc.mangle(node.name)))
-                    push((node, si, 1))
+                    # 3.12+: decorators, then (in the type-parameters block of a
+                    # generic class) type parameters, bases, keywords, class block
+                    if node.type_params:
+                        push((node, si, 3))
+                    else:
+                        push((node, si, 1))
+                        for d in reversed(node.keywords):
+                            push((d, si, 0))
+                        for d in reversed(node.bases):
+                            push((d, si, 0))
                     for d in reversed(node.decorator_list):
-                        push((d, si, 0))
-                    for d in reversed(node.keywords):
-                        push((d, si, 0))
-                    for d in reversed(node.bases):
                         push((d, si, 0))
                     continue
                 elif cls in comps:
                     push((node, si, 1))
                     push((node.generators[0].iter, si, 0))
                     continue
+                elif cls is TypeAlias:
+                    # ``type X[T] = v``: X is bound where the statement runs; the value
+                    # (and the type parameters) live in annotation scopes
+                    push((node, si, 3 if node.type_params else 4))
+                    push((node.name, si, 0))
+                    continue
+                elif cls in type_params:
+                    binders_append((node, si, scopes[si].mangle(node.name)))
+                    # bound (or constraints) and default: one lazily evaluated "type
+                    # variable" block each, in that order
+                    if getattr(node, "default_value", None) is not None:
+                        push((node, si, 6))
+                    if cls is TypeVar and node.bound is not None:
+                        push((node, si, 5))
+                    continue
+                elif cls is NamedExpr:
+                    walrus.add(id(node.target))
                 elif cls is arguments_t:
                     # only the parameters: defaults and annotations ran in the enclosing
                     # scope before the block was entered
@@ -618,15 +743,64 @@ def build_scope_model(
                 for i in range(len(gens) - 1, 0, -1):
                     push((gens[i], ni, 0))
                 push((gens[0], ni, 2))
-        else:  # first generator of a comprehension: target and ifs only
+        elif mode == 2:  # first generator of a comprehension: target and ifs only
             sbc[node._cid] = si
             for x in reversed(node.ifs):
                 push((x, si, 0))
             push((node.target, si, 0))
+        elif mode == 3:  # the type-parameters block of a generic def, class or alias
+            name = node.name.id if cls is TypeAlias else node.name
+            ni = _enter_block(
+                model, node, "type_parameters", TYPE_TYPE_PARAMETERS, name, scopes[si]
+            )
+            if cls is TypeAlias:
+                push((node, ni, 4))
+            elif cls is ClassDef:
+                push((node, ni, 1))
+                for d in reversed(node.keywords):
+                    push((d, ni, 0))
+                for d in reversed(node.bases):
+                    push((d, ni, 0))
+            else:
+                push((node, ni, 1))
+                _push_annotations(push, node, ni)
+            for x in reversed(node.type_params):
+                push((x, ni, 0))
+        elif mode == 4:  # the value of a ``type`` statement (evaluated lazily)
+            ni = _enter_block(model, node, "type_alias", TYPE_TYPE_ALIAS, node.name.id, scopes[si])
+            push((node.value, ni, 0))
+        else:  # 5: the bound/constraints, 6: the default of a type parameter
+            ni = _enter_block(
+                model, node, "type_variable", TYPE_TYPE_VARIABLE, node.name, scopes[si]
+            )
+            push((node.bound if mode == 5 else node.default_value, ni, 0))
     if _has_future_annotations(tree):
         model.deferred = _deferred_annotation_names(tree)
+    if model.inlined:
+        _synthesise_inlined(model)
     model._index_bindings()
     return model
+
+
+def _push_annotations(push: Any, node: Any, si: int) -> None:
+    """Annotations of a def in CPython's order (posonly, args, *args, **kwargs,
+    kwonly, return), pushed in reverse onto the LIFO stack."""
+    a = node.args
+    if node.returns is not None:
+        push((node.returns, si, 0))
+    for x in reversed(a.kwonlyargs):
+        if x.annotation is not None:
+            push((x.annotation, si, 0))
+    if a.kwarg is not None and a.kwarg.annotation is not None:
+        push((a.kwarg.annotation, si, 0))
+    if a.vararg is not None and a.vararg.annotation is not None:
+        push((a.vararg.annotation, si, 0))
+    for x in reversed(a.args):
+        if x.annotation is not None:
+            push((x.annotation, si, 0))
+    for x in reversed(a.posonlyargs):
+        if x.annotation is not None:
+            push((x.annotation, si, 0))
 
 
 def _has_future_annotations(tree: ast.Module) -> bool:
@@ -659,6 +833,27 @@ def _deferred_annotation_names(tree: ast.Module) -> set[int]:
     return out
 
 
+def _pair(model: ScopeModel, parent: Scope, tname: str, lineno: int, want_type: int) -> Any:
+    """The parent's next unpaired symtable child if it is the wanted block, else the
+    first unused match further on (never seen on the stdlib), else None."""
+    owner = parent.pair
+    children = owner.children
+    k = owner.next_child
+    if k < len(children):
+        c = children[k]
+        if c.name == tname and c.lineno == lineno and c.type == want_type:
+            owner.next_child = k + 1
+            return c
+    for j in range(k, len(children)):
+        c = children[j]
+        if c.name == tname and c.lineno == lineno and c.type == want_type:
+            children.pop(j)
+            children.insert(k, c)
+            owner.next_child = k + 1
+            return c
+    return None
+
+
 def _enter(model: ScopeModel, node: Any, cls: type, parent: Scope) -> int:
     """Create the Scope for ``node``, paired with the parent's next symtable child."""
     ttype, tname = _TABLE_NAME[cls]
@@ -666,30 +861,171 @@ def _enter(model: ScopeModel, node: Any, cls: type, parent: Scope) -> int:
         tname = node.name
     want_type = _TABLE_TYPE[ttype]
     lineno = node.lineno
-    children = parent.children
-    k = parent.next_child
-    raw = None
-    if k < len(children):
-        c = children[k]
-        if c.name == tname and c.lineno == lineno and c.type == want_type:
+    inlined = False
+    if cls in COMPREHENSIONS and cls is not ast.GeneratorExp:
+        # 3.12+ inlines list/set/dict comprehensions (no block), except inside an
+        # annotation scope that can see a class namespace: a block is there exactly
+        # when it is the next child to pair
+        owner = parent.pair
+        k = owner.next_child
+        c = owner.children[k] if k < len(owner.children) else None
+        if c is not None and c.name == tname and c.lineno == lineno and c.type == want_type:
+            owner.next_child = k + 1
             raw = c
-            parent.next_child = k + 1
-    if raw is None:
-        # out of order (never seen on the stdlib): take the first unused match
-        for j in range(k, len(children)):
-            c = children[j]
-            if c.name == tname and c.lineno == lineno and c.type == want_type:
-                raw = c
-                children.pop(j)
-                children.insert(k, c)
-                parent.next_child = k + 1
-                break
         else:
+            raw = None
+            inlined = True
+    else:
+        raw = _pair(model, parent, tname, lineno, want_type)
+        if raw is None:
             model.unmapped_tables += 1
-    sc = Scope(len(model.scopes), node, _SCOPE_KIND[cls], raw, parent)
+    sc = Scope(len(model.scopes), node, _SCOPE_KIND[cls], raw, parent, inlined)
     model.scopes.append(sc)
     model._by_node[node] = sc
+    if inlined:
+        model.inlined.append(sc)
     return sc.index
+
+
+def _enter_block(
+    model: ScopeModel, node: Any, kind: str, want_type: int, tname: str, parent: Scope
+) -> int:
+    """Create a PEP 695 annotation scope (type parameters / type alias / type
+    variable) opened by ``node``. Only the ``type`` statement's alias block is the
+    node's registered scope (``scope(node)``); a def's or class's type-parameters block
+    and a type parameter's bound/default blocks are reached through ``scopes``."""
+    raw = _pair(model, parent, tname, node.lineno, want_type)
+    if raw is None:
+        model.unmapped_tables += 1
+    sc = Scope(len(model.scopes), node, kind, raw, parent)
+    model.scopes.append(sc)
+    if kind == "type_alias":
+        model._by_node[node] = sc
+    return sc.index
+
+
+def _synthesise_inlined(model: ScopeModel) -> None:
+    """Symbol flags of the inlined comprehensions (outer before inner), as their own
+    block had them before CPython merged it into the enclosing one; then the cells
+    they imply, as 3.11 (and the language reference) count them."""
+    scopes = model.scopes
+    walrus = model.walrus_targets
+    store = ast.Store
+    used: dict[int, dict[str, int]] = {sc.index: {} for sc in model.inlined}
+    for node, si in model.names:
+        syms = used.get(si)
+        if syms is None:
+            continue
+        sc = scopes[si]
+        name = sc.mangle(node.id)
+        f = syms.get(name, 0)
+        if type(node.ctx) is store:
+            if id(node) in walrus:
+                f |= _walrus_flag(sc, name)
+            else:
+                f |= DEF_LOCAL
+        else:
+            f |= USE
+            if node.id == "super":
+                # super() in a function-like block implicitly uses __class__
+                syms["__class__"] = syms.get("__class__", 0) | USE
+        syms[name] = f
+    for sc in model.inlined:
+        syms = used[sc.index]
+        out: dict[str, int] = {}
+        for name, f in syms.items():
+            if f & DEF_GLOBAL:
+                s = GLOBAL_EXPLICIT
+            elif f & DEF_NONLOCAL:
+                s = FREE
+            elif f & DEF_LOCAL:
+                s = LOCAL
+            else:
+                s = _outer_scope(sc.parent, name)
+            out[name] = f | (s << SCOPE_OFF)
+        sc.symbols = out
+    # free names of every block bind somewhere: a binding inlined comprehension becomes
+    # a cell, and so does the real block that binds a name only such a comprehension
+    # captures; intermediate inlined comprehensions pass the name through as free
+    captured: dict[int, set[str]] = {}
+    for sc in scopes:
+        if not sc.is_function:
+            continue
+        for name, f in list(sc.symbols.items()):
+            if (f >> SCOPE_OFF) & SCOPE_MASK != FREE or name == "__class__":
+                continue
+            if sc.raw is not None and sc.kind != "comprehension" and not sc.own(f):
+                continue
+            target = model._enclosing_binder(sc, name)
+            p = sc.parent
+            while p is not None and p.index != target:
+                if p.inlined and name not in p.symbols:
+                    p.symbols[name] = FREE << SCOPE_OFF
+                p = p.parent
+            captured.setdefault(target, set()).add(name)
+    for sc in model.inlined:
+        caps = captured.get(sc.index)
+        if caps:
+            syms = sc.symbols
+            for name in caps:
+                f = syms.get(name)
+                if f is not None and (f >> SCOPE_OFF) & SCOPE_MASK == LOCAL:
+                    syms[name] = (f & ~(SCOPE_MASK << SCOPE_OFF)) | (CELL << SCOPE_OFF)
+    # the blocks comprehensions were inlined into: a name is a cell there exactly when
+    # some nested block captures it (3.13 also marks names inlined comprehensions
+    # capture, and drops the cells comprehension captures used to need)
+    for owner in {sc.pair.index for sc in model.inlined}:
+        osc = scopes[owner]
+        if osc.kind == "module" or osc.kind == "class":
+            continue
+        caps = captured.get(owner, set())
+        fixed: dict[str, int] | None = None
+        for name, f in osc.symbols.items():
+            s = (f >> SCOPE_OFF) & SCOPE_MASK
+            if s != LOCAL and s != CELL or not osc.own(f):
+                continue
+            want = CELL if name in caps else LOCAL
+            if want != s:
+                if fixed is None:
+                    fixed = dict(osc.symbols)
+                fixed[name] = (f & ~(SCOPE_MASK << SCOPE_OFF)) | (want << SCOPE_OFF)
+        if fixed is not None:
+            osc.symbols = fixed
+
+
+def _walrus_flag(sc: Scope, name: str) -> int:
+    """How a comprehension walrus target is declared in the comprehension: global at
+    module level or when the nearest enclosing function declares it ``global``, else
+    nonlocal to that function (CPython's symtable_extend_namedexpr_scope)."""
+    p = sc.parent
+    while p is not None and p.kind == "comprehension":
+        p = p.parent
+    if p is None or p.kind == "module" or p.symbols.get(name, 0) & DEF_GLOBAL:
+        return DEF_GLOBAL
+    return DEF_NONLOCAL
+
+
+def _outer_scope(p: Scope | None, name: str) -> int:
+    """FREE when an enclosing function-like block binds ``name`` for nested blocks
+    (classes only provide ``__class__``), else GLOBAL_IMPLICIT (symtable's analysis of
+    a name a nested block only uses)."""
+    while p is not None:
+        kind = p.kind
+        if kind == "module":
+            return GLOBAL_IMPLICIT
+        if kind == "class":
+            if name == "__class__":
+                return FREE
+        else:
+            f = p.symbols.get(name)
+            if f is not None and p.own(f):
+                s = (f >> SCOPE_OFF) & SCOPE_MASK
+                if s == LOCAL or s == CELL or s == FREE:
+                    return FREE
+                if s == GLOBAL_EXPLICIT or s == GLOBAL_IMPLICIT:
+                    return GLOBAL_IMPLICIT
+        p = p.parent
+    return GLOBAL_IMPLICIT
 
 
 def run_scope_pass(ctx: FileContext) -> None:
@@ -773,14 +1109,26 @@ def run_scope_pass(ctx: FileContext) -> None:
     e_field.extend([None] * n_ref)
     e_var.extend([None] * n_ref)
     add_prop = b.add_prop
+    tv_done: set[int] = set()
     for sc in scopes:
+        kind = sc.kind
+        if kind == "type_parameters":
+            continue  # no node of its own (the def/class node keeps its scope prop)
         cid = sc.node._cid
-        add_prop(cid, "scope", sc.kind)
-        if sc.is_function:
+        if kind == "type_variable":
+            if cid not in tv_done:  # a bound and a default: one prop per node
+                tv_done.add(cid)
+                add_prop(cid, "scope", kind)
+            continue
+        add_prop(cid, "scope", kind)
+        if sc.is_function and kind not in ANNOTATION_SCOPES:
             # closure shape at a glance: what the block captures and what it provides
             frees = []
             cells = []
+            own = sc.own
             for n, f in sc.symbols.items():
+                if not own(f):
+                    continue
                 s = (f >> SCOPE_OFF) & SCOPE_MASK
                 if s == FREE:
                     frees.append(n)

@@ -9,8 +9,28 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import tokenize
 from dataclasses import dataclass
+
+# ``extract_errors.error_kind``: the whole vocabulary, in one place (the README lists
+# the same; tests/test_newer_syntax.py checks that they agree)
+ERROR_KINDS: dict[str, str] = {
+    "syntax_error": "not valid Python for the running interpreter",
+    "python2_syntax": "Python 2 source (print/exec statements, old except/raise forms)",
+    "newer_syntax": "needs a newer Python than the running one (the message names the "
+    "feature: 3.14 t-strings, PEP 758 unparenthesized except lists)",
+    "decode_error": "bytes not decodable with the declared or default encoding",
+    "unknown_encoding": "a PEP 263 coding cookie naming an unknown codec",
+    "null_bytes": "the source contains a NUL byte",
+    "parse_error": "the parser failed otherwise (e.g. out of memory)",
+    "too_deep": "the AST is nested too deeply to analyse",
+    "too_large": "the file is too large (bytes or nodes)",
+    "symlink": "a symlink inside the repository, not followed",
+    "symlink_outside_repo": "a symlink pointing outside the repository, not followed",
+    "unreadable": "the file could not be read",
+    "pass_error": "one analysis pass failed on the file (the others' rows are kept)",
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +40,10 @@ class SourceError:
     error_kind: str
     message: str
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.error_kind not in ERROR_KINDS:
+            raise ValueError(f"unknown error_kind {self.error_kind!r} (see ERROR_KINDS)")
 
 
 @dataclass(frozen=True)
@@ -67,14 +91,70 @@ def decode_source(data: bytes) -> DecodedSource | SourceError:
     return DecodedSource(text, utf8, encoding)
 
 
+# string prefixes of PEP 750 template strings (3.14), any case, raw or not
+_T_PREFIXES = frozenset(("t", "tr", "rt"))
+# ``except A, B:`` / ``except* A, B, C:`` without parentheses (PEP 758, 3.14): the
+# exception list up to the colon, no ``as`` (3.14 still wants parentheses with ``as``)
+_EXCEPT_LIST = re.compile(rb"^\s*except\s*(\*?)\s*([^:()\[\]]*?)\s*:", re.M)
+_DOTTED = re.compile(r"^[A-Za-z_][\w.]*$")
+
+
+def _t_string_line(data: bytes, upto: int) -> int | None:
+    """Line of the first t-string (a ``t``/``tr``/``rt`` NAME token touching a STRING
+    token, as a pre-3.14 tokenizer splits it) on lines ``1..upto``."""
+    prev = None
+    try:
+        for tok in tokenize.tokenize(io.BytesIO(data).readline):
+            if tok.start[0] > upto:
+                break
+            if (
+                tok.type == tokenize.STRING
+                and prev is not None
+                and prev.type == tokenize.NAME
+                and prev.string.lower() in _T_PREFIXES
+                and prev.end == tok.start
+            ):
+                return prev.start[0]
+            prev = tok
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def newer_feature(msg: str, bad_line: bytes, line: int | None, data: bytes) -> str | None:
+    """The newer-Python feature a SyntaxError points at, if it can be told."""
+    if sys.version_info < (3, 14):
+        if line and _t_string_line(data, line) is not None:
+            return "template string literal (t-string t'...', PEP 750, Python 3.14)"
+        if "multiple exception types must be parenthesized" in msg:
+            m = _EXCEPT_LIST.match(bad_line)
+            if m is not None and b" as " not in m.group(2) + b" ":
+                star = m.group(1)
+                items = [x.strip().decode("utf-8", "replace") for x in m.group(2).split(b",")]
+                if all(_DOTTED.match(x) for x in items):
+                    # Python 2's ``except E, name:`` binds a lowercase name; a list of
+                    # three or more, ``except*``, or a second class-like item is PEP 758
+                    last = items[-1]
+                    if star or len(items) > 2 or "." in last or last[:1].isupper():
+                        return "unparenthesized except list 'except A, B:' (PEP 758, Python 3.14)"
+    return None
+
+
 def classify_syntax_error(exc: SyntaxError, data: bytes) -> SourceError:
-    """A SyntaxError as an error row; Python 2 sources get their own kind."""
+    """A SyntaxError as an error row; Python 2 sources and sources that need a newer
+    Python than the running one get their own kinds."""
     msg = exc.msg or str(exc)
     line = exc.lineno
     kind = "syntax_error"
     lines = data.splitlines()
     bad_line = lines[line - 1] if line and 0 < line <= len(lines) else b""
+    where = f" (line {line}, column {exc.offset})" if line else ""
+    feature = newer_feature(msg, bad_line, line, data)
+    if feature is not None:
+        running = f"{sys.version_info.major}.{sys.version_info.minor}"
+        return SourceError(
+            "newer_syntax", f"{feature}: not supported by Python {running}: {msg}{where}", line
+        )
     if any(h in msg for h in _PY2_HINTS) or _PY2_LINE.search(bad_line):
         kind = "python2_syntax"
-    where = f" (line {line}, column {exc.offset})" if line else ""
     return SourceError(kind, f"{msg}{where}", line)

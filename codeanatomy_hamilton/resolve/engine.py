@@ -1659,6 +1659,11 @@ class PointsTo:
                 other = ((bits & (MK_M | MK_S)) != 0) | (bits == 0)
                 emit(self.p_key[pr][c], self._val("c:", q[pj][c]))
                 emit(self.p_key[pr][other], self._val("i:", q[pj][other]))
+        # ``C[int]`` is a generic alias of class C: calling it constructs C, its
+        # attributes are C's (PEP 484/695), so the subscript holds the class itself
+        li, ri = _probe_kinds(self.ix_sub, dk, vk, _CLASS)
+        m = vk[li] == K_C
+        emit(self.sb_e[ri][m], dv[li][m])
         # attributes of external objects are external objects (bounded dotted depth:
         # ``n = n.next`` loops would grow names forever)
         li, ri = _probe_kinds(self.ix_attr, dk, vk, _EXTERNAL)
