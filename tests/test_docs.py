@@ -46,6 +46,11 @@ SOURCES = {
         "        n += 1\n        return undefined_name\n    return inner\n\n\n"
         "Child.make(Base()).run(3, b'x', None, 1.5, ..., k=True)\nprint(len([]))\n"
     ),
+    # PEP 695/696 generics and a type alias (3.12+/3.13 syntax)
+    "gen.py": (
+        "class Box[T: int = int, *Ts, **P]:\n    def get[U: (str, bytes)](self, u: U) -> T: ...\n\n\n"
+        "type Pair[K] = tuple[K, K]\nBox[int]()\n"
+    ),
 }
 
 
@@ -74,7 +79,7 @@ def test_every_kind_and_prop_key_is_documented() -> None:
         keys |= set(extract_file(path, src.encode()).props.column("key").to_pylist())
     # the snippet reaches the kinds it is meant to reach
     assert {"CFG", "CDG", "REACHING_DEF", "CALL", "INHERITS", "IMPORTS", "REF"} <= edge_kinds
-    assert {"PATTERN", "MATCH_CASE", "EXCEPT_HANDLER", "WITH_ITEM"} <= node_kinds
+    assert {"PATTERN", "MATCH_CASE", "EXCEPT_HANDLER", "WITH_ITEM", "TYPE_PARAMETER"} <= node_kinds
     documented = _words(_documented())
     assert sorted(node_kinds - documented) == []
     assert sorted(edge_kinds - documented) == []
