@@ -161,7 +161,9 @@ def prof(frame, event, arg):
     cfn = st[-1][1] if st and st[-1][0] is back else None
     op = opname(back.f_code, back.f_lasti)
     dunder = name.startswith("__") and name.endswith("__")
-    if cfn is not None:
+    if ci[3] >= 0:
+        kind = "call"  # a generator's first resume: it was made by a call
+    elif cfn is not None:
         if cfn in ("getattr", "hasattr", "setattr", "delattr"):
             kind = "property"
         elif dunder:

@@ -127,7 +127,67 @@ FACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "rs_mbind": ("module", "name"),
     "rs_all": ("module", "name"),
     "rs_use": ("node_id", "akey"),
+    # functions that are property (or cached_property) accessors: an attribute
+    # access that may hold one (an ``rs_call`` row of mode ``prop``) calls it
+    "rs_prop": ("fkey",),
 }
+
+# ``rs_call.mode`` of implicit calls the output keeps only where they reach a method
+# of the repository through an instance (``resolve.output``): ``prop`` an attribute
+# access (its key is the attribute's value), ``proto`` a dunder protocol (operators,
+# comparisons, subscripts, ``len``/``str``/``repr``/..., truth tests, formatting)
+PROP_MODE = "prop"
+PROTO_MODE = "proto"
+# ``Cls()`` running ``Cls.__new__``: kept where a class's ``__new__`` is reached
+NEW_MODE = "new"
+# decorators that make a def a property accessor (``@x.setter`` etc. by suffix)
+PROPERTY_DECORATORS = frozenset(
+    ("property", "cached_property", "functools.cached_property", "abstractproperty")
+    + ("abc.abstractproperty", "types.DynamicClassAttribute", "DynamicClassAttribute")
+)
+PROPERTY_SUFFIXES = (".setter", ".getter", ".deleter")
+_BINOP_DUNDER = {
+    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul",
+    ast.Div: "truediv", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow",
+    ast.LShift: "lshift", ast.RShift: "rshift", ast.BitOr: "or", ast.BitXor: "xor",
+    ast.BitAnd: "and",
+}  # fmt: skip
+# comparison -> (method of the left operand, reflected method of the right one)
+_CMP_DUNDER = {
+    ast.Eq: ("__eq__", "__eq__"), ast.NotEq: ("__ne__", "__ne__"),
+    ast.Lt: ("__lt__", "__gt__"), ast.Gt: ("__gt__", "__lt__"),
+    ast.LtE: ("__le__", "__ge__"), ast.GtE: ("__ge__", "__le__"),
+}  # fmt: skip
+_UNARY_DUNDER = {ast.USub: "__neg__", ast.UAdd: "__pos__", ast.Invert: "__invert__"}
+# builtins whose call runs a protocol method of their first argument
+_BUILTIN_DUNDER: dict[str, tuple[str, ...]] = {
+    "len": ("__len__",), "str": ("__str__", "__repr__"), "repr": ("__repr__",),
+    "format": ("__format__", "__str__"), "bool": ("__bool__", "__len__"),
+    "hash": ("__hash__",), "iter": ("__iter__",), "next": ("__next__",),
+    "abs": ("__abs__",), "int": ("__int__", "__index__"), "float": ("__float__",),
+    "complex": ("__complex__",), "reversed": ("__reversed__", "__len__", "__getitem__"),
+    "round": ("__round__",), "divmod": ("__divmod__",), "list": ("__iter__",),
+    "tuple": ("__iter__",), "set": ("__iter__",), "frozenset": ("__iter__",),
+    "sorted": ("__iter__",), "sum": ("__iter__",), "any": ("__iter__",),
+    "all": ("__iter__",), "enumerate": ("__iter__",), "dict": ("keys", "__getitem__"),
+    "bytes": ("__bytes__",), "dir": ("__dir__",), "contains": ("__contains__",),
+}  # fmt: skip
+# builtins that compare or print the elements / arguments they are given
+_ELEM_DUNDER: dict[str, tuple[str, ...]] = {
+    "sorted": ("__lt__",),
+    "min": ("__lt__",),
+    "max": ("__gt__",),
+}
+
+
+def _is_property(d: Any) -> bool:
+    """Whether decorator ``d`` makes a property accessor of the def."""
+    if type(d) is ast.Name:
+        return d.id in PROPERTY_DECORATORS
+    if type(d) is ast.Attribute:
+        text = ast.unparse(d)
+        return text in PROPERTY_DECORATORS or text.endswith(PROPERTY_SUFFIXES)
+    return False
 
 
 class _Scope:
@@ -171,6 +231,7 @@ class FactExtractor:
         self._attr = c["rs_attr"]
         self._sub = c["rs_sub"]
         self.uses: list[tuple[int, str]] = []
+        self._callee: Any = None
         self.import_bind: dict[str, list[str]] = {}
         self.elt_keys: dict[int, list[str | None]] = {}
         # "a name bound once to a literal" as a subscript key: constant bindings per
@@ -295,11 +356,15 @@ class FactExtractor:
         if t is ast.Constant:
             return None
         if t is ast.Attribute:
+            callee = self._callee is node
             b = self.ev(node.value, sc)
             if b is None:
                 return None
-            k = "#" + str(self.base + node._cid)
+            gid = self.base + node._cid
+            k = "#" + str(gid)
             self.attr(k, b, node.attr)
+            if not callee:
+                self.row("rs_call", gid, k, None, PROP_MODE, sc.caller)
             return k
         if t is ast.Call:
             return self.call(node, sc)
@@ -374,7 +439,9 @@ class FactExtractor:
                 self.init(k, "l:" + k)
                 self.sub(k + "s", b)
                 self.flow(k + "[]", k + "s")
+                self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
                 return k
+            self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
             return self.keyed_sub(k, b, sl, sc)
         if t is ast.IfExp:
             self.ev(node.test, sc)
@@ -410,6 +477,46 @@ class FactExtractor:
                     self.sub(s, v)
                     self.flow(gk, s)
             return None
+        if t is ast.BinOp:
+            left, right = self.ev(node.left, sc), self.ev(node.right, sc)
+            op = _BINOP_DUNDER.get(type(node.op))
+            if op is not None:
+                g = self.base + node._cid
+                self.proto(g, "l", left, (f"__{op}__",), sc)
+                self.proto(g, "r", right, (f"__r{op}__",), sc)
+            return None
+        if t is ast.Compare:
+            g = self.base + node._cid
+            left = self.ev(node.left, sc)
+            for i, (op, comp) in enumerate(zip(node.ops, node.comparators, strict=False)):
+                right = self.ev(comp, sc)
+                ot = type(op)
+                if ot in _CMP_DUNDER:
+                    fwd, rev = _CMP_DUNDER[ot]
+                    # ``!=`` falls back to ``not __eq__`` (object.__ne__)
+                    extra = ("__eq__",) if ot is ast.NotEq else ()
+                    self.proto(g, f"c{i}l", left, (fwd, *extra), sc)
+                    self.proto(g, f"c{i}r", right, (rev, *extra), sc)
+                elif ot is ast.In or ot is ast.NotIn:
+                    self.proto(g, f"c{i}r", right, ("__contains__",), sc)
+                left = right
+            return None
+        if t is ast.UnaryOp:
+            v = self.ev(node.operand, sc)
+            ut = type(node.op)
+            g = self.base + node._cid
+            if ut is ast.Not:
+                self.proto(g, "u", v, ("__bool__", "__len__"), sc)
+            elif ut in _UNARY_DUNDER:
+                self.proto(g, "u", v, (_UNARY_DUNDER[ut],), sc)
+            return None
+        if t is ast.FormattedValue:
+            v = self.ev(node.value, sc)
+            if node.format_spec is not None:
+                self.ev(node.format_spec, sc)
+            meths = ("__repr__",) if node.conversion == 114 else ("__format__", "__str__")
+            self.proto(self.base + node._cid, "f", v, meths, sc)
+            return None
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.ev(child, sc)
@@ -420,6 +527,9 @@ class FactExtractor:
     def call(self, node: ast.Call, sc: _Scope) -> str:
         gid = self.base + node._cid
         func = node.func
+        # a called attribute is a method call, not a property read (``x.f()`` reading
+        # a property that returns a callable is rare; it is then missed)
+        self._callee = func
         fk = self.ev(func, sc)
         # the receiver key of ``x.m(...)``: the attr row ev() just appended
         recv = self._attr["base"][-1] if fk is not None and type(func) is ast.Attribute else None
@@ -427,6 +537,11 @@ class FactExtractor:
         res = "#" + str(gid)
         self.flow(ck, fk)
         self.row("rs_call", gid, ck, res, "call", sc.caller)
+        if fk is not None:
+            # calling a class runs its ``__new__`` (a static method) before ``__init__``
+            a = res + "n"
+            self.attr(a, fk, "__new__")
+            self.row("rs_call", gid, a, None, NEW_MODE, sc.caller)
         argkeys: list[str | None] = []
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:
@@ -510,6 +625,37 @@ class FactExtractor:
                 self.sub(res, argkeys[0])
             elif text in ("iter", "reversed"):
                 self.flow(res, argkeys[0])
+        if text is not None and argkeys:
+            meths = _BUILTIN_DUNDER.get(text)
+            if meths is not None:
+                self.proto(gid, "b", argkeys[0], meths, sc)
+            meths = _ELEM_DUNDER.get(text)
+            if meths is not None and argkeys[0] is not None:
+                self.proto(gid, "e", self.elem(res + "q", argkeys[0]), meths, sc)
+            if text == "print":
+                for j, a in enumerate(argkeys):
+                    self.proto(gid, f"p{j}", a, ("__str__", "__repr__"), sc)
+        if text == "property":
+            # ``property(fget, fset, fdel)``: the accessors stay reachable through
+            # the attribute and are property accessors
+            for a in node.args[:3]:
+                if type(a) is ast.Name:
+                    self.flow(res, self.resolve(sc, a.id))
+                    self.row("rs_prop", self.resolve(sc, a.id))
+        if (
+            text in ("getattr", "hasattr")
+            and len(node.args) >= 2
+            and argkeys[0] is not None
+            and type(node.args[1]) is ast.Constant
+            and type(node.args[1].value) is str
+        ):
+            # a constant attribute name: ``getattr(x, "f")`` reads ``x.f`` (running
+            # a property getter, as ``hasattr`` does)
+            a = res + "g"
+            self.attr(a, argkeys[0], node.args[1].value)
+            self.row("rs_call", gid, a, None, PROP_MODE, sc.caller)
+            if text == "getattr":
+                self.flow(res, a)
         if text is not None and text in HOF:
             fpos, ipos = HOF[text]
             f = (
@@ -570,6 +716,19 @@ class FactExtractor:
         self.row("rs_call", gid, ck, res, "implicit", sc.caller)
         return res
 
+    def proto(
+        self, gid: int, suffix: str, recv: str | None, meths: tuple[str, ...], sc: _Scope
+    ) -> None:
+        """Node ``gid`` runs protocol method(s) ``meths`` of ``recv`` (``a + b``,
+        ``x[k]``, ``len(x)``, ...): each is an attribute read whose value is called
+        (an ``rs_call`` row of mode ``proto`` keyed by the attribute's key)."""
+        if recv is None:
+            return
+        for i, m in enumerate(meths):
+            a = f"#{gid}{suffix}{i}p"
+            self.attr(a, recv, m)
+            self.row("rs_call", gid, a, None, PROTO_MODE, sc.caller)
+
     def iterate(self, gid: int, itk: str | None, target: Any, sc: _Scope, tsc: _Scope) -> None:
         if itk is None:
             self.store(target, None, tsc)
@@ -620,6 +779,11 @@ class FactExtractor:
             b = self.ev(target.value, sc)
             if b is not None and vkey is not None:
                 self.row("rs_astore", b, target.attr, vkey)
+            if b is not None:
+                # a property's setter runs: read what the attribute holds
+                gid = self.base + target._cid
+                self.attr("#" + str(gid), b, target.attr)
+                self.row("rs_call", gid, "#" + str(gid), None, PROP_MODE, sc.caller)
             fs = sc
             while fs is not None and fs.kind == "comp":
                 fs = fs.parent
@@ -645,6 +809,7 @@ class FactExtractor:
                 self.row("rs_sstore", b, s, SHIFT)
             elif vkey is not None:
                 self.keyed_store(b, vkey, target.slice, sc)
+            self.proto(self.base + target._cid, "s", b, ("__setitem__",), sc)
             return
         if t is ast.Tuple or t is ast.List:
             elts = target.elts
@@ -702,6 +867,8 @@ class FactExtractor:
             fsc.fn["cls"] = sc.fn["cls"]
         fval = "f:" + key
         self.row("rs_def", gid, fval, qual, mkind, sc.cls if mkind else None)
+        if mkind is not None and any(_is_property(d) for d in node.decorator_list):
+            self.row("rs_prop", key)
         # parameters: defaults are evaluated in the enclosing scope
         positional = args.posonlyargs + args.args
         pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
@@ -766,6 +933,9 @@ class FactExtractor:
             self.flow(ck, dk)
             self.row("rs_call", dg, ck, res, "deco", sc.caller)
             self.row("rs_arg", ck, 0, None, k, 0)
+            if type(d) is ast.Attribute and d.attr in ("setter", "getter", "deleter"):
+                # ``@x.setter`` returns a property holding the decorated accessor
+                self.flow(res, k)
             k = res
         return k
 
@@ -838,7 +1008,9 @@ class FactExtractor:
                 if fs is not None and fs.kind == "function":
                     self.flow(fs.key + ".<ret>", v)
         elif t is ast.If or t is ast.While:
-            self.ev(node.test, sc)
+            v = self.ev(node.test, sc)
+            if type(node.test) in (ast.Name, ast.Attribute, ast.Call, ast.Subscript):
+                self.proto(self.base + node._cid, "t", v, ("__bool__", "__len__"), sc)
             self.body(node.body, sc)
             self.body(node.orelse, sc)
         elif t is ast.For or t is ast.AsyncFor:
@@ -897,6 +1069,7 @@ class FactExtractor:
                     self.ev(tg.slice, sc)
                     if b is not None:
                         self.row("rs_sstore", b, None, SHIFT)
+                        self.proto(self.base + tg._cid, "d", b, ("__delitem__",), sc)
                 else:
                     self.ev(tg, sc)
         else:

@@ -47,7 +47,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..extract.facts import APPEND, DICT_MARK, INDEX_MARK, SHIFT, TUPLE_MARK
+from ..extract.facts import (
+    APPEND,
+    DICT_MARK,
+    INDEX_MARK,
+    NEW_MODE,
+    PROP_MODE,
+    PROTO_MODE,
+    SHIFT,
+    TUPLE_MARK,
+)
 from .kept_strings import KeptStrings, StrList
 
 _KV = pa.schema([("key", pa.string()), ("val", pa.string())])
@@ -1043,6 +1052,11 @@ class PointsTo:
         self.c_mode_deco = _eq(c["mode"], "deco")
         self.c_mode_hof = _eq(c["mode"], "hof")
         self.c_mode_raise = _eq(c["mode"], "raise")
+        # property accesses and protocol calls are keyed by the attribute read itself:
+        # what it holds is called, and it never gets constructors or ``__call__``
+        self.c_mode_attr = (
+            _eq(c["mode"], PROP_MODE) | _eq(c["mode"], PROTO_MODE) | _eq(c["mode"], NEW_MODE)
+        )
         self.ix_calls = _Index(self.c_key)
         g = facts["rs_arg"]
         self.g_key, self.g_src, self.g_kw = (
@@ -1090,6 +1104,16 @@ class PointsTo:
             bits[mk == m] = bit
         np.bitwise_or.at(S.mk, vid, bits)
         np.bitwise_or.at(S.mk, S.vq[vid], bits)  # also per fkey, for bound methods
+        # fkey -> the class defining the method: a bound method is keyed by that class
+        # (``_transform``), since ``self`` of a method is every instance of its class
+        # and subclasses anyway (``classes._self_init``)
+        fk_ids, first = _usort(S.vq[vid]), None
+        cls_ids = S.intern(d["cls"])
+        o = np.argsort(S.vq[vid], kind="stable")
+        sv = S.vq[vid][o]
+        first = np.ones(len(sv), bool)
+        np.not_equal(sv[1:], sv[:-1], out=first[1:])
+        self.f_cls = _IntMap.of(fk_ids, cls_ids[o][first])
         # lookups become available in stage B
         self.lk_keys = np.zeros(0, np.int64)  # (cls << 32 | attr), sorted
         self.lk_owner = np.zeros(0, np.int64)
@@ -1392,8 +1416,9 @@ class PointsTo:
                 ok = self.g_pos[ar] == 0
                 emit(self.c_res[ci][aj][ok], self.g_src[ar][ok], NO_BIND)
             # constructors call __init__, instances their __call__
-            mc = (k == K_C) & ~self.c_mode_hof[ri]
-            mi = (k == K_I) & ~self.c_mode_raise[ri]
+            attr_mode = self.c_mode_attr[ri]
+            mc = (k == K_C) & ~self.c_mode_hof[ri] & ~attr_mode
+            mi = (k == K_I) & ~self.c_mode_raise[ri] & ~attr_mode
             m = mc | mi
             if m.any():
                 q = vq[li][m]
@@ -1401,6 +1426,7 @@ class PointsTo:
                 own = self._lookup(q, at)
                 h = own >= 0
                 emit(self.c_key[ri][m][h], dot(own[h], at[h]), self._val("i:", q[h]))
+
         # arguments -> parameters
         fm = (vk == K_F) | (vk == K_B)
         if every is not None:
@@ -1720,10 +1746,12 @@ class PointsTo:
             to_b = ((bits & MK_C) != 0) | (((bits & MK_M) != 0) & (bk == K_I))
             stay = ((bits & MK_S) != 0) | (((bits & MK_M) != 0) & (bk != K_I)) | (bits == 0)
             idx = np.nonzero(rb)[0]
+            fk = S.vq[v[idx[to_b]]]
+            own = self.f_cls.get(fk)
             bv = S.binary(
                 "bound",
-                S.vq[v[idx[to_b]]],
-                S.vq[bind[idx[to_b]]],
+                fk,
+                np.where(own >= 0, own, S.vq[bind[idx[to_b]]]),
                 lambda a, b: "b:" + a + "|" + b,
             )
             # rows that only become bound methods drop their plain value

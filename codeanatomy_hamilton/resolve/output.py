@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..extract.facts import NEW_MODE, PROP_MODE, PROTO_MODE
 from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from . import ResolveInput, ResolveOutput
 from .classes import Hierarchy
@@ -144,6 +145,30 @@ def _resolved_to(
     return (e_src, e_dst), (x_src, S.decode(x_q))
 
 
+def _implicit_kept(
+    S: Any, calls: pa.Table, props: pa.Table, li: np.ndarray, v: np.ndarray
+) -> np.ndarray:
+    """Mask of the (call row, value) facts that are calls. Rows keyed by an attribute
+    read (``extract.facts``: ``prop``, ``proto``, ``new``) call only what the read
+    runs: a property accessor or a protocol method of the repository reached through
+    an instance (a bound method), a class's own ``__new__`` (a function)."""
+    mode = calls.column("mode")
+    prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
+    proto = pc.fill_null(pc.equal(mode, PROTO_MODE), False).to_numpy(zero_copy_only=False)
+    new = pc.fill_null(pc.equal(mode, NEW_MODE), False).to_numpy(zero_copy_only=False)
+    if not (prop.any() or proto.any() or new.any()):
+        return np.ones(len(li), bool)
+    vk = S.vk[v]
+    keep = ~(prop | proto | new)[li]
+    keep |= proto[li] & (vk == K_B)
+    keep |= new[li] & (vk == K_F)
+    m = prop[li] & (vk == K_B)
+    if m.any():
+        accessors = _usort(S.lookup(pc.binary_join_element_wise("f:", props.column("fkey"), "")))
+        keep[m] = _member(_norm(S, v[m]), accessors)
+    return keep
+
+
 def build_outputs(
     inp: ResolveInput, pt: Any, facts: dict[str, pa.Table], mm: ModuleMap, h: Hierarchy
 ) -> ResolveOutput:
@@ -158,6 +183,8 @@ def build_outputs(
     calls = facts["rs_call"]
     callid = _ints(calls.column("callid"))
     li, v = pt.values_of(pt.c_key)
+    keep = _implicit_kept(S, calls, facts["rs_prop"], li, v)
+    li, v = li[keep], v[keep]
     c_src, c_v = _distinct(callid[li], _norm(S, v))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, c_src, c_v, (K_F, K_C))
     edges.append(_edges(e_src, e_dst, "CALL"))
