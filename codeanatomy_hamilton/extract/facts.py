@@ -22,13 +22,12 @@ Node references are global int64 node ids (``ids.file_base(path) + ordinal``).
 from __future__ import annotations
 
 import ast
-import builtins
 from typing import Any
 
 from .. import ids
 from .context import FileContext
+from .scopes import get_scope_model
 
-BUILTIN_NAMES = frozenset(dir(builtins))
 # builtins (and friends) that call a function they are given: name -> (position of the
 # function or keyword name, positions of the iterables whose elements it receives)
 HOF: dict[str, tuple[int | str, tuple[int, ...]]] = {
@@ -138,8 +137,6 @@ FACT_COLUMNS: dict[str, tuple[str, ...]] = {
 # comparisons, subscripts, ``len``/``str``/``repr``/..., truth tests, formatting)
 PROP_MODE = "prop"
 PROTO_MODE = "proto"
-# ``Cls()`` running ``Cls.__new__``: kept where a class's ``__new__`` is reached
-NEW_MODE = "new"
 # decorators that make a def a property accessor (``@x.setter`` etc. by suffix)
 PROPERTY_DECORATORS = frozenset(
     ("property", "cached_property", "functools.cached_property", "abstractproperty")
@@ -191,27 +188,30 @@ def _is_property(d: Any) -> bool:
 
 
 class _Scope:
-    __slots__ = ("key", "kind", "st", "parent", "caller", "cache", "kids", "cls", "fn")
+    __slots__ = ("key", "kind", "node", "parent", "caller", "cache", "cls", "fn", "prefix")
 
-    def __init__(self, key: str, kind: str, st: Any, parent: _Scope | None, caller: str) -> None:
+    def __init__(self, key: str, kind: str, node: Any, parent: _Scope | None, caller: str) -> None:
         self.key = key
         self.kind = kind  # module | class | function | comp
-        self.st = st
+        self.node = node  # the AST node that opens the scope (for the scope model)
         self.parent = parent
         self.caller = caller  # qualname of the FUNCTION/MODULE that runs this code
         self.cache: dict[str, str] = {}
-        self.kids: dict[tuple[str, int], list[Any]] = {}
-        if st is not None:
-            for child in st.get_children():
-                self.kids.setdefault((child.get_name(), child.get_lineno()), []).append(child)
         self.cls: str | None = None  # class qualname for class scopes / methods
         self.fn: dict[str, Any] | None = None  # method info: selfkey, generator flag
+        # private-name mangling prefix (``_Cls``) of the innermost enclosing class
+        if kind == "class":
+            stripped = node.name.lstrip("_")
+            self.prefix: str | None = "_" + stripped if stripped else None
+        else:
+            self.prefix = parent.prefix if parent is not None else None
 
-    def child_table(self, name: str, lineno: int) -> Any:
-        lst = self.kids.get((name, lineno))
-        if lst:
-            return lst.pop(0)
-        return None
+    def mangle(self, name: str) -> str:
+        """``__x`` in code inside a class is ``_Cls__x`` (names and attributes alike)."""
+        p = self.prefix
+        if p is None or name[:2] != "__" or name[-2:] == "__" or "." in name:
+            return name
+        return p + name
 
 
 class FactExtractor:
@@ -247,6 +247,9 @@ class FactExtractor:
             if p.endswith(("/__init__.py", "/__init__.pyi")) or p in ("__init__.py",)
             else (self.module.rsplit(".", 1)[0] if "." in self.module else "")
         )
+        self.model = get_scope_model(ctx)
+        # id(scope node) -> its key (module, class, def, lambda, comprehension)
+        self.key_of: dict[int, str] = {id(ctx.tree): self.module}
         st = ctx.symtable
         self.mod_bound: set[str] = set()
         for sym in st.get_symbols():
@@ -307,41 +310,23 @@ class FactExtractor:
         return self.base + node._cid
 
     # -- names -------------------------------------------------------------
-    def modkey(self, name: str) -> str:
-        if name in self.mod_bound or name not in BUILTIN_NAMES:
-            return self.module + "." + name
-        return "builtins." + name
-
     def resolve(self, sc: _Scope, name: str) -> str:
+        """The variable key a use of ``name`` in scope ``sc`` denotes: where the scope
+        model (``extract.scopes``, CPython's symtable) binds it, under the mangled
+        name (``__h`` in a method of ``A`` is ``A.f._A__h``)."""
         r = sc.cache.get(name)
         if r is not None:
             return r
-        if sc.kind == "module" or sc.st is None:
-            r = self.modkey(name)
+        try:
+            target, binding = self.model.resolve(sc.node, name)
+        except KeyError:  # a scope the model has no record of: the module's binding
+            target, binding = None, "unresolved"
+        m = sc.mangle(name)
+        if binding == "builtin":
+            r = "builtins." + name
         else:
-            try:
-                sym = sc.st.lookup(name)
-            except KeyError:
-                sym = None
-            if sym is not None and (sym.is_local() or sym.is_parameter()):
-                r = sc.key + "." + name
-            elif sym is not None and sym.is_global():
-                r = self.modkey(name)
-            else:
-                r = None
-                p = sc.parent
-                while p is not None and p.kind != "module":
-                    if p.kind != "class" and p.st is not None:
-                        try:
-                            s2 = p.st.lookup(name)
-                            if s2.is_local() or s2.is_parameter():
-                                r = p.key + "." + name
-                                break
-                        except KeyError:
-                            pass
-                    p = p.parent
-                if r is None:
-                    r = self.modkey(name)
+            k = self.key_of.get(id(target)) if target is not None else None
+            r = (k or self.module) + "." + m
         sc.cache[name] = r
         return r
 
@@ -362,7 +347,7 @@ class FactExtractor:
                 return None
             gid = self.base + node._cid
             k = "#" + str(gid)
-            self.attr(k, b, node.attr)
+            self.attr(k, b, sc.mangle(node.attr))
             if not callee:
                 self.row("rs_call", gid, k, None, PROP_MODE, sc.caller)
             return k
@@ -537,11 +522,6 @@ class FactExtractor:
         res = "#" + str(gid)
         self.flow(ck, fk)
         self.row("rs_call", gid, ck, res, "call", sc.caller)
-        if fk is not None:
-            # calling a class runs its ``__new__`` (a static method) before ``__init__``
-            a = res + "n"
-            self.attr(a, fk, "__new__")
-            self.row("rs_call", gid, a, None, NEW_MODE, sc.caller)
         argkeys: list[str | None] = []
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:
@@ -744,8 +724,8 @@ class FactExtractor:
     def comprehension(self, node: Any, sc: _Scope) -> str:
         gid = self.base + node._cid
         name = _COMP_NAMES[type(node)]
-        st = sc.child_table(name, node.lineno)
-        csc = _Scope(f"{sc.key}.<{name}>@{node._cid}", "comp", st, sc, sc.caller)
+        csc = _Scope(f"{sc.key}.<{name}>@{node._cid}", "comp", node, sc, sc.caller)
+        self.key_of[id(node)] = csc.key
         csc.fn = None
         k = "#" + str(gid)
         self.init(k, "l:" + k)
@@ -773,16 +753,17 @@ class FactExtractor:
             else:
                 self.const_binds.setdefault(k, []).append(tok)
             if sc.kind == "class":
-                self.row("rs_cattr", sc.cls, target.id)
+                self.row("rs_cattr", sc.cls, sc.mangle(target.id))
             return
         if t is ast.Attribute:
             b = self.ev(target.value, sc)
+            name = sc.mangle(target.attr)
             if b is not None and vkey is not None:
-                self.row("rs_astore", b, target.attr, vkey)
+                self.row("rs_astore", b, name, vkey)
             if b is not None:
                 # a property's setter runs: read what the attribute holds
                 gid = self.base + target._cid
-                self.attr("#" + str(gid), b, target.attr)
+                self.attr("#" + str(gid), b, name)
                 self.row("rs_call", gid, "#" + str(gid), None, PROP_MODE, sc.caller)
             fs = sc
             while fs is not None and fs.kind == "comp":
@@ -793,7 +774,7 @@ class FactExtractor:
                 and fs.fn.get("selfkey") is not None
                 and b == fs.fn["selfkey"]
             ):
-                self.row("rs_cattr", fs.fn["cls"], target.attr)
+                self.row("rs_cattr", fs.fn["cls"], name)
             return
         if t is ast.Subscript:
             b = self.ev(target.value, sc)
@@ -844,8 +825,8 @@ class FactExtractor:
         is_lambda = type(node) is ast.Lambda
         qual = self.quals[cid] or node.__class__.__name__
         key = f"{qual}@{cid}" if is_lambda else qual
-        st = sc.child_table("lambda" if is_lambda else node.name, node.lineno)
-        fsc = _Scope(key, "function", st, sc, qual)
+        fsc = _Scope(key, "function", node, sc, qual)
+        self.key_of[id(node)] = key
         fsc.fn = {"gen": False}
         mkind = None
         args = node.args
@@ -860,7 +841,7 @@ class FactExtractor:
             fsc.fn["cls"] = sc.cls
             positional = args.posonlyargs + args.args
             if mkind != "s" and positional:
-                fsc.fn["selfkey"] = key + "." + positional[0].arg
+                fsc.fn["selfkey"] = key + "." + fsc.mangle(positional[0].arg)
         elif sc.kind in ("function", "comp") and sc.fn is not None and sc.fn.get("selfkey"):
             # nested functions keep seeing the method's self (closures over self)
             fsc.fn["selfkey"] = sc.fn["selfkey"]
@@ -873,20 +854,20 @@ class FactExtractor:
         positional = args.posonlyargs + args.args
         pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         for i, (a, d) in enumerate(zip(positional, pdefaults, strict=False)):
-            pk = key + "." + a.arg
+            pk = key + "." + fsc.mangle(a.arg)
             self.row("rs_param", key, i, a.arg, pk, "p")
             if d is not None:
                 self.flow(pk, self.ev(d, sc))
             self.annotation(pk, a.annotation, sc)
         for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
-            pk = key + "." + a.arg
+            pk = key + "." + fsc.mangle(a.arg)
             self.row("rs_param", key, -1, a.arg, pk, "k")
             if d is not None:
                 self.flow(pk, self.ev(d, sc))
             self.annotation(pk, a.annotation, sc)
         for a, kind in ((args.vararg, "v"), (args.kwarg, "w")):
             if a is not None:
-                pk = key + "." + a.arg
+                pk = key + "." + fsc.mangle(a.arg)
                 self.row("rs_param", key, -1, a.arg, pk, kind)
                 self.init(pk, "l:" + pk)
         if is_lambda:
@@ -948,8 +929,8 @@ class FactExtractor:
             self.row("rs_base", qual, i, bk, ast.unparse(b) if bk is None else None)
         for kw in node.keywords:
             self.ev(kw.value, sc)
-        st = sc.child_table(node.name, node.lineno)
-        csc = _Scope(qual, "class", st, sc, sc.caller)
+        csc = _Scope(qual, "class", node, sc, sc.caller)
+        self.key_of[id(node)] = qual
         csc.cls = qual
         self.row("rs_def", gid, "c:" + qual, qual, None, None)
         self.body(node.body, csc)
@@ -994,7 +975,7 @@ class FactExtractor:
             if node.value is not None:
                 self.store(node.target, self.ev(node.value, sc), sc, node.value)
             elif sc.kind == "class" and type(node.target) is ast.Name:
-                self.row("rs_cattr", sc.cls, node.target.id)
+                self.row("rs_cattr", sc.cls, sc.mangle(node.target.id))
         elif t in _FUNC_TYPES:
             self.function(node, sc)
         elif t is ast.ClassDef:
@@ -1176,7 +1157,7 @@ class FactExtractor:
 
     def run(self) -> None:
         tree = self.ctx.tree
-        msc = _Scope(self.module, "module", self.ctx.symtable, None, self.module)
+        msc = _Scope(self.module, "module", tree, None, self.module)
         self.body(tree.body, msc)
         for name in sorted(self.mod_bound):
             self.row("rs_mbind", self.module, name)

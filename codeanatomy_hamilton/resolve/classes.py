@@ -202,7 +202,9 @@ def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
     one value per call site."""
     subs = _subclasses(h)
     mk = defs.column("mkind")
-    keep = pc.is_in(mk, value_set=pa.array(["m", "c"]))
+    # ``__new__`` is a static method whose first parameter is the class
+    new = pc.and_(pc.equal(mk, "s"), pc.ends_with(defs.column("val"), ".__new__"))
+    keep = pc.or_(pc.is_in(mk, value_set=pa.array(["m", "c"])), new)
     d = defs.filter(pc.fill_null(keep, False))
     fkey = pt.S.lookup(pc.utf8_slice_codeunits(d.column("val"), 2))
     di, pr = pt.ix_params.probe(fkey)
@@ -210,16 +212,17 @@ def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
     di, pr = di[ok], pr[ok]
     cls = d.column("cls").to_pylist()
     kinds = d.column("mkind").to_pylist()
+    vals = d.column("val").to_pylist()
     pkeys = pt.S.decode(pt.p_key[pr]).to_pylist()
     keys: list[str] = []
-    vals: list[str] = []
+    seeds: list[str] = []
     for i, pk in zip(di.tolist(), pkeys, strict=True):
-        pre = "c:" if kinds[i] == "c" else "i:"
+        pre = "c:" if kinds[i] == "c" or vals[i].endswith(".__new__") else "i:"
         for sub in subs.get(cls[i], (cls[i],)):
             keys.append(pk)
-            vals.append(pre + sub)
+            seeds.append(pre + sub)
     return pa.table(
-        {"key": pa.array(keys, pa.string()), "val": pa.array(vals, pa.string())},
+        {"key": pa.array(keys, pa.string()), "val": pa.array(seeds, pa.string())},
         schema=pa.schema([("key", pa.string()), ("val", pa.string())]),
     )
 

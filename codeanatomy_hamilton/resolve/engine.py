@@ -51,7 +51,6 @@ from ..extract.facts import (
     APPEND,
     DICT_MARK,
     INDEX_MARK,
-    NEW_MODE,
     PROP_MODE,
     PROTO_MODE,
     SHIFT,
@@ -89,6 +88,8 @@ NO_BIND = -1
 P_BIND = -2
 # method kinds as bits (a value may in principle have several rs_def rows)
 MK_S, MK_C, MK_M = 1, 2, 4
+# ``__new__``: a static method that a constructor call binds to the class (``cls``)
+MK_NEW = 8
 _MK = {"s": MK_S, "c": MK_C, "m": MK_M}
 _MASK32 = np.int64(0xFFFFFFFF)
 # keyed containers (see ``extract.facts``): ``<key>@t<n>`` sequence with positions
@@ -1018,6 +1019,14 @@ class PointsTo:
             enc("rs_attr", "attr"),
         )
         self.ix_attr = _Index(self.a_base)
+        # protocol reads (``extract.facts.proto``: keys ending in ``p``) look for
+        # methods of the repository only: no external ``x.__add__`` values
+        a_e = facts["rs_attr"]["e"]
+        self.a_proto = (
+            pc.ends_with(a_e, "p").to_numpy(zero_copy_only=False).astype(bool)
+            if len(a_e)
+            else np.zeros(0, bool)
+        )
         self.as_base, self.as_attr, self.as_src = (
             enc("rs_astore", "base"),
             enc("rs_astore", "attr"),
@@ -1054,9 +1063,7 @@ class PointsTo:
         self.c_mode_raise = _eq(c["mode"], "raise")
         # property accesses and protocol calls are keyed by the attribute read itself:
         # what it holds is called, and it never gets constructors or ``__call__``
-        self.c_mode_attr = (
-            _eq(c["mode"], PROP_MODE) | _eq(c["mode"], PROTO_MODE) | _eq(c["mode"], NEW_MODE)
-        )
+        self.c_mode_attr = _eq(c["mode"], PROP_MODE) | _eq(c["mode"], PROTO_MODE)
         self.ix_calls = _Index(self.c_key)
         g = facts["rs_arg"]
         self.g_key, self.g_src, self.g_kw = (
@@ -1102,6 +1109,7 @@ class PointsTo:
         bits = np.zeros(len(mk), np.int8)
         for m, bit in _MK.items():
             bits[mk == m] = bit
+        bits[pc.ends_with(d["val"], ".__new__").to_numpy(zero_copy_only=False)] |= MK_NEW
         np.bitwise_or.at(S.mk, vid, bits)
         np.bitwise_or.at(S.mk, S.vq[vid], bits)  # also per fkey, for bound methods
         # fkey -> the class defining the method: a bound method is keyed by that class
@@ -1122,6 +1130,7 @@ class PointsTo:
         self.sl_pair: dict[tuple[int, int], int] = {}
         self.init_attr = S.get("__init__")
         self.call_attr = S.get("__call__")
+        self.new_attr = S.get("__new__")
         # points-to facts
         ok = (ik >= 0) & (iv >= 0)
         self.pt = _FactSet(_usort((ik[ok] << 32) | iv[ok]))
@@ -1426,6 +1435,13 @@ class PointsTo:
                 own = self._lookup(q, at)
                 h = own >= 0
                 emit(self.c_key[ri][m][h], dot(own[h], at[h]), self._val("i:", q[h]))
+            # ... and ``__new__`` first, bound to the class (``_transform``)
+            if mc.any():
+                q = vq[li][mc]
+                at = np.full(len(q), self.new_attr, np.int64)
+                own = self._lookup(q, at)
+                h = own >= 0
+                emit(self.c_key[ri][mc][h], dot(own[h], at[h]), dv[li][mc][h])
 
         # arguments -> parameters
         fm = (vk == K_F) | (vk == K_B)
@@ -1693,8 +1709,8 @@ class PointsTo:
                 ok = self.p_pos[pr] == 0
                 pj, pr = pj[ok], pr[ok]
                 bits = S.mk[fk[pj]]
-                c = (bits & MK_C) != 0
-                other = ((bits & (MK_M | MK_S)) != 0) | (bits == 0)
+                c = (bits & (MK_C | MK_NEW)) != 0
+                other = (((bits & (MK_M | MK_S)) != 0) & ~c) | (bits == 0)
                 emit(self.p_key[pr][c], self._val("c:", q[pj][c]))
                 emit(self.p_key[pr][other], self._val("i:", q[pj][other]))
         # attributes of external objects are external objects (bounded dotted depth:
@@ -1704,6 +1720,7 @@ class PointsTo:
             v = dv[li]
             k = vk[li]
             m = ((k == K_X) | ((k == K_XI) & ~S.bi[v])) & (S.dots[v] < 5)
+            m &= ~self.a_proto[ri]
             q = self._dot(vq[li][m], self.a_attr[ri][m])
             emit(self.a_e[ri][m], self._val("x:", q))
         # super() inside a method of class K, for each class C of self
@@ -1743,8 +1760,10 @@ class PointsTo:
         if rb.any():
             bits = S.mk[v[rb]]
             bk = S.vk[bind[rb]]
-            to_b = ((bits & MK_C) != 0) | (((bits & MK_M) != 0) & (bk == K_I))
-            stay = ((bits & MK_S) != 0) | (((bits & MK_M) != 0) & (bk != K_I)) | (bits == 0)
+            new = ((bits & MK_NEW) != 0) & (bk == K_C)
+            to_b = ((bits & MK_C) != 0) | (((bits & MK_M) != 0) & (bk == K_I)) | new
+            stay = (((bits & MK_S) != 0) & ~new) | (((bits & MK_M) != 0) & (bk != K_I))
+            stay |= bits == 0
             idx = np.nonzero(rb)[0]
             fk = S.vq[v[idx[to_b]]]
             own = self.f_cls.get(fk)

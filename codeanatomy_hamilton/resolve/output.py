@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..extract.facts import NEW_MODE, PROP_MODE, PROTO_MODE
+from ..extract.facts import PROP_MODE, PROTO_MODE
 from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from . import ResolveInput, ResolveOutput
 from .classes import Hierarchy
@@ -149,19 +149,17 @@ def _implicit_kept(
     S: Any, calls: pa.Table, props: pa.Table, li: np.ndarray, v: np.ndarray
 ) -> np.ndarray:
     """Mask of the (call row, value) facts that are calls. Rows keyed by an attribute
-    read (``extract.facts``: ``prop``, ``proto``, ``new``) call only what the read
-    runs: a property accessor or a protocol method of the repository reached through
-    an instance (a bound method), a class's own ``__new__`` (a function)."""
+    read (``extract.facts``: ``prop``, ``proto``) call only what the read runs: a
+    property accessor or a protocol method of the repository reached through an
+    instance (a bound method)."""
     mode = calls.column("mode")
     prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
     proto = pc.fill_null(pc.equal(mode, PROTO_MODE), False).to_numpy(zero_copy_only=False)
-    new = pc.fill_null(pc.equal(mode, NEW_MODE), False).to_numpy(zero_copy_only=False)
-    if not (prop.any() or proto.any() or new.any()):
+    if not (prop.any() or proto.any()):
         return np.ones(len(li), bool)
     vk = S.vk[v]
-    keep = ~(prop | proto | new)[li]
+    keep = ~(prop | proto)[li]
     keep |= proto[li] & (vk == K_B)
-    keep |= new[li] & (vk == K_F)
     m = prop[li] & (vk == K_B)
     if m.any():
         accessors = _usort(S.lookup(pc.binary_join_element_wise("f:", props.column("fkey"), "")))
