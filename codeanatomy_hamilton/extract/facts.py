@@ -463,7 +463,12 @@ class FactExtractor:
                     self.flow(gk, s)
             return None
         if t is ast.BinOp:
-            left, right = self.ev(node.left, sc), self.ev(node.right, sc)
+            lt = node.left
+            if type(node.op) is ast.Mod and type(lt) is ast.Constant and type(lt.value) is str:
+                # printf-style formatting converts its operands with str() / repr()
+                self.formatting(node, lt.value, sc)
+                return None
+            left, right = self.ev(lt, sc), self.ev(node.right, sc)
             op = _BINOP_DUNDER.get(type(node.op))
             if op is not None:
                 g = self.base + node._cid
@@ -508,6 +513,17 @@ class FactExtractor:
             elif isinstance(child, ast.comprehension):  # pragma: no cover - in comps
                 pass
         return None
+
+    def formatting(self, node: ast.BinOp, fmt: str, sc: _Scope) -> None:
+        """``fmt % operands``: each operand's ``__str__`` (``%r``: ``__repr__``)."""
+        meths = ("__str__", "__repr__") if "%r" in fmt else ("__str__",)
+        g = self.base + node._cid
+        r = node.right
+        if type(r) is ast.Tuple:
+            for i, e in enumerate(r.elts):
+                self.proto(g, f"m{i}", self.ev(e, sc), meths, sc)
+        else:
+            self.proto(g, "m", self.ev(r, sc), meths, sc)
 
     def call(self, node: ast.Call, sc: _Scope) -> str:
         gid = self.base + node._cid
@@ -605,6 +621,16 @@ class FactExtractor:
                 self.sub(res, argkeys[0])
             elif text in ("iter", "reversed"):
                 self.flow(res, argkeys[0])
+        if (
+            ft is ast.Attribute
+            and func.attr == "format"
+            and type(func.value) is ast.Constant
+            and type(func.value.value) is str
+        ):
+            # ``"{}".format(x)``: each argument's ``__format__`` (object's: ``str()``)
+            vals = [*argkeys, *kwkeys.values()]
+            for j, a in enumerate(vals):
+                self.proto(gid, f"f{j}", a, ("__format__", "__str__"), sc)
         if text is not None and argkeys:
             meths = _BUILTIN_DUNDER.get(text)
             if meths is not None:
