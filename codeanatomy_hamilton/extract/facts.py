@@ -641,6 +641,11 @@ class FactExtractor:
             if text == "print":
                 for j, a in enumerate(argkeys):
                     self.proto(gid, f"p{j}", a, ("__str__", "__repr__"), sc)
+        if text == "type" and len(node.args) == 1 and argkeys[0] is not None:
+            # ``type(x)`` is ``x.__class__``: ``type(self)(...)`` makes any subclass
+            a = res + "c"
+            self.attr(a, argkeys[0], "__class__")
+            self.flow(res, a)
         if text == "property":
             # ``property(fget, fset, fdel)``: the accessors stay reachable through
             # the attribute and are property accessors

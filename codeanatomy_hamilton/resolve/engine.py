@@ -660,6 +660,7 @@ _CLASS = _kinds(K_C)
 _CALL_VALUE = _kinds(K_C, K_X, K_B)
 _EXTERNAL = _kinds(K_X, K_XI)
 _SUPER_SELF = _kinds(K_I, K_C)
+_INSTANCE = _kinds(K_I)
 
 
 def _probe_kinds(
@@ -1130,6 +1131,7 @@ class PointsTo:
         self.sl_pair: dict[tuple[int, int], int] = {}
         self.init_attr = S.get("__init__")
         self.call_attr = S.get("__call__")
+        self.class_attr = S.get("__class__")
         self.new_attr = S.get("__new__")
         # points-to facts
         ok = (ik >= 0) & (iv >= 0)
@@ -1713,6 +1715,11 @@ class PointsTo:
                 other = (((bits & (MK_M | MK_S)) != 0) & ~c) | (bits == 0)
                 emit(self.p_key[pr][c], self._val("c:", q[pj][c]))
                 emit(self.p_key[pr][other], self._val("i:", q[pj][other]))
+        # ``x.__class__`` of an instance is its class (``type(x)`` reads it, see facts)
+        li, ri = _probe_kinds(self.ix_attr, dk, vk, _INSTANCE)
+        m = self.a_attr[ri] == self.class_attr
+        if m.any():
+            emit(self.a_e[ri][m], self._val("c:", vq[li][m]))
         # attributes of external objects are external objects (bounded dotted depth:
         # ``n = n.next`` loops would grow names forever)
         li, ri = _probe_kinds(self.ix_attr, dk, vk, _EXTERNAL)

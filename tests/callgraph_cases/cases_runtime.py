@@ -264,12 +264,95 @@ RUNTIME: dict[str, dict[str, Case]] = {
             """,
             {"main.f": ["<builtin>.sorted", "main.K.__lt__"]},
         ),
+        "printf_and_format": _m(
+            """
+            class Addr:
+                def __str__(self): return "a"
+                def __format__(self, spec): return "a"
+            def show(a: Addr, b: Addr):
+                return "%s/%d" % (a, 24), "{}".format(b)
+            """,
+            {"main.show": ["main.Addr.__str__", "main.Addr.__format__"]},
+        ),
         "operator_on_external_value_invents_nothing": _m(
             """
             import decimal
             def f(): return decimal.Decimal(1) + 2
             """,
             {"main.f": ["decimal.Decimal"]},
+        ),
+    },
+    # cause 6: dynamic dispatch by name and by type
+    "dispatch": {
+        "type_self_and_dunder_class": _m(
+            """
+            class A:
+                def __init__(self, v): self.v = v
+                def copy(self): return type(self)(self.v)
+                def clone(self): return self.__class__(self.v)
+            class B(A):
+                def __init__(self, v): pass
+            """,
+            {
+                "main.A.copy": ["<builtin>.type", "main.A.__init__", "main.B.__init__"],
+                "main.A.clone": ["main.A.__init__", "main.B.__init__"],
+            },
+        ),
+        "getattr_constant_method": _m(
+            """
+            class V:
+                def visit_name(self): pass
+                def run(self): return getattr(self, "visit_name")()
+            """,
+            {"main.V.run": ["<builtin>.getattr", "main.V.visit_name"]},
+        ),
+    },
+    # receivers with no known value (parameters fed from outside the repository):
+    # the methods of that name, when few classes define it
+    "unknown_receivers": {
+        "rare_method_name": _m(
+            """
+            class Parser:
+                def print_help(self): pass
+            class Action:
+                def __call__(self, parser): parser.print_help()
+            """,
+            {"main.Action.__call__": ["main.Parser.print_help"]},
+        ),
+        "common_method_name_stays_unresolved": _m(
+            """
+            class A:
+                def run(self): pass
+            class B:
+                def run(self): pass
+            class C:
+                def run(self): pass
+            class D:
+                def run(self): pass
+            class E:
+                def run(self): pass
+            def go(x): x.run()
+            """,
+            {},
+        ),
+        "known_receiver_uses_points_to": _m(
+            """
+            class P:
+                def show(self): pass
+            class Q:
+                def show(self): pass
+            def go(p: P): p.show()
+            """,
+            {"main.go": ["main.P.show"]},
+        ),
+        "property_on_unknown_receiver": _m(
+            """
+            class Net:
+                @property
+                def prefixlen(self): return 24
+            def describe(n): return n.prefixlen
+            """,
+            {"main": ["<builtin>.property"], "main.describe": ["main.Net.prefixlen"]},
         ),
     },
     # issue 15: private names are mangled per class (one resolver: the scope model)
