@@ -175,7 +175,8 @@ def prof(frame, event, arg):
         if name in ("__init__", "__new__"):
             kind = "constructor"
     elif op in PROTO_OPS:
-        kind = "protocol"
+        # a dunder run by the instruction, else a callable a C iterator calls
+        kind = "protocol" if dunder else "callback"
     elif name in ("__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__") and name not in call_text(back):
         kind = "constructor"
     elif dunder and name not in ("__init__", "__new__") and name not in call_text(back):
@@ -190,17 +191,29 @@ def prof(frame, event, arg):
         s.add(kind)
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
-suite = unittest.defaultTestLoader.loadTestsFromName(tests)
-threading.setprofile(prof)
-sys.setprofile(prof)
-with open(os.devnull, "w") as devnull:
-    res = unittest.TextTestRunner(stream=devnull, verbosity=0).run(suite)
-sys.setprofile(None)
-threading.setprofile(None)
+sys.path.insert(0, os.getcwd())
+if tests.startswith("pytest="):
+    import contextlib, pytest
+    threading.setprofile(prof)
+    sys.setprofile(prof)
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        rc = pytest.main([tests[7:], "-q", "-p", "no:cacheprovider"])
+    sys.setprofile(None)
+    threading.setprofile(None)
+    summary = {"pytest_exit": int(rc)}
+else:
+    suite = unittest.defaultTestLoader.loadTestsFromNames(tests.split(","))
+    threading.setprofile(prof)
+    sys.setprofile(prof)
+    with open(os.devnull, "w") as devnull:
+        res = unittest.TextTestRunner(stream=devnull, verbosity=0).run(suite)
+    sys.setprofile(None)
+    threading.setprofile(None)
+    summary = {"tests": res.testsRun, "failures": len(res.failures), "errors": len(res.errors)}
 with open(out, "w") as fh:
     for (a, b, c, d), ks in sorted(pairs.items()):
         fh.write(json.dumps([a, b, c, d, sorted(ks)]) + "\n")
-print(json.dumps({"tests": res.testsRun, "failures": len(res.failures), "errors": len(res.errors)}))
+print(json.dumps(summary))
 """
 
 
@@ -311,6 +324,8 @@ def evaluate(
     miss: dict[str, list[str]] = defaultdict(list)
     dyn_out: dict[str, set[str]] = defaultdict(set)
     for (cp, cl, ep, el), ks in sorted(dyn.items()):
+        if cp not in module_of or ep not in module_of:
+            continue  # a test file inside the package: not analysed
         cq, eq = quals(cp, cl), quals(ep, el)
         if not cq or not eq:
             unmapped += 1
@@ -408,13 +423,15 @@ def run_stdlib(mods: list[str], jobs: int, missing: int, tmp: str) -> dict:
 
 
 def run_pypi(spec: str, missing: int, tmp: str) -> tuple[str, dict]:
-    """``SRC:PKG:TESTS``: SRC a folder holding the package folder PKG (sources as
-    installed), TESTS a folder of its test suite (a unittest/pytest-style suite run with
-    ``python -m pytest`` is not assumed: the tests must load with unittest)."""
+    """``SRC:PKG:TESTS``: SRC a folder holding the package folder PKG (an unpacked
+    sdist), TESTS a unittest name (``tests.test_more``) or ``pytest=<path>`` for a
+    pytest suite; the tests run with SRC as working directory (the package is imported
+    from there) by this interpreter or ``$DYN_PYTHON``. Tests inside the package and
+    type stubs are not analysed."""
     src, pkg, tests = spec.split(":")
     repo = os.path.join(tmp, "repo_" + pkg)
-    shutil.copytree(os.path.join(src, pkg), os.path.join(repo, pkg),
-                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    ignore = shutil.ignore_patterns("__pycache__", "tests", "test", "*.pyi")
+    shutil.copytree(os.path.join(src, pkg), os.path.join(repo, pkg), ignore=ignore)
     module_of: dict[str, str] = {}
     decos: dict[str, dict[int, int]] = {}
     for d, _dirs, files in os.walk(repo):
@@ -426,11 +443,8 @@ def run_pypi(spec: str, missing: int, tmp: str) -> tuple[str, dict]:
                 with open(a, encoding="utf-8") as fh:
                     decos[rel] = deco_lines(fh.read())
     out = os.path.join(tmp, f"dyn_{pkg}.jsonl")
-    python = os.path.join(os.path.dirname(src.rstrip("/")), "..", "..", "bin", "python")
-    python = os.environ.get("DYN_PYTHON", python)
-    res = run_child(
-        python, [(os.path.join(src, pkg), pkg)], tests, out, cwd=os.path.dirname(tests) or None
-    )
+    python = os.environ.get("DYN_PYTHON", sys.executable)
+    res = run_child(python, [(os.path.abspath(os.path.join(src, pkg)), pkg)], tests, out, cwd=src)
     print(f"  ran {pkg} tests: {res}", flush=True)
     static, where = static_graph(repo, os.path.join(tmp, "wh_" + pkg))
     return pkg, evaluate(_collect([out]), module_of, static, where, decos, missing)

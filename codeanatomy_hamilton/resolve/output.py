@@ -22,7 +22,7 @@ from ..extract.facts import PROP_MODE, PROTO_MODE
 from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from . import ResolveInput, ResolveOutput
 from .classes import Hierarchy
-from .engine import K_B, K_C, K_F, K_X, _distinct_pairs, _expand, _usort
+from .engine import K_B, K_C, K_F, K_I, K_X, _distinct_pairs, _expand, _usort
 from .modules import ModuleMap
 
 
@@ -167,6 +167,27 @@ def _implicit_kept(
     return keep
 
 
+def _descriptor_calls(pt: Any, calls: pa.Table, li: np.ndarray, v: np.ndarray) -> Any:
+    """(call row, ``f:`` value) of attribute reads (``prop`` rows) that may hold an
+    instance of a class with ``__get__``: reading a descriptor calls its ``__get__``."""
+    S = pt.S
+    mode = calls.column("mode")
+    prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
+    m = prop[li] & (S.vk[v] == K_I)
+    get = S.lookup(pa.array(["__get__"], pa.string()))[0]
+    if not m.any() or get < 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows, q = li[m], S.vq[v[m]]
+    own = pt._lookup(q, np.full(len(q), get, np.int64))
+    h = own >= 0
+    if not h.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    names = ["f:" + S.strs[o] + ".__get__" for o in own[h].tolist()]
+    fv = S.lookup(pa.array(names, pa.string()))
+    ok = fv >= 0
+    return rows[h][ok], fv[ok]
+
+
 # A method called on a receiver the points-to sets know nothing about (a parameter
 # fed only from outside the repository, by tests or a framework) may be any method of
 # that name in the repository: the call gets an edge to each when the name is
@@ -268,7 +289,8 @@ def build_outputs(
     callid = _ints(calls.column("callid"))
     li, v = pt.values_of(pt.c_key)
     keep = _implicit_kept(S, calls, facts["rs_prop"], li, v)
-    li, v = li[keep], v[keep]
+    d_li, d_v = _descriptor_calls(pt, calls, li, v)
+    li, v = np.concatenate([li[keep], d_li]), np.concatenate([v[keep], d_v])
     c_src, c_v = _distinct(callid[li], _norm(S, v))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, c_src, c_v, (K_F, K_C))
     u_src, u_dst = _unknown_receiver_calls(pt, facts, callid)
