@@ -169,6 +169,20 @@ _BUILTIN_DUNDER: dict[str, tuple[str, ...]] = {
     "all": ("__iter__",), "enumerate": ("__iter__",), "dict": ("keys", "__getitem__"),
     "bytes": ("__bytes__",), "dir": ("__dir__",), "contains": ("__contains__",),
 }  # fmt: skip
+# callbacks handed to code outside the repository (``callbacks``): keyword names,
+# methods / module functions / names and the position of the function they call
+CALLBACK_KEYWORDS = (
+    "key", "target", "object_hook", "object_pairs_hook", "parse_float", "parse_int",
+    "parse_constant", "callback", "default_factory",
+)  # fmt: skip
+_CALLBACK_METHODS: dict[str, int] = {"add_done_callback": 0, "call_soon": 0, "submit": 0}
+_CALLBACK_FUNCTIONS: dict[tuple[str, str], int] = {
+    ("atexit", "register"): 0, ("signal", "signal"): 1, ("itertools", "starmap"): 0,
+    ("itertools", "takewhile"): 0, ("itertools", "dropwhile"): 0,
+    ("itertools", "filterfalse"): 0, ("itertools", "accumulate"): 1,
+    ("functools", "partial"): 0, ("copyreg", "pickle"): 1, ("weakref", "finalize"): 1,
+}  # fmt: skip
+_CALLBACK_NAMES: dict[str, int] = {"defaultdict": 0, "starmap": 0, "takewhile": 0, "dropwhile": 0}
 # builtins that compare or print the elements / arguments they are given
 _ELEM_DUNDER: dict[str, tuple[str, ...]] = {
     "sorted": ("__lt__",),
@@ -680,7 +694,40 @@ class FactExtractor:
             ]
             if f is not None:
                 self.hof(gid, ck, f, elems, sc)
+        else:
+            self.callbacks(node, gid, ck, argkeys, kwkeys, sc)
         return res
+
+    def callbacks(
+        self,
+        node: ast.Call,
+        gid: int,
+        ck: str,
+        argkeys: list[str | None],
+        kwkeys: dict[str, str | None],
+        sc: _Scope,
+    ) -> None:
+        """Functions handed to code outside the repository that calls them back
+        (``re.sub(p, f, s)``, ``pattern.sub(f, s)``, ``Thread(target=f)``,
+        ``json.loads(s, object_hook=f)``, ``key=f``, ``atexit.register(f)``): the
+        call performs a call of each (recognised by the callee's spelling)."""
+        got: list[str | None] = [kwkeys.get(k) for k in CALLBACK_KEYWORDS if k in kwkeys]
+        func = node.func
+        if type(func) is ast.Attribute:
+            pos = _CALLBACK_METHODS.get(func.attr)
+            owner = func.value.id if type(func.value) is ast.Name else None
+            if func.attr in ("sub", "subn"):
+                pos = 1 if owner == "re" else 0
+            elif owner is not None and (owner, func.attr) in _CALLBACK_FUNCTIONS:
+                pos = _CALLBACK_FUNCTIONS[(owner, func.attr)]
+            if pos is not None and pos < len(argkeys):
+                got.append(argkeys[pos])
+        elif type(func) is ast.Name and func.id in _CALLBACK_NAMES:
+            p = _CALLBACK_NAMES[func.id]
+            if p < len(argkeys):
+                got.append(argkeys[p])
+        for i, f in enumerate(got):
+            self.hof(gid, ck, f, [], sc, f"~c{i}")
 
     def tuples_of(self, res: str, parts: list[str | None]) -> None:
         """``res`` is an iterable of tuples whose position i holds the elements of
@@ -702,11 +749,19 @@ class FactExtractor:
         self.sub(e, base)
         return e
 
-    def hof(self, gid: int, ck: str, f: str | None, elems: list[str | None], sc: _Scope) -> None:
+    def hof(
+        self,
+        gid: int,
+        ck: str,
+        f: str | None,
+        elems: list[str | None],
+        sc: _Scope,
+        suffix: str = "~",
+    ) -> None:
         """The builtin at call ``gid`` calls ``f`` with the elements of its iterables."""
         if f is None:
             return
-        hk = ck + "~"
+        hk = ck + suffix
         self.flow(hk, f)
         self.row("rs_call", gid, hk, None, "hof", sc.caller)
         for j, e in enumerate(elems):

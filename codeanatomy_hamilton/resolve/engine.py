@@ -97,6 +97,17 @@ _MASK32 = np.int64(0xFFFFFFFF)
 _SEQ_RE = re.compile(re.escape(TUPLE_MARK) + r"([0-9]*)$")
 _PLAIN, _SEQ, _DICT = 0, 1, 2
 
+# External callables whose result calls (or is) their first argument: calling the
+# result calls it; called without a positional argument (``lru_cache(maxsize=8)``)
+# the result is a decorator of that kind, which keeps the decorated function
+WRAPPERS = (
+    "functools.partial", "functools.lru_cache", "functools.cache",
+    "functools.cached_property", "functools.update_wrapper", "functools.singledispatch",
+    "contextlib.contextmanager", "contextlib.asynccontextmanager", "builtins.staticmethod",
+    "builtins.classmethod", "builtins.property", "typing.final", "typing.overload",
+    "abc.abstractmethod",
+)  # fmt: skip
+
 log = logging.getLogger(__name__)
 
 
@@ -1131,6 +1142,9 @@ class PointsTo:
         self.sl_pair: dict[tuple[int, int], int] = {}
         self.init_attr = S.get("__init__")
         self.call_attr = S.get("__call__")
+        self.wrap_ids = _usort(np.array([S.get("x:" + w) for w in WRAPPERS], np.int64))
+        # call keys with a positional first argument
+        self.has_arg0 = _usort(self.g_key[(self.g_pos == 0) & (self.g_key >= 0)])
         self.class_attr = S.get("__class__")
         self.new_attr = S.get("__new__")
         # points-to facts
@@ -1426,6 +1440,17 @@ class PointsTo:
                 aj, ar = self.ix_args.probe(self.c_key[ci])
                 ok = self.g_pos[ar] == 0
                 emit(self.c_res[ci][aj][ok], self.g_src[ar][ok], NO_BIND)
+            # wrappers outside the repo: the result is (or calls) the first argument
+            m = (k == K_X) & ~self.c_mode_attr[ri] & ev
+            if m.any():
+                m[m] = _sorted_member(self.wrap_ids, dv[li][m])
+            if m.any():
+                ci = ri[m]
+                aj, ar = self.ix_args.probe(self.c_key[ci])
+                ok = self.g_pos[ar] == 0
+                emit(self.c_res[ci][aj][ok], self.g_src[ar][ok], NO_BIND)
+                bare = ~_sorted_member(self.has_arg0, self.c_key[ci])
+                emit(self.c_res[ci][bare], self.c_key[ci][bare], NO_BIND)
             # constructors call __init__, instances their __call__
             attr_mode = self.c_mode_attr[ri]
             mc = (k == K_C) & ~self.c_mode_hof[ri] & ~attr_mode

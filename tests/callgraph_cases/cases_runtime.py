@@ -355,6 +355,60 @@ RUNTIME: dict[str, dict[str, Case]] = {
             {"main": ["<builtin>.property"], "main.describe": ["main.Net.prefixlen"]},
         ),
     },
+    # cause 7: wrappers and callbacks handed to code outside the repository
+    "callbacks": {
+        "re_sub_and_pattern_sub": _m(
+            """
+            import re
+            def conv(m): return m.group(0)
+            def fix(s, pat):
+                return re.sub("a", conv, s), pat.sub(conv, s)
+            """,
+            {"main.fix": ["re.sub", "main.conv"]},
+        ),
+        "json_hooks_and_key": _m(
+            """
+            import json, heapq
+            def hook(d): return d
+            def k(x): return x
+            def load(s, xs):
+                return json.loads(s, object_hook=hook), heapq.nsmallest(2, xs, key=k)
+            """,
+            {"main.load": ["json.loads", "heapq.nsmallest", "main.hook", "main.k"]},
+        ),
+        "defaultdict_factory": _m(
+            """
+            from collections import defaultdict
+            def fresh(): return []
+            d = defaultdict(fresh)
+            """,
+            {"main": ["collections.defaultdict", "main.fresh"]},
+        ),
+        "lru_cache_keeps_the_function": _m(
+            """
+            import functools
+            @functools.lru_cache(maxsize=None)
+            def fib(n): return n
+            @functools.cache
+            def sq(n): return n
+            def use(): return fib(3) + sq(2)
+            """,
+            {
+                "main": ["functools.lru_cache", "functools.cache"],
+                "main.use": ["main.fib", "main.sq"],
+            },
+        ),
+        "partial_calls_the_function": _m(
+            """
+            import functools
+            def add(a, b): return a + b
+            def use():
+                inc = functools.partial(add, 1)
+                return inc(2)
+            """,
+            {"main.use": ["functools.partial", "main.add"]},
+        ),
+    },
     # issue 15: private names are mangled per class (one resolver: the scope model)
     "scoping": {
         "mangled_locals_per_class": _m(
