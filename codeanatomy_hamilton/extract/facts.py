@@ -191,6 +191,23 @@ _ELEM_DUNDER: dict[str, tuple[str, ...]] = {
 }
 
 
+def _literal_type(e: Any) -> str | None:
+    """The builtin type of a literal (display) expression, else None."""
+    t = type(e)
+    if t is ast.Constant:
+        v = e.value
+        return type(v).__name__ if type(v) in (str, bytes, int, float, complex) else None
+    if t is ast.JoinedStr:
+        return "str"
+    return _DISPLAY_TYPES.get(t)
+
+
+_DISPLAY_TYPES = {
+    ast.List: "list", ast.ListComp: "list", ast.Tuple: "tuple", ast.Dict: "dict",
+    ast.DictComp: "dict", ast.Set: "set", ast.SetComp: "set",
+}  # fmt: skip
+
+
 def _is_property(d: Any) -> bool:
     """Whether decorator ``d`` makes a property accessor of the def."""
     if type(d) is ast.Name:
@@ -552,6 +569,11 @@ class FactExtractor:
         res = "#" + str(gid)
         self.flow(ck, fk)
         self.row("rs_call", gid, ck, res, "call", sc.caller)
+        if type(func) is ast.Attribute:
+            lit = _literal_type(func.value)
+            if lit is not None:
+                # ``" ".join(xs)``, ``{}.items()``: a method of the builtin type
+                self.init(ck, f"x:builtins.{lit}.{func.attr}")
         argkeys: list[str | None] = []
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:

@@ -272,7 +272,7 @@ RUNTIME: dict[str, dict[str, Case]] = {
             def show(a: Addr, b: Addr):
                 return "%s/%d" % (a, 24), "{}".format(b)
             """,
-            {"main.show": ["main.Addr.__str__", "main.Addr.__format__"]},
+            {"main.show": ["main.Addr.__str__", "main.Addr.__format__", "<builtin>.str.format"]},
         ),
         "operator_on_external_value_invents_nothing": _m(
             """
@@ -407,6 +407,23 @@ RUNTIME: dict[str, dict[str, Case]] = {
                 return inc(2)
             """,
             {"main.use": ["functools.partial", "main.add"]},
+        ),
+    },
+    # cause 8: methods of builtin-typed literals are EXTERNAL builtins
+    "builtin_methods": {
+        "literal_receivers": _m(
+            """
+            def f(xs):
+                return " ".join(xs), {"a": 1}.items(), [1, 2].count(1), f"{xs}".upper()
+            """,
+            {
+                "main.f": [
+                    "<builtin>.str.join",
+                    "<builtin>.dict.items",
+                    "<builtin>.list.count",
+                    "<builtin>.str.upper",
+                ]
+            },
         ),
     },
     # issue 15: private names are mangled per class (one resolver: the scope model)
