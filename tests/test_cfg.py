@@ -325,6 +325,7 @@ def test_async_with_await_async_for_yield():
         ("AsyncWith:3", "EXIT", E),
         ("AsyncWith:3", "Expr:4", None),
         ("Expr:4", "EXIT", E),
+        ("Expr:4", "Name:5", E),  # __exit__ may suppress what the body raises
         ("Expr:4", "Name:5", None),
         ("Name:5", "AsyncFor:5", None),
         ("Name:5", "EXIT", E),
@@ -696,6 +697,43 @@ def test_with_exit_may_raise_after_the_body():
     edges = cfg_edges(src)
     assert {("If:2", "EXIT", E), ("Assign:3", "EXIT", E), ("If:2", "Assign:4", "false")} <= edges
     assert ("If:2", "EXIT", "false") not in edges
+
+
+def test_with_that_may_suppress_continues_after_it():
+    """A ``with`` whose ``__exit__`` may return true (``pytest.raises``,
+    ``contextlib.suppress``, ...) swallows what its body raises: the raising node gets
+    an exception edge to the statement after the ``with`` (so that code is reachable
+    and its reaching definitions and dominators exist), besides the enclosing handler
+    target; ``with open(...)`` never suppresses."""
+    src = """
+    def f():
+        with pytest.raises(ValueError):
+            raise ValueError
+        y = 1
+        with open(p) as fh:
+            g(fh)
+        return y
+    """
+    edges = cfg_edges(src, "f")
+    assert ("Raise:4", "Assign:5", E) in edges
+    assert ("Raise:4", "EXIT", E) in edges
+    assert ("Expr:7", "Return:8", E) not in edges
+    assert ("Expr:7", "EXIT", E) in edges
+    # inside a try in the body, the handler catches first; what escapes it reaches
+    # __exit__: the raising handler body continues after the with too
+    src = """
+    def h():
+        with suppress(KeyError):
+            try:
+                a()
+            except OSError:
+                b()
+        c()
+    """
+    edges = cfg_edges(src, "h")
+    assert ("Expr:5", "ExceptHandler:6", E) in edges
+    assert ("ExceptHandler:6", "Expr:8", E) in edges  # not an OSError
+    assert ("Expr:7", "Expr:8", E) in edges
 
 
 def test_annotations_raise_outside_functions():

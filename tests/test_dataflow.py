@@ -139,11 +139,41 @@ def test_comprehension_variables_are_local_but_enclosing_uses_are_reached():
     src = """
     def f(k):
         x = 1
-        return [x + i for i in range(k)], i
+        return [x + i for i in range(k)], (
+            i)
     """
     got = rd(src, "f")
     assert ("Name:3", "Name:4") in got
-    assert all(not (d.startswith("Name:4")) for d, _ in got)  # `i` binds nothing in f
+    # the comprehension's `i` reaches its own use, not the `i` of f (line 5)
+    assert rd(src, "f", "i") == {("Name:4", "Name:4")}
+
+
+def test_comprehension_variables_reach_their_uses_inside():
+    """A comprehension runs at once, in place: each clause's target reaches the uses
+    of its names in its conditions, the later clauses and the element, nested
+    comprehensions included unless they rebind the name."""
+    src = """
+    def f(rows):
+        return [
+            (r, c)
+            for r in rows
+            if r
+            for c in r
+            if c != r
+        ], {k: [
+            k
+            for k in v]
+            for k, v in rows}
+    """
+    got = rd(src, "f")
+    assert {("Name:5", "Name:4"), ("Name:5", "Name:6"), ("Name:5", "Name:7")} <= got
+    assert {("Name:7", "Name:4"), ("Name:7", "Name:8")} <= got
+    assert ("Name:5", "Name:8") in got  # `r` in the last condition
+    assert ("arg:2", "Name:5") in got  # the first iterable is f's
+    # the dict comprehension: v reaches the inner iterable, the inner k shadows the
+    # outer one in the inner element; the outer k reaches the key
+    assert rd(src, "f", "v") == {("Name:12", "Name:11")}
+    assert rd(src, "f", "k") == {("Name:12", "Name:9"), ("Name:11", "Name:10")}
 
 
 def test_closures_are_not_reached():

@@ -27,8 +27,13 @@ A ``with`` body's normal ends and the break/continue/return leaving it run ``__e
 which may raise: they get ``exception`` edges (in BodyCFG.completed) to the enclosing
 handler target.
 
-Not modelled: ``with`` bodies whose exceptions ``__exit__`` suppresses (exceptions
-propagate to the enclosing handler), ``while`` tests other than literal constants being
+An exception raised in a ``with`` body reaches ``__exit__``, which may suppress it
+(``contextlib.suppress``, ``pytest.raises``, ``self.assertRaises``, any ``__exit__``
+returning a true value): the raising node gets an ``exception`` edge to the statement
+after the ``with`` as well as to the enclosing handler target. Only ``with open(...)``
+(the built-in file object's ``__exit__`` returns None) is known not to suppress.
+
+Not modelled: ``while`` tests other than literal constants being
 always true (``while True:``/``while 1:`` have no ``false`` edge and their ``else`` is
 unreachable), generator ``close()``/``throw()`` beyond ``yield`` being a may-raise node.
 """
@@ -83,6 +88,25 @@ class _With:
     def __init__(self, depth: int) -> None:
         # len(exc) at the with statement: where an exception of __exit__ goes
         self.depth = depth
+
+
+class _Suppress:
+    """On the handler stack inside a ``with`` body whose ``__exit__`` may suppress:
+    exceptions raised there also continue after the ``with`` (``preds``)."""
+
+    __slots__ = ("preds",)
+
+    def __init__(self) -> None:
+        self.preds: dict[int, None] = {}
+
+
+def _may_suppress(s: ast.With | ast.AsyncWith) -> bool:
+    """Whether some item's ``__exit__`` may return a true value: all but ``open()``."""
+    for item in s.items:
+        e = item.context_expr
+        if not (type(e) is ast.Call and type(e.func) is ast.Name and e.func.id == "open"):
+            return True
+    return False
 
 
 class _Finally:
@@ -195,6 +219,11 @@ class _Builder:
         sources finished normally (a finally re-raising, a with's __exit__ raising),
         see BodyCFG.completed."""
         exc = self.exc if depth is None else self.exc[:depth]
+        if exc and type(exc[-1]) is _Suppress:
+            # __exit__ may swallow it (continue after the with) or let it propagate
+            exc[-1].preds.update(dict.fromkeys(src for src, _label in preds))
+            self.raise_from(preds, completed, len(exc) - 1)
+            return
         if not exc:
             targets: tuple[int, ...] = (EXIT,)
         else:
@@ -261,10 +290,17 @@ class _Builder:
         if t is ast.With or t is ast.AsyncWith:
             self.raise_from(here)
             self.frames.append(_With(len(self.exc)))
+            sup = _Suppress() if _may_suppress(s) else None
+            if sup is not None:
+                self.exc.append(sup)
             out = self.block(s.body, here)
+            if sup is not None:
+                self.exc.pop()
             self.frames.pop()
             # __exit__ runs after the body completes and may raise
             self.raise_from(_completed(out), completed=True)
+            if sup is not None:
+                out = out + [(src, EXC) for src in sup.preds]
             return out
         if t is ast.Match:
             return self.match_(s, idx)

@@ -20,8 +20,11 @@ level). Nested defs, lambdas and classes are their own bodies: their uses of thi
 body's variables are free variables and get no REACHING_DEF from here, and a
 ``nonlocal`` rebinding inside them is not a def here. Comprehensions run at once in
 place, so their uses of the enclosing function's or module's variables are uses at the
-statement that contains them (their own iteration variables are comprehension-local and
-skipped); a comprehension walrus target is a (conditional) def of the enclosing body.
+statement that contains them; their own iteration variables are comprehension-local:
+each target binding reaches the uses of its names in the later parts of the same
+comprehension (the conditions of its clause, the later clauses, the element), nested
+comprehensions included unless they rebind the name (COMP events, outside the CFG
+dataflow). A comprehension walrus target is a (conditional) def of the enclosing body.
 In a class body, comprehensions cannot see class variables: only their first iterable
 is a use there.
 
@@ -43,6 +46,9 @@ from .cfg import ENTRY, EXC, BodyCFG
 USE = 0
 DEF = 1
 DEL = 2
+# a comprehension's own variable reaching a use inside it: (COMP, name, (def, use),
+# False), decided when the comprehension is walked (it runs at once, in place)
+COMP = 3
 
 Event = tuple[int, str, Any, bool]  # (kind, name, AST node, conditional)
 
@@ -87,6 +93,60 @@ def _targets(e: Any, out: set[str]) -> None:
             _targets(x, out)
     elif t is ast.Starred:
         _targets(e.value, out)
+
+
+def _comp_uses(e: Any, cur: dict[str, list[Any]], out: list[Event]) -> None:
+    """COMP events for the loads in ``e`` of the comprehension variables ``cur``."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is ast.Name:
+            if type(x.ctx) is ast.Load:
+                for d in cur.get(x.id, ()):
+                    out.append((COMP, x.id, (d, x), False))
+        elif t in _COMPS:
+            _comp_links(x, cur, out)
+        elif t is ast.Lambda or not isinstance(x, ast.AST):
+            continue  # a lambda's body is its own scope
+        else:
+            for f in _fields(t):
+                v = getattr(x, f)
+                if type(v) is list:
+                    stack.extend(y for y in v if isinstance(y, ast.AST))
+                elif isinstance(v, ast.AST):
+                    stack.append(v)
+
+
+def _comp_links(e: Any, outer: dict[str, list[Any]], out: list[Event]) -> None:
+    """COMP events of comprehension ``e`` whose enclosing comprehensions bind ``outer``
+    (the first iterable runs outside it: it sees ``outer`` only)."""
+    cur = dict(outer)
+    for i, g in enumerate(e.generators):
+        _comp_uses(g.iter, outer if i == 0 else cur, out)
+        names: list[Any] = []
+        _target_names(g.target, names)
+        for n in names:
+            cur[n.id] = [n]
+        for c in g.ifs:
+            _comp_uses(c, cur, out)
+    if type(e) is ast.DictComp:
+        _comp_uses(e.key, cur, out)
+        _comp_uses(e.value, cur, out)
+    else:
+        _comp_uses(e.elt, cur, out)
+
+
+def _target_names(e: Any, out: list[Any]) -> None:
+    """Name nodes bound by a comprehension target."""
+    t = type(e)
+    if t is ast.Name:
+        out.append(e)
+    elif t is ast.Tuple or t is ast.List:
+        for x in e.elts:
+            _target_names(x, out)
+    elif t is ast.Starred:
+        _target_names(e.value, out)
 
 
 class EventCollector:
@@ -167,6 +227,8 @@ class EventCollector:
                 self.expr(v, cond, bound)
 
     def comprehension(self, e: Any, cond: bool, bound: Any) -> None:
+        if bound is None:  # the outermost comprehension links all nested ones
+            _comp_links(e, {}, self.out)
         gens = e.generators
         # the first iterable is evaluated in the enclosing scope, before anything else
         self.expr(gens[0].iter, cond, bound)
@@ -356,6 +418,13 @@ def reaching_defs(
     node may stop before finishing its bindings, and a may-analysis keeps both. Edges
     leaving an ``except ... as e`` body kill e (CPython deletes it there)."""
     n = len(cfg.nodes)
+    result: list[tuple[Any, Any, str]] = []
+    if any(ev[0] == COMP for evs in events for ev in evs):
+        for i, evs in enumerate(events):
+            comp = [ev for ev in evs if ev[0] == COMP]
+            if comp:
+                result.extend((d, u, name) for _k, name, (d, u), _c in comp)
+                events[i] = [ev for ev in evs if ev[0] != COMP]
     # number the defs of local variables; filter events to locals
     var_mask: dict[str, int] = {}
     def_nodes: list[Any] = []
@@ -393,7 +462,7 @@ def reaching_defs(
         local_events.append(le)
         exposed.append(x)
     if not def_nodes:
-        return []
+        return result
     gen = [0] * n
     kill = [0] * n
     xgen = [0] * n
@@ -488,7 +557,6 @@ def reaching_defs(
                 OUT[v] = o
                 changed = True
 
-    result: list[tuple[Any, Any, str]] = []
     for v in order:
         le = local_events[v]
         if not le:

@@ -2,8 +2,9 @@
 
 * DOMINATE: immediate dominators on the full CFG (exception edges included: handlers
   are reachable only through them), rooted at CFG_ENTRY, computed by rustworkx.
-* POST_DOMINATE and CDG use the CFG *without* the may-raise edges that leave the body
-  (``exception`` edges to CFG_EXIT from a node that has another successor). Otherwise
+* POST_DOMINATE and CDG use the *reduced CFG*: the CFG without the may-raise edges
+  that leave the body (``exception`` edges to CFG_EXIT from a node that has another
+  successor), plus the virtual edges below. Otherwise
   every statement after a call would post-dominate nothing and be control dependent on
   the previous call; dropping them keeps the structured control dependences (if, loops,
   handlers inside the body, ``raise``) that readers expect. A node whose only way out is

@@ -22,13 +22,12 @@ Node references are global int64 node ids (``ids.file_base(path) + ordinal``).
 from __future__ import annotations
 
 import ast
-import builtins
 from typing import Any
 
 from .. import ids
 from .context import FileContext
+from .scopes import get_scope_model
 
-BUILTIN_NAMES = frozenset(dir(builtins))
 # builtins (and friends) that call a function they are given: name -> (position of the
 # function or keyword name, positions of the iterables whose elements it receives)
 HOF: dict[str, tuple[int | str, tuple[int, ...]]] = {
@@ -127,51 +126,123 @@ FACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "rs_mbind": ("module", "name"),
     "rs_all": ("module", "name"),
     "rs_use": ("node_id", "akey"),
+    # functions that are property (or cached_property) accessors: an attribute
+    # access that may hold one (an ``rs_call`` row of mode ``prop``) calls it
+    "rs_prop": ("fkey",),
+}
+
+# ``rs_call.mode`` of implicit calls the output keeps only where they reach a method
+# of the repository through an instance (``resolve.output``): ``prop`` an attribute
+# access (its key is the attribute's value), ``proto`` a dunder protocol (operators,
+# comparisons, subscripts, ``len``/``str``/``repr``/..., truth tests, formatting)
+PROP_MODE = "prop"
+PROTO_MODE = "proto"
+# decorators that make a def a property accessor (``@x.setter`` etc. by suffix)
+PROPERTY_DECORATORS = frozenset(
+    ("property", "cached_property", "functools.cached_property", "abstractproperty")
+    + ("abc.abstractproperty", "types.DynamicClassAttribute", "DynamicClassAttribute")
+)
+PROPERTY_SUFFIXES = (".setter", ".getter", ".deleter")
+_BINOP_DUNDER = {
+    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul",
+    ast.Div: "truediv", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow",
+    ast.LShift: "lshift", ast.RShift: "rshift", ast.BitOr: "or", ast.BitXor: "xor",
+    ast.BitAnd: "and",
+}  # fmt: skip
+# comparison -> (method of the left operand, reflected method of the right one)
+_CMP_DUNDER = {
+    ast.Eq: ("__eq__", "__eq__"), ast.NotEq: ("__ne__", "__ne__"),
+    ast.Lt: ("__lt__", "__gt__"), ast.Gt: ("__gt__", "__lt__"),
+    ast.LtE: ("__le__", "__ge__"), ast.GtE: ("__ge__", "__le__"),
+}  # fmt: skip
+_UNARY_DUNDER = {ast.USub: "__neg__", ast.UAdd: "__pos__", ast.Invert: "__invert__"}
+# builtins whose call runs a protocol method of their first argument
+_BUILTIN_DUNDER: dict[str, tuple[str, ...]] = {
+    "len": ("__len__",), "str": ("__str__", "__repr__"), "repr": ("__repr__",),
+    "format": ("__format__", "__str__"), "bool": ("__bool__", "__len__"),
+    "hash": ("__hash__",), "iter": ("__iter__",), "next": ("__next__",),
+    "abs": ("__abs__",), "int": ("__int__", "__index__"), "float": ("__float__",),
+    "complex": ("__complex__",), "reversed": ("__reversed__", "__len__", "__getitem__"),
+    "round": ("__round__",), "divmod": ("__divmod__",), "list": ("__iter__",),
+    "tuple": ("__iter__",), "set": ("__iter__",), "frozenset": ("__iter__",),
+    "sorted": ("__iter__",), "sum": ("__iter__",), "any": ("__iter__",),
+    "all": ("__iter__",), "enumerate": ("__iter__",), "dict": ("keys", "__getitem__"),
+    "bytes": ("__bytes__",), "dir": ("__dir__",), "contains": ("__contains__",),
+}  # fmt: skip
+# callbacks handed to code outside the repository (``callbacks``): keyword names,
+# methods / module functions / names and the position of the function they call
+CALLBACK_KEYWORDS = (
+    "key", "target", "object_hook", "object_pairs_hook", "parse_float", "parse_int",
+    "parse_constant", "callback", "default_factory",
+)  # fmt: skip
+_CALLBACK_METHODS: dict[str, int] = {"add_done_callback": 0, "call_soon": 0, "submit": 0}
+_CALLBACK_FUNCTIONS: dict[tuple[str, str], int] = {
+    ("atexit", "register"): 0, ("signal", "signal"): 1, ("itertools", "starmap"): 0,
+    ("itertools", "takewhile"): 0, ("itertools", "dropwhile"): 0,
+    ("itertools", "filterfalse"): 0, ("itertools", "accumulate"): 1,
+    ("functools", "partial"): 0, ("copyreg", "pickle"): 1, ("weakref", "finalize"): 1,
+}  # fmt: skip
+_CALLBACK_NAMES: dict[str, int] = {"defaultdict": 0, "starmap": 0, "takewhile": 0, "dropwhile": 0}
+# builtins that compare or print the elements / arguments they are given
+_ELEM_DUNDER: dict[str, tuple[str, ...]] = {
+    "sorted": ("__lt__",),
+    "min": ("__lt__",),
+    "max": ("__gt__",),
 }
 
 
-class _Scope:
-    __slots__ = (
-        "key",
-        "kind",
-        "st",
-        "parent",
-        "caller",
-        "cache",
-        "kids",
-        "cls",
-        "fn",
-        "comp_targets",
-    )
+def _literal_type(e: Any) -> str | None:
+    """The builtin type of a literal (display) expression, else None."""
+    t = type(e)
+    if t is ast.Constant:
+        v = e.value
+        return type(v).__name__ if type(v) in (str, bytes, int, float, complex) else None
+    if t is ast.JoinedStr:
+        return "str"
+    return _DISPLAY_TYPES.get(t)
 
-    def __init__(self, key: str, kind: str, st: Any, parent: _Scope | None, caller: str) -> None:
+
+_DISPLAY_TYPES = {
+    ast.List: "list", ast.ListComp: "list", ast.Tuple: "tuple", ast.Dict: "dict",
+    ast.DictComp: "dict", ast.Set: "set", ast.SetComp: "set",
+}  # fmt: skip
+
+
+def _is_property(d: Any) -> bool:
+    """Whether decorator ``d`` makes a property accessor of the def."""
+    if type(d) is ast.Name:
+        return d.id in PROPERTY_DECORATORS
+    if type(d) is ast.Attribute:
+        text = ast.unparse(d)
+        return text in PROPERTY_DECORATORS or text.endswith(PROPERTY_SUFFIXES)
+    return False
+
+
+class _Scope:
+    __slots__ = ("key", "kind", "node", "parent", "caller", "cache", "cls", "fn", "prefix")
+
+    def __init__(self, key: str, kind: str, node: Any, parent: _Scope | None, caller: str) -> None:
         self.key = key
         self.kind = kind  # module | class | function | comp
-        self.st = st
+        self.node = node  # the AST node that opens the scope (for the scope model)
         self.parent = parent
         self.caller = caller  # qualname of the FUNCTION/MODULE that runs this code
         self.cache: dict[str, str] = {}
-        self.kids: dict[tuple[str, int], list[Any]] = {}
-        if st is not None:
-            for child in st.get_children():
-                self.kids.setdefault((child.get_name(), child.get_lineno()), []).append(child)
         self.cls: str | None = None  # class qualname for class scopes / methods
         self.fn: dict[str, Any] | None = None  # method info: selfkey, generator flag
-        # names a comprehension inlined by 3.12+ (no table of its own) binds
-        self.comp_targets: set[str] | None = None
+        # private-name mangling prefix (``_Cls``) of the innermost enclosing class
+        if kind == "class":
+            stripped = node.name.lstrip("_")
+            self.prefix: str | None = "_" + stripped if stripped else None
+        else:
+            self.prefix = parent.prefix if parent is not None else None
 
-    def child_table(self, name: str, lineno: int) -> Any:
-        lst = self.kids.get((name, lineno))
-        if lst:
-            t = lst.pop(0)
-            if t.get_type() == "type parameters":
-                # a generic def/class (PEP 695): its block is inside the block of its
-                # type parameters, under the same name
-                for c in t.get_children():
-                    if c.get_name() == name and c.get_type() in ("function", "class"):
-                        return c
-            return t
-        return None
+    def mangle(self, name: str) -> str:
+        """``__x`` in code inside a class is ``_Cls__x`` (names and attributes alike)."""
+        p = self.prefix
+        if p is None or name[:2] != "__" or name[-2:] == "__" or "." in name:
+            return name
+        return p + name
 
 
 class FactExtractor:
@@ -191,6 +262,7 @@ class FactExtractor:
         self._attr = c["rs_attr"]
         self._sub = c["rs_sub"]
         self.uses: list[tuple[int, str]] = []
+        self._callee: Any = None
         self.import_bind: dict[str, list[str]] = {}
         self.elt_keys: dict[int, list[str | None]] = {}
         # "a name bound once to a literal" as a subscript key: constant bindings per
@@ -206,6 +278,9 @@ class FactExtractor:
             if p.endswith(("/__init__.py", "/__init__.pyi")) or p in ("__init__.py",)
             else (self.module.rsplit(".", 1)[0] if "." in self.module else "")
         )
+        self.model = get_scope_model(ctx)
+        # id(scope node) -> its key (module, class, def, lambda, comprehension)
+        self.key_of: dict[int, str] = {id(ctx.tree): self.module}
         st = ctx.symtable
         self.mod_bound: set[str] = set()
         for sym in st.get_symbols():
@@ -266,51 +341,23 @@ class FactExtractor:
         return self.base + node._cid
 
     # -- names -------------------------------------------------------------
-    def modkey(self, name: str) -> str:
-        if name in self.mod_bound or name not in BUILTIN_NAMES:
-            return self.module + "." + name
-        return "builtins." + name
-
     def resolve(self, sc: _Scope, name: str) -> str:
+        """The variable key a use of ``name`` in scope ``sc`` denotes: where the scope
+        model (``extract.scopes``, CPython's symtable) binds it, under the mangled
+        name (``__h`` in a method of ``A`` is ``A.f._A__h``)."""
         r = sc.cache.get(name)
         if r is not None:
             return r
-        if sc.st is None and sc.comp_targets is not None:
-            # a comprehension 3.12+ inlined: its targets are its own, the rest is seen
-            # as from the enclosing function (classes do not enclose)
-            if name in sc.comp_targets:
-                r = sc.key + "." + name
-            else:
-                p = sc.parent
-                while p is not None and p.kind == "class":
-                    p = p.parent
-                r = self.resolve(p, name) if p is not None else self.modkey(name)
-        elif sc.kind == "module" or sc.st is None:
-            r = self.modkey(name)
+        try:
+            target, binding = self.model.resolve(sc.node, name)
+        except KeyError:  # a scope the model has no record of: the module's binding
+            target, binding = None, "unresolved"
+        m = sc.mangle(name)
+        if binding == "builtin":
+            r = "builtins." + name
         else:
-            try:
-                sym = sc.st.lookup(name)
-            except KeyError:
-                sym = None
-            if sym is not None and (sym.is_local() or sym.is_parameter()):
-                r = sc.key + "." + name
-            elif sym is not None and sym.is_global():
-                r = self.modkey(name)
-            else:
-                r = None
-                p = sc.parent
-                while p is not None and p.kind != "module":
-                    if p.kind != "class" and p.st is not None:
-                        try:
-                            s2 = p.st.lookup(name)
-                            if s2.is_local() or s2.is_parameter():
-                                r = p.key + "." + name
-                                break
-                        except KeyError:
-                            pass
-                    p = p.parent
-                if r is None:
-                    r = self.modkey(name)
+            k = self.key_of.get(id(target)) if target is not None else None
+            r = (k or self.module) + "." + m
         sc.cache[name] = r
         return r
 
@@ -325,11 +372,15 @@ class FactExtractor:
         if t is ast.Constant:
             return None
         if t is ast.Attribute:
+            callee = self._callee is node
             b = self.ev(node.value, sc)
             if b is None:
                 return None
-            k = "#" + str(self.base + node._cid)
-            self.attr(k, b, node.attr)
+            gid = self.base + node._cid
+            k = "#" + str(gid)
+            self.attr(k, b, sc.mangle(node.attr))
+            if not callee:
+                self.row("rs_call", gid, k, None, PROP_MODE, sc.caller)
             return k
         if t is ast.Call:
             return self.call(node, sc)
@@ -404,7 +455,9 @@ class FactExtractor:
                 self.init(k, "l:" + k)
                 self.sub(k + "s", b)
                 self.flow(k + "[]", k + "s")
+                self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
                 return k
+            self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
             return self.keyed_sub(k, b, sl, sc)
         if t is ast.IfExp:
             self.ev(node.test, sc)
@@ -440,6 +493,51 @@ class FactExtractor:
                     self.sub(s, v)
                     self.flow(gk, s)
             return None
+        if t is ast.BinOp:
+            lt = node.left
+            if type(node.op) is ast.Mod and type(lt) is ast.Constant and type(lt.value) is str:
+                # printf-style formatting converts its operands with str() / repr()
+                self.formatting(node, lt.value, sc)
+                return None
+            left, right = self.ev(lt, sc), self.ev(node.right, sc)
+            op = _BINOP_DUNDER.get(type(node.op))
+            if op is not None:
+                g = self.base + node._cid
+                self.proto(g, "l", left, (f"__{op}__",), sc)
+                self.proto(g, "r", right, (f"__r{op}__",), sc)
+            return None
+        if t is ast.Compare:
+            g = self.base + node._cid
+            left = self.ev(node.left, sc)
+            for i, (op, comp) in enumerate(zip(node.ops, node.comparators, strict=False)):
+                right = self.ev(comp, sc)
+                ot = type(op)
+                if ot in _CMP_DUNDER:
+                    fwd, rev = _CMP_DUNDER[ot]
+                    # ``!=`` falls back to ``not __eq__`` (object.__ne__)
+                    extra = ("__eq__",) if ot is ast.NotEq else ()
+                    self.proto(g, f"c{i}l", left, (fwd, *extra), sc)
+                    self.proto(g, f"c{i}r", right, (rev, *extra), sc)
+                elif ot is ast.In or ot is ast.NotIn:
+                    self.proto(g, f"c{i}r", right, ("__contains__",), sc)
+                left = right
+            return None
+        if t is ast.UnaryOp:
+            v = self.ev(node.operand, sc)
+            ut = type(node.op)
+            g = self.base + node._cid
+            if ut is ast.Not:
+                self.proto(g, "u", v, ("__bool__", "__len__"), sc)
+            elif ut in _UNARY_DUNDER:
+                self.proto(g, "u", v, (_UNARY_DUNDER[ut],), sc)
+            return None
+        if t is ast.FormattedValue:
+            v = self.ev(node.value, sc)
+            if node.format_spec is not None:
+                self.ev(node.format_spec, sc)
+            meths = ("__repr__",) if node.conversion == 114 else ("__format__", "__str__")
+            self.proto(self.base + node._cid, "f", v, meths, sc)
+            return None
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.ev(child, sc)
@@ -447,9 +545,23 @@ class FactExtractor:
                 pass
         return None
 
+    def formatting(self, node: ast.BinOp, fmt: str, sc: _Scope) -> None:
+        """``fmt % operands``: each operand's ``__str__`` (``%r``: ``__repr__``)."""
+        meths = ("__str__", "__repr__") if "%r" in fmt else ("__str__",)
+        g = self.base + node._cid
+        r = node.right
+        if type(r) is ast.Tuple:
+            for i, e in enumerate(r.elts):
+                self.proto(g, f"m{i}", self.ev(e, sc), meths, sc)
+        else:
+            self.proto(g, "m", self.ev(r, sc), meths, sc)
+
     def call(self, node: ast.Call, sc: _Scope) -> str:
         gid = self.base + node._cid
         func = node.func
+        # a called attribute is a method call, not a property read (``x.f()`` reading
+        # a property that returns a callable is rare; it is then missed)
+        self._callee = func
         fk = self.ev(func, sc)
         # the receiver key of ``x.m(...)``: the attr row ev() just appended
         recv = self._attr["base"][-1] if fk is not None and type(func) is ast.Attribute else None
@@ -457,6 +569,11 @@ class FactExtractor:
         res = "#" + str(gid)
         self.flow(ck, fk)
         self.row("rs_call", gid, ck, res, "call", sc.caller)
+        if type(func) is ast.Attribute:
+            lit = _literal_type(func.value)
+            if lit is not None:
+                # ``" ".join(xs)``, ``{}.items()``: a method of the builtin type
+                self.init(ck, f"x:builtins.{lit}.{func.attr}")
         argkeys: list[str | None] = []
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:
@@ -540,6 +657,52 @@ class FactExtractor:
                 self.sub(res, argkeys[0])
             elif text in ("iter", "reversed"):
                 self.flow(res, argkeys[0])
+        if (
+            ft is ast.Attribute
+            and func.attr == "format"
+            and type(func.value) is ast.Constant
+            and type(func.value.value) is str
+        ):
+            # ``"{}".format(x)``: each argument's ``__format__`` (object's: ``str()``)
+            vals = [*argkeys, *kwkeys.values()]
+            for j, a in enumerate(vals):
+                self.proto(gid, f"f{j}", a, ("__format__", "__str__"), sc)
+        if text is not None and argkeys:
+            meths = _BUILTIN_DUNDER.get(text)
+            if meths is not None:
+                self.proto(gid, "b", argkeys[0], meths, sc)
+            meths = _ELEM_DUNDER.get(text)
+            if meths is not None and argkeys[0] is not None:
+                self.proto(gid, "e", self.elem(res + "q", argkeys[0]), meths, sc)
+            if text == "print":
+                for j, a in enumerate(argkeys):
+                    self.proto(gid, f"p{j}", a, ("__str__", "__repr__"), sc)
+        if text == "type" and len(node.args) == 1 and argkeys[0] is not None:
+            # ``type(x)`` is ``x.__class__``: ``type(self)(...)`` makes any subclass
+            a = res + "c"
+            self.attr(a, argkeys[0], "__class__")
+            self.flow(res, a)
+        if text == "property":
+            # ``property(fget, fset, fdel)``: the accessors stay reachable through
+            # the attribute and are property accessors
+            for a in node.args[:3]:
+                if type(a) is ast.Name:
+                    self.flow(res, self.resolve(sc, a.id))
+                    self.row("rs_prop", self.resolve(sc, a.id))
+        if (
+            text in ("getattr", "hasattr")
+            and len(node.args) >= 2
+            and argkeys[0] is not None
+            and type(node.args[1]) is ast.Constant
+            and type(node.args[1].value) is str
+        ):
+            # a constant attribute name: ``getattr(x, "f")`` reads ``x.f`` (running
+            # a property getter, as ``hasattr`` does)
+            a = res + "g"
+            self.attr(a, argkeys[0], node.args[1].value)
+            self.row("rs_call", gid, a, None, PROP_MODE, sc.caller)
+            if text == "getattr":
+                self.flow(res, a)
         if text is not None and text in HOF:
             fpos, ipos = HOF[text]
             f = (
@@ -553,7 +716,40 @@ class FactExtractor:
             ]
             if f is not None:
                 self.hof(gid, ck, f, elems, sc)
+        else:
+            self.callbacks(node, gid, ck, argkeys, kwkeys, sc)
         return res
+
+    def callbacks(
+        self,
+        node: ast.Call,
+        gid: int,
+        ck: str,
+        argkeys: list[str | None],
+        kwkeys: dict[str, str | None],
+        sc: _Scope,
+    ) -> None:
+        """Functions handed to code outside the repository that calls them back
+        (``re.sub(p, f, s)``, ``pattern.sub(f, s)``, ``Thread(target=f)``,
+        ``json.loads(s, object_hook=f)``, ``key=f``, ``atexit.register(f)``): the
+        call performs a call of each (recognised by the callee's spelling)."""
+        got: list[str | None] = [kwkeys.get(k) for k in CALLBACK_KEYWORDS if k in kwkeys]
+        func = node.func
+        if type(func) is ast.Attribute:
+            pos = _CALLBACK_METHODS.get(func.attr)
+            owner = func.value.id if type(func.value) is ast.Name else None
+            if func.attr in ("sub", "subn"):
+                pos = 1 if owner == "re" else 0
+            elif owner is not None and (owner, func.attr) in _CALLBACK_FUNCTIONS:
+                pos = _CALLBACK_FUNCTIONS[(owner, func.attr)]
+            if pos is not None and pos < len(argkeys):
+                got.append(argkeys[pos])
+        elif type(func) is ast.Name and func.id in _CALLBACK_NAMES:
+            p = _CALLBACK_NAMES[func.id]
+            if p < len(argkeys):
+                got.append(argkeys[p])
+        for i, f in enumerate(got):
+            self.hof(gid, ck, f, [], sc, f"~c{i}")
 
     def tuples_of(self, res: str, parts: list[str | None]) -> None:
         """``res`` is an iterable of tuples whose position i holds the elements of
@@ -575,11 +771,19 @@ class FactExtractor:
         self.sub(e, base)
         return e
 
-    def hof(self, gid: int, ck: str, f: str | None, elems: list[str | None], sc: _Scope) -> None:
+    def hof(
+        self,
+        gid: int,
+        ck: str,
+        f: str | None,
+        elems: list[str | None],
+        sc: _Scope,
+        suffix: str = "~",
+    ) -> None:
         """The builtin at call ``gid`` calls ``f`` with the elements of its iterables."""
         if f is None:
             return
-        hk = ck + "~"
+        hk = ck + suffix
         self.flow(hk, f)
         self.row("rs_call", gid, hk, None, "hof", sc.caller)
         for j, e in enumerate(elems):
@@ -600,6 +804,19 @@ class FactExtractor:
         self.row("rs_call", gid, ck, res, "implicit", sc.caller)
         return res
 
+    def proto(
+        self, gid: int, suffix: str, recv: str | None, meths: tuple[str, ...], sc: _Scope
+    ) -> None:
+        """Node ``gid`` runs protocol method(s) ``meths`` of ``recv`` (``a + b``,
+        ``x[k]``, ``len(x)``, ...): each is an attribute read whose value is called
+        (an ``rs_call`` row of mode ``proto`` keyed by the attribute's key)."""
+        if recv is None:
+            return
+        for i, m in enumerate(meths):
+            a = f"#{gid}{suffix}{i}p"
+            self.attr(a, recv, m)
+            self.row("rs_call", gid, a, None, PROTO_MODE, sc.caller)
+
     def iterate(self, gid: int, itk: str | None, target: Any, sc: _Scope, tsc: _Scope) -> None:
         if itk is None:
             self.store(target, None, tsc)
@@ -615,16 +832,9 @@ class FactExtractor:
     def comprehension(self, node: Any, sc: _Scope) -> str:
         gid = self.base + node._cid
         name = _COMP_NAMES[type(node)]
-        st = sc.child_table(name, node.lineno)
-        csc = _Scope(f"{sc.key}.<{name}>@{node._cid}", "comp", st, sc, sc.caller)
+        csc = _Scope(f"{sc.key}.<{name}>@{node._cid}", "comp", node, sc, sc.caller)
+        self.key_of[id(node)] = csc.key
         csc.fn = None
-        if st is None:
-            targets: set[str] = set()
-            for gen in node.generators:
-                for n in ast.walk(gen.target):
-                    if type(n) is ast.Name:
-                        targets.add(n.id)
-            csc.comp_targets = targets
         k = "#" + str(gid)
         self.init(k, "l:" + k)
         for i, gen in enumerate(node.generators):
@@ -651,12 +861,18 @@ class FactExtractor:
             else:
                 self.const_binds.setdefault(k, []).append(tok)
             if sc.kind == "class":
-                self.row("rs_cattr", sc.cls, target.id)
+                self.row("rs_cattr", sc.cls, sc.mangle(target.id))
             return
         if t is ast.Attribute:
             b = self.ev(target.value, sc)
+            name = sc.mangle(target.attr)
             if b is not None and vkey is not None:
-                self.row("rs_astore", b, target.attr, vkey)
+                self.row("rs_astore", b, name, vkey)
+            if b is not None:
+                # a property's setter runs: read what the attribute holds
+                gid = self.base + target._cid
+                self.attr("#" + str(gid), b, name)
+                self.row("rs_call", gid, "#" + str(gid), None, PROP_MODE, sc.caller)
             fs = sc
             while fs is not None and fs.kind == "comp":
                 fs = fs.parent
@@ -666,7 +882,7 @@ class FactExtractor:
                 and fs.fn.get("selfkey") is not None
                 and b == fs.fn["selfkey"]
             ):
-                self.row("rs_cattr", fs.fn["cls"], target.attr)
+                self.row("rs_cattr", fs.fn["cls"], name)
             return
         if t is ast.Subscript:
             b = self.ev(target.value, sc)
@@ -682,6 +898,7 @@ class FactExtractor:
                 self.row("rs_sstore", b, s, SHIFT)
             elif vkey is not None:
                 self.keyed_store(b, vkey, target.slice, sc)
+            self.proto(self.base + target._cid, "s", b, ("__setitem__",), sc)
             return
         if t is ast.Tuple or t is ast.List:
             elts = target.elts
@@ -716,8 +933,8 @@ class FactExtractor:
         is_lambda = type(node) is ast.Lambda
         qual = self.quals[cid] or node.__class__.__name__
         key = f"{qual}@{cid}" if is_lambda else qual
-        st = sc.child_table("lambda" if is_lambda else node.name, node.lineno)
-        fsc = _Scope(key, "function", st, sc, qual)
+        fsc = _Scope(key, "function", node, sc, qual)
+        self.key_of[id(node)] = key
         fsc.fn = {"gen": False}
         mkind = None
         args = node.args
@@ -732,31 +949,33 @@ class FactExtractor:
             fsc.fn["cls"] = sc.cls
             positional = args.posonlyargs + args.args
             if mkind != "s" and positional:
-                fsc.fn["selfkey"] = key + "." + positional[0].arg
+                fsc.fn["selfkey"] = key + "." + fsc.mangle(positional[0].arg)
         elif sc.kind in ("function", "comp") and sc.fn is not None and sc.fn.get("selfkey"):
             # nested functions keep seeing the method's self (closures over self)
             fsc.fn["selfkey"] = sc.fn["selfkey"]
             fsc.fn["cls"] = sc.fn["cls"]
         fval = "f:" + key
         self.row("rs_def", gid, fval, qual, mkind, sc.cls if mkind else None)
+        if mkind is not None and any(_is_property(d) for d in node.decorator_list):
+            self.row("rs_prop", key)
         # parameters: defaults are evaluated in the enclosing scope
         positional = args.posonlyargs + args.args
         pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         for i, (a, d) in enumerate(zip(positional, pdefaults, strict=False)):
-            pk = key + "." + a.arg
+            pk = key + "." + fsc.mangle(a.arg)
             self.row("rs_param", key, i, a.arg, pk, "p")
             if d is not None:
                 self.flow(pk, self.ev(d, sc))
             self.annotation(pk, a.annotation, sc)
         for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
-            pk = key + "." + a.arg
+            pk = key + "." + fsc.mangle(a.arg)
             self.row("rs_param", key, -1, a.arg, pk, "k")
             if d is not None:
                 self.flow(pk, self.ev(d, sc))
             self.annotation(pk, a.annotation, sc)
         for a, kind in ((args.vararg, "v"), (args.kwarg, "w")):
             if a is not None:
-                pk = key + "." + a.arg
+                pk = key + "." + fsc.mangle(a.arg)
                 self.row("rs_param", key, -1, a.arg, pk, kind)
                 self.init(pk, "l:" + pk)
         if is_lambda:
@@ -803,6 +1022,9 @@ class FactExtractor:
             self.flow(ck, dk)
             self.row("rs_call", dg, ck, res, "deco", sc.caller)
             self.row("rs_arg", ck, 0, None, k, 0)
+            if type(d) is ast.Attribute and d.attr in ("setter", "getter", "deleter"):
+                # ``@x.setter`` returns a property holding the decorated accessor
+                self.flow(res, k)
             k = res
         return k
 
@@ -815,8 +1037,8 @@ class FactExtractor:
             self.row("rs_base", qual, i, bk, ast.unparse(b) if bk is None else None)
         for kw in node.keywords:
             self.ev(kw.value, sc)
-        st = sc.child_table(node.name, node.lineno)
-        csc = _Scope(qual, "class", st, sc, sc.caller)
+        csc = _Scope(qual, "class", node, sc, sc.caller)
+        self.key_of[id(node)] = qual
         csc.cls = qual
         self.row("rs_def", gid, "c:" + qual, qual, None, None)
         self.body(node.body, csc)
@@ -861,7 +1083,7 @@ class FactExtractor:
             if node.value is not None:
                 self.store(node.target, self.ev(node.value, sc), sc, node.value)
             elif sc.kind == "class" and type(node.target) is ast.Name:
-                self.row("rs_cattr", sc.cls, node.target.id)
+                self.row("rs_cattr", sc.cls, sc.mangle(node.target.id))
         elif t in _FUNC_TYPES:
             self.function(node, sc)
         elif t is ast.ClassDef:
@@ -875,7 +1097,9 @@ class FactExtractor:
                 if fs is not None and fs.kind == "function":
                     self.flow(fs.key + ".<ret>", v)
         elif t is ast.If or t is ast.While:
-            self.ev(node.test, sc)
+            v = self.ev(node.test, sc)
+            if type(node.test) in (ast.Name, ast.Attribute, ast.Call, ast.Subscript):
+                self.proto(self.base + node._cid, "t", v, ("__bool__", "__len__"), sc)
             self.body(node.body, sc)
             self.body(node.orelse, sc)
         elif t is ast.For or t is ast.AsyncFor:
@@ -934,6 +1158,7 @@ class FactExtractor:
                     self.ev(tg.slice, sc)
                     if b is not None:
                         self.row("rs_sstore", b, None, SHIFT)
+                        self.proto(self.base + tg._cid, "d", b, ("__delitem__",), sc)
                 else:
                     self.ev(tg, sc)
         else:
@@ -1040,7 +1265,7 @@ class FactExtractor:
 
     def run(self) -> None:
         tree = self.ctx.tree
-        msc = _Scope(self.module, "module", self.ctx.symtable, None, self.module)
+        msc = _Scope(self.module, "module", tree, None, self.module)
         self.body(tree.body, msc)
         for name in sorted(self.mod_bound):
             self.row("rs_mbind", self.module, name)

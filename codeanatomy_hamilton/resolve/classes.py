@@ -182,18 +182,29 @@ def _lookups(h: Hierarchy, facts: dict[str, pa.Table]) -> tuple[pa.Table, pa.Tab
     return lookup, superlookup
 
 
+def _subclasses(h: Hierarchy) -> dict[str, list[str]]:
+    """Class -> itself and every class of the repository whose MRO holds it (sorted)."""
+    out: dict[str, set[str]] = {}
+    for q, seq in h.mro.items():
+        for v in seq:
+            if v.startswith("c:"):
+                out.setdefault(v[2:], set()).add(q)
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
-    """Methods of classes without subclasses in the repo: ``self`` (the first
-    parameter) can only be that class (an instance, or the class for classmethods)."""
-    subclassed = pa.array(
-        sorted({v[2:] if v.startswith("c:") else v for seq in h.mro.values() for v in seq[1:]}),
-        pa.string(),
-    )
+    """``self`` (the first parameter of a method of class K) is any instance of K or of
+    a subclass of K in the repository (the class for classmethods): methods are mostly
+    entered from outside the code that creates their instances (tests, frameworks,
+    ``repr()``), so the class hierarchy, not the instances created in the repository,
+    says what ``self`` may be. Bound methods are keyed by the class that defines them
+    (``PointsTo._transform``), so a method reached through many subclasses is still
+    one value per call site."""
+    subs = _subclasses(h)
     mk = defs.column("mkind")
-    keep = pc.and_(
-        pc.is_in(mk, value_set=pa.array(["m", "c"])),
-        pc.invert(pc.is_in(defs.column("cls"), value_set=subclassed)),
-    )
+    # ``__new__`` is a static method whose first parameter is the class
+    new = pc.and_(pc.equal(mk, "s"), pc.ends_with(defs.column("val"), ".__new__"))
+    keep = pc.or_(pc.is_in(mk, value_set=pa.array(["m", "c"])), new)
     d = defs.filter(pc.fill_null(keep, False))
     fkey = pt.S.lookup(pc.utf8_slice_codeunits(d.column("val"), 2))
     di, pr = pt.ix_params.probe(fkey)
@@ -201,9 +212,17 @@ def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
     di, pr = di[ok], pr[ok]
     cls = d.column("cls").to_pylist()
     kinds = d.column("mkind").to_pylist()
-    vals = [("c:" if kinds[i] == "c" else "i:") + cls[i] for i in di.tolist()]
+    vals = d.column("val").to_pylist()
+    pkeys = pt.S.decode(pt.p_key[pr]).to_pylist()
+    keys: list[str] = []
+    seeds: list[str] = []
+    for i, pk in zip(di.tolist(), pkeys, strict=True):
+        pre = "c:" if kinds[i] == "c" or vals[i].endswith(".__new__") else "i:"
+        for sub in subs.get(cls[i], (cls[i],)):
+            keys.append(pk)
+            seeds.append(pre + sub)
     return pa.table(
-        {"key": pt.S.decode(pt.p_key[pr]), "val": pa.array(vals, pa.string())},
+        {"key": pa.array(keys, pa.string()), "val": pa.array(seeds, pa.string())},
         schema=pa.schema([("key", pa.string()), ("val", pa.string())]),
     )
 

@@ -47,7 +47,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..extract.facts import APPEND, DICT_MARK, INDEX_MARK, SHIFT, TUPLE_MARK
+from ..extract.facts import (
+    APPEND,
+    DICT_MARK,
+    INDEX_MARK,
+    PROP_MODE,
+    PROTO_MODE,
+    SHIFT,
+    TUPLE_MARK,
+)
 from .kept_strings import KeptStrings, StrList
 
 # Widening: a key that may hold this many values stops growing (and values of
@@ -78,12 +86,25 @@ NO_BIND = -1
 P_BIND = -2
 # method kinds as bits (a value may in principle have several rs_def rows)
 MK_S, MK_C, MK_M = 1, 2, 4
+# ``__new__``: a static method that a constructor call binds to the class (``cls``)
+MK_NEW = 8
 _MK = {"s": MK_S, "c": MK_C, "m": MK_M}
 _MASK32 = np.int64(0xFFFFFFFF)
 # keyed containers (see ``extract.facts``): ``<key>@t<n>`` sequence with positions
 # (literal length n when known), ``<key>@d`` dict display with constant keys
 _SEQ_RE = re.compile(re.escape(TUPLE_MARK) + r"([0-9]*)$")
 _PLAIN, _SEQ, _DICT = 0, 1, 2
+
+# External callables whose result calls (or is) their first argument: calling the
+# result calls it; called without a positional argument (``lru_cache(maxsize=8)``)
+# the result is a decorator of that kind, which keeps the decorated function
+WRAPPERS = (
+    "functools.partial", "functools.lru_cache", "functools.cache",
+    "functools.cached_property", "functools.update_wrapper", "functools.singledispatch",
+    "contextlib.contextmanager", "contextlib.asynccontextmanager", "builtins.staticmethod",
+    "builtins.classmethod", "builtins.property", "typing.final", "typing.overload",
+    "abc.abstractmethod",
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -648,6 +669,7 @@ _CLASS = _kinds(K_C)
 _CALL_VALUE = _kinds(K_C, K_X, K_B)
 _EXTERNAL = _kinds(K_X, K_XI)
 _SUPER_SELF = _kinds(K_I, K_C)
+_INSTANCE = _kinds(K_I)
 
 
 def _probe_kinds(
@@ -1003,6 +1025,14 @@ class PointsTo:
             enc("rs_attr", "attr"),
         )
         self.ix_attr = _Index(self.a_base)
+        # protocol reads (``extract.facts.proto``: keys ending in ``p``) look for
+        # methods of the repository only: no external ``x.__add__`` values
+        a_e = facts["rs_attr"]["e"]
+        self.a_proto = (
+            pc.ends_with(a_e, "p").to_numpy(zero_copy_only=False).astype(bool)
+            if len(a_e)
+            else np.zeros(0, bool)
+        )
         self.as_base, self.as_attr, self.as_src = (
             enc("rs_astore", "base"),
             enc("rs_astore", "attr"),
@@ -1037,6 +1067,9 @@ class PointsTo:
         self.c_mode_deco = _eq(c["mode"], "deco")
         self.c_mode_hof = _eq(c["mode"], "hof")
         self.c_mode_raise = _eq(c["mode"], "raise")
+        # property accesses and protocol calls are keyed by the attribute read itself:
+        # what it holds is called, and it never gets constructors or ``__call__``
+        self.c_mode_attr = _eq(c["mode"], PROP_MODE) | _eq(c["mode"], PROTO_MODE)
         self.ix_calls = _Index(self.c_key)
         g = facts["rs_arg"]
         self.g_key, self.g_src, self.g_kw = (
@@ -1082,8 +1115,19 @@ class PointsTo:
         bits = np.zeros(len(mk), np.int8)
         for m, bit in _MK.items():
             bits[mk == m] = bit
+        bits[pc.ends_with(d["val"], ".__new__").to_numpy(zero_copy_only=False)] |= MK_NEW
         np.bitwise_or.at(S.mk, vid, bits)
         np.bitwise_or.at(S.mk, S.vq[vid], bits)  # also per fkey, for bound methods
+        # fkey -> the class defining the method: a bound method is keyed by that class
+        # (``_transform``), since ``self`` of a method is every instance of its class
+        # and subclasses anyway (``classes._self_init``)
+        fk_ids, first = _usort(S.vq[vid]), None
+        cls_ids = S.intern(d["cls"])
+        o = np.argsort(S.vq[vid], kind="stable")
+        sv = S.vq[vid][o]
+        first = np.ones(len(sv), bool)
+        np.not_equal(sv[1:], sv[:-1], out=first[1:])
+        self.f_cls = _IntMap.of(fk_ids, cls_ids[o][first])
         # lookups become available in stage B
         self.lk_keys = np.zeros(0, np.int64)  # (cls << 32 | attr), sorted
         self.lk_owner = np.zeros(0, np.int64)
@@ -1092,6 +1136,11 @@ class PointsTo:
         self.sl_pair: dict[tuple[int, int], int] = {}
         self.init_attr = S.get("__init__")
         self.call_attr = S.get("__call__")
+        self.wrap_ids = _usort(np.array([S.get("x:" + w) for w in WRAPPERS], np.int64))
+        # call keys with a positional first argument
+        self.has_arg0 = _usort(self.g_key[(self.g_pos == 0) & (self.g_key >= 0)])
+        self.class_attr = S.get("__class__")
+        self.new_attr = S.get("__new__")
         # points-to facts
         ok = (ik >= 0) & (iv >= 0)
         self.pt = _FactSet(_usort((ik[ok] << 32) | iv[ok]))
@@ -1379,9 +1428,21 @@ class PointsTo:
                 aj, ar = self.ix_args.probe(self.c_key[ci])
                 ok = self.g_pos[ar] == 0
                 emit(self.c_res[ci][aj][ok], self.g_src[ar][ok], NO_BIND)
+            # wrappers outside the repo: the result is (or calls) the first argument
+            m = (k == K_X) & ~self.c_mode_attr[ri] & ev
+            if m.any():
+                m[m] = _sorted_member(self.wrap_ids, dv[li][m])
+            if m.any():
+                ci = ri[m]
+                aj, ar = self.ix_args.probe(self.c_key[ci])
+                ok = self.g_pos[ar] == 0
+                emit(self.c_res[ci][aj][ok], self.g_src[ar][ok], NO_BIND)
+                bare = ~_sorted_member(self.has_arg0, self.c_key[ci])
+                emit(self.c_res[ci][bare], self.c_key[ci][bare], NO_BIND)
             # constructors call __init__, instances their __call__
-            mc = (k == K_C) & ~self.c_mode_hof[ri]
-            mi = (k == K_I) & ~self.c_mode_raise[ri]
+            attr_mode = self.c_mode_attr[ri]
+            mc = (k == K_C) & ~self.c_mode_hof[ri] & ~attr_mode
+            mi = (k == K_I) & ~self.c_mode_raise[ri] & ~attr_mode
             m = mc | mi
             if m.any():
                 q = vq[li][m]
@@ -1389,6 +1450,14 @@ class PointsTo:
                 own = self._lookup(q, at)
                 h = own >= 0
                 emit(self.c_key[ri][m][h], dot(own[h], at[h]), self._val("i:", q[h]))
+            # ... and ``__new__`` first, bound to the class (``_transform``)
+            if mc.any():
+                q = vq[li][mc]
+                at = np.full(len(q), self.new_attr, np.int64)
+                own = self._lookup(q, at)
+                h = own >= 0
+                emit(self.c_key[ri][mc][h], dot(own[h], at[h]), dv[li][mc][h])
+
         # arguments -> parameters
         fm = (vk == K_F) | (vk == K_B)
         if every is not None:
@@ -1655,8 +1724,8 @@ class PointsTo:
                 ok = self.p_pos[pr] == 0
                 pj, pr = pj[ok], pr[ok]
                 bits = S.mk[fk[pj]]
-                c = (bits & MK_C) != 0
-                other = ((bits & (MK_M | MK_S)) != 0) | (bits == 0)
+                c = (bits & (MK_C | MK_NEW)) != 0
+                other = (((bits & (MK_M | MK_S)) != 0) & ~c) | (bits == 0)
                 emit(self.p_key[pr][c], self._val("c:", q[pj][c]))
                 emit(self.p_key[pr][other], self._val("i:", q[pj][other]))
         # ``C[int]`` is a generic alias of class C: calling it constructs C, its
@@ -1664,6 +1733,11 @@ class PointsTo:
         li, ri = _probe_kinds(self.ix_sub, dk, vk, _CLASS)
         m = vk[li] == K_C
         emit(self.sb_e[ri][m], dv[li][m])
+        # ``x.__class__`` of an instance is its class (``type(x)`` reads it, see facts)
+        li, ri = _probe_kinds(self.ix_attr, dk, vk, _INSTANCE)
+        m = self.a_attr[ri] == self.class_attr
+        if m.any():
+            emit(self.a_e[ri][m], self._val("c:", vq[li][m]))
         # attributes of external objects are external objects (bounded dotted depth:
         # ``n = n.next`` loops would grow names forever)
         li, ri = _probe_kinds(self.ix_attr, dk, vk, _EXTERNAL)
@@ -1671,6 +1745,7 @@ class PointsTo:
             v = dv[li]
             k = vk[li]
             m = ((k == K_X) | ((k == K_XI) & ~S.bi[v])) & (S.dots[v] < 5)
+            m &= ~self.a_proto[ri]
             q = self._dot(vq[li][m], self.a_attr[ri][m])
             emit(self.a_e[ri][m], self._val("x:", q))
         # super() inside a method of class K, for each class C of self
@@ -1710,13 +1785,17 @@ class PointsTo:
         if rb.any():
             bits = S.mk[v[rb]]
             bk = S.vk[bind[rb]]
-            to_b = ((bits & MK_C) != 0) | (((bits & MK_M) != 0) & (bk == K_I))
-            stay = ((bits & MK_S) != 0) | (((bits & MK_M) != 0) & (bk != K_I)) | (bits == 0)
+            new = ((bits & MK_NEW) != 0) & (bk == K_C)
+            to_b = ((bits & MK_C) != 0) | (((bits & MK_M) != 0) & (bk == K_I)) | new
+            stay = (((bits & MK_S) != 0) & ~new) | (((bits & MK_M) != 0) & (bk != K_I))
+            stay |= bits == 0
             idx = np.nonzero(rb)[0]
+            fk = S.vq[v[idx[to_b]]]
+            own = self.f_cls.get(fk)
             bv = S.binary(
                 "bound",
-                S.vq[v[idx[to_b]]],
-                S.vq[bind[idx[to_b]]],
+                fk,
+                np.where(own >= 0, own, S.vq[bind[idx[to_b]]]),
                 lambda a, b: "b:" + a + "|" + b,
             )
             # rows that only become bound methods drop their plain value

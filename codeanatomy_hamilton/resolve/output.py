@@ -18,10 +18,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..extract.facts import PROP_MODE, PROTO_MODE
 from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from . import ResolveInput, ResolveOutput
 from .classes import Hierarchy
-from .engine import K_B, K_C, K_F, K_X, _distinct_pairs, _expand, _usort
+from .engine import K_B, K_C, K_F, K_I, K_X, _distinct_pairs, _expand, _usort
 from .modules import ModuleMap
 
 
@@ -144,6 +145,135 @@ def _resolved_to(
     return (e_src, e_dst), (x_src, S.decode(x_q))
 
 
+def _implicit_kept(
+    S: Any, calls: pa.Table, props: pa.Table, li: np.ndarray, v: np.ndarray
+) -> np.ndarray:
+    """Mask of the (call row, value) facts that are calls. Rows keyed by an attribute
+    read (``extract.facts``: ``prop``, ``proto``) call only what the read runs: a
+    property accessor or a protocol method of the repository reached through an
+    instance (a bound method)."""
+    mode = calls.column("mode")
+    prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
+    proto = pc.fill_null(pc.equal(mode, PROTO_MODE), False).to_numpy(zero_copy_only=False)
+    if not (prop.any() or proto.any()):
+        return np.ones(len(li), bool)
+    vk = S.vk[v]
+    keep = ~(prop | proto)[li]
+    keep |= proto[li] & (vk == K_B)
+    m = prop[li] & (vk == K_B)
+    if m.any():
+        accessors = _usort(S.lookup(pc.binary_join_element_wise("f:", props.column("fkey"), "")))
+        keep[m] = _member(_norm(S, v[m]), accessors)
+    return keep
+
+
+def _descriptor_calls(pt: Any, calls: pa.Table, li: np.ndarray, v: np.ndarray) -> Any:
+    """(call row, ``f:`` value) of attribute reads (``prop`` rows) that may hold an
+    instance of a class with ``__get__``: reading a descriptor calls its ``__get__``."""
+    S = pt.S
+    mode = calls.column("mode")
+    prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
+    m = prop[li] & (S.vk[v] == K_I)
+    get = S.lookup(pa.array(["__get__"], pa.string()))[0]
+    if not m.any() or get < 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows, q = li[m], S.vq[v[m]]
+    own = pt._lookup(q, np.full(len(q), get, np.int64))
+    h = own >= 0
+    if not h.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    names = ["f:" + S.strs[o] + ".__get__" for o in own[h].tolist()]
+    fv = S.lookup(pa.array(names, pa.string()))
+    ok = fv >= 0
+    return rows[h][ok], fv[ok]
+
+
+# A method called on a receiver the points-to sets know nothing about (a parameter
+# fed only from outside the repository, by tests or a framework) may be any method of
+# that name in the repository: the call gets an edge to each when the name is
+# defined by at most this many classes (a rarer name says more about the receiver).
+UNKNOWN_RECEIVER_LIMIT = 4
+
+
+def _unknown_receiver_calls(
+    pt: Any, facts: dict[str, pa.Table], callid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(call node id, FUNCTION node id) for calls ``r.m(...)`` and property reads
+    ``r.p`` whose receiver ``r`` and callee hold no value at all: every method
+    (accessor) named ``m`` (``p``) of the repository, for rare enough names."""
+    S = pt.S
+    calls = facts["rs_call"]
+    mode = calls.column("mode")
+    is_call = pc.fill_null(pc.equal(mode, "call"), False).to_numpy(zero_copy_only=False)
+    is_prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
+    cnt = pt.counts
+
+    def empty(keys: np.ndarray) -> np.ndarray:
+        out = keys < 0
+        inr = (keys >= 0) & (keys < len(cnt))
+        out[inr] = cnt[keys[inr]] == 0
+        out |= keys >= len(cnt)
+        return out
+
+    # attribute reads with an empty receiver: e -> attr name
+    ae, ab, an = pt.a_e, pt.a_base, pt.a_attr
+    m = empty(ab) & (ae >= 0) & (an >= 0)
+    ae, an = ae[m], an[m]
+    o = np.argsort(ae, kind="stable")
+    ae, an = ae[o], an[o]
+    # call rows -> the attribute read they call: ``prop`` rows are keyed by it, plain
+    # calls flow it into their key (``rs_flow`` dst=@call, src=#attribute)
+    ck = pt.c_key
+    fd, fs = pt.encoded[("rs_flow", "dst")], pt.encoded[("rs_flow", "src")]
+    fo = np.argsort(fd, kind="stable")
+    fd, fs = fd[fo], fs[fo]
+    rows = np.flatnonzero((is_call | is_prop) & empty(ck))
+    lo = np.searchsorted(fd, ck[rows], "left")
+    hi = np.searchsorted(fd, ck[rows], "right")
+    ri, fi = _expand(lo, hi - lo, None)
+    c_row = np.concatenate([rows[ri], rows[is_prop[rows]]])
+    c_e = np.concatenate([fs[fi], ck[rows[is_prop[rows]]]])
+    lo = np.searchsorted(ae, c_e, "left")
+    hi = np.searchsorted(ae, c_e, "right")
+    ci, ai = _expand(lo, hi - lo, None)
+    c_row, c_attr = c_row[ci], an[ai]
+    if not len(c_row):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # candidate methods by name: (name id, node id, accessor?) of rs_def methods
+    d = facts["rs_def"].filter(pc.is_valid(facts["rs_def"].column("mkind")))
+    quals = d.column("qual").to_pylist()
+    names = [q.rpartition(".")[2] for q in quals]
+    nid = _ints(d.column("node_id"))
+    name_id = S.lookup(pa.array(names, pa.string()))
+    fkeys = d.column("val").to_pylist()
+    acc = set(facts["rs_prop"].column("fkey").to_pylist())
+    is_acc = np.array([f[2:] in acc for f in fkeys], bool)
+    dunder = np.array([n.startswith("__") for n in names], bool)
+    ok = (name_id >= 0) & ~dunder
+    # classes defining each name: rare names only
+    cls = d.column("cls").to_pylist()
+    per_name: dict[int, set[str]] = {}
+    for i in np.flatnonzero(ok).tolist():
+        per_name.setdefault(int(name_id[i]), set()).add(cls[i])
+    rare = np.array(
+        [
+            ok[i] and len(per_name[int(name_id[i])]) <= UNKNOWN_RECEIVER_LIMIT
+            for i in range(len(names))
+        ],
+        bool,
+    )
+    name_id, nid, is_acc = name_id[rare], nid[rare], is_acc[rare]
+    o = np.argsort(name_id, kind="stable")
+    name_id, nid, is_acc = name_id[o], nid[o], is_acc[o]
+    lo = np.searchsorted(name_id, c_attr, "left")
+    hi = np.searchsorted(name_id, c_attr, "right")
+    qi, ti = _expand(lo, hi - lo, None)
+    row, node, acc_t = c_row[qi], nid[ti], is_acc[ti]
+    # a property read calls accessors only; a call, methods that are not accessors
+    keep = np.where(is_prop[row], acc_t, ~acc_t)
+    return _distinct(callid[row[keep]], node[keep])
+
+
 def build_outputs(
     inp: ResolveInput, pt: Any, facts: dict[str, pa.Table], mm: ModuleMap, h: Hierarchy
 ) -> ResolveOutput:
@@ -158,8 +288,13 @@ def build_outputs(
     calls = facts["rs_call"]
     callid = _ints(calls.column("callid"))
     li, v = pt.values_of(pt.c_key)
+    keep = _implicit_kept(S, calls, facts["rs_prop"], li, v)
+    d_li, d_v = _descriptor_calls(pt, calls, li, v)
+    li, v = np.concatenate([li[keep], d_li]), np.concatenate([v[keep], d_v])
     c_src, c_v = _distinct(callid[li], _norm(S, v))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, c_src, c_v, (K_F, K_C))
+    u_src, u_dst = _unknown_receiver_calls(pt, facts, callid)
+    e_src, e_dst = _distinct(np.concatenate([e_src, u_src]), np.concatenate([e_dst, u_dst]))
     edges.append(_edges(e_src, e_dst, "CALL"))
     xedges.append(_xedges(x_src, x_dst, "CALL"))
     call_edges = len(e_src) + len(x_src)

@@ -501,7 +501,9 @@ CASES: dict[str, dict[str, Case]] = {
                 B().run()
             """
             },
-            {"main": ["main.A.run"], "main.A.run": ["main.B.step"]},
+            # ``self`` of A.run is any instance of A or of a subclass (methods are
+            # entered from outside the repo too: tests, frameworks, ``repr()``)
+            {"main": ["main.A.run"], "main.A.run": ["main.A.step", "main.B.step"]},
         ),
     },
     "returns": {
@@ -535,8 +537,9 @@ def _merge_extra() -> None:
     # The second batch lives in its own module to keep this one readable; names are
     # disjoint per category, so a clash would be a mistake worth failing on.
     from tests.callgraph_cases.cases_extra import EXTRA
+    from tests.callgraph_cases.cases_runtime import RUNTIME
 
-    for cat, cases in EXTRA.items():
+    for cat, cases in [*EXTRA.items(), *RUNTIME.items()]:
         dup = set(cases) & set(CASES.setdefault(cat, {}))
         assert not dup, f"duplicate case names in {cat}: {sorted(dup)}"
         CASES[cat].update(cases)
