@@ -242,6 +242,7 @@ def test_call_graph_through_generics() -> None:
         ("gen.core.build", "gen.core.Base.__init__"),  # Box[int](1) and Box(2)
         ("gen.core.build", "gen.core.Box.map"),
         ("gen.core.build", "gen.core.Box.show"),  # on the instance Box[int] made
+        ("gen.core.Box.show", "<builtin>.str.join"),  # a method of a str literal
         ("gen.use.run", "gen.core.Base.__init__"),
         ("gen.use.run", "gen.core.Box.show"),
         ("gen.use.run", "gen.core.first"),
