@@ -194,7 +194,9 @@ def check_file(path: str, text: str, stats: Counter, bad: list) -> None:
             continue
         # hidden names of 3.12+ blocks (".0", ".type_params", ".generic_base",
         # ".defaults", "__classdict__", "__type_params__") have no identifier
-        direct = {n for n, f in sc.symbols.items() if f & DIRECT and n not in HIDDEN and n[0] != "."}
+        direct = {
+            n for n, f in sc.symbols.items() if f & DIRECT and n not in HIDDEN and n[0] != "."
+        }
         if sc.kind == "module":
             # ``global x`` in a function also marks x DEF_GLOBAL in the module block
             direct = {n for n in direct if sc.symbols[n] & DIRECT != _symtable.DEF_GLOBAL}
