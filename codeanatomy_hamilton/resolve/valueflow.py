@@ -224,22 +224,22 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     fn_p = fn_all[ppk == "p"]
     uf, npos = np.unique(fn_p, return_counts=True)
     fnode = _ints(jp.column("fnode"))
-    idx = np.searchsorted(uf, fnode)
-    idx = np.minimum(idx, max(len(uf) - 1, 0))
-    nparam = np.where((len(uf) > 0) & (uf[idx] == fnode) if len(uf) else False, npos[idx], 0)
+    nparam = np.zeros(len(fnode), np.int64)
+    if len(uf):
+        idx = np.minimum(np.searchsorted(uf, fnode), len(uf) - 1)
+        hit = uf[idx] == fnode
+        nparam[hit] = npos[idx[hit]]
     apos = pos + shift
     # keyword arguments matched by name; a keyword no parameter takes goes to **kwargs
-    named_kw = {}
-    for f, k, pk, nm in zip(
-        fnode[kind == "k"], kw[kind == "k"], pkind[kind == "k"], name[kind == "k"], strict=True
-    ):
-        if pk in ("p", "k") and k == nm:
-            named_kw[(f, k)] = True
-    kw_taken = (
-        np.array([named_kw.get((f, k), False) for f, k in zip(fnode, kw, strict=True)], bool)
-        if (kind == "k").any()
-        else np.zeros(len(kind), bool)
-    )
+    isk = kind == "k"
+    kw_taken = np.zeros(len(kind), bool)
+    if isk.any():
+        match = isk & ((pkind == "p") | (pkind == "k")) & (kw == name)
+        taken = set(zip(fnode[match].tolist(), kw[match].tolist(), strict=True))
+        ki = np.flatnonzero(isk)
+        kw_taken[ki] = [
+            (f, k) in taken for f, k in zip(fnode[ki].tolist(), kw[ki].tolist(), strict=True)
+        ]
     m = (
         ((kind == "p") & (pkind == "p") & (ppos == apos))
         | ((kind == "p") & (pkind == "v") & (apos >= nparam))
