@@ -395,12 +395,14 @@ def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.n
     ic = (S.vk[v] == K_I) | (S.vk[v] == K_C)
     if not ic.any() or not hier.mro:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    uq, inv = np.unique(S.vq[v[ic]], return_inverse=True)
-    quals = S.decode(uq).to_pylist()
+    # an instance reads the attributes of its own class too; a class those of its bases
+    inst = S.vk[v[ic]] == K_I
+    uq, inv = np.unique(S.vq[v[ic]] * 2 + inst, return_inverse=True)
+    quals = S.decode(uq // 2).to_pylist()
     extra_q: list[int] = []
     extra_v: list[str] = []
     for i, q in enumerate(quals):
-        for m in hier.mro.get(q, ())[1:]:
+        for m in hier.mro.get(q, ["c:" + q])[0 if uq[i] % 2 else 1 :]:
             if m.startswith("c:"):
                 extra_q.append(i)
                 extra_v.append(m)
