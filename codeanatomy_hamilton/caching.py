@@ -196,7 +196,10 @@ def code_fingerprint() -> str:
 
 
 def hamilton_cache_dir(cache_dir: str) -> str:
-    return os.path.join(cache_dir, "hamilton", code_fingerprint())
+    # the value-flow models (YAML, read at build time) shape the resolver's output too
+    from .models import models_digest
+
+    return os.path.join(cache_dir, "hamilton", code_fingerprint() + "-" + models_digest()[:12])
 
 
 def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
