@@ -32,7 +32,8 @@ import pyarrow.compute as pc
 
 from ..models import Model, load_models
 from ..schema import EDGE_SCHEMA
-from .engine import K_B, K_C, K_F, K_I, K_L, K_M, K_X, _distinct_pairs, _expand
+from .engine import K_B, K_C, K_F, K_I, K_L, K_M, K_X, _distinct_pairs, _expand, _usort
+from .output import _member
 
 _OBJ = np.zeros(16, bool)
 _OBJ[[K_I, K_C, K_M]] = True
@@ -124,18 +125,24 @@ class _Calls:
         c = [callid[li[row]]]
         f = [node]
         sh = [bound[row].astype(np.int64)]
-        ct = [np.zeros(len(row), bool)]
+        ct = [np.zeros(len(row), np.int8)]
         # constructors: __init__ / __new__ of the first class on the MRO defining them
         cm = np.nonzero(kind == K_C)[0]
         if len(cm):
             init = _constructors(facts, hier)
             quals = S.decode(S.vq[v[cm]]).to_pylist()
-            for r, q in zip(cm, quals, strict=True):
-                for fnode in init.get(q, ()):
-                    c.append(np.array([callid[li[r]]], np.int64))
-                    f.append(np.array([fnode], np.int64))
-                    sh.append(np.array([1], np.int64))
-                    ct.append(np.array([True]))
+            cc: list[int] = []
+            cf: list[int] = []
+            ck: list[int] = []
+            for r, q in zip(cm.tolist(), quals, strict=True):
+                for fnode, how in init.get(q, ()):
+                    cc.append(int(callid[li[r]]))
+                    cf.append(fnode)
+                    ck.append(how)
+            c.append(np.array(cc, np.int64))
+            f.append(np.array(cf, np.int64))
+            sh.append(np.ones(len(cc), np.int64))
+            ct.append(np.array(ck, np.int8))
         self.callid = np.concatenate(c)
         self.fnode = np.concatenate(f)
         self.shift = np.concatenate(sh)
@@ -150,30 +157,55 @@ class _Calls:
                 "callid": pa.array(self.callid, pa.int64()),
                 "fnode": pa.array(self.fnode, pa.int64()),
                 "shift": pa.array(self.shift, pa.int32()),
-                "ctor": pa.array(self.ctor, pa.bool_()),
+                "ctor": pa.array(self.ctor, pa.int8()),
             }
         )
 
 
-def _constructors(facts: dict[str, pa.Table], hier: Any) -> dict[str, list[int]]:
-    """class qualname -> FUNCTION nodes of its ``__init__`` and ``__new__``."""
+INIT, NEW = 1, 2  # ``_Calls.ctor``: 0 a plain call, else how a constructor call runs it
+
+
+def _constructors(facts: dict[str, pa.Table], hier: Any) -> dict[str, list[tuple[int, int]]]:
+    """class qualname -> (node, INIT or NEW) of its ``__init__`` and ``__new__`` (a
+    dataclass without them: the class node, whose parameters are its fields). The
+    value of the call is what ``__new__`` returns, never what ``__init__`` does."""
     defs = facts["rs_def"]
+    class_quals = {
+        v[2:] for v in defs.column("val").to_pylist() if v is not None and v.startswith("c:")
+    }
     by_qual: dict[str, list[int]] = {}
     for nid, q in zip(
         defs.column("node_id").to_pylist(), defs.column("qual").to_pylist(), strict=True
     ):
         if q and (q.endswith(".__init__") or q.endswith(".__new__")):
             by_qual.setdefault(q, []).append(nid)
-    out: dict[str, list[int]] = {}
-    classes = set(hier.mro) | {q for q in defs.column("qual").to_pylist() if q}
-    for cls in classes:
+    vp = facts["vf_param"]
+    fields = {
+        q: f
+        for q, f, m in zip(
+            vp.column("qual").to_pylist(),
+            vp.column("fnode").to_pylist(),
+            vp.column("mkind").to_pylist(),
+            strict=True,
+        )
+        if q and m is None and q in class_quals
+    }
+    out: dict[str, list[tuple[int, int]]] = {}
+    for cls in set(hier.mro) | class_quals:
         mro = [m[2:] for m in hier.mro.get(cls, ["c:" + cls]) if m.startswith("c:")]
-        found: list[int] = []
-        for meth in ("__init__", "__new__"):
+        found: list[tuple[int, int]] = []
+        for meth, how in (("__init__", INIT), ("__new__", NEW)):
             for k in mro:
                 hit = by_qual.get(k + "." + meth)
                 if hit:
-                    found.extend(hit)
+                    found.extend((h, how) for h in hit)
+                    break
+        if not found:
+            # a dataclass: its generated __init__ is the class node's own parameters
+            for k in mro:
+                hit = fields.get(k)
+                if hit:
+                    found.append((hit, INIT))
                     break
         if found:
             out[cls] = found
@@ -191,7 +223,7 @@ def value_flow_edges(
         _return_edges(facts, calls),
         _call_edges(facts, calls, models),
         *_attr_edges(pt, facts, hier),
-        *_elem_edges(pt, facts),
+        *_elem_edges(pt, facts, calls),
         _exc_edges(facts, calls),
     ]
     out = pa.concat_tables(parts)
@@ -214,7 +246,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     pos = _ints(jp.column("pos"))
     ppos = _ints(jp.column("ppos"))
     shift = _ints(jp.column("shift"))
-    ctor = np.asarray(jp.column("ctor").to_numpy(zero_copy_only=False), bool)
+    ctor = _ints(jp.column("ctor")) != 0
     kw = np.asarray(jp.column("kw").to_numpy(zero_copy_only=False), object)
     name = np.asarray(jp.column("name").to_numpy(zero_copy_only=False), object)
     # positional parameters of each function (for packing into *args)
@@ -256,7 +288,8 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
 
 def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     ret = facts["vf_ret"]
-    t = calls.table().filter(pc.invert(calls.table().column("ctor")))
+    t = calls.table()
+    t = t.filter(pc.not_equal(t.column("ctor"), INIT))
     j = ret.join(t, "fnode", join_type="inner")
     return _edges(_ints(j.column("node_id")), _ints(j.column("callid")), "FLOW_RETURN")
 
@@ -422,7 +455,7 @@ def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.n
 
 
 # -- FLOW_ELEM ------------------------------------------------------------------------
-def _elem_edges(pt: Any, facts: dict[str, pa.Table]) -> list[pa.Table]:
+def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]:
     S = pt.S
     t = facts["vf_elem"]
     if not t.num_rows:
@@ -460,6 +493,21 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table]) -> list[pa.Table]:
     bad[li[nc]] = True
     fb = ~known | bad
     out.append(_edges(_ints(ld.column("base_node"))[fb], l_node[fb], "FLOW_ELEM", label="base"))
+    # a container handed whole to a call outside the repository (``list(xs)``,
+    # ``d.values()``, ``", ".join(xs)``): its elements flow into that operand
+    args = facts["vf_arg"]
+    ext = ~_member(_ints(args.column("callid")), _usort(calls.callid))
+    ext |= _member(_ints(args.column("callid")), _usort(calls.x_call))
+    a = args.filter(pa.array(ext))
+    ai, av = _values(pt, a.column("key"))
+    c = _CONT[S.vk[av]]
+    ai, av = ai[c], av[c]
+    lo = np.searchsorted(sv_s, av, "left")
+    hi = np.searchsorted(sv_s, av, "right")
+    x, y = _expand(lo, hi - lo, None)
+    out.append(
+        _edges(s_node[si_s[y]], _ints(a.column("node_id"))[ai[x]], "FLOW_ELEM", label="whole")
+    )
     return out
 
 
