@@ -47,7 +47,11 @@ r = run_build(BuildRequest(repo_path=sys.argv[1], warehouse=sys.argv[2], repo_id
 wall = time.perf_counter() - w0
 ru, rc = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = ru.ru_utime + ru.ru_stime + rc.ru_utime + rc.ru_stime
-print(json.dumps({"wall": wall, "cpu": cpu, "edges": r.writes["cpg_edges"].rows}))
+rec = r.records.get("resolved")
+counters = getattr(rec, "stats", None) or (rec.get("stats") if isinstance(rec, dict) else None) or {}
+print(json.dumps({"wall": wall, "cpu": cpu, "edges": r.writes["cpg_edges"].rows,
+                  "stages": r.stage_seconds,
+                  "resolve_ms": {k: v for k, v in counters.items() if k.startswith("resolve_ms")}}))
 """
 
 CHILD_FLOWS = r"""

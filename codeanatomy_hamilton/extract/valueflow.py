@@ -117,6 +117,10 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     # raised values per function, and calls inside try bodies -> named handlers
     "vf_raise": pa.schema([("fnode", _I64), ("node_id", _I64)]),
     "vf_try": pa.schema([("callid", _I64), ("node_id", _I64)]),
+    # implicit calls: ``for``/comprehension iteration (``__iter__``/``__next__``) and
+    # ``with`` (``__enter__``), by the node performing them: the target their result
+    # reaches and the receiver (the iterated object / context manager)
+    "vf_implicit": pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
 }
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -483,7 +487,7 @@ class ValueFlow:
     def comprehension(self, node: Any, fn: _Fn) -> None:
         for gen in node.generators:
             self.expr(gen.iter, fn)
-            self.iterate(gen.iter, gen.target, fn)
+            self.iterate(gen.iter, gen.target, fn, gen)
             for cond in gen.ifs:
                 self.expr(cond, fn)
         k = self.key_of(node)
@@ -497,8 +501,10 @@ class ValueFlow:
             self.edge(node.elt, node)
             self.row("vf_elem", self.gid(node.elt), 1, k, None, None, 0)
 
-    def iterate(self, it: Any, target: Any, fn: _Fn) -> None:
-        """``for target in it``: the target reads an element of ``it``."""
+    def iterate(self, it: Any, target: Any, fn: _Fn, owner: Any) -> None:
+        """``for target in it``: the target reads an element of ``it`` (and what the
+        ``__iter__``/``__next__`` of ``it`` return, see ``vf_implicit``)."""
+        self.row("vf_implicit", self.gid(owner), self.gid(target), self.gid(it))
         self.elem_load(target, it, None)
         self.store_target(target, fn)
         self.unpack(target)
@@ -629,7 +635,7 @@ class ValueFlow:
                     self.dead(arm)
         elif t is ast.For or t is ast.AsyncFor:
             self.expr(node.iter, fn)
-            self.iterate(node.iter, node.target, fn)
+            self.iterate(node.iter, node.target, fn, node)
             self.body(node.body, fn)
             self.body(node.orelse, fn)
         elif t is ast.With or t is ast.AsyncWith:
@@ -637,6 +643,8 @@ class ValueFlow:
                 self.expr(item.context_expr, fn)
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, item.context_expr, fn)
+                    ov, ce = item.optional_vars, item.context_expr
+                    self.row("vf_implicit", self.gid(item), self.gid(ov), self.gid(ce))
             self.body(node.body, fn)
         elif t is ast.Raise:
             if node.exc is not None:

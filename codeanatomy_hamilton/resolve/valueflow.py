@@ -147,6 +147,26 @@ class _Calls:
         self.fnode = np.concatenate(f)
         self.shift = np.concatenate(sh)
         self.ctor = np.concatenate(ct)
+        # implicit calls (iteration, ``with``): (callid, function, bound) of their
+        # resolved methods
+        li2, v2 = pt.values_of(pt.c_key)
+        imp = np.asarray(
+            pc.fill_null(pc.equal(calls.column("mode"), "implicit"), False).to_numpy(
+                zero_copy_only=False
+            ),
+            bool,
+        )[li2]
+        li2, v2 = li2[imp], v2[imp]
+        k2 = S.vk[v2]
+        b2 = k2 == K_B
+        f2 = v2.copy()
+        if b2.any():
+            f2[b2] = S.unary("f:", S.vq[v2[b2]], lambda s: "f:" + s)
+        m2 = np.nonzero((k2 == K_F) | b2)[0]
+        r2, n2 = targets.join(m2, f2[m2])
+        self.i_callid = callid[li2[r2]]
+        self.i_fnode = n2
+        self.i_bound = b2[r2]
         x = kind == K_X
         self.x_call = callid[li[x]]
         self.x_qual = S.decode(S.vq[v[x]]).to_pylist() if x.any() else []
@@ -235,8 +255,8 @@ def value_flow_edges(
 # -- FLOW_ARG / FLOW_RETURN ---------------------------------------------------------
 def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     args = facts["vf_arg"].select(["callid", "kind", "pos", "kw", "node_id"])
-    params = facts["vf_param"].select(["fnode", "kind", "pos", "name", "node_id"])
-    params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode"])
+    params = facts["vf_param"].select(["fnode", "kind", "pos", "name", "node_id", "mkind"])
+    params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode", "mkind"])
     j = args.join(calls.table(), "callid", join_type="inner")
     if not j.num_rows or not params.num_rows:
         return EDGE_SCHEMA.empty_table()
@@ -246,6 +266,10 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     pos = _ints(jp.column("pos"))
     ppos = _ints(jp.column("ppos"))
     shift = _ints(jp.column("shift"))
+    # a classmethod always gets its class first, a staticmethod never gets a receiver,
+    # however the points-to value of the callee says it was reached
+    mk = np.asarray(jp.column("mkind").to_numpy(zero_copy_only=False), object)
+    shift = np.where(mk == "c", 1, np.where(mk == "s", 0, shift))
     ctor = _ints(jp.column("ctor")) != 0
     kw = np.asarray(jp.column("kw").to_numpy(zero_copy_only=False), object)
     name = np.asarray(jp.column("name").to_numpy(zero_copy_only=False), object)
@@ -291,7 +315,33 @@ def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     t = calls.table()
     t = t.filter(pc.not_equal(t.column("ctor"), INIT))
     j = ret.join(t, "fnode", join_type="inner")
-    return _edges(_ints(j.column("node_id")), _ints(j.column("callid")), "FLOW_RETURN")
+    out = [_edges(_ints(j.column("node_id")), _ints(j.column("callid")), "FLOW_RETURN")]
+    # implicit calls: what __iter__/__next__/__enter__ return reaches the loop / with
+    # target; the iterated object / context manager is their self
+    imp = pa.table(
+        {
+            "callid": pa.array(calls.i_callid, pa.int64()),
+            "fnode": pa.array(calls.i_fnode, pa.int64()),
+            "bound": pa.array(calls.i_bound, pa.bool_()),
+        }
+    )
+    vi = facts["vf_implicit"].rename_columns(["callid", "target", "recv"])
+    ji = imp.join(vi, "callid", join_type="inner")
+    jr = ji.join(ret.rename_columns(["fnode", "rkind", "rnode"]), "fnode", join_type="inner")
+    out.append(_edges(_ints(jr.column("rnode")), _ints(jr.column("target")), "FLOW_RETURN"))
+    pp = (
+        facts["vf_param"]
+        .filter(
+            pc.and_(
+                pc.equal(facts["vf_param"].column("kind"), "p"),
+                pc.equal(facts["vf_param"].column("pos"), 0),
+            )
+        )
+        .select(["fnode", "node_id"])
+    )
+    jb = ji.filter(ji.column("bound")).join(pp, "fnode", join_type="inner")
+    out.append(_edges(_ints(jb.column("recv")), _ints(jb.column("node_id")), "FLOW_ARG"))
+    return pa.concat_tables(out)
 
 
 # -- FLOW_CALL ------------------------------------------------------------------------
