@@ -292,3 +292,42 @@ def test_readme_recursive_sql(warehouse: Path) -> None:
     # input() -> return of source() -> x -> y -> the parameter of sink (line 9)
     hits = [r for r in t if r["path"] == "cases/assign.py" and r["kind"] == "PARAMETER"]
     assert [(r["name"], r["start_line"]) for r in hits] == [("v", 9)], t[:5]
+
+
+def test_models_user_file_overrides_and_bad_files(tmp_path: Path, monkeypatch) -> None:
+    from codeanatomy_hamilton.models import ModelError, load_models, models_digest
+
+    shipped = load_models()
+    assert shipped["os.path.join"].flows == (("args", "result"),)
+    assert shipped["html.escape"].sanitizes == ("cwe-79",)
+    user = tmp_path / "m.yaml"
+    user.write_text(
+        "models:\n  - {callee: os.path.join, flows: ['arg0 -> result'], sanitizes: [x]}\n"
+    )
+    monkeypatch.setenv("CODEANATOMY_MODELS", str(user))
+    mine = load_models()
+    assert mine["os.path.join"].flows == (("arg0", "result"),)
+    assert mine["os.path.join"].sanitizes == ("x",)
+    assert mine["html.escape"] == shipped["html.escape"]
+    digest = models_digest()
+    monkeypatch.delenv("CODEANATOMY_MODELS")
+    assert models_digest() != digest
+    monkeypatch.setenv("CODEANATOMY_MODELS", str(user))
+    user.write_text("models:\n  - {callee: f, flows: ['arg0 => result']}\n")
+    with pytest.raises(ModelError, match=r"models\[0\]: bad flow"):
+        load_models()
+    user.write_text("models: [\n")
+    with pytest.raises(ModelError, match="not valid YAML"):
+        load_models()
+
+
+def test_build_with_a_broken_model_file_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "m.py").write_text("x = 1\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models: 3\n")
+    monkeypatch.setenv("CODEANATOMY_MODELS", str(bad))
+    rc = cli_main(["build", str(tmp_path / "repo"), "--warehouse", str(tmp_path / "wh")])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.yaml" in err
