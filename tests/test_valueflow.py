@@ -331,3 +331,19 @@ def test_build_with_a_broken_model_file_is_one_line(tmp_path: Path, monkeypatch,
     assert rc == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bad.yaml" in err
+
+
+def test_constant_data_tables_get_no_element_edges() -> None:
+    from codeanatomy_hamilton.extract.file import extract_file
+    from codeanatomy_hamilton.extract.valueflow import BIG_TABLE
+
+    def flow_edges(n: int) -> int:
+        code = "T = [" + ", ".join(str(i) for i in range(n)) + "]\n"
+        ex = extract_file("t.py", code.encode())
+        return sum(1 for k in ex.edges.column("kind").to_pylist() if k == "FLOW")
+
+    # every element -> the list, and the list -> T
+    assert flow_edges(3) == 4
+    assert flow_edges(BIG_TABLE) == BIG_TABLE + 1
+    # a data table: only the display -> T
+    assert flow_edges(BIG_TABLE + 1) == 1
