@@ -59,6 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("query")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.add_argument("--at", default=None, help="query the CPG as built for this commit")
+    f = sub.add_parser("flows", help="value-flow paths between nodes (see docs/tables.md)")
+    f.add_argument("--warehouse", required=True)
+    f.add_argument("--repo-id", default=None, help="repo (default: the only one)")
+    f.add_argument("--from", dest="source", required=True, metavar="SPEC")
+    f.add_argument("--to", dest="target", required=True, metavar="SPEC")
+    f.add_argument("--max-paths", type=int, default=10)
+    f.add_argument("--max-depth", type=int, default=60, help="edges per path at most")
+    f.add_argument(
+        "--source",
+        dest="source_dir",
+        default=None,
+        metavar="DIR",
+        help="checkout of the repository, to print each step's code line",
+    )
+    f.add_argument("--format", choices=["table", "json"], default="table")
     return p
 
 
@@ -113,10 +128,31 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_flows(args: argparse.Namespace) -> int:
+    from .flows import FlowError, find_flows, format_flows
+
+    try:
+        result = find_flows(
+            args.warehouse,
+            args.source,
+            args.target,
+            repo=args.repo_id,
+            max_paths=args.max_paths,
+            max_depth=args.max_depth,
+            source_dir=args.source_dir,
+        )
+    except FlowError as exc:
+        return _fail(str(exc))
+    print(format_flows(result, args.format))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
         return cmd_build(args)
+    if args.command == "flows":
+        return cmd_flows(args)
     return cmd_sql(args)
 
 

@@ -171,6 +171,8 @@ class FactExtractor:
         self._attr = c["rs_attr"]
         self._sub = c["rs_sub"]
         self.uses: list[tuple[int, str]] = []
+        # (ordinal, key) of every Name store target (read by ``extract.valueflow``)
+        self.store_keys: list[tuple[int, str]] = []
         self.import_bind: dict[str, list[str]] = {}
         self.elt_keys: dict[int, list[str | None]] = {}
         # "a name bound once to a literal" as a subscript key: constant bindings per
@@ -608,6 +610,8 @@ class FactExtractor:
         if t is ast.Name:
             k = self.resolve(sc, target.id)
             self.flow(k, vkey)
+            if hasattr(target, "_cid"):
+                self.store_keys.append((target._cid, k))
             tok = const_token(vnode) if vnode is not None and vkey is None else None
             if tok is None:
                 self.other_binds.add(k)
@@ -1023,4 +1027,7 @@ class FactExtractor:
 
 def run_facts_pass(ctx: FileContext) -> None:
     """Record the ``rs_*`` fact tables of one file (see module docstring)."""
-    FactExtractor(ctx).run()
+    fx = FactExtractor(ctx)
+    fx.run()
+    # the points-to keys of Name loads and stores, for the value-flow pass
+    ctx.shared["fact_name_keys"] = (fx.uses, fx.store_keys)

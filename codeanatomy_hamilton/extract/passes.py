@@ -12,10 +12,12 @@ from .calls_local import run_params_args_pass
 from .context import FileContext
 from .flow import run_flow_pass
 from .scopes import run_scope_pass
+from .valueflow import run_valueflow_pass
 
 PASSES: list[tuple[str, Callable[[FileContext], None]]] = [
     ("scopes", run_scope_pass),
     ("params_args", run_params_args_pass),
     ("flow", run_flow_pass),
     ("facts", __import__("codeanatomy_hamilton.extract.facts", fromlist=["x"]).run_facts_pass),
+    ("valueflow", run_valueflow_pass),
 ]

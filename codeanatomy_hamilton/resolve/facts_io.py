@@ -12,6 +12,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ..extract.facts import FACT_COLUMNS
+from ..extract.valueflow import VF_FACT_SCHEMAS
 
 _INT = {"callid": pa.int64(), "node_id": pa.int64(), "stmt_id": pa.int64(), "alias_id": pa.int64()}
 _SMALL = {"pos": pa.int32(), "idx": pa.int32(), "star": pa.int32(), "level": pa.int32()}
@@ -23,6 +24,8 @@ FACT_SCHEMAS: dict[str, pa.Schema] = {
     )
     for table, cols in FACT_COLUMNS.items()
 }
+# the value-flow pass's tables (``extract.valueflow``) travel the same way
+FACT_SCHEMAS.update(VF_FACT_SCHEMAS)
 
 
 def cast_fact_table(name: str, t: pa.Table | pa.RecordBatch) -> pa.Table:

@@ -9,7 +9,9 @@
 5. points-to fixed point, stage B, with MRO attribute lookups: methods, ``super()``,
    constructors, call results, parameter flow, containers;
 6. edges: CALL, IMPORTS, INHERITS, REF across modules; props ``mro``, ``callee``,
-   ``caller``.
+   ``caller``;
+7. value flow across functions (``valueflow``): FLOW_ARG, FLOW_RETURN, FLOW_CALL,
+   FLOW_ATTR, FLOW_ELEM, FLOW_EXC.
 
 The fixed points are semi-naive iterations of vectorised joins over interned int ids
 (numpy, ``engine``); the steps around them (4, 6) are numpy joins over the same ids.
@@ -30,7 +32,8 @@ from .engine import PointsTo
 from .facts_io import load_facts
 from .imports import import_seeds
 from .modules import build_module_map
-from .output import build_outputs
+from .output import _Targets, build_outputs
+from .valueflow import value_flow_edges
 
 
 def run_resolution(inp: ResolveInput) -> ResolveOutput:
@@ -46,6 +49,11 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     pt.run()  # stage B
     t2 = time.perf_counter()
     out = build_outputs(inp, pt, facts, mmap, hier)
+    t3 = time.perf_counter()
+    flow, flow_stats = value_flow_edges(pt, facts, _Targets(pt.S, facts["rs_def"], mmap), hier)
+    out.edges = pa.concat_tables([out.edges, flow])
+    out.stats.update(flow_stats)
+    out.stats["resolve_ms_valueflow"] = int((time.perf_counter() - t3) * 1000)
     if inp.on_interner is not None and inp.kept is None:
         inp.on_interner(pt)
     out.stats.update(

@@ -1,0 +1,789 @@
+"""Per-file value flow: the ``FLOW`` and ``FLOW_GLOBAL`` edges and the ``vf_*`` facts
+from which ``resolve.valueflow`` derives the cross-file value-flow edges.
+
+"The value at node A may become the value at node B" is reachability over
+REACHING_DEF plus the value-flow kinds (see docs/tables.md, "Value-flow edges").
+This pass emits what one file decides on its own:
+
+* ``FLOW``: an operand, element or branch -> the value of the expression that combines
+  it (operators, f-strings, ``a or b``, ``x if c else y``, literals of containers,
+  comprehensions, ``await``, ``*x``); an assigned value -> each store target (``=``,
+  ``+=``, annotated, walrus, ``with ... as``, literal unpacking by position); a
+  parameter default -> the PARAMETER; a ``for`` target tuple -> its names.
+* ``FLOW_GLOBAL``: a store to a module variable (also through ``global``) or to a
+  ``nonlocal`` cell -> the loads of that variable in other function bodies of the file.
+* ``FLOW_EXC``: the value of ``raise X`` -> each ``except ... as e`` handler whose
+  ``try`` body holds the raise in the same function.
+
+Everything that needs another file, the call graph or points-to is a fact row:
+``vf_arg`` (arguments and receivers of calls), ``vf_param``, ``vf_ret`` (returned and
+yielded values), ``vf_attr`` (attribute stores and loads), ``vf_elem`` (container
+element stores and loads), ``vf_try`` (calls inside ``try`` bodies with named
+handlers). Bases are named by their points-to key (``extract.facts``), read from the
+facts pass through ``FileContext.shared``.
+
+Code under a constant-false condition (``if False:``, ``if 0:``, ``while 0``, the dead
+arm of ``x if 1 else y``) cannot run: nothing inside it gets a value-flow edge or fact,
+and its nodes (of statements) get the prop ``unreachable`` = true, so that queries
+never start or end a flow there.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from typing import Any
+
+import pyarrow as pa
+
+from .. import ids
+from .context import FileContext
+from .facts import INDEX_MARK, const_token
+
+# "value at A may become value at B" = reachability over these edge kinds (the first
+# is the per-body def-use relation; the rest are made here and in resolve.valueflow)
+VALUE_FLOW_KINDS: tuple[str, ...] = (
+    "REACHING_DEF",
+    "FLOW",
+    "FLOW_GLOBAL",
+    "FLOW_ARG",
+    "FLOW_RETURN",
+    "FLOW_CALL",
+    "FLOW_ATTR",
+    "FLOW_ELEM",
+    "FLOW_EXC",
+)
+
+# fact tables of this pass, with their Arrow types (registered in resolve.facts_io)
+_I64, _I32, _STR = pa.int64(), pa.int32(), pa.string()
+VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
+    # one row per argument / receiver of a call: kind p (positional, ``pos``), k
+    # (keyword ``kw``), s (``*x`` at ``pos``), w (``**x``), r (receiver); ``meth`` the
+    # attribute name of ``x.meth(...)`` (on every row of the call)
+    "vf_arg": pa.schema(
+        [
+            ("callid", _I64),
+            ("kind", _STR),
+            ("pos", _I32),
+            ("kw", _STR),
+            ("node_id", _I64),
+            ("meth", _STR),
+        ]
+    ),
+    # one row per parameter: kind p (positional, ``pos``), k (keyword-only), v (*args),
+    # w (**kwargs); ``mkind`` m/c/s for methods (first parameter bound or not)
+    "vf_param": pa.schema(
+        [
+            ("fnode", _I64),
+            ("kind", _STR),
+            ("pos", _I32),
+            ("name", _STR),
+            ("node_id", _I64),
+            ("mkind", _STR),
+            ("qual", _STR),
+        ]
+    ),
+    # returned (kind r) and yielded (y) value nodes of each function
+    "vf_ret": pa.schema([("fnode", _I64), ("kind", _STR), ("node_id", _I64)]),
+    # attribute access: ``store`` 1 for a store (``node_id`` is the value stored), 0 for
+    # a load (``node_id`` the Attribute); ``base`` the points-to key of the object or
+    # ``bval`` the object itself (module / class bodies); ``alloc`` the allocation site
+    # (call or display node) a local variable base was bound to once, 0 when unknown
+    "vf_attr": pa.schema(
+        [
+            ("node_id", _I64),
+            ("store", _I32),
+            ("base", _STR),
+            ("bval", _STR),
+            ("attr", _STR),
+            ("base_node", _I64),
+            ("alloc", _I64),
+        ]
+    ),
+    # container elements: a store of the value at ``node_id`` (slot ``=tok`` or null
+    # for unknown), a load into ``node_id`` (slot ``tok`` or null for any element)
+    "vf_elem": pa.schema(
+        [
+            ("node_id", _I64),
+            ("store", _I32),
+            ("base", _STR),
+            ("bval", _STR),
+            ("slot", _STR),
+            ("base_node", _I64),
+        ]
+    ),
+    # raised values per function, and calls inside try bodies -> named handlers
+    "vf_raise": pa.schema([("fnode", _I64), ("node_id", _I64)]),
+    "vf_try": pa.schema([("callid", _I64), ("node_id", _I64)]),
+}
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)
+_ALLOCS = (ast.Call, *_DISPLAYS)
+_COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_BINOPS: dict[type, Any] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+}
+_CMPS: dict[type, Any] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+_NO = object()
+
+
+def fold(node: Any) -> Any:
+    """The value of a constant expression (literals combined by arithmetic,
+    comparisons, ``not``, ``and``/``or``), else ``_NO``. Small ints and short strings
+    only, so folding never builds a huge value."""
+    t = type(node)
+    if t is ast.Constant:
+        v = node.value
+        return v if isinstance(v, (int, float, str, bool, type(None))) else _NO
+    if t is ast.UnaryOp:
+        v = fold(node.operand)
+        if v is _NO:
+            return _NO
+        if type(node.op) is ast.Not:
+            return not v
+        if type(node.op) is ast.USub and isinstance(v, (int, float)):
+            return -v
+        return _NO
+    if t is ast.BinOp:
+        op = _BINOPS.get(type(node.op))
+        a, b = fold(node.left), fold(node.right)
+        if op is None or a is _NO or b is _NO:
+            return _NO
+        if not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+            return _NO
+        if abs(a) > 1e12 or abs(b) > 1e12:
+            return _NO
+        try:
+            return op(a, b)
+        except (ArithmeticError, TypeError, ValueError):
+            return _NO
+    if t is ast.Compare:
+        left = fold(node.left)
+        if left is _NO:
+            return _NO
+        result = True
+        for op, right in zip(node.ops, node.comparators, strict=False):
+            f = _CMPS.get(type(op))
+            r = fold(right)
+            if f is None or r is _NO:
+                return _NO
+            try:
+                ok = f(left, r)
+            except TypeError:
+                return _NO
+            result = result and bool(ok)
+            left = r
+        return result
+    if t is ast.BoolOp:
+        vals = [fold(v) for v in node.values]
+        if any(v is _NO for v in vals):
+            return _NO
+        if type(node.op) is ast.And:
+            return all(vals)
+        return any(vals)
+    return _NO
+
+
+def truth(node: Any) -> bool | None:
+    """True/False when the condition is a constant, None when it depends on data."""
+    v = fold(node)
+    if v is _NO:
+        return None
+    return bool(v)
+
+
+class _Fn:
+    """The function (or module) body being walked."""
+
+    __slots__ = ("cid", "key", "alloc", "handlers")
+
+    def __init__(self, cid: int, key: str | None) -> None:
+        self.cid = cid  # FUNCTION node ordinal; -1 for module/class bodies
+        self.key = key  # points-to function key (generator container), None at module
+        self.alloc: dict[str, int] = {}  # local name -> the only allocation bound to it
+        self.handlers: list[list[int]] = []  # enclosing try bodies' named handlers
+
+
+class ValueFlow:
+    """Walks one module, emitting per-file edges and ``vf_*`` fact rows."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.b = ctx.builder
+        self.base = ids.file_base(ctx.path)
+        loads, stores = ctx.shared.get("fact_name_keys", ([], []))
+        self.load_key: dict[int, str] = dict(loads)
+        self.store_key: dict[int, str] = dict(stores)
+        self.cols: dict[str, dict[str, list[Any]]] = {
+            t: {c: [] for c in s.names} for t, s in VF_FACT_SCHEMAS.items()
+        }
+        # FLOW_GLOBAL: variable key -> [(ordinal, body ordinal)] of stores / loads
+        self.cell_st: dict[str, list[tuple[int, int]]] = {}
+        self.cell_ld: dict[str, list[tuple[int, int]]] = {}
+        self.module_key = ctx.module
+
+    # -- emitters -----------------------------------------------------------
+    def edge(self, src: Any, dst: Any, kind: str = "FLOW") -> None:
+        self.b.add_edge(src._cid, dst._cid, kind)
+
+    def row(self, table: str, *values: Any) -> None:
+        cols = self.cols[table]
+        for name, v in zip(VF_FACT_SCHEMAS[table].names, values, strict=True):
+            cols[name].append(v)
+
+    def gid(self, node: Any) -> int:
+        return self.base + node._cid
+
+    def key_of(self, node: Any) -> str | None:
+        """The points-to key of an expression (see ``extract.facts``)."""
+        t = type(node)
+        if t is ast.Name:
+            return self.load_key.get(node._cid)
+        if t is ast.Subscript:
+            k = "#" + str(self.gid(node))
+            if type(node.slice) is ast.Slice:
+                sl = node.slice
+                if sl.lower is None and sl.upper is None and sl.step is None:
+                    return self.key_of(node.value)
+                return k
+            tok = const_token(node.slice)
+            return k + INDEX_MARK + tok if tok is not None else k
+        if t in (ast.Await, ast.Starred):
+            return self.key_of(node.value)
+        if t is ast.NamedExpr:
+            return self.key_of(node.value)
+        if t is ast.Constant:
+            return None
+        return "#" + str(self.gid(node))
+
+    def alloc_of(self, node: Any, fn: _Fn) -> int:
+        if type(node) is ast.Name:
+            a = fn.alloc.get(node.id)
+            if a is not None:
+                return self.base + a
+        elif isinstance(node, _ALLOCS):
+            return self.gid(node)
+        return 0
+
+    # -- expressions -------------------------------------------------------
+    def expr(self, node: Any, fn: _Fn) -> None:  # noqa: C901 - one dispatch
+        t = type(node)
+        if t is ast.Name:
+            if type(node.ctx) is ast.Load:
+                k = self.load_key.get(node._cid)
+                if k is not None:
+                    self.cell_ld.setdefault(k, []).append((node._cid, fn.cid))
+            return
+        if t is ast.Constant:
+            return
+        if t is ast.BinOp:
+            self.expr(node.left, fn)
+            self.expr(node.right, fn)
+            self.edge(node.left, node)
+            self.edge(node.right, node)
+            return
+        if t is ast.UnaryOp:
+            self.expr(node.operand, fn)
+            if type(node.op) is not ast.Not:
+                self.edge(node.operand, node)
+            return
+        if t is ast.BoolOp:
+            for v in node.values:
+                self.expr(v, fn)
+                self.edge(v, node)
+            return
+        if t is ast.IfExp:
+            c = truth(node.test)
+            self.expr(node.test, fn)
+            for arm, live in ((node.body, c is not False), (node.orelse, c is not True)):
+                if live:
+                    self.expr(arm, fn)
+                    self.edge(arm, node)
+            return
+        if t is ast.JoinedStr or t in (ast.List, ast.Tuple, ast.Set):
+            items = node.values if t is ast.JoinedStr else node.elts
+            for v in items:
+                self.expr(v, fn)
+                self.edge(v, node)
+            if t is not ast.JoinedStr:
+                self.display_stores(node)
+            return
+        if t is ast.FormattedValue:
+            self.expr(node.value, fn)
+            self.edge(node.value, node)
+            if node.format_spec is not None:
+                self.expr(node.format_spec, fn)
+            return
+        if t is ast.Dict:
+            for k, v in zip(node.keys, node.values, strict=False):
+                if k is not None:
+                    self.expr(k, fn)
+                self.expr(v, fn)
+                self.edge(v, node)
+            self.display_stores(node)
+            return
+        if t is ast.Await or t is ast.Starred:
+            self.expr(node.value, fn)
+            self.edge(node.value, node)
+            return
+        if t is ast.NamedExpr:
+            self.expr(node.value, fn)
+            self.edge(node.value, node)
+            self.assign(node.target, node.value, fn)
+            return
+        if t is ast.Attribute:
+            self.expr(node.value, fn)
+            if type(node.ctx) is ast.Load:
+                self.attr_row(node, 0, node.value, node.attr, fn)
+            return
+        if t is ast.Subscript:
+            self.expr(node.value, fn)
+            self.expr(node.slice, fn)
+            if type(node.ctx) is ast.Load:
+                sl = node.slice
+                tok = None if type(sl) is ast.Slice else const_token(sl)
+                self.elem_load(node, node.value, tok)
+            return
+        if t is ast.Call:
+            self.call(node, fn)
+            return
+        if t is ast.Lambda:
+            self.function(node, fn)
+            return
+        if t in _COMPS:
+            self.comprehension(node, fn)
+            return
+        if t is ast.Yield or t is ast.YieldFrom:
+            if node.value is not None:
+                self.expr(node.value, fn)
+                if fn.cid >= 0:
+                    self.row("vf_ret", self.base + fn.cid, "y", self.gid(node.value))
+                    if fn.key is not None:
+                        bval = "l:" + fn.key + ".<gen>"
+                        self.row("vf_elem", self.gid(node.value), 1, None, bval, None, 0)
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child, fn)
+
+    def display_stores(self, node: Any) -> None:
+        """Elements of a display are element stores into it, by position / key."""
+        t = type(node)
+        k = self.key_of(node)
+        if t is ast.Dict:
+            for key, v in zip(node.keys, node.values, strict=False):
+                tok = None if key is None else const_token(key)
+                self.row("vf_elem", self.gid(v), 1, k, None, None if tok is None else "=" + tok, 0)
+            return
+        elts = node.elts
+        fixed = t is not ast.Set and not any(type(e) is ast.Starred for e in elts)
+        n = len(elts)
+        for i, e in enumerate(elts):
+            if fixed:
+                self.row("vf_elem", self.gid(e), 1, k, None, f"={i}", 0)
+                self.row("vf_elem", self.gid(e), 1, k, None, f"={i - n}", 0)
+            else:
+                self.row("vf_elem", self.gid(e), 1, k, None, None, 0)
+
+    def attr_row(self, node: Any, store: int, base: Any, attr: str, fn: _Fn) -> None:
+        k = self.key_of(base)
+        if k is None:
+            return
+        self.row(
+            "vf_attr",
+            self.gid(node),
+            store,
+            k,
+            None,
+            attr,
+            self.gid(base),
+            self.alloc_of(base, fn),
+        )
+
+    def elem_load(self, node: Any, base: Any, tok: str | None) -> None:
+        k = self.key_of(base)
+        if k is not None:
+            self.row("vf_elem", self.gid(node), 0, k, None, tok, self.gid(base))
+
+    def call(self, node: ast.Call, fn: _Fn) -> None:
+        func = node.func
+        # a method's attribute load carries no data (the receiver does, see vf_arg)
+        self.expr(func.value if type(func) is ast.Attribute else func, fn)
+        cid = self.gid(node)
+        meth = func.attr if type(func) is ast.Attribute else None
+        row = self.row
+        if meth is not None:
+            row("vf_arg", cid, "r", -1, None, self.gid(func.value), meth)
+        for i, a in enumerate(node.args):
+            if type(a) is ast.Starred:
+                self.expr(a.value, fn)
+                row("vf_arg", cid, "s", i, None, self.gid(a.value), meth)
+            else:
+                self.expr(a, fn)
+                row("vf_arg", cid, "p", i, None, self.gid(a), meth)
+        for kw in node.keywords:
+            self.expr(kw.value, fn)
+            if kw.arg is None:
+                row("vf_arg", cid, "w", -1, None, self.gid(kw.value), meth)
+            else:
+                row("vf_arg", cid, "k", -1, kw.arg, self.gid(kw.value), meth)
+        if meth is not None:
+            recv = func.value
+            args = node.args
+            # container element stores and reads through methods (models for the
+            # rest of what these calls do live in models/valueflow.yaml)
+            if meth in ("append", "add", "appendleft", "insert") and args:
+                row("vf_elem", self.gid(args[-1]), 1, self.key_of(recv), None, None, 0)
+            elif meth == "setdefault" and len(args) == 2:
+                tok = const_token(args[0])
+                slot = None if tok is None else "=" + tok
+                row("vf_elem", self.gid(args[1]), 1, self.key_of(recv), None, slot, 0)
+            elif meth in ("extend", "update", "extendleft") and args:
+                row("vf_elem", self.gid(args[0]), 1, self.key_of(recv), None, None, 0)
+            if meth in ("get", "setdefault") and args:
+                self.elem_load(node, recv, const_token(args[0]))
+            elif meth in ("pop", "popleft", "popitem"):
+                tok = const_token(args[0]) if args and meth == "pop" else None
+                self.elem_load(node, recv, tok)
+        for h in fn.handlers:
+            for hid in h:
+                row("vf_try", cid, self.base + hid)
+
+    def comprehension(self, node: Any, fn: _Fn) -> None:
+        for gen in node.generators:
+            self.expr(gen.iter, fn)
+            self.iterate(gen.iter, gen.target, fn)
+            for cond in gen.ifs:
+                self.expr(cond, fn)
+        k = self.key_of(node)
+        if type(node) is ast.DictComp:
+            self.expr(node.key, fn)
+            self.expr(node.value, fn)
+            self.edge(node.value, node)
+            self.row("vf_elem", self.gid(node.value), 1, k, None, None, 0)
+        else:
+            self.expr(node.elt, fn)
+            self.edge(node.elt, node)
+            self.row("vf_elem", self.gid(node.elt), 1, k, None, None, 0)
+
+    def iterate(self, it: Any, target: Any, fn: _Fn) -> None:
+        """``for target in it``: the target reads an element of ``it``."""
+        self.elem_load(target, it, None)
+        self.store_target(target, fn)
+        self.unpack(target)
+
+    def unpack(self, target: Any) -> None:
+        t = type(target)
+        if t is ast.Tuple or t is ast.List:
+            for e in target.elts:
+                self.edge(target, e)
+                self.unpack(e)
+        elif t is ast.Starred:
+            self.edge(target, target.value)
+
+    # -- stores --------------------------------------------------------------
+    def store_target(self, target: Any, fn: _Fn) -> None:
+        """Facts of a store target whose incoming edge the caller made: attribute and
+        element stores, module/class/global variables."""
+        t = type(target)
+        if t is ast.Name:
+            k = self.store_key.get(target._cid)
+            if k is not None:
+                self.cell_st.setdefault(k, []).append((target._cid, fn.cid))
+            return
+        if t is ast.Attribute:
+            self.expr(target.value, fn)
+            self.attr_row(target, 1, target.value, target.attr, fn)
+            return
+        if t is ast.Subscript:
+            self.expr(target.value, fn)
+            self.expr(target.slice, fn)
+            sl = target.slice
+            tok = None if type(sl) is ast.Slice else const_token(sl)
+            k = self.key_of(target.value)
+            if k is not None:
+                slot = None if tok is None else "=" + tok
+                self.row("vf_elem", self.gid(target), 1, k, None, slot, 0)
+            return
+        if t is ast.Tuple or t is ast.List:
+            for e in target.elts:
+                self.store_target(e, fn)
+            return
+        if t is ast.Starred:
+            self.store_target(target.value, fn)
+
+    def assign(self, target: Any, value: Any, fn: _Fn) -> None:
+        """``target = value`` where ``value`` was walked already."""
+        t = type(target)
+        vt = type(value)
+        if (t is ast.Tuple or t is ast.List) and vt in (ast.Tuple, ast.List):
+            if len(target.elts) == len(value.elts) and not any(
+                type(e) is ast.Starred for e in (*target.elts, *value.elts)
+            ):
+                for e, v in zip(target.elts, value.elts, strict=True):
+                    self.assign(e, v, fn)
+                return
+        if t is ast.Tuple or t is ast.List:
+            # ``a, b = v``: each name reads v's element at its position
+            starred = False
+            for i, e in enumerate(target.elts):
+                if type(e) is ast.Starred:
+                    starred = True
+                    self.elem_load(e.value, value, None)
+                    self.store_target(e.value, fn)
+                    continue
+                tok = None if starred else str(i)
+                if type(e) in (ast.Tuple, ast.List):
+                    self.elem_load(e, value, tok)
+                    self.store_target(e, fn)
+                    self.unpack(e)
+                else:
+                    self.elem_load(e, value, tok)
+                    self.store_target(e, fn)
+            return
+        self.edge(value, target)
+        self.store_target(target, fn)
+
+    # -- statements ----------------------------------------------------------
+    def body(self, stmts: list[Any], fn: _Fn) -> None:
+        for s in stmts:
+            self.stmt(s, fn)
+
+    def stmt(self, node: Any, fn: _Fn) -> None:  # noqa: C901 - one dispatch
+        t = type(node)
+        if t is ast.Expr:
+            self.expr(node.value, fn)
+        elif t is ast.Assign:
+            self.expr(node.value, fn)
+            for tg in node.targets:
+                self.assign(tg, node.value, fn)
+        elif t is ast.AugAssign:
+            self.expr(node.value, fn)
+            self.edge(node.value, node.target)
+            self.store_target(node.target, fn)
+        elif t is ast.AnnAssign:
+            if node.value is not None:
+                self.expr(node.value, fn)
+                self.assign(node.target, node.value, fn)
+        elif t in _FUNCS:
+            self.function(node, fn)
+        elif t is ast.ClassDef:
+            for d in node.decorator_list:
+                self.expr(d, fn)
+            for b in node.bases:
+                self.expr(b, fn)
+            self.body(node.body, _Fn(-1, None))
+        elif t is ast.Return:
+            if node.value is not None:
+                self.expr(node.value, fn)
+                if fn.cid >= 0:
+                    self.row("vf_ret", self.base + fn.cid, "r", self.gid(node.value))
+        elif t is ast.If or t is ast.While:
+            c = truth(node.test)
+            self.expr(node.test, fn)
+            for arm, live in ((node.body, c is not False), (node.orelse, c is not True)):
+                if live:
+                    self.body(arm, fn)
+                else:
+                    self.dead(arm)
+        elif t is ast.For or t is ast.AsyncFor:
+            self.expr(node.iter, fn)
+            self.iterate(node.iter, node.target, fn)
+            self.body(node.body, fn)
+            self.body(node.orelse, fn)
+        elif t is ast.With or t is ast.AsyncWith:
+            for item in node.items:
+                self.expr(item.context_expr, fn)
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, item.context_expr, fn)
+            self.body(node.body, fn)
+        elif t is ast.Raise:
+            if node.exc is not None:
+                self.expr(node.exc, fn)
+                if fn.cid >= 0:
+                    self.row("vf_raise", self.base + fn.cid, self.gid(node.exc))
+                for h in fn.handlers:
+                    for hid in h:
+                        self.b.add_edge(node.exc._cid, hid, "FLOW_EXC")
+            if node.cause is not None:
+                self.expr(node.cause, fn)
+        elif t is ast.Try or t is ast.TryStar:
+            named = [h._cid for h in node.handlers if h.name]
+            fn.handlers.append(named)
+            self.body(node.body, fn)
+            fn.handlers.pop()
+            for h in node.handlers:
+                if h.type is not None:
+                    self.expr(h.type, fn)
+                self.body(h.body, fn)
+            self.body(node.orelse, fn)
+            self.body(node.finalbody, fn)
+        elif t is ast.Match:
+            self.expr(node.subject, fn)
+            for case in node.cases:
+                if case.guard is not None:
+                    self.expr(case.guard, fn)
+                self.body(case.body, fn)
+        elif t in (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Pass):
+            return
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child, fn)
+                elif isinstance(child, ast.stmt):
+                    self.stmt(child, fn)
+
+    def dead(self, stmts: list[Any]) -> None:
+        """Code under a constant-false condition: prop ``unreachable`` on its nodes."""
+        add = self.b.add_prop
+        for s in stmts:
+            for n in ast.walk(s):
+                cid = getattr(n, "_cid", None)  # the shared Load/Store singletons
+                if cid is not None:
+                    add(cid, "unreachable", "true", "bool")
+
+    # -- scopes ------------------------------------------------------------
+    def function(self, node: Any, outer: _Fn) -> None:
+        cid = node._cid
+        is_lambda = type(node) is ast.Lambda
+        qual = self.b.n_qualname[cid] or node.__class__.__name__
+        key = f"{qual}@{cid}" if is_lambda else qual
+        fn = _Fn(cid, key)
+        args = node.args
+        mkind = None
+        if not is_lambda:
+            for d in node.decorator_list:
+                self.expr(d, outer)
+            if outer.cid < 0 and outer.key is None and self._in_class(node):
+                names = {
+                    d.id if type(d) is ast.Name else getattr(d, "attr", "")
+                    for d in node.decorator_list
+                }
+                if "staticmethod" in names:
+                    mkind = "s"
+                elif "classmethod" in names or node.name in ("__new__", "__init_subclass__"):
+                    mkind = "c"
+                else:
+                    mkind = "m"
+        g = self.base + cid
+        positional = args.posonlyargs + args.args
+        pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        row = self.row
+        for i, (a, d) in enumerate(zip(positional, pdefaults, strict=True)):
+            row("vf_param", g, "p", i, a.arg, self.gid(a), mkind, qual)
+            if d is not None:
+                self.expr(d, outer)
+                self.edge(d, a)
+        for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            row("vf_param", g, "k", -1, a.arg, self.gid(a), mkind, qual)
+            if d is not None:
+                self.expr(d, outer)
+                self.edge(d, a)
+        if args.vararg is not None:
+            row("vf_param", g, "v", -1, args.vararg.arg, self.gid(args.vararg), mkind, qual)
+        if args.kwarg is not None:
+            row("vf_param", g, "w", -1, args.kwarg.arg, self.gid(args.kwarg), mkind, qual)
+        if is_lambda:
+            self.expr(node.body, fn)
+            row("vf_ret", g, "r", self.gid(node.body))
+            return
+        fn.alloc = _single_allocs(node, {a.arg for a in (*positional, *args.kwonlyargs)})
+        self.body(node.body, fn)
+
+    def _in_class(self, node: Any) -> bool:
+        return node._cid in self.method_ids
+
+    # -- driver ------------------------------------------------------------
+    def run(self) -> None:
+        tree = self.ctx.tree
+        self.method_ids = {
+            s._cid
+            for c in ast.walk(tree)
+            if type(c) is ast.ClassDef
+            for s in c.body
+            if type(s) in _FUNCS
+        }
+        self.body(tree.body, _Fn(-2, None))
+        self.cells()
+        facts = self.b.facts
+        for table, cols in self.cols.items():
+            first = VF_FACT_SCHEMAS[table].names[0]
+            if cols[first]:
+                facts[table] = cols
+
+    def cells(self) -> None:
+        """FLOW_GLOBAL: a store to a variable -> its loads in other bodies (module
+        globals, ``global`` and ``nonlocal`` names; names local to one body meet
+        only there, where REACHING_DEF already links them). Module-level and class
+        body stores are also attribute stores of the module / class object."""
+        add = self.b.add_edge
+        mod = self.module_key
+        for k, stores in self.cell_st.items():
+            loads = self.cell_ld.get(k, ())
+            for s, sb in stores:
+                for ld, lb in loads:
+                    if lb != sb:
+                        add(s, ld, "FLOW_GLOBAL")
+            owner, _, name = k.rpartition(".")
+            bval = None
+            if owner == mod:
+                bval = "m:" + mod
+            elif any(sb == -1 for _s, sb in stores):
+                bval = "c:" + owner
+            if bval is not None:
+                for s, _sb in stores:
+                    self.row("vf_attr", self.base + s, 1, None, bval, name, 0, 0)
+
+
+def _single_allocs(fn: Any, params: set[str]) -> dict[str, int]:
+    """Local names of ``fn`` bound exactly once, to a call or display (the allocation
+    site), and never declared global/nonlocal nor a parameter."""
+    count: dict[str, int] = {}
+    site: dict[str, int] = {}
+    free: set[str] = set(params)
+    stack = list(fn.body)
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t in _FUNCS or t is ast.ClassDef or t is ast.Lambda or t in _COMPS:
+            if t is not ast.Lambda and t not in _COMPS:
+                count[n.name] = count.get(n.name, 0) + 2
+            continue
+        if t is ast.Global or t is ast.Nonlocal:
+            free.update(n.names)
+            continue
+        if t is ast.Assign and len(n.targets) == 1 and type(n.targets[0]) is ast.Name:
+            name = n.targets[0].id
+            count[name] = count.get(name, 0) + 1
+            if isinstance(n.value, _ALLOCS):
+                site[name] = n.value._cid
+            stack.append(n.value)
+            continue
+        if t is ast.Name and type(n.ctx) is not ast.Load:
+            count[n.id] = count.get(n.id, 0) + 2
+            continue
+        if t is ast.alias or t is ast.ExceptHandler:
+            nm = n.asname or n.name if t is ast.alias else n.name
+            if nm:
+                count[nm.split(".")[0]] = count.get(nm.split(".")[0], 0) + 2
+        stack.extend(ast.iter_child_nodes(n))
+    return {k: v for k, v in site.items() if count.get(k) == 1 and k not in free}
+
+
+def run_valueflow_pass(ctx: FileContext) -> None:
+    """Per-file value flow (see module docstring)."""
+    ValueFlow(ctx).run()

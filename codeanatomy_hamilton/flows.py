@@ -1,0 +1,386 @@
+"""Value-flow paths over a built CPG: "where can the value at A go?".
+
+The value at node A may become the value at node B when B is reachable from A over
+the edge kinds in ``VALUE_FLOW_KINDS`` (REACHING_DEF plus the value-flow kinds of
+docs/tables.md). ``find_flows`` selects the source and target nodes with SPECs, loads
+the flow edges of one repo into a rustworkx graph and returns up to ``max_paths``
+shortest paths (one per target node reached, shortest first, at most ``max_depth``
+edges), so memory stays bounded by that repo's flow edges.
+
+Nodes in code that cannot run (prop ``unreachable``: under a constant-false
+condition) are never sources or targets. SPEC forms:
+
+* ``call:QUAL`` the CALL nodes invoking QUAL (resolved callee qualname, or the callee
+  text of an unresolved call); ``call:QUAL#arg0`` / ``call:QUAL#kw:NAME`` / ``call:QUAL#receiver``
+  the argument / keyword value / receiver of those calls;
+* ``param:QUAL.NAME`` the PARAMETER ``NAME`` of the function ``QUAL``;
+* ``QUAL`` (a dotted qualname): as ``--from`` the calls of QUAL (their results); as
+  ``--to`` the arguments and receivers of the calls of QUAL;
+* anything else: a SQL boolean expression over the columns of ``cpg_nodes``
+  (``kind = 'PARAMETER' AND name = 'cmd'``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import rustworkx as rx
+
+from .extract.valueflow import VALUE_FLOW_KINDS
+from .sql import QueryError, session
+from .store import list_tables
+
+DEFAULT_MAX_PATHS = 10
+DEFAULT_MAX_DEPTH = 60
+_QUAL = re.compile(r"^[A-Za-z_][\w.]*$")
+
+
+class FlowError(ValueError):
+    """A flows query that cannot run (bad SPEC, unknown repo, missing warehouse)."""
+
+
+@dataclass
+class Step:
+    node_id: int
+    kind: str | None
+    name: str | None
+    path: str | None
+    line: int | None
+    code: str | None = None
+    edge: str | None = None  # kind of the edge into this step (None for the first)
+
+    def location(self) -> str:
+        return f"{self.path or '<external>'}:{self.line if self.line is not None else '-'}"
+
+
+@dataclass
+class FlowResult:
+    repo: str
+    sources: int
+    targets: int
+    paths: list[list[Step]] = field(default_factory=list)
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ids(ctx: Any, sql: str) -> np.ndarray:
+    try:
+        t = ctx.sql(sql).to_arrow_table()
+    except Exception as exc:  # DataFusion raises plain Exceptions
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FlowError(f"cannot select nodes: {msg}") from None
+    if not t.num_rows:
+        return np.zeros(0, np.int64)
+    return np.unique(np.asarray(t.column(0).to_numpy(), np.int64))
+
+
+def _calls_sql(repo: str, qual: str) -> str:
+    """CALL nodes that invoke ``qual``: resolved (CALL edge to a node with that
+    qualname) or unresolved with that callee text."""
+    r = _lit(repo)
+    q = _lit(qual)
+    return (
+        f"SELECT e.src_id AS node_id FROM cpg_edges e JOIN cpg_nodes n "
+        f"ON n.repo = e.repo AND n.node_id = e.dst_id "
+        f"WHERE e.repo = {r} AND e.kind = 'CALL' AND n.qualname = {q} "
+        f"UNION SELECT node_id FROM cpg_nodes WHERE repo = {r} AND kind = 'CALL' AND name = {q}"
+    )
+
+
+def select_nodes(ctx: Any, repo: str, spec: str, role: str) -> np.ndarray:
+    """Node ids a SPEC selects (``role``: ``from`` or ``to``)."""
+    r = _lit(repo)
+    spec = spec.strip()
+    if not spec:
+        raise FlowError("empty SPEC")
+    if spec.startswith("call:"):
+        qual, _, part = spec[5:].partition("#")
+        calls = _calls_sql(repo, qual)
+        if not part:
+            return _ids(ctx, calls)
+        if part == "receiver":
+            cond = "a.kind = 'RECEIVER'"
+        elif part.startswith("arg") and part[3:].isdigit():
+            cond = f"a.kind = 'ARGUMENT' AND a.\"index\" = {int(part[3:])}"
+        elif part.startswith("kw:"):
+            cond = f"a.kind = 'ARGUMENT' AND a.label = {_lit(part[3:])}"
+        else:
+            raise FlowError(f"bad SPEC {spec!r}: after '#' use argN, kw:NAME or receiver")
+        return _ids(
+            ctx,
+            f"SELECT a.dst_id FROM cpg_edges a WHERE a.repo = {r} AND {cond} "
+            f"AND a.src_id IN ({calls})",
+        )
+    if spec.startswith("param:"):
+        qual, _, name = spec[6:].rpartition(".")
+        if not qual or not name:
+            raise FlowError(f"bad SPEC {spec!r}: want param:QUALNAME.PARAM")
+        # FUNCTION -AST-> arguments -AST-> arg
+        return _ids(
+            ctx,
+            f"SELECT p.node_id FROM cpg_nodes f "
+            f"JOIN cpg_edges e1 ON e1.repo = f.repo AND e1.src_id = f.node_id AND e1.kind = 'AST' "
+            f"JOIN cpg_edges e2 ON e2.repo = f.repo AND e2.src_id = e1.dst_id AND e2.kind = 'AST' "
+            f"JOIN cpg_nodes p ON p.repo = f.repo AND p.node_id = e2.dst_id "
+            f"WHERE f.repo = {r} AND f.kind = 'FUNCTION' AND f.qualname = {_lit(qual)} "
+            f"AND p.kind = 'PARAMETER' AND p.name = {_lit(name)}",
+        )
+    if "." in spec and _QUAL.match(spec):
+        calls = _calls_sql(repo, spec)
+        if role == "from":
+            return _ids(ctx, calls)
+        return _ids(
+            ctx,
+            f"SELECT a.dst_id FROM cpg_edges a WHERE a.repo = {r} "
+            f"AND a.kind IN ('ARGUMENT', 'RECEIVER') AND a.src_id IN ({calls})",
+        )
+    return _ids(ctx, f"SELECT node_id FROM cpg_nodes WHERE repo = {r} AND ({spec})")
+
+
+def _live(ctx: Any, repo: str, ids: np.ndarray) -> np.ndarray:
+    """``ids`` without the nodes of code that cannot run (prop ``unreachable``)."""
+    if not len(ids):
+        return ids
+    t = ctx.sql(
+        f"SELECT node_id FROM cpg_props WHERE repo = {_lit(repo)} AND key = 'unreachable'"
+    ).to_arrow_table()
+    dead = np.asarray(t.column(0).to_numpy(), np.int64) if t.num_rows else np.zeros(0, np.int64)
+    return ids[~np.isin(ids, dead)]
+
+
+def _repo(ctx: Any, repo: str | None) -> str:
+    if repo is not None:
+        return repo
+    t = ctx.sql("SELECT DISTINCT repo FROM cpg_nodes").to_arrow_table()
+    repos = sorted(t.column(0).to_pylist())
+    if len(repos) != 1:
+        raise FlowError(
+            f"the warehouse holds {len(repos)} repos ({', '.join(repos)}): pass --repo-id"
+        )
+    return repos[0]
+
+
+def load_flow_graph(ctx: Any, repo: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(src, dst, kind) of every value-flow edge of ``repo``."""
+    kinds = ", ".join(_lit(k) for k in VALUE_FLOW_KINDS)
+    t = ctx.sql(
+        f"SELECT src_id, dst_id, kind FROM cpg_edges WHERE repo = {_lit(repo)} AND kind IN ({kinds})"
+    ).to_arrow_table()
+    src = np.asarray(t.column("src_id").to_numpy(), np.int64)
+    dst = np.asarray(t.column("dst_id").to_numpy(), np.int64)
+    kind = np.asarray(t.column("kind").to_numpy(zero_copy_only=False), object)
+    return src, dst, kind
+
+
+def shortest_paths(
+    src: np.ndarray,
+    dst: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> list[list[int]]:
+    """Up to ``max_paths`` shortest paths (node id lists) from any source to distinct
+    targets, each at most ``max_depth`` edges, over the edges ``src -> dst``."""
+    if not len(sources) or not len(targets) or not len(src):
+        return []
+    ids = np.unique(np.concatenate([src, dst, sources, targets]))
+    g = rx.PyDiGraph(check_cycle=False, multigraph=False)
+    g.add_nodes_from(range(len(ids)))
+    s = np.searchsorted(ids, src)
+    d = np.searchsorted(ids, dst)
+    g.extend_from_edge_list(list(zip(s.tolist(), d.tolist(), strict=True)))
+    root = g.add_node(-1)
+    si = np.searchsorted(ids, sources).tolist()
+    g.extend_from_edge_list([(root, i) for i in si])
+    reach = rx.descendants(g, root)
+    tset = set(np.searchsorted(ids, targets).tolist())
+    hit = [t for t in reach if t in tset]
+    # sources that are targets themselves are zero-length flows: not reported
+    hit = [t for t in hit if t not in set(si) or len(tset) == 1]
+    if not hit:
+        return []
+    # keep only nodes on some source -> target route, then one BFS tree from the root
+    back: set[int] = set()
+    for t in hit:
+        back.add(t)
+        back.update(rx.ancestors(g, t))
+    keep = sorted((back & (reach | {root})) | {root})
+    sub = g.subgraph(keep)
+    old = {new: keep[new] for new in range(len(keep))}
+    new_of = {o: n for n, o in old.items()}
+    paths = rx.digraph_dijkstra_shortest_paths(sub, new_of[root], default_weight=1.0)
+    out: list[list[int]] = []
+    for t in hit:
+        if new_of[t] not in paths:
+            continue
+        p = list(paths[new_of[t]])
+        nodes = [int(ids[old[n]]) for n in p[1:]]  # drop the virtual root
+        if 1 <= len(nodes) - 1 <= max_depth:
+            out.append(nodes)
+    out.sort(key=lambda p: (len(p), p[-1]))
+    return out[:max_paths]
+
+
+def _describe(ctx: Any, repo: str, nodes: Sequence[int]) -> dict[int, dict[str, Any]]:
+    if not nodes:
+        return {}
+    idlist = ", ".join(str(int(n)) for n in set(nodes))
+    t = ctx.sql(
+        f"SELECT node_id, kind, name, path, start_line FROM cpg_nodes "
+        f"WHERE repo = {_lit(repo)} AND node_id IN ({idlist})"
+    ).to_arrow_table()
+    return {r["node_id"]: r for r in t.to_pylist()}
+
+
+class _Lines:
+    """Source lines of the repository's files (``source`` folder), read once each."""
+
+    def __init__(self, source: str | None) -> None:
+        self.root = Path(source).resolve() if source else None
+        self.cache: dict[str, list[str] | None] = {}
+
+    def get(self, path: str | None, line: int | None) -> str | None:
+        if self.root is None or path is None or line is None:
+            return None
+        if path not in self.cache:
+            f = (self.root / path).resolve()
+            try:
+                ok = f.is_relative_to(self.root) and not (self.root / path).is_symlink()
+                self.cache[path] = (
+                    f.read_bytes().decode("utf-8", "replace").splitlines() if ok else None
+                )
+            except OSError:
+                self.cache[path] = None
+        lines = self.cache[path]
+        if lines is None or not 1 <= line <= len(lines):
+            return None
+        return lines[line - 1].strip()
+
+
+def find_flows(
+    warehouse: str,
+    source: str,
+    target: str,
+    repo: str | None = None,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    source_dir: str | None = None,
+) -> FlowResult:
+    """Value-flow paths from the nodes ``source`` selects to those ``target`` selects
+    (SPECs, see the module docstring). ``source_dir``: a checkout of the repository,
+    for the code of each step's line (otherwise the node's name stands in)."""
+    if not Path(warehouse).is_dir():
+        raise FlowError(f"warehouse does not exist: {warehouse}")
+    if max_paths < 1 or max_depth < 1:
+        raise FlowError("--max-paths and the depth limit must be at least 1")
+    if not {"cpg_nodes", "cpg_edges"} <= set(list_tables(warehouse)):
+        raise FlowError(f"no CPG in warehouse {warehouse}")
+    try:
+        ctx = session(warehouse)
+    except QueryError as exc:
+        raise FlowError(str(exc)) from None
+    repo = _repo(ctx, repo)
+    srcs = _live(ctx, repo, select_nodes(ctx, repo, source, "from"))
+    tgts = _live(ctx, repo, select_nodes(ctx, repo, target, "to"))
+    s, d, kind = load_flow_graph(ctx, repo)
+    paths = shortest_paths(s, d, srcs, tgts, max_paths, max_depth)
+    # the kind of each edge used (any one of the parallel kinds)
+    ekind: dict[tuple[int, int], str] = {}
+    pairs = {(a, b) for p in paths for a, b in zip(p, p[1:], strict=False)}
+    if pairs:
+        for a, b, k in zip(s.tolist(), d.tolist(), kind.tolist(), strict=True):
+            if (a, b) in pairs:
+                ekind.setdefault((a, b), k)
+    info = _describe(ctx, repo, [n for p in paths for n in p])
+    lines = _Lines(source_dir)
+    out = FlowResult(repo, len(srcs), len(tgts))
+    for p in paths:
+        steps = []
+        for i, n in enumerate(p):
+            r = info.get(n, {})
+            st = Step(
+                n,
+                r.get("kind"),
+                r.get("name"),
+                r.get("path"),
+                r.get("start_line"),
+                edge=ekind.get((p[i - 1], n)) if i else None,
+            )
+            st.code = lines.get(st.path, st.line) or st.name
+            steps.append(st)
+        out.paths.append(_squash(steps))
+    return out
+
+
+def _squash(steps: list[Step]) -> list[Step]:
+    """Consecutive steps on the same line collapse to the last one (an expression's
+    operands and its value are one line of the report); the first step stays."""
+    out: list[Step] = []
+    for st in steps:
+        if len(out) >= 2 and (out[-1].path, out[-1].line) == (st.path, st.line):
+            out[-1] = st
+        else:
+            out.append(st)
+    return out
+
+
+def format_flows(result: FlowResult, fmt: str = "table") -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps(
+            {
+                "repo": result.repo,
+                "sources": result.sources,
+                "targets": result.targets,
+                "paths": [
+                    [
+                        {
+                            "node_id": s.node_id,
+                            "kind": s.kind,
+                            "name": s.name,
+                            "path": s.path,
+                            "line": s.line,
+                            "code": s.code,
+                            "edge": s.edge,
+                        }
+                        for s in p
+                    ]
+                    for p in result.paths
+                ],
+            }
+        )
+    out = [
+        f"{len(result.paths)} path(s) in {result.repo} "
+        f"({result.sources} source node(s), {result.targets} target node(s))"
+    ]
+    for i, p in enumerate(result.paths, 1):
+        out.append(f"path {i} ({len(p)} steps)")
+        for s in p:
+            via = f"[{s.edge}] " if s.edge else ""
+            out.append(f"  {s.location():<40} {via}{s.code or ''}")
+    return "\n".join(out)
+
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_PATHS",
+    "FlowError",
+    "FlowResult",
+    "Step",
+    "find_flows",
+    "format_flows",
+    "load_flow_graph",
+    "select_nodes",
+    "shortest_paths",
+    "pa",
+]

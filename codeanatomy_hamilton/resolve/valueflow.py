@@ -1,0 +1,471 @@
+"""Cross-file value-flow edges, from the points-to fixed point, the call graph and the
+per-file ``vf_*`` facts of ``extract.valueflow`` (kinds in docs/tables.md):
+
+* FLOW_ARG: argument -> PARAMETER of every resolved callee (positional, keyword,
+  ``*args``/``**kwargs`` packing, ``*x``/``**x`` unpacking, the receiver -> ``self`` /
+  ``cls`` of a bound method, constructors through ``__init__`` / ``__new__`` found on
+  the class's MRO);
+* FLOW_RETURN: returned or yielded value -> the CALL node of every resolved call site;
+* FLOW_CALL: an input of a call with no callee in the repository (external or
+  unresolved) -> its result, receiver or another argument, as the models say
+  (``codeanatomy_hamilton.models``; no model: every input -> the result). ``label``
+  names the model (``*`` for the default), ``variable`` holds ``sanitizes:<tags>``;
+* FLOW_ATTR: attribute store -> loads of the same attribute on an object that may be
+  the same (points-to values; instances are per class, refined by the allocation site
+  of locals bound once), class attributes through the MRO, module variables read as
+  ``mod.x``; ``label`` ``base`` for a load from an object the analysis does not track
+  (external, unknown): the base's value -> the load;
+* FLOW_ELEM: container element store -> element loads of the same container, by
+  constant index / key when both sides have one; ``label`` ``base`` for reads from a
+  container whose stores are not all known: the base's value -> the load;
+* FLOW_EXC: a value raised in a callee -> the ``except ... as e`` handlers of the
+  ``try`` around the call (one call level; the same function is per-file).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..models import Model, load_models
+from ..schema import EDGE_SCHEMA
+from .engine import K_B, K_C, K_F, K_I, K_L, K_M, K_X, _distinct_pairs, _expand
+
+_OBJ = np.zeros(16, bool)
+_OBJ[[K_I, K_C, K_M]] = True
+_CONT = np.zeros(16, bool)
+_CONT[K_L] = True
+
+
+def _ints(col: Any) -> np.ndarray:
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks else pa.array([], pa.int64())
+    return np.asarray(col.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
+
+
+def _edges(
+    src: np.ndarray, dst: np.ndarray, kind: str, label: Any = None, var: Any = None
+) -> pa.Table:
+    src, dst, first = _distinct_pairs(np.asarray(src, np.int64), np.asarray(dst, np.int64))
+    keep = src != dst
+    n = int(keep.sum())
+    cols: dict[str, Any] = {"src_id": src[keep], "dst_id": dst[keep]}
+    arrays = []
+    for f in EDGE_SCHEMA:
+        if f.name in cols:
+            arrays.append(pa.array(cols[f.name], f.type))
+        elif f.name == "kind":
+            arrays.append(pa.array([kind] * n, f.type))
+        elif f.name == "label" and label is not None:
+            arrays.append(_pick(label, first, keep, n, f.type))
+        elif f.name == "variable" and var is not None:
+            arrays.append(_pick(var, first, keep, n, f.type))
+        else:
+            arrays.append(pa.nulls(n, f.type))
+    return pa.table(arrays, schema=EDGE_SCHEMA)
+
+
+def _pick(v: Any, first: np.ndarray, keep: np.ndarray, n: int, t: pa.DataType) -> pa.Array:
+    if isinstance(v, str):
+        return pa.array([v] * n, t)
+    return pa.array(np.asarray(v, object)[first][keep], t)
+
+
+def _strings(cols: list[Any]) -> pa.Array:
+    """One string array of the given (chunked) columns, in order."""
+    chunks: list[pa.Array] = []
+    for c in cols:
+        chunks.extend(c.chunks if isinstance(c, pa.ChunkedArray) else [c])
+    return pa.chunked_array(chunks, pa.string()).combine_chunks()
+
+
+def _values(pt: Any, keys: Any, bval: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """(row, value id) of the objects each row's base key may hold, plus the value
+    named directly in ``bval``."""
+    S = pt.S
+    li, v = pt.values_of(S.lookup(keys))
+    if bval is not None:
+        direct = S.lookup(bval)
+        ok = direct >= 0
+        li = np.concatenate([li, np.nonzero(ok)[0]])
+        v = np.concatenate([v, direct[ok]])
+    return li, v
+
+
+class _Calls:
+    """(callid, FUNCTION node, shift, ctor) of every explicit call with a resolved
+    function or constructor in the repository, and (callid, qualname) of external
+    callees."""
+
+    def __init__(self, pt: Any, facts: dict[str, pa.Table], targets: Any, hier: Any) -> None:
+        S = pt.S
+        calls = facts["rs_call"]
+        callid = _ints(calls.column("callid"))
+        explicit = np.asarray(
+            pc.fill_null(pc.equal(calls.column("mode"), "call"), False).to_numpy(
+                zero_copy_only=False
+            ),
+            bool,
+        )
+        li, v = pt.values_of(pt.c_key)
+        m = explicit[li]
+        li, v = li[m], v[m]
+        kind = S.vk[v]
+        bound = kind == K_B
+        fval = v.copy()
+        if bound.any():
+            fval[bound] = S.unary("f:", S.vq[v[bound]], lambda s: "f:" + s)
+        # plain functions and bound methods
+        fm = (kind == K_F) | bound
+        row, node = targets.join(np.nonzero(fm)[0], fval[fm])
+        c = [callid[li[row]]]
+        f = [node]
+        sh = [bound[row].astype(np.int64)]
+        ct = [np.zeros(len(row), bool)]
+        # constructors: __init__ / __new__ of the first class on the MRO defining them
+        cm = np.nonzero(kind == K_C)[0]
+        if len(cm):
+            init = _constructors(facts, hier)
+            quals = S.decode(S.vq[v[cm]]).to_pylist()
+            for r, q in zip(cm, quals, strict=True):
+                for fnode in init.get(q, ()):
+                    c.append(np.array([callid[li[r]]], np.int64))
+                    f.append(np.array([fnode], np.int64))
+                    sh.append(np.array([1], np.int64))
+                    ct.append(np.array([True]))
+        self.callid = np.concatenate(c)
+        self.fnode = np.concatenate(f)
+        self.shift = np.concatenate(sh)
+        self.ctor = np.concatenate(ct)
+        x = kind == K_X
+        self.x_call = callid[li[x]]
+        self.x_qual = S.decode(S.vq[v[x]]).to_pylist() if x.any() else []
+
+    def table(self) -> pa.Table:
+        return pa.table(
+            {
+                "callid": pa.array(self.callid, pa.int64()),
+                "fnode": pa.array(self.fnode, pa.int64()),
+                "shift": pa.array(self.shift, pa.int32()),
+                "ctor": pa.array(self.ctor, pa.bool_()),
+            }
+        )
+
+
+def _constructors(facts: dict[str, pa.Table], hier: Any) -> dict[str, list[int]]:
+    """class qualname -> FUNCTION nodes of its ``__init__`` and ``__new__``."""
+    defs = facts["rs_def"]
+    by_qual: dict[str, list[int]] = {}
+    for nid, q in zip(
+        defs.column("node_id").to_pylist(), defs.column("qual").to_pylist(), strict=True
+    ):
+        if q and (q.endswith(".__init__") or q.endswith(".__new__")):
+            by_qual.setdefault(q, []).append(nid)
+    out: dict[str, list[int]] = {}
+    classes = set(hier.mro) | {q for q in defs.column("qual").to_pylist() if q}
+    for cls in classes:
+        mro = [m[2:] for m in hier.mro.get(cls, ["c:" + cls]) if m.startswith("c:")]
+        found: list[int] = []
+        for meth in ("__init__", "__new__"):
+            for k in mro:
+                hit = by_qual.get(k + "." + meth)
+                if hit:
+                    found.extend(hit)
+                    break
+        if found:
+            out[cls] = found
+    return out
+
+
+def value_flow_edges(
+    pt: Any, facts: dict[str, pa.Table], targets: Any, hier: Any
+) -> tuple[pa.Table, dict[str, int]]:
+    """Every cross-file value-flow edge (see module docstring) and counts per kind."""
+    models = load_models()
+    calls = _Calls(pt, facts, targets, hier)
+    parts = [
+        _arg_edges(facts, calls),
+        _return_edges(facts, calls),
+        _call_edges(facts, calls, models),
+        *_attr_edges(pt, facts, hier),
+        *_elem_edges(pt, facts),
+        _exc_edges(facts, calls),
+    ]
+    out = pa.concat_tables(parts)
+    kinds = pc.value_counts(out.column("kind")).to_pylist() if out.num_rows else []
+    stats = {"flow_" + d["values"].lower(): d["counts"] for d in kinds}
+    return out, stats
+
+
+# -- FLOW_ARG / FLOW_RETURN ---------------------------------------------------------
+def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
+    args = facts["vf_arg"].select(["callid", "kind", "pos", "kw", "node_id"])
+    params = facts["vf_param"].select(["fnode", "kind", "pos", "name", "node_id"])
+    params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode"])
+    j = args.join(calls.table(), "callid", join_type="inner")
+    if not j.num_rows or not params.num_rows:
+        return EDGE_SCHEMA.empty_table()
+    jp = j.join(params, "fnode", join_type="inner")
+    kind = np.asarray(jp.column("kind").to_numpy(zero_copy_only=False))
+    pkind = np.asarray(jp.column("pkind").to_numpy(zero_copy_only=False))
+    pos = _ints(jp.column("pos"))
+    ppos = _ints(jp.column("ppos"))
+    shift = _ints(jp.column("shift"))
+    ctor = np.asarray(jp.column("ctor").to_numpy(zero_copy_only=False), bool)
+    kw = np.asarray(jp.column("kw").to_numpy(zero_copy_only=False), object)
+    name = np.asarray(jp.column("name").to_numpy(zero_copy_only=False), object)
+    # positional parameters of each function (for packing into *args)
+    pp = facts["vf_param"]
+    ppk = np.asarray(pp.column("kind").to_numpy(zero_copy_only=False))
+    fn_all = _ints(pp.column("fnode"))
+    fn_p = fn_all[ppk == "p"]
+    uf, npos = np.unique(fn_p, return_counts=True)
+    fnode = _ints(jp.column("fnode"))
+    nparam = np.zeros(len(fnode), np.int64)
+    if len(uf):
+        idx = np.minimum(np.searchsorted(uf, fnode), len(uf) - 1)
+        hit = uf[idx] == fnode
+        nparam[hit] = npos[idx[hit]]
+    apos = pos + shift
+    # keyword arguments matched by name; a keyword no parameter takes goes to **kwargs
+    isk = kind == "k"
+    kw_taken = np.zeros(len(kind), bool)
+    if isk.any():
+        match = isk & ((pkind == "p") | (pkind == "k")) & (kw == name)
+        taken = set(zip(fnode[match].tolist(), kw[match].tolist(), strict=True))
+        ki = np.flatnonzero(isk)
+        kw_taken[ki] = [
+            (f, k) in taken for f, k in zip(fnode[ki].tolist(), kw[ki].tolist(), strict=True)
+        ]
+    m = (
+        ((kind == "p") & (pkind == "p") & (ppos == apos))
+        | ((kind == "p") & (pkind == "v") & (apos >= nparam))
+        | ((kind == "k") & ((pkind == "p") | (pkind == "k")) & (kw == name))
+        | ((kind == "k") & (pkind == "w") & ~kw_taken)
+        | ((kind == "s") & (((pkind == "p") & (ppos >= apos)) | (pkind == "v")))
+        | ((kind == "w") & (((pkind == "p") & (ppos >= shift)) | (pkind == "k") | (pkind == "w")))
+        | ((kind == "r") & (shift == 1) & ~ctor & (pkind == "p") & (ppos == 0))
+    )
+    src = _ints(jp.column("node_id"))[m]
+    dst = _ints(jp.column("pnode"))[m]
+    return _edges(src, dst, "FLOW_ARG")
+
+
+def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
+    ret = facts["vf_ret"]
+    t = calls.table().filter(pc.invert(calls.table().column("ctor")))
+    j = ret.join(t, "fnode", join_type="inner")
+    return _edges(_ints(j.column("node_id")), _ints(j.column("callid")), "FLOW_RETURN")
+
+
+# -- FLOW_CALL ------------------------------------------------------------------------
+def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Model]) -> pa.Table:
+    args = facts["vf_arg"]
+    if not args.num_rows:
+        return EDGE_SCHEMA.empty_table()
+    # the rows of one call are not contiguous (nested calls come in between)
+    args = args.take(pa.array(np.argsort(_ints(args.column("callid")), kind="stable")))
+    callid = _ints(args.column("callid"))
+    internal = np.unique(calls.callid)
+    pos = np.minimum(np.searchsorted(internal, callid), max(len(internal) - 1, 0))
+    has_internal = (internal[pos] == callid) if len(internal) else np.zeros(len(callid), bool)
+    # external callees with a model, per call
+    by_call: dict[int, list[Model]] = {}
+    for c, q in zip(calls.x_call.tolist(), calls.x_qual, strict=True):
+        mdl = models.get(q)
+        if mdl is not None:
+            by_call.setdefault(c, []).append(mdl)
+    meth = args.column("meth").to_pylist()
+    kind = args.column("kind").to_pylist()
+    apos = args.column("pos").to_pylist()
+    kw = args.column("kw").to_pylist()
+    node = _ints(args.column("node_id"))
+    ext = set(calls.x_call.tolist())
+    srcs: list[int] = []
+    dsts: list[int] = []
+    labels: list[str] = []
+    tags: list[str | None] = []
+    starts = np.flatnonzero(np.r_[True, callid[1:] != callid[:-1]])
+    ends = np.r_[starts[1:], len(callid)]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        c = int(callid[a])
+        if has_internal[a] and c not in ext:
+            continue
+        mdls = by_call.get(c)
+        if mdls is None and meth[a] is not None:
+            mm = models.get("." + meth[a])
+            mdls = [mm] if mm is not None else None
+        if mdls is None:
+            for i in range(a, b):
+                srcs.append(int(node[i]))
+                dsts.append(c)
+                labels.append("*")
+                tags.append(None)
+            continue
+        recv = next((int(node[i]) for i in range(a, b) if kind[i] == "r"), None)
+        for mdl in mdls:
+            tag = "sanitizes:" + ",".join(mdl.sanitizes) if mdl.sanitizes else None
+            for s_spec, d_spec in mdl.flows:
+                if d_spec == "result":
+                    dst = c
+                elif d_spec == "receiver":
+                    dst = recv
+                else:
+                    want = int(d_spec[3:])
+                    dst = next(
+                        (int(node[i]) for i in range(a, b) if kind[i] == "p" and apos[i] == want),
+                        None,
+                    )
+                if dst is None:
+                    continue
+                for i in range(a, b):
+                    if _matches(s_spec, kind[i], apos[i], kw[i]):
+                        srcs.append(int(node[i]))
+                        dsts.append(dst)
+                        labels.append(mdl.key)
+                        tags.append(tag)
+    return _edges(np.array(srcs, np.int64), np.array(dsts, np.int64), "FLOW_CALL", labels, tags)
+
+
+def _matches(spec: str, kind: str, pos: int, kw: str | None) -> bool:
+    if spec == "any":
+        return True
+    if spec == "receiver":
+        return kind == "r"
+    if spec == "args":
+        return kind in ("p", "s")
+    if spec == "kwargs":
+        return kind in ("k", "w")
+    if spec.startswith("kw:"):
+        return kind == "k" and kw == spec[3:]
+    # argN: that position (or a *x that may cover it)
+    return (kind == "p" and pos == int(spec[3:])) or (kind == "s" and pos <= int(spec[3:]))
+
+
+# -- FLOW_ATTR ------------------------------------------------------------------------
+def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]:
+    S = pt.S
+    t = facts["vf_attr"]
+    if not t.num_rows:
+        return []
+    store = _ints(t.column("store")) == 1
+    st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
+    # stores: (value, attr) of each store node
+    si, sv = _values(pt, st.column("base"), st.column("bval"))
+    ok = _OBJ[S.vk[sv]]
+    si, sv = si[ok], sv[ok]
+    # loads: their objects, plus the classes on the MRO of each (class attributes)
+    li, lv = _values(pt, ld.column("base"))
+    obj = _OBJ[S.vk[lv]]
+    li_o, lv_o = li[obj], lv[obj]
+    mi, mv = _mro_values(S, li_o, lv_o, hier)
+    li_o, lv_o = np.concatenate([li_o, mi]), np.concatenate([lv_o, mv])
+    # attribute names as ints (one dictionary for both sides)
+    names = _strings([st.column("attr"), ld.column("attr")])
+    code = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    s_attr, l_attr = code[: st.num_rows], code[st.num_rows :]
+    sk = (sv << 20) | s_attr[si]
+    lk = (lv_o << 20) | l_attr[li_o]
+    o = np.argsort(sk, kind="stable")
+    sk, si_s = sk[o], si[o]
+    lo = np.searchsorted(sk, lk, "left")
+    hi = np.searchsorted(sk, lk, "right")
+    a, b = _expand(lo, hi - lo, None)
+    s_row, l_row = si_s[b], li_o[a]
+    s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
+    s_alloc, l_alloc = _ints(st.column("alloc")), _ints(ld.column("alloc"))
+    sa, la = s_alloc[s_row], l_alloc[l_row]
+    keep = (sa == 0) | (la == 0) | (sa == la)
+    out = [_edges(s_node[s_row][keep], l_node[l_row][keep], "FLOW_ATTR")]
+    # loads from objects the analysis does not track: the base's value -> the load
+    untracked = np.ones(ld.num_rows, bool)
+    untracked[li[obj]] = False
+    other = np.zeros(ld.num_rows, bool)
+    other[li[~obj]] = True
+    fb = untracked | other
+    out.append(_edges(_ints(ld.column("base_node"))[fb], l_node[fb], "FLOW_ATTR", label="base"))
+    return out
+
+
+def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(row, c:<base>) for every class on the MRO of an instance or class value."""
+    ic = (S.vk[v] == K_I) | (S.vk[v] == K_C)
+    if not ic.any() or not hier.mro:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    uq, inv = np.unique(S.vq[v[ic]], return_inverse=True)
+    quals = S.decode(uq).to_pylist()
+    extra_q: list[int] = []
+    extra_v: list[str] = []
+    for i, q in enumerate(quals):
+        for m in hier.mro.get(q, ())[1:]:
+            if m.startswith("c:"):
+                extra_q.append(i)
+                extra_v.append(m)
+    if not extra_q:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ev = S.lookup(pa.array(extra_v, pa.string()))
+    eq = np.array(extra_q, np.int64)
+    okv = ev >= 0
+    eq, ev = eq[okv], ev[okv]
+    rows = row[ic]
+    o = np.argsort(eq, kind="stable")
+    eq, ev = eq[o], ev[o]
+    lo = np.searchsorted(eq, inv, "left")
+    hi = np.searchsorted(eq, inv, "right")
+    a, b = _expand(lo, hi - lo, None)
+    return rows[a], ev[b]
+
+
+# -- FLOW_ELEM ------------------------------------------------------------------------
+def _elem_edges(pt: Any, facts: dict[str, pa.Table]) -> list[pa.Table]:
+    S = pt.S
+    t = facts["vf_elem"]
+    if not t.num_rows:
+        return []
+    store = _ints(t.column("store")) == 1
+    st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
+    si, sv = _values(pt, st.column("base"), st.column("bval"))
+    ok = _CONT[S.vk[sv]]
+    si, sv = si[ok], sv[ok]
+    li, lv = _values(pt, ld.column("base"))
+    cont = _CONT[S.vk[lv]]
+    # slots as ints: -1 unknown (matches every slot)
+    slots = _strings([pc.utf8_slice_codeunits(st.column("slot"), 1), ld.column("slot")])
+    de = pc.dictionary_encode(slots)
+    code = de.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    s_slot, l_slot = code[: st.num_rows], code[st.num_rows :]
+    o = np.argsort(sv, kind="stable")
+    sv_s, si_s = sv[o], si[o]
+    lrow, lval = li[cont], lv[cont]
+    lo = np.searchsorted(sv_s, lval, "left")
+    hi = np.searchsorted(sv_s, lval, "right")
+    a, b = _expand(lo, hi - lo, None)
+    s_row, l_row = si_s[b], lrow[a]
+    ss, ls = s_slot[s_row], l_slot[l_row]
+    keep = (ss < 0) | (ls < 0) | (ss == ls)
+    s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
+    out = [_edges(s_node[s_row][keep], l_node[l_row][keep], "FLOW_ELEM")]
+    # reads from a base that may hold something other than a container with known
+    # stores (an external object, a str, an unknown value): base -> the load
+    stored = np.unique(sv)
+    known = np.zeros(ld.num_rows, bool)
+    known[li[cont]] = True
+    bad = np.zeros(ld.num_rows, bool)
+    nc = ~cont | ~np.isin(lv, stored)
+    bad[li[nc]] = True
+    fb = ~known | bad
+    out.append(_edges(_ints(ld.column("base_node"))[fb], l_node[fb], "FLOW_ELEM", label="base"))
+    return out
+
+
+# -- FLOW_EXC -------------------------------------------------------------------------
+def _exc_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
+    tr, rz = facts["vf_try"], facts["vf_raise"]
+    if not tr.num_rows or not rz.num_rows:
+        return EDGE_SCHEMA.empty_table()
+    j = tr.rename_columns(["callid", "handler"]).join(calls.table(), "callid", join_type="inner")
+    j = j.join(rz.rename_columns(["fnode", "exc"]), "fnode", join_type="inner")
+    return _edges(_ints(j.column("exc")), _ints(j.column("handler")), "FLOW_EXC")
