@@ -6,12 +6,13 @@ from .cpg_assets import cpg_tables
 from .downstream import DOWNSTREAM_ASSETS
 from .resources import CodeAnatomyResource
 from .schedules import nightly_cpg_rebuild
+from .security import SECURITY_ASSETS, SECURITY_SENSORS
 from .sensors import cpg_build_job, git_ref_sensor
 
 defs = dg.Definitions(
-    assets=[cpg_tables, *DOWNSTREAM_ASSETS],
+    assets=[cpg_tables, *DOWNSTREAM_ASSETS, *SECURITY_ASSETS],
     resources={"codeanatomy": CodeAnatomyResource()},
     jobs=[cpg_build_job],
-    sensors=[git_ref_sensor],
+    sensors=[git_ref_sensor, *SECURITY_SENSORS],
     schedules=[nightly_cpg_rebuild],
 )

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
+from deltalake import DeltaTable
 
 from .. import __version__
 from ..sql import QueryError, session
-from ..store import list_tables
+from ..store import list_tables, open_table, replace_repo_rows, table_path
 from .engine import Analysis, Finding
 from .graph import Cpg, lit
 from .rules import SEVERITIES, Rule, RuleError, RuleSet, load_rules, severity_rank
@@ -96,15 +98,18 @@ def _repos(ctx: Any, repo: str | None) -> list[str]:
     return repos
 
 
-def _commit(ctx: Any, repo: str) -> str | None:
+def latest_build(ctx: Any, repo: str) -> tuple[str | None, str | None]:
+    """(commit, base commit) of the last build of ``repo`` recorded in run_manifest."""
     try:
         t = ctx.sql(
-            f'SELECT "commit" FROM run_manifest WHERE repo = {lit(repo)} '
-            "ORDER BY end_time DESC LIMIT 1"
+            f'SELECT "commit", base_commit FROM run_manifest WHERE repo = {lit(repo)} '
+            "ORDER BY ended_at DESC LIMIT 1"
         ).to_arrow_table()
-    except Exception:  # noqa: BLE001 - an older warehouse without the column
-        return None
-    return t.column(0)[0].as_py() if t.num_rows else None
+    except Exception:  # noqa: BLE001 - DataFusion raises plain Exceptions (no manifest)
+        return None, None
+    if not t.num_rows:
+        return None, None
+    return t.column(0)[0].as_py(), t.column(1)[0].as_py()
 
 
 def find_findings(
@@ -139,7 +144,7 @@ def find_findings(
         found = Analysis(cpg, rs).run()
         report.seconds[r] = time.perf_counter() - t0
         report.seconds[r + ":load"] = t1 - t0
-        report.commits[r] = _commit(ctx, r) if "run_manifest" in tables else None
+        report.commits[r] = latest_build(ctx, r)[0] if "run_manifest" in tables else None
         report.findings.extend(f for f in found if severity_rank(f.severity) >= floor)
     return report
 
@@ -289,3 +294,33 @@ def format_findings(report: Report, fmt: str = "table") -> str:
             for s in f.steps:
                 lines.append(f"    {s.path}:{s.line}  {s.kind.lower()} {s.name or ''}".rstrip())
     return "\n".join(lines)
+
+
+# -- the taint_findings Delta table -----------------------------------------------------
+FINDINGS_TABLE = "taint_findings"
+_META_REPO = "codeanatomy.repo"
+_META_COMMIT = "codeanatomy.commit"
+
+
+def write_findings(warehouse: str, report: Report, repo: str) -> int:
+    """Replace ``repo``'s rows of ``taint_findings`` with the report's, in one Delta
+    commit whose metadata names the repo and commit (so ``findings_at`` can find the
+    findings of any commit, also one that had none). Returns the Delta version."""
+    t = findings_table(report)
+    t = t.filter(pa.compute.equal(t.column("repo"), repo))
+    meta = {_META_REPO: repo, _META_COMMIT: report.commits.get(repo) or ""}
+    return replace_repo_rows(warehouse, FINDINGS_TABLE, t, repo, commit_metadata=meta).version
+
+
+def findings_at(warehouse: str, repo: str, commit: str, look_back: int = 200) -> set[str] | None:
+    """Fingerprints of the findings recorded for ``repo`` at ``commit`` (the latest
+    ``taint_findings`` version written for it), or None when none was recorded."""
+    dt = open_table(warehouse, FINDINGS_TABLE)
+    if dt is None or not commit:
+        return None
+    for h in dt.history(look_back):
+        if h.get(_META_REPO) == repo and h.get(_META_COMMIT) == commit:
+            old = DeltaTable(table_path(warehouse, FINDINGS_TABLE), version=int(h["version"]))
+            rows = old.to_pyarrow_table(columns=["fingerprint"], filters=[("repo", "=", repo)])
+            return set(rows.column("fingerprint").to_pylist())
+    return None
