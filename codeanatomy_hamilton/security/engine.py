@@ -23,6 +23,7 @@ blocks it and the search runs again, so a finding always has a live path.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,23 +72,27 @@ class Analysis:
         self.g = cpg
         self.rules = rules
         g = cpg
-        self.is_call = g.kind == "CALL"
-        # callee names of every CALL node, vectorised: resolved targets' qualnames,
-        # else the callee text
+        self.is_call = g.kind.eq("CALL")
+        # (CALL position, callee code) pairs: resolved targets' qualnames, else the
+        # callee text; codes index ``self._callee_names`` (each distinct string once)
         cs, cd = g.calls.src, g.calls.dst
-        ok = cs >= 0
+        ok = (cs >= 0) & (cd >= 0)
         cs, cd = cs[ok], cd[ok]
-        q = g.qual[cd]
-        has_q = np.array([x is not None for x in q], bool) if len(q) else np.zeros(0, bool)
-        self._res_call = cs[has_q]
-        self._res_name = q[has_q].astype(str) if has_q.any() else np.zeros(0, str)
+        qcodes = g.qual.codes[cd]
+        has_q = qcodes >= 0
         resolved = np.zeros(g.n, bool)
-        resolved[self._res_call] = True
+        resolved[cs[has_q]] = True
         un = np.flatnonzero(self.is_call & ~resolved)
-        names = g.name[un]
-        keep = np.array([x is not None for x in names], bool) if len(un) else np.zeros(0, bool)
-        self._un_call = un[keep]
-        self._un_name = names[keep].astype(str) if keep.any() else np.zeros(0, str)
+        ncodes = g.name.codes[un]
+        keep = ncodes >= 0
+        names = np.concatenate([g.qual.values[qcodes[has_q]], g.name.values[ncodes[keep]]])
+        uq, inv = np.unique(names.astype(str), return_inverse=True)
+        self._callee_names = uq
+        self._callee_method = np.array([x.rpartition(".")[2] for x in uq.tolist()], dtype=str)
+        self._callee_dotted = np.char.find(uq, ".") >= 0 if len(uq) else np.zeros(0, bool)
+        self._call_pos = np.concatenate([cs[has_q], un[keep]])
+        self._call_code = inv.astype(np.int64)
+        self._match_cache: dict[tuple[str, ...], np.ndarray] = {}
         self._dead: dict[int, bool] = {}
         # value-flow edges whose model sanitizes some CWEs: (edge, {"cwe-N", ...})
         var = g.flow.cols["variable"]
@@ -102,18 +107,35 @@ class Analysis:
 
     # -- selection -------------------------------------------------------------------
     def calls_matching(self, patterns: list[str]) -> np.ndarray:
-        """CALL positions whose callee matches any pattern (rules.Matcher)."""
-        m = Matcher([str(p) for p in patterns])
-        if not m:
-            return np.zeros(0, np.int64)
-        out = []
-        for calls, names in ((self._res_call, self._res_name), (self._un_call, self._un_name)):
-            if not len(names):
-                continue
-            uq, inv = np.unique(names, return_inverse=True)
-            hit = np.fromiter((m(x) for x in uq.tolist()), bool, len(uq))
-            out.append(calls[hit[inv]])
-        return np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)
+        """CALL positions whose callee matches any pattern (see rules.yaml): exact
+        names and ``.method`` patterns vectorised over the distinct callee strings,
+        globs by regex over those that hold the glob's literal parts."""
+        key = tuple(sorted(str(p) for p in patterns))
+        got = self._match_cache.get(key)
+        if got is not None:
+            return got
+        uq = self._callee_names
+        hit = np.zeros(len(uq), bool)
+        exact = [p for p in key if not p.startswith(".") and not any(c in p for c in "*?[")]
+        methods = [p[1:] for p in key if p.startswith(".")]
+        globs = [p for p in key if not p.startswith(".") and any(c in p for c in "*?[")]
+        if len(uq):
+            if exact:
+                hit |= np.isin(uq, exact)
+            if methods:
+                hit |= np.isin(self._callee_method, methods) & self._callee_dotted
+            for gpat in globs:
+                rx = re.compile(fnmatch.translate(gpat))
+                cand = np.ones(len(uq), bool)
+                for part in re.split(r"[*?\[\]]", gpat):
+                    if part:
+                        cand &= np.char.find(uq, part) >= 0
+                for k in np.flatnonzero(cand & ~hit).tolist():
+                    if rx.match(str(uq[k])):
+                        hit[k] = True
+        out = np.unique(self._call_pos[hit[self._call_code]]) if len(uq) else np.zeros(0, np.int64)
+        self._match_cache[key] = out
+        return out
 
     def _views(self) -> set[int]:
         """FUNCTION positions that handle requests (see ``views`` in rules.yaml)."""
@@ -196,9 +218,7 @@ class Analysis:
         out: list[int] = []
         attrs = {str(a) for a in src.get("attributes", [])}
         last = {a.rpartition(".")[2] for a in attrs}
-        cand = np.flatnonzero(
-            np.isin(g.kind, ["ATTRIBUTE", "IDENTIFIER"]) & np.isin(g.name, list(last))
-        )
+        cand = np.flatnonzero(g.kind.isin(["ATTRIBUTE", "IDENTIFIER"]) & g.name.isin(last))
         for i in cand.tolist():
             if g.pfield[i] in _STORE_FIELDS:
                 continue
@@ -209,9 +229,7 @@ class Analysis:
         pattrs = src.get("parameter_attributes") or {}
         if pattrs:
             names = {a for v in pattrs.values() for a in v}
-            for i in np.flatnonzero(
-                (g.kind == "ATTRIBUTE") & np.isin(g.name, list(names))
-            ).tolist():
+            for i in np.flatnonzero(g.kind.eq("ATTRIBUTE") & g.name.isin(names)).tolist():
                 base = g.child(i, "value")
                 if base < 0 or g.kind[base] != "IDENTIFIER":
                     continue
@@ -239,7 +257,7 @@ class Analysis:
                 continue
             if s.get("subscript_store"):
                 want = {str(x) for x in s["subscript_store"]}
-                for i in np.flatnonzero(g.ast == "Subscript").tolist():
+                for i in np.flatnonzero(g.ast.eq("Subscript")).tolist():
                     if g.pfield[i] in _STORE_FIELDS and g.dotted(g.child(i, "value")) in want:
                         out[i] = i
                 continue

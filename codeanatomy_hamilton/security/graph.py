@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..extract.valueflow import VALUE_FLOW_KINDS
 
@@ -51,13 +52,58 @@ def lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _col(t: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(t.column(name).to_numpy(zero_copy_only=False))
+class Col:
+    """A string column, dictionary-encoded: ``col[i]`` is the string (or None) at
+    position ``i``, ``col[array]`` an object array; ``eq``/``isin`` compare through
+    the codes (millions of rows cost one integer pass, not a Python object each)."""
+
+    def __init__(self, codes: np.ndarray, values: np.ndarray) -> None:
+        self.codes = codes
+        self.values = values  # the dictionary, then None (code -1)
+
+    @classmethod
+    def of(cls, arr: Any) -> Col:
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
+        d = pc.dictionary_encode(arr)
+        codes = np.asarray(d.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+        vals = np.asarray(d.dictionary.to_numpy(zero_copy_only=False), object)
+        return cls(codes, np.append(vals, np.array([None], object)))
+
+    def take(self, order: np.ndarray) -> Col:
+        return Col(self.codes[order], self.values)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.values[self.codes[i]]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def eq(self, s: str) -> np.ndarray:
+        return self.isin([s])
+
+    def isin(self, strings: Iterable[str]) -> np.ndarray:
+        want = set(strings)
+        table = np.fromiter((v in want for v in self.values.tolist()), bool, len(self.values))
+        table[-1] = False  # null
+        return table[self.codes]
+
+
+def _col(t: pa.Table, name: str) -> Col:
+    return Col.of(t.column(name))
 
 
 def _ints(t: pa.Table, name: str, fill: int = -1) -> np.ndarray:
     c = t.column(name)
     return np.asarray(c.fill_null(fill).to_numpy(zero_copy_only=False), np.int64)
+
+
+def _has_table(ctx: Any, name: str) -> bool:
+    try:
+        ctx.table(name)
+    except Exception:  # noqa: BLE001 - DataFusion raises plain Exceptions
+        return False
+    return True
 
 
 class Adj:
@@ -91,51 +137,65 @@ class Cpg:
         o = np.argsort(ids, kind="stable")
         self.ids = ids[o]
         self.n = len(self.ids)
-        self.kind = _col(t, "kind")[o]
-        self.ast = _col(t, "ast_type")[o]
-        self.name = _col(t, "name")[o]
-        self.qual = _col(t, "qualname")[o]
-        self.path = _col(t, "path")[o]
+        self.kind = _col(t, "kind").take(o)
+        self.ast = _col(t, "ast_type").take(o)
+        self.name = _col(t, "name").take(o)
+        self.qual = _col(t, "qualname").take(o)
+        self.path = _col(t, "path").take(o)
         self.line = _ints(t, "start_line")[o]
         self.end_line = _ints(t, "end_line")[o]
+        del t
+
+        # the copy clustered by source id, where present: sources arrive in order, so
+        # their positions are found (and grouped) in cache-friendly passes
+        etable = "cpg_edges_by_src" if _has_table(ctx, "cpg_edges_by_src") else "cpg_edges"
 
         def edges(kinds: Iterable[str], cols: str) -> pa.Table:
             ks = ", ".join(lit(k) for k in kinds)
             return ctx.sql(
-                f"SELECT src_id, dst_id{cols} FROM cpg_edges WHERE repo = {r} AND kind IN ({ks})"
+                f"SELECT src_id, dst_id{cols} FROM {etable} WHERE repo = {r} AND kind IN ({ks})"
             ).to_arrow_table()
 
         n = self.n
-        a = edges(["AST"], ', field, "index"')
+        # AST edges, less those to expression contexts and operators (a third of
+        # them, never read here: operators are props)
+        a = ctx.sql(
+            f'SELECT src_id, dst_id, field, "index" FROM {etable} WHERE repo = {r} '
+            "AND kind = 'AST' AND field NOT IN ('ctx', 'op', 'ops')"
+        ).to_arrow_table()
         s, d = self.pos(_ints(a, "src_id", 0)), self.pos(_ints(a, "dst_id", 0))
         field = _col(a, "field")
         index = _ints(a, "index")
-        self.children = Adj(n, s, d, field=field, index=index)
+        self.children = Adj(n, s, d, field=field[np.arange(len(s))], index=index)
         self.parent = np.full(n, -1, np.int64)
         self.parent[d] = s
-        self.pfield = np.empty(n, object)
-        self.pfield[d] = field
+        codes = np.full(n, -1, np.int64)
+        codes[d] = field.codes
+        self.pfield = Col(codes, field.values)
+        del a
 
         f = edges(VALUE_FLOW_KINDS, ", kind, label, variable")
         fs, fd = self.pos(_ints(f, "src_id", 0)), self.pos(_ints(f, "dst_id", 0))
-        fkind = _col(f, "kind")
-        var = _col(f, "variable")
-        self.flow = Adj(n, fs, fd, kind=fkind, variable=var, label=_col(f, "label"))
-        self.flow_back = Adj(n, fd, fs, kind=fkind, label=_col(f, "label"))
+        fkind = _col(f, "kind")[np.arange(f.num_rows)]
+        var = _col(f, "variable")[np.arange(f.num_rows)]
+        label = _col(f, "label")[np.arange(f.num_rows)]
+        self.flow = Adj(n, fs, fd, kind=fkind, variable=var, label=label)
+        self.flow_back = Adj(n, fd, fs, kind=fkind, label=label)
+        del f
 
         x = edges(["REF", "CALL", "INHERITS", "RECEIVER"], ", kind")
         xs, xd = self.pos(_ints(x, "src_id", 0)), self.pos(_ints(x, "dst_id", 0))
         xk = _col(x, "kind")
-        self.ref = Adj(n, xs[xk == "REF"], xd[xk == "REF"])
-        self.calls = Adj(n, xs[xk == "CALL"], xd[xk == "CALL"])
-        self.inherits = Adj(n, xs[xk == "INHERITS"], xd[xk == "INHERITS"])
-        self.receiver = Adj(n, xs[xk == "RECEIVER"], xd[xk == "RECEIVER"])
+        self.ref = Adj(n, xs[xk.eq("REF")], xd[xk.eq("REF")])
+        self.calls = Adj(n, xs[xk.eq("CALL")], xd[xk.eq("CALL")])
+        self.inherits = Adj(n, xs[xk.eq("INHERITS")], xd[xk.eq("INHERITS")])
+        self.receiver = Adj(n, xs[xk.eq("RECEIVER")], xd[xk.eq("RECEIVER")])
         g = edges(["ARGUMENT"], ', label, "index"')
         self.args = Adj(
             n,
             self.pos(_ints(g, "src_id", 0)),
             self.pos(_ints(g, "dst_id", 0)),
-            label=_col(g, "label"),
+            label=_col(g, "label")[np.arange(g.num_rows)],
             index=_ints(g, "index"),
         )
         p = ctx.sql(
@@ -143,9 +203,9 @@ class Cpg:
             f"{r} AND key IN ('value', 'operator', 'operators', 'unreachable')"
         ).to_arrow_table()
         pid = self.pos(_ints(p, "node_id", 0))
-        key = _col(p, "key")
-        val = _col(p, "value")
-        vt = _col(p, "value_type")
+        key = p.column("key").to_numpy(zero_copy_only=False)
+        val = p.column("value").to_numpy(zero_copy_only=False)
+        vt = p.column("value_type").to_numpy(zero_copy_only=False)
         self.value: dict[int, tuple[str, str]] = {}
         self.op: dict[int, str] = {}
         self.dead: set[int] = set()
@@ -477,7 +537,7 @@ class Cpg:
     def _module_constant(self, path: str, name: str, depth: int) -> Any:
         stores = [
             j
-            for j in np.flatnonzero((self.path == path) & (self.name == name)).tolist()
+            for j in np.flatnonzero(self.path.eq(path) & self.name.eq(name)).tolist()
             if self.kind[j] == "IDENTIFIER"
             and self.pfield[j] == "targets"
             and self.kind[int(self.parent[int(self.parent[j])])] == "MODULE"
