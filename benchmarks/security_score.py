@@ -51,7 +51,13 @@ def score(warehouse: str, verbose: bool = False) -> dict[str, dict[str, float]]:
         with tempfile.TemporaryDirectory() as tmp:
             src = os.path.join(tmp, REPO)
             shutil.copytree(APPS, src)
-            run_build(BuildRequest(repo_path=src, warehouse=warehouse, repo_id=REPO))
+            # each benchmark-style app imports its own top-level ``helpers`` package
+            roots = sorted(
+                str(h.parent.relative_to(APPS)) for h in APPS.glob("cwe*/*/helpers") if h.is_dir()
+            )
+            run_build(
+                BuildRequest(repo_path=src, warehouse=warehouse, repo_id=REPO, source_roots=roots)
+            )
     t0 = time.perf_counter()
     report = find_findings(warehouse, repo=REPO)
     secs = time.perf_counter() - t0

@@ -545,6 +545,252 @@ MISUSE: dict[str, list[tuple[str, dict[str, str], dict[str, str]]]] = {
 }
 
 
+# --- benchmark-style apps ---------------------------------------------------------------
+# One test per app, in the style of generated security benchmarks: a module with
+# ``init(app)`` registering a GET and a POST route (nested functions), request data
+# read through varied idioms, a propagator that decides the case, and the sink
+# accumulating a RESPONSE string; helpers live in the app's own helpers module.
+B_SOURCES = [
+    'param = request.args.get("BenchmarkTest")\n        if not param:\n            param = ""',
+    'values = request.form.getlist("BenchmarkTest")\n        param = ""\n        if values:\n            param = values[0]',
+    'param = request.headers.get("BenchmarkTest")\n        param = urllib.parse.unquote(param)',
+    'param = request.cookies.get("BenchmarkTest", "noCookieValueSupplied")',
+    'parts = request.path.split("/")\n        param = parts[1]',
+    'map1 = request.form.to_dict()\n        param = ""\n        if map1:\n            param = map1.get("BenchmarkTest")',
+    'query_string = request.query_string.decode("utf-8")\n        loc = query_string.find("BenchmarkTest=")\n'
+    '        param = query_string[loc + 14:]\n        amp = param.find("&")\n        if amp != -1:\n'
+    "            param = param[:amp]\n        param = urllib.parse.unquote_plus(param)",
+]
+
+
+def b_prop(kind: str, vuln: bool) -> str:
+    if kind == "listpop":
+        idx = 0 if vuln else 1
+        return (
+            'bar = "alsosafe"\n        if param:\n            lst = []\n            lst.append("safe")\n'
+            '            lst.append(param)\n            lst.append("moresafe")\n            lst.pop(0)\n'
+            f"            bar = lst[{idx}]"
+        )
+    if kind == "ifexp":
+        if vuln:
+            return 'num = 106\n        bar = param if 7 * 18 + num > 200 else "This should never happen"'
+        return (
+            'num = 106\n        bar = "This should never happen" if 7 * 18 + num > 200 else param'
+        )
+    if kind == "ifelse":
+        a, b = (
+            ("param", '"This_should_always_happen"')
+            if vuln
+            else ('"This_should_always_happen"', "param")
+        )
+        return f"num = 86\n        if (7 * 42) - num > 200:\n            bar = {a}\n        else:\n            bar = {b}"
+    if kind == "map":
+        key = "keyB-0001" if vuln else "keyA-0001"
+        return (
+            'map2 = {}\n        map2["keyA-0001"] = "a-Value"\n        map2["keyB-0001"] = param\n'
+            f'        map2["keyC"] = "another-Value"\n        bar = map2["{key}"]'
+        )
+    if kind == "config":
+        key = "keyB-0001" if vuln else "keyA-0001"
+        return (
+            'conf = configparser.ConfigParser()\n        conf.add_section("section0001")\n'
+            '        conf.set("section0001", "keyA-0001", "a_Value")\n'
+            '        conf.set("section0001", "keyB-0001", param)\n'
+            f'        bar = conf.get("section0001", "{key}")'
+        )
+    if kind == "match":
+        pos = 0 if vuln else 1
+        return (
+            f'possible = "ABC"\n        guess = possible[{pos}]\n        match guess:\n'
+            '            case "A":\n                bar = param\n            case "B":\n'
+            '                bar = "bob"\n            case "C" | "D":\n                bar = param\n'
+            '            case _:\n                bar = "bob\'s your uncle"'
+        )
+    if kind == "thing":
+        cls = "ThingA" if vuln else "ThingB"
+        return f"thing = helpers.things.{cls}()\n        bar = thing.do_something(param)"
+    raise ValueError(kind)
+
+
+B_SINKS: dict[str, tuple[str, str | None]] = {
+    # cwe -> (sink code over bar, the safe-API twin or None)
+    "78": (
+        'arg_list = []\n        if "Windows" in platform.system():\n            arg_list.append("cmd.exe")\n'
+        '            arg_list.append("/c")\n        else:\n            arg_list.append("sh")\n'
+        '            arg_list.append("-c")\n        arg_list.append(f"echo {bar}")\n'
+        '        proc = subprocess.run(arg_list, capture_output=True, encoding="utf-8")\n'
+        "        RESPONSE += proc.stdout",
+        None,
+    ),
+    "94": ('result = eval(bar)\n        RESPONSE += f"Result: {result}"', None),
+    "502": (
+        "import yaml\n        obj = yaml.load(bar, Loader=yaml.Loader)\n        RESPONSE += str(obj)",
+        "import yaml\n        obj = yaml.load(bar, Loader=yaml.SafeLoader)\n        RESPONSE += str(obj)",
+    ),
+    "90": (
+        "conn = helpers.ldap.get_connection()\n"
+        '        conn.search("ou=users,dc=example,dc=com", f"(&(objectclass=person)(uid={bar}))")\n'
+        '        RESPONSE += "searched"',
+        None,
+    ),
+    "22": (
+        "file_name = os.path.join(helpers.utils.TESTFILES_DIR, bar)\n"
+        '        with open(file_name, "rb") as fd:\n            RESPONSE += fd.read().decode()',
+        None,
+    ),
+    "601": ("return flask.redirect(bar)", None),
+    "89": (
+        "sql = f\"SELECT TOP 1 userid from USERS where USERNAME='foo' and PASSWORD='{bar}'\"\n"
+        "        con = helpers.db.get_connection()\n        cur = con.cursor()\n        cur.execute(sql)\n"
+        "        RESPONSE += helpers.db.results(cur, sql)",
+        "sql = \"SELECT TOP 1 userid from USERS where USERNAME='foo' and PASSWORD=?\"\n"
+        "        con = helpers.db.get_connection()\n        cur = con.cursor()\n        cur.execute(sql, (bar,))\n"
+        "        RESPONSE += helpers.db.results(cur, sql)",
+    ),
+    "501": ('flask.session["userid"] = bar\n        RESPONSE += "stored"', None),
+    "643": (
+        "root = ET.fromstring(helpers.utils.EMPLOYEES_XML)\n"
+        "        query = f\"/Employees/Employee[@emplid='{bar}']\"\n"
+        "        nodes = elementpath.select(root, query)\n        RESPONSE += str(len(nodes))",
+        None,
+    ),
+    "79": (
+        'RESPONSE += f"Parameter value: {bar}"',
+        'RESPONSE += f"Parameter value: {helpers.utils.escape_for_html(bar)}"',
+    ),
+    "611": (
+        "parser = xml.sax.make_parser()\n"
+        "        parser.setFeature(xml.sax.handler.feature_external_ges, True)\n"
+        "        parser.setContentHandler(xml.sax.handler.ContentHandler())\n"
+        '        parser.parse(io.StringIO(bar))\n        RESPONSE += "parsed"',
+        "parser = xml.sax.make_parser()\n"
+        "        parser.setFeature(xml.sax.handler.feature_external_ges, False)\n"
+        "        parser.setContentHandler(xml.sax.handler.ContentHandler())\n"
+        '        parser.parse(io.StringIO(bar))\n        RESPONSE += "parsed"',
+    ),
+}
+
+B_HELPERS = {
+    "helpers/__init__.py": "from . import db, ldap, things, utils  # noqa: F401\n",
+    "helpers/utils.py": 'import html\nimport pathlib\n\nTESTFILES_DIR = pathlib.Path(__file__).parent / "testfiles"\n'
+    "EMPLOYEES_XML = \"<Employees><Employee emplid='1'/></Employees>\"\n\n\n"
+    "def escape_for_html(value):\n    return html.escape(str(value))\n",
+    "helpers/db.py": "import sqlite3\n\n\ndef get_connection():\n    return sqlite3.connect('bench.db')\n\n\n"
+    "def results(cur, sql):\n    return str(cur.fetchall())\n",
+    "helpers/ldap.py": "from ldap3 import Connection, Server\n\n\ndef get_connection():\n"
+    "    return Connection(Server('ldap://127.0.0.1'), auto_bind=True)\n",
+    "helpers/things.py": "class ThingA:\n    def do_something(self, value):\n        return value\n\n\n"
+    "class ThingB:\n    def do_something(self, value):\n        return 'safe_value'\n",
+}
+
+B_HEAD = (
+    "import configparser\nimport io\nimport os\nimport platform\nimport subprocess\n"
+    "import urllib.parse\nimport xml.etree.ElementTree as ET\nimport xml.sax\n\n"
+    "import elementpath\nimport flask\nfrom flask import request\n\nimport helpers\n\n\n"
+)
+B_PROPS = ["listpop", "ifexp", "ifelse", "map", "config", "match", "thing"]
+
+
+def write_bench_app(root: Path, cwe: str, n: int, prop: str, vuln: bool, safe_api: bool) -> None:
+    sink, safe_sink = B_SINKS[cwe]
+    if safe_api:
+        body_prop = "bar = param"
+        use = sink if vuln else safe_sink
+    else:
+        body_prop = b_prop(prop, vuln)
+        use = sink
+    src = B_SOURCES[n % len(B_SOURCES)].replace("BenchmarkTest", f"BenchmarkTest{n:05d}")
+    ret = (
+        ""
+        if use.lstrip().startswith("return") or "\n        return" in use
+        else "\n        return RESPONSE"
+    )
+    code = (
+        B_HEAD
+        + "def init(app):\n"
+        + f"    @app.route('/benchmark/{cwe}/BenchmarkTest{n:05d}', methods=['GET'])\n"
+        + f"    def BenchmarkTest{n:05d}_get():\n        return BenchmarkTest{n:05d}_post()\n\n"
+        + f"    @app.route('/benchmark/{cwe}/BenchmarkTest{n:05d}', methods=['POST'])\n"
+        + f"    def BenchmarkTest{n:05d}_post():\n"
+        + '        RESPONSE = ""\n\n'
+        + f"        {src}\n\n        {body_prop}\n\n        {use}{ret}\n"
+    )
+    root.mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / f"BenchmarkTest{n:05d}.py").write_text(code)
+    for rel, text in B_HELPERS.items():
+        f = root / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text)
+
+
+B_MISUSE: dict[str, list[tuple[str, str, str]]] = {
+    # cwe -> [(case, vulnerable body, safe body)], inside the POST route
+    "328": [
+        ("new_md5", 'hash1 = hashlib.new("md5")', 'hash1 = hashlib.new("sha384")'),
+        ("sha1", "hash1 = hashlib.sha1()", "hash1 = hashlib.sha512()"),
+        (
+            "md5_var",
+            'alg = "MD5"\n        hash1 = hashlib.new(alg)',
+            'alg = "SHA256"\n        hash1 = hashlib.new(alg)',
+        ),
+    ],
+    "330": [
+        (
+            "remember_me",
+            "num = random.random()\n        remember_me_key = str(num)[2:]",
+            "num = secrets.randbelow(10**12)\n        remember_me_key = str(num)",
+        ),
+        (
+            "getrandbits",
+            "remember_me_key = str(random.getrandbits(64))",
+            "remember_me_key = str(random.SystemRandom().getrandbits(64))",
+        ),
+        (
+            "randint",
+            "remember_me_key = str(random.randint(0, 99999999))",
+            "remember_me_key = secrets.token_hex(16)",
+        ),
+    ],
+    "614": [
+        (
+            "secure_false",
+            'response.set_cookie("SomeCookie", "v", secure=False, httponly=True, path=request.path)',
+            'response.set_cookie("SomeCookie", "v", secure=True, httponly=True, path=request.path)',
+        ),
+        (
+            "no_secure",
+            'response.set_cookie("SomeCookie", "v", httponly=True, path=request.path)',
+            'response.set_cookie("SomeCookie", "v", secure=True, httponly=True, path=request.path)',
+        ),
+    ],
+}
+
+
+def write_bench_misuse(root: Path, cwe: str, n: int, body: str) -> None:
+    if cwe == "328":
+        core = f"{body}\n        hash1.update(request.args.get('x', '').encode())\n        RESPONSE += hash1.hexdigest()\n        return RESPONSE"
+    elif cwe == "330":
+        core = (
+            f"{body}\n        cookie_name = 'rememberMe{n:05d}'\n"
+            "        flask.session[cookie_name] = remember_me_key\n"
+            "        response = flask.make_response(RESPONSE)\n"
+            "        response.set_cookie(cookie_name, remember_me_key, secure=True, httponly=True)\n"
+            "        return response"
+        )
+    else:
+        core = f"response = flask.make_response(RESPONSE)\n        {body}\n        return response"
+    code = (
+        "import hashlib\nimport random\nimport secrets\n\nimport flask\nfrom flask import request\n\n\n"
+        "def init(app):\n"
+        f"    @app.route('/benchmark/{cwe}/BenchmarkTest{n:05d}', methods=['POST'])\n"
+        f'    def BenchmarkTest{n:05d}_post():\n        RESPONSE = ""\n        {core}\n'
+    )
+    root.mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / f"BenchmarkTest{n:05d}.py").write_text(code)
+
+
 def main() -> None:
     if APPS.exists():
         shutil.rmtree(APPS)
@@ -569,6 +815,26 @@ def main() -> None:
                 for name, text in files.items():
                     (root / name).write_text(text)
                 n += 1
+    k = 1
+    for cwe in B_SINKS:
+        props = [p for i, p in enumerate(B_PROPS) if (i + int(cwe)) % 7 < 4]
+        cases = [(p, False) for p in props]
+        if B_SINKS[cwe][1] is not None:
+            cases.append(("api", True))
+        for prop, api in cases:
+            for vuln in (True, False):
+                name = f"style_{prop}_{'vuln' if vuln else 'safe'}"
+                write_bench_app(APPS / f"cwe{cwe}" / name, cwe, k, prop, vuln, api)
+                n += 1
+            k += 1
+    for cwe, cases3 in B_MISUSE.items():
+        for case, vbody, sbody in cases3:
+            for vuln, body in ((True, vbody), (False, sbody)):
+                write_bench_misuse(
+                    APPS / f"cwe{cwe}" / f"style_{case}_{'vuln' if vuln else 'safe'}", cwe, k, body
+                )
+                n += 1
+            k += 1
     for d in APPS.iterdir():
         (d / "__init__.py").write_text("")
     (APPS / "__init__.py").write_text("")

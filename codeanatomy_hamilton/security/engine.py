@@ -36,6 +36,7 @@ from .rules import Matcher, Rule, RuleSet
 _MAX_ROUNDS = 40
 _STORE_FIELDS = ("targets", "target")
 _EXITS = ("Return", "Raise", "Continue", "Break")
+_SHELL_FLAGS = ("-c", "/c", "/C")
 
 
 @dataclass
@@ -94,7 +95,9 @@ class Analysis:
         self._call_code = inv.astype(np.int64)
         self._match_cache: dict[tuple[str, ...], np.ndarray] = {}
         self._dead: dict[int, bool] = {}
-        # value-flow edges whose model sanitizes some CWEs: (edge, {"cwe-N", ...})
+        self._container_edges()
+        # value-flow edges whose model sanitizes some CWEs: (edge, {"cwe-N", ...});
+        # after the container edges, which renumber the edges
         var = g.flow.cols["variable"]
         tagged = np.flatnonzero(np.array([v is not None for v in var], bool)) if len(var) else []
         self._tags = [
@@ -136,6 +139,69 @@ class Analysis:
         out = np.unique(self._call_pos[hit[self._call_code]]) if len(uq) else np.zeros(0, np.int64)
         self._match_cache[key] = out
         return out
+
+    def _container_edges(self) -> None:
+        """Edges the per-call models cannot give, added before any search:
+
+        * a value put into a local container (``x.append(v)``, ``x.add``, ``x.insert``,
+          ``x.extend``, ``x.update``, ``x[k] = v``) -> each later use of that
+          container as a call argument or returned value (``" ".join(x)``,
+          ``subprocess.run(x)``): the call receives the whole container;
+        * ``c.set(section, key, v)`` -> ``c.get(section, key)`` on the same object
+          (configparser), when the constant section and key agree (or are unknown).
+        """
+        g = self.g
+        src: list[int] = []
+        dst: list[int] = []
+        arg_nodes = set(g.args.dst[g.args.dst >= 0].tolist())
+        muts = ("append", "add", "insert", "extend", "update", "appendleft", "extendleft")
+        mcalls = self.calls_matching(["." + m for m in muts])
+        sets: list[tuple[int, int, tuple[Any, Any], int]] = []
+        gets: list[tuple[int, int, tuple[Any, Any]]] = []
+        for c in self.calls_matching([".set", ".get"]).tolist():
+            recv = g.receiver.targets(c).tolist()
+            if len(recv) != 1 or g.kind[recv[0]] != "IDENTIFIER":
+                continue
+            d = self._single_def(recv[0])
+            meth = str(g.name[c]).rpartition(".")[2]
+            a0, a1, a2 = g.arg(c, 0), g.arg(c, 1), g.arg(c, 2)
+            if meth == "set" and a2 >= 0 and d >= 0:
+                sets.append((d, a2, (g.fold(a0), g.fold(a1)), c))
+            elif meth == "get" and a1 >= 0 and d >= 0:
+                gets.append((d, c, (g.fold(a0), g.fold(a1))))
+        for d, v, key, _c in sets:
+            for gd, gc, gkey in gets:
+                if gd == d and all(
+                    x is NO or y is NO or x == y for x, y in zip(key, gkey, strict=True)
+                ):
+                    src.append(v)
+                    dst.append(gc)
+        stores: list[tuple[int, int]] = []  # (value node, receiver / base name node)
+        for c in mcalls.tolist():
+            recv = g.receiver.targets(c).tolist()
+            if len(recv) == 1 and g.kind[recv[0]] == "IDENTIFIER":
+                for e in g.args.of(c):
+                    stores.append((int(g.args.dst[e]), recv[0]))
+        for i in np.flatnonzero(g.ast.eq("Subscript")).tolist():
+            if g.pfield[i] in _STORE_FIELDS:
+                base = g.child(i, "value")
+                if base >= 0 and g.kind[base] == "IDENTIFIER":
+                    stores.append((i, base))  # the stored value flows into the target
+        fl = g.flow
+        for v, base in stores:
+            d = self._single_def(base)
+            if d < 0:
+                continue
+            for e in fl.of(d):
+                u = int(fl.dst[e])
+                if (
+                    u != base
+                    and fl.cols["kind"][e] == "REACHING_DEF"
+                    and (u in arg_nodes or g.kind[int(g.parent[u])] == "RETURN")
+                ):
+                    src.append(v)
+                    dst.append(u)
+        g.add_flow(src, dst, "FLOW_CONTAINER")
 
     def _views(self) -> set[int]:
         """FUNCTION positions that handle requests (see ``views`` in rules.yaml)."""
@@ -291,10 +357,45 @@ class Analysis:
                 a = g.arg(c, 1)
             if a >= 0 and g.dotted(a) in {str(x) for x in safe}:
                 return False
+        rfrom = s.get("receiver_from")
+        if rfrom:
+            # the receiver was made by one of these calls (through variables, returns)
+            makers = set(self.calls_matching([str(x) for x in rfrom]).tolist())
+            recv = g.receiver.targets(c).tolist()
+            if not recv or not any(m in makers for m in self._defs_back(recv[0], 12)):
+                return False
         parser = s.get("parser")
         if parser:
             return self._parser_on(c, parser)
+        sax = s.get("sax_parser")
+        if sax:
+            return self._sax_on(c, sax)
         return True
+
+    def _sax_on(self, c: int, spec: dict[str, Any]) -> bool:
+        """XXE through xml.sax: the parser the call runs on was made by ``make`` and
+        got ``setFeature(<feature>, <true>)``."""
+        g = self.g
+        recv = g.receiver.targets(c).tolist()
+        if len(recv) != 1:
+            return False
+        makers = set(self.calls_matching(list(spec.get("make", []))).tolist())
+        if not any(m in makers for m in self._defs_back(recv[0], 6)):
+            return False
+        feature = str(spec.get("feature", "external_ges"))
+        d = self._single_def(recv[0])
+        for u in g.flow.targets(d).tolist() if d >= 0 else []:
+            p = int(g.parent[u]) if u >= 0 else -1
+            if p < 0 or g.ast[p] != "Attribute" or g.name[p] != "setFeature":
+                continue
+            call = int(g.parent[p])
+            f, on = g.arg(call, 0), g.arg(call, 1)
+            name = g.dotted(f) or (g.name[f] if f >= 0 else None) or g.fold(f)
+            if isinstance(name, str) and (feature in name or "external-general" in name):
+                v = g.fold(on)
+                if v is NO or v:
+                    return True
+        return False
 
     def _parser_on(self, c: int, spec: dict[str, Any]) -> bool:
         """XXE: the parser argument comes from a parser call with the flag on."""
@@ -335,12 +436,31 @@ class Analysis:
         return order
 
     def _element(self, a: int, idx: int) -> int:
-        """Element ``idx`` of the list/tuple display an argument is (or is bound to)."""
+        """The program of an argv list: element ``idx`` of the list display the
+        argument is (or is bound to), or the first value appended to it; the whole
+        list when it runs a shell (``-c`` / ``/c`` among its constant elements)."""
         g = self.g
         for j in self._defs_back(a, 3):
             if g.ast[j] in ("List", "Tuple"):
                 el = g.kids(j, "elts")
-                return el[idx] if idx < len(el) else -1
+                if any(g.fold(x) in _SHELL_FLAGS for x in el):
+                    return a
+                if el:
+                    return el[idx] if idx < len(el) else -1
+                # an empty list filled by appends
+                d = self._defs_back(a, 1)
+                defs = [x for x in d if g.kind[x] == "IDENTIFIER" and x != a]
+                added = []
+                for x in defs[:1]:
+                    for u in g.flow.targets(x).tolist():
+                        p = int(g.parent[u]) if u >= 0 else -1
+                        if p >= 0 and g.ast[p] == "Attribute" and g.name[p] in ("append", "extend"):
+                            c = int(g.parent[p])
+                            for e in g.args.of(c):
+                                added.append((int(g.line[c]), int(g.args.dst[e])))
+                if any(g.fold(v) in _SHELL_FLAGS for _l, v in added):
+                    return a
+                return min(added)[1] if added else -1
         return a  # a string or an unknown sequence: the whole value is the program
 
     # -- dead code and guards --------------------------------------------------------
@@ -407,7 +527,8 @@ class Analysis:
             return -1
         block = int(g.parent[defs])  # the Assign statement
         owner, fld = int(g.parent[block]), g.pfield[block]
-        appends: list[tuple[int, int]] = []
+        ops: list[tuple[int, int, str, Any]] = []  # (line, call, method, index)
+        vline = int(g.line[v])
         for use in g.flow.targets(defs).tolist():  # REACHING_DEF to every use of the list
             if use == base or use < 0:
                 continue
@@ -415,18 +536,37 @@ class Analysis:
             if g.ast[p] != "Attribute" or g.pfield[use] != "value":
                 return -1
             c = int(g.parent[p])
-            if g.kind[c] != "CALL" or g.name[p] != "append":
+            meth = g.name[p]
+            if g.kind[c] != "CALL" or meth not in ("append", "pop", "insert"):
                 return -1
             stmt = int(g.parent[c])
-            if g.ast[stmt] != "Expr" or int(g.parent[stmt]) != owner or g.pfield[stmt] != fld:
+            if int(g.parent[stmt]) != owner or g.pfield[stmt] != fld:
                 return -1  # inside a loop or a branch: positions are not constant
-            appends.append((int(g.line[c]), c))
-        order = [c for _l, c in sorted(appends)]
-        if call not in order:
+            at: Any = None
+            if meth in ("pop", "insert"):
+                a0 = g.arg(c, 0)
+                at = g.fold(a0) if a0 >= 0 else -1
+                if not isinstance(at, int) or isinstance(at, bool):
+                    return -1
+            if int(g.line[c]) < vline:
+                ops.append((int(g.line[c]), c, meth, at))
+        items: list[int] = []
+        for _line, c, meth, at in sorted(ops):
+            try:
+                if meth == "append":
+                    items.append(c)
+                elif meth == "insert":
+                    items.insert(at, c)
+                else:
+                    items.pop(at)
+            except IndexError:
+                return -1
+        if call not in items:
+            return e  # popped before the read
+        try:
+            return e if items[k] != call else -1
+        except IndexError:
             return -1
-        n = len(order)
-        want = k if k >= 0 else n + k
-        return e if order.index(call) != want else -1
 
     def _single_def(self, use: int) -> int:
         fb = self.g.flow_back

@@ -221,6 +221,21 @@ class Cpg:
         self._module_of_path: dict[str, str] | None = None
         self._ctx = ctx
 
+    def add_flow(self, src: list[int], dst: list[int], kind: str) -> None:
+        """Extra value-flow edges (positions) the analysis derives on top of the CPG's."""
+        if not src:
+            return
+        fl = self.flow
+        s = np.concatenate([fl.src, np.asarray(src, np.int64)])
+        d = np.concatenate([fl.dst, np.asarray(dst, np.int64)])
+        extra = np.array([kind] * len(src), object)
+        none = np.array([None] * len(src), object)
+        kinds = np.concatenate([fl.cols["kind"], extra])
+        var = np.concatenate([fl.cols["variable"], none])
+        label = np.concatenate([fl.cols["label"], none])
+        self.flow = Adj(self.n, s, d, kind=kinds, variable=var, label=label)
+        self.flow_back = Adj(self.n, d, s, kind=kinds, label=label)
+
     # -- positions ----------------------------------------------------------------
     def pos(self, node_ids: np.ndarray) -> np.ndarray:
         p = np.searchsorted(self.ids, node_ids)
