@@ -303,3 +303,14 @@ def test_missing_warehouse_is_a_findings_error(tmp_path: Path) -> None:
 def test_table_format_lists_steps(report) -> None:
     text = format_findings(report, "table")
     assert "svc/helpers.py:5" in text and "svc/views.py:10" in text
+
+
+def test_the_embedded_sample_has_one_finding_in_its_vulnerable_view(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parent.parent / "codeanatomy_assets" / "sample_repo"
+    wh = str(tmp_path / "wh")
+    run_build(BuildRequest(repo_path=str(sample), warehouse=wh, repo_id="sample"))
+    rep = find_findings(wh)
+    assert [(f.rule_id, f.path, f.line) for f in rep.findings] == [
+        ("py/command-injection", "inventory/web.py", 21)
+    ]
+    assert [s.line for s in rep.findings[0].steps] == [19, 20, 21]

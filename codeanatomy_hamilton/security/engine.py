@@ -723,8 +723,9 @@ class Analysis:
         return out
 
     def steps(self, path: list[int]) -> list[Step]:
-        """The path as steps, one per source line (consecutive nodes on one line
-        collapse to the last of them; the first step stays)."""
+        """The path as steps, one per source line: consecutive nodes on one line
+        collapse to the last of them, except on the first line, where the source
+        itself stays."""
         g = self.g
         out: list[Step] = []
         for j in path:
@@ -737,8 +738,9 @@ class Analysis:
             )
             if st.line is None:
                 continue
-            if len(out) >= 2 and (out[-1].path, out[-1].line) == (st.path, st.line):
-                out[-1] = st
+            if out and (out[-1].path, out[-1].line) == (st.path, st.line):
+                if len(out) > 1:  # the first step stays the source itself
+                    out[-1] = st
             else:
                 out.append(st)
         return out
