@@ -88,7 +88,7 @@ def test_check_fails_on_a_push_that_adds_a_finding(tmp_path: Path) -> None:
 
 
 def test_findings_follow_each_cpg_build_of_the_repo() -> None:
-    sensor = defs.get_sensor_def("security_findings_sensor")
+    sensor = next(s for s in defs.sensors if s.name == "security_findings_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("repos", [REPO, "other"])
