@@ -56,6 +56,15 @@ APP: dict[str, str] = {
     "    os.system('ping ' + host)\n    return 'ok'\n",
     "cmd/safe_argv_list.py": HEAD + "import subprocess\napp = Flask(__name__)\n\n\n"
     "@app.route('/a')\ndef a():\n    subprocess.run(['ping', request.args['h']])\n    return 'ok'\n",
+    # list positions through append / pop (the safe twin reads the constant)
+    "cmd/safe_append.py": HEAD + "import os\napp = Flask(__name__)\n\n\n"
+    "@app.route('/a')\ndef a():\n    lst = []\n    lst.append('uptime')\n"
+    "    lst.append(request.args['c'])\n    lst.append('id')\n    lst.pop(0)\n"
+    "    os.system(lst[1])\n    return 'ok'\n",
+    "cmd/vuln_append.py": HEAD + "import os\napp = Flask(__name__)\n\n\n"
+    "@app.route('/a')\ndef a():\n    lst = []\n    lst.append('uptime')\n"
+    "    lst.append(request.args['c'])\n    lst.append('id')\n    lst.pop(0)\n"
+    "    os.system(lst[0])\n    return 'ok'\n",
     # cross-module: the view hands the value to a helper that runs it
     "svc/helpers.py": "import subprocess\n\n\ndef run(cmd):\n"
     "    return subprocess.check_output(cmd, shell=True)\n",
@@ -144,6 +153,7 @@ def test_command_injection_precision(report) -> None:
     assert "cmd/vuln_direct.py" in got
     assert "cmd/vuln_element.py" in got
     assert "cmd/vuln_deadif.py" in got
+    assert "cmd/vuln_append.py" in got
     assert "svc/helpers.py" in got  # the sink sits in the helper the view calls
     for safe in (
         "cmd/safe_overwrite.py",
@@ -152,6 +162,7 @@ def test_command_injection_precision(report) -> None:
         "cmd/safe_ifexp.py",
         "cmd/safe_quote.py",
         "cmd/safe_argv_list.py",
+        "cmd/safe_append.py",
     ):
         assert safe not in got, safe
 
