@@ -189,9 +189,13 @@ def code_fingerprint() -> str:
     after an upgrade, ``resolved`` would be served the old resolver's output and
     ``fragment_store`` the old engine's folder (whose fragments hold the old
     extraction's rows; its pruning then deleted the new folder, so every build
-    re-parsed everything). Each code version therefore gets its own cache."""
+    re-parsed everything). Each code version therefore gets its own cache (and so does
+    each set of value-flow models, read once per process)."""
+    from .models import models_digest
+
     root = Path(__file__).parent
-    salt = f"{__version__}\0{FINGERPRINT_VERSION}"
+    # the value-flow models (YAML, read at build time) shape the resolver's output too
+    salt = f"{__version__}\0{FINGERPRINT_VERSION}\0{models_digest()}"
     return source_fingerprint(salt, root, sorted(root.rglob("*.py")))[:20]
 
 

@@ -101,9 +101,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         source_roots=args.source_root,
         extract_cache_dir=args.fragment_cache,
     )
+    from .models import ModelError, load_models
+
     try:
+        load_models()  # a broken $CODEANATOMY_MODELS file is named before any work
         result = run_build(req)
-    except (ScanError, WarehouseError, BuildLockError) as exc:
+    except (ScanError, WarehouseError, BuildLockError, ModelError) as exc:
         return _fail(str(exc))
     for warning in result.warnings:
         print(f"codeanatomy: warning: {warning}", file=sys.stderr)

@@ -79,19 +79,39 @@ def _ids(ctx: Any, sql: str) -> np.ndarray:
         raise FlowError(f"cannot select nodes: {msg}") from None
     if not t.num_rows:
         return np.zeros(0, np.int64)
-    return np.unique(np.asarray(t.column(0).to_numpy(), np.int64))
+    return _usort(np.asarray(t.column(0).to_numpy(), np.int64))
 
 
-def _calls_sql(repo: str, qual: str) -> str:
+def _in(ids: np.ndarray) -> str:
+    return ", ".join(str(int(i)) for i in ids) if len(ids) else "NULL"
+
+
+def _calls(ctx: Any, repo: str, qual: str) -> np.ndarray:
     """CALL nodes that invoke ``qual``: resolved (CALL edge to a node with that
-    qualname) or unresolved with that callee text."""
+    qualname) or unresolved with that callee text. Two steps with literal id lists,
+    so that the edge copy clustered by destination prunes its files."""
     r = _lit(repo)
     q = _lit(qual)
-    return (
-        f"SELECT e.src_id AS node_id FROM cpg_edges e JOIN cpg_nodes n "
-        f"ON n.repo = e.repo AND n.node_id = e.dst_id "
-        f"WHERE e.repo = {r} AND e.kind = 'CALL' AND n.qualname = {q} "
-        f"UNION SELECT node_id FROM cpg_nodes WHERE repo = {r} AND kind = 'CALL' AND name = {q}"
+    callee = _ids(ctx, f"SELECT node_id FROM cpg_nodes WHERE repo = {r} AND qualname = {q}")
+    resolved = _ids(
+        ctx,
+        f"SELECT src_id FROM cpg_edges_by_dst WHERE repo = {r} AND kind = 'CALL' "
+        f"AND dst_id IN ({_in(callee)})",
+    )
+    named = _ids(
+        ctx, f"SELECT node_id FROM cpg_nodes WHERE repo = {r} AND kind = 'CALL' AND name = {q}"
+    )
+    return _usort(np.concatenate([resolved, named]))
+
+
+def _operands(ctx: Any, repo: str, calls: np.ndarray, cond: str) -> np.ndarray:
+    """Destinations of the ARGUMENT / RECEIVER edges of ``calls`` matching ``cond``."""
+    if not len(calls):
+        return calls
+    return _ids(
+        ctx,
+        f"SELECT dst_id FROM cpg_edges_by_src a WHERE a.repo = {_lit(repo)} AND {cond} "
+        f"AND a.src_id IN ({_in(calls)})",
     )
 
 
@@ -103,9 +123,9 @@ def select_nodes(ctx: Any, repo: str, spec: str, role: str) -> np.ndarray:
         raise FlowError("empty SPEC")
     if spec.startswith("call:"):
         qual, _, part = spec[5:].partition("#")
-        calls = _calls_sql(repo, qual)
+        calls = _calls(ctx, repo, qual)
         if not part:
-            return _ids(ctx, calls)
+            return calls
         if part == "receiver":
             cond = "a.kind = 'RECEIVER'"
         elif part.startswith("arg") and part[3:].isdigit():
@@ -114,11 +134,7 @@ def select_nodes(ctx: Any, repo: str, spec: str, role: str) -> np.ndarray:
             cond = f"a.kind = 'ARGUMENT' AND a.label = {_lit(part[3:])}"
         else:
             raise FlowError(f"bad SPEC {spec!r}: after '#' use argN, kw:NAME or receiver")
-        return _ids(
-            ctx,
-            f"SELECT a.dst_id FROM cpg_edges a WHERE a.repo = {r} AND {cond} "
-            f"AND a.src_id IN ({calls})",
-        )
+        return _operands(ctx, repo, calls, cond)
     if spec.startswith("param:"):
         qual, _, name = spec[6:].rpartition(".")
         if not qual or not name:
@@ -134,14 +150,10 @@ def select_nodes(ctx: Any, repo: str, spec: str, role: str) -> np.ndarray:
             f"AND p.kind = 'PARAMETER' AND p.name = {_lit(name)}",
         )
     if "." in spec and _QUAL.match(spec):
-        calls = _calls_sql(repo, spec)
+        calls = _calls(ctx, repo, spec)
         if role == "from":
-            return _ids(ctx, calls)
-        return _ids(
-            ctx,
-            f"SELECT a.dst_id FROM cpg_edges a WHERE a.repo = {r} "
-            f"AND a.kind IN ('ARGUMENT', 'RECEIVER') AND a.src_id IN ({calls})",
-        )
+            return calls
+        return _operands(ctx, repo, calls, "a.kind IN ('ARGUMENT', 'RECEIVER')")
     return _ids(ctx, f"SELECT node_id FROM cpg_nodes WHERE repo = {r} AND ({spec})")
 
 
@@ -168,16 +180,50 @@ def _repo(ctx: Any, repo: str | None) -> str:
     return repos[0]
 
 
-def load_flow_graph(ctx: Any, repo: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(src, dst, kind) of every value-flow edge of ``repo``."""
+def load_flow_graph(ctx: Any, repo: str) -> tuple[np.ndarray, np.ndarray]:
+    """(src, dst) of every value-flow edge of ``repo``."""
     kinds = ", ".join(_lit(k) for k in VALUE_FLOW_KINDS)
     t = ctx.sql(
-        f"SELECT src_id, dst_id, kind FROM cpg_edges WHERE repo = {_lit(repo)} AND kind IN ({kinds})"
+        f"SELECT src_id, dst_id FROM cpg_edges WHERE repo = {_lit(repo)} AND kind IN ({kinds})"
     ).to_arrow_table()
     src = np.asarray(t.column("src_id").to_numpy(), np.int64)
     dst = np.asarray(t.column("dst_id").to_numpy(), np.int64)
-    kind = np.asarray(t.column("kind").to_numpy(zero_copy_only=False), object)
-    return src, dst, kind
+    return src, dst
+
+
+def _usort(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort: numpy's hashing ``unique`` is slow on ids)."""
+    a = np.sort(a)
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+def _levels(a: np.ndarray, b: np.ndarray, n: int, start: np.ndarray, depth: int) -> np.ndarray:
+    """BFS distance (in edges, at most ``depth``; -1 beyond) from ``start`` over the
+    edges ``a -> b`` of dense node indices ``< n``: a frontier at a time, in numpy."""
+    o = np.argsort(a, kind="stable")
+    a_s, b_s = a[o], b[o]
+    dist = np.full(n, -1, np.int64)
+    frontier = _usort(start)
+    dist[frontier] = 0
+    for level in range(1, depth + 1):
+        lo = np.searchsorted(a_s, frontier, "left")
+        hi = np.searchsorted(a_s, frontier, "right")
+        cnt = hi - lo
+        if not cnt.sum():
+            break
+        idx = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+        nxt = _usort(b_s[idx])
+        nxt = nxt[dist[nxt] < 0]
+        if not len(nxt):
+            break
+        dist[nxt] = level
+        frontier = nxt
+    return dist
 
 
 def shortest_paths(
@@ -189,45 +235,66 @@ def shortest_paths(
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> list[list[int]]:
     """Up to ``max_paths`` shortest paths (node id lists) from any source to distinct
-    targets, each at most ``max_depth`` edges, over the edges ``src -> dst``."""
+    targets, each at most ``max_depth`` edges, over the edges ``src -> dst``.
+
+    Two depth-bounded BFS in numpy (forward from the sources, backward from the
+    targets) keep only the edges on some short enough source -> target route; the
+    paths are then computed with rustworkx on that subgraph."""
     if not len(sources) or not len(targets) or not len(src):
         return []
-    ids = np.unique(np.concatenate([src, dst, sources, targets]))
-    g = rx.PyDiGraph(check_cycle=False, multigraph=False)
-    g.add_nodes_from(range(len(ids)))
+    ids = _usort(np.concatenate([src, dst, sources, targets]))
+    n = len(ids)
     s = np.searchsorted(ids, src)
     d = np.searchsorted(ids, dst)
-    g.extend_from_edge_list(list(zip(s.tolist(), d.tolist(), strict=True)))
-    root = g.add_node(-1)
-    si = np.searchsorted(ids, sources).tolist()
-    g.extend_from_edge_list([(root, i) for i in si])
-    reach = rx.descendants(g, root)
-    tset = set(np.searchsorted(ids, targets).tolist())
-    hit = [t for t in reach if t in tset]
-    # sources that are targets themselves are zero-length flows: not reported
-    hit = [t for t in hit if t not in set(si) or len(tset) == 1]
-    if not hit:
+    si = np.searchsorted(ids, sources)
+    ti = np.searchsorted(ids, targets)
+    fwd = _levels(s, d, n, si, max_depth)
+    bwd = _levels(d, s, n, ti, max_depth)
+    ok = (fwd[s] >= 0) & (bwd[d] >= 0) & (fwd[s] + 1 + bwd[d] <= max_depth)
+    hit = ti[(fwd[ti] > 0)]
+    if not len(hit) or not ok.any():
         return []
-    # keep only nodes on some source -> target route, then one BFS tree from the root
-    back: set[int] = set()
-    for t in hit:
-        back.add(t)
-        back.update(rx.ancestors(g, t))
-    keep = sorted((back & (reach | {root})) | {root})
-    sub = g.subgraph(keep)
-    old = {new: keep[new] for new in range(len(keep))}
-    new_of = {o: n for n, o in old.items()}
-    paths = rx.digraph_dijkstra_shortest_paths(sub, new_of[root], default_weight=1.0)
+    keep = _usort(np.concatenate([s[ok], d[ok]]))
+    g = rx.PyDiGraph(check_cycle=False, multigraph=False)
+    g.add_nodes_from(keep.tolist())
+    ks = np.searchsorted(keep, s[ok])
+    kd = np.searchsorted(keep, d[ok])
+    g.extend_from_edge_list(list(zip(ks.tolist(), kd.tolist(), strict=True)))
+    root = g.add_node(-1)
+    starts = np.searchsorted(keep, si[np.isin(si, keep)])
+    g.extend_from_edge_list([(root, int(i)) for i in _usort(starts)])
+    paths = rx.digraph_dijkstra_shortest_paths(g, root, default_weight=1.0)
     out: list[list[int]] = []
-    for t in hit:
-        if new_of[t] not in paths:
+    for t in _usort(hit).tolist():
+        k = int(np.searchsorted(keep, t))
+        if k >= len(keep) or keep[k] != t or k not in paths:
             continue
-        p = list(paths[new_of[t]])
-        nodes = [int(ids[old[n]]) for n in p[1:]]  # drop the virtual root
+        nodes = [int(ids[keep[x]]) for x in list(paths[k])[1:]]  # drop the virtual root
         if 1 <= len(nodes) - 1 <= max_depth:
             out.append(nodes)
     out.sort(key=lambda p: (len(p), p[-1]))
     return out[:max_paths]
+
+
+def _edge_kinds(ctx: Any, repo: str, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The kind of each (src, dst) edge used by the paths (the first of parallel
+    kinds in ``VALUE_FLOW_KINDS`` order)."""
+    if not pairs:
+        return {}
+    srcs = ", ".join(str(a) for a in {a for a, _b in pairs})
+    kinds = ", ".join(_lit(k) for k in VALUE_FLOW_KINDS)
+    t = ctx.sql(
+        f"SELECT src_id, dst_id, kind FROM cpg_edges WHERE repo = {_lit(repo)} "
+        f"AND kind IN ({kinds}) AND src_id IN ({srcs})"
+    ).to_arrow_table()
+    rank = {k: i for i, k in enumerate(VALUE_FLOW_KINDS)}
+    out: dict[tuple[int, int], str] = {}
+    for a, b, k in zip(
+        t.column(0).to_pylist(), t.column(1).to_pylist(), t.column(2).to_pylist(), strict=True
+    ):
+        if (a, b) in pairs and ((a, b) not in out or rank[k] < rank[out[(a, b)]]):
+            out[(a, b)] = k
+    return out
 
 
 def _describe(ctx: Any, repo: str, nodes: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -291,15 +358,10 @@ def find_flows(
     repo = _repo(ctx, repo)
     srcs = _live(ctx, repo, select_nodes(ctx, repo, source, "from"))
     tgts = _live(ctx, repo, select_nodes(ctx, repo, target, "to"))
-    s, d, kind = load_flow_graph(ctx, repo)
+    s, d = load_flow_graph(ctx, repo)
     paths = shortest_paths(s, d, srcs, tgts, max_paths, max_depth)
-    # the kind of each edge used (any one of the parallel kinds)
-    ekind: dict[tuple[int, int], str] = {}
     pairs = {(a, b) for p in paths for a, b in zip(p, p[1:], strict=False)}
-    if pairs:
-        for a, b, k in zip(s.tolist(), d.tolist(), kind.tolist(), strict=True):
-            if (a, b) in pairs:
-                ekind.setdefault((a, b), k)
+    ekind = _edge_kinds(ctx, repo, pairs)
     info = _describe(ctx, repo, [n for p in paths for n in p])
     lines = _Lines(source_dir)
     out = FlowResult(repo, len(srcs), len(tgts))
@@ -323,10 +385,12 @@ def find_flows(
 
 def _squash(steps: list[Step]) -> list[Step]:
     """Consecutive steps on the same line collapse to the last one (an expression's
-    operands and its value are one line of the report); the first step stays."""
+    operands and its value are one line of the report), keeping the kind of the edge
+    that entered the line; the first step stays."""
     out: list[Step] = []
     for st in steps:
         if len(out) >= 2 and (out[-1].path, out[-1].line) == (st.path, st.line):
+            st.edge = out[-1].edge
             out[-1] = st
         else:
             out.append(st)

@@ -30,6 +30,7 @@ import pyarrow as pa
 from . import __version__, sectioned
 from .fragments import FileSummary, FragmentStore
 from .incremental import engine_fingerprint, source_fingerprint
+from .models import models_digest
 from .resolve import ResolveConfig, ResolveOutput
 
 MAGIC = b"CAR2"
@@ -52,6 +53,8 @@ def input_digest(summaries: Sequence[FileSummary], config: ResolveConfig) -> str
     markers, schemas, ids)."""
     h = hashlib.sha256(f"{resolver_fingerprint()}\0{engine_fingerprint()}".encode())
     h.update(repr(config.source_roots).encode("utf-8", "surrogateescape"))
+    # the value-flow models in force (shipped and $CODEANATOMY_MODELS) shape FLOW_CALL
+    h.update(models_digest().encode())
     for s in summaries:
         if not s.resolve_digest:
             return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 import pyarrow as pa
@@ -16,14 +17,27 @@ class QueryError(Exception):
     """A query that cannot run (bad SQL, a write, a missing table)."""
 
 
-def session(warehouse: str, versions: Mapping[str, int] | None = None) -> SessionContext:
-    """A DataFusion session with the warehouse's tables, optionally at given versions."""
+# deltalake's DataFusion scan (an FFI plan) yields its rows only on its first
+# execution, so the recursive term of a WITH RECURSIVE query, which runs again per
+# iteration, saw the tables empty after one round (datafusion 55, deltalake 1.6): such
+# queries read the tables as pyarrow datasets instead
+_RECURSIVE = re.compile(r"\bWITH\s+RECURSIVE\b", re.IGNORECASE)
+
+
+def session(
+    warehouse: str, versions: Mapping[str, int] | None = None, datasets: bool = False
+) -> SessionContext:
+    """A DataFusion session with the warehouse's tables, optionally at given versions
+    (``datasets``: registered as pyarrow datasets, see ``_RECURSIVE``)."""
     ctx = SessionContext()
     for name in list_tables(warehouse):
         dt = DeltaTable(table_path(warehouse, name))
         if versions and name in versions:
             dt.load_as_version(versions[name])
-        ctx.register_table(name, dt)
+        if datasets:
+            ctx.register_dataset(name, dt.to_pyarrow_dataset())
+        else:
+            ctx.register_table(name, dt)
     return ctx
 
 
@@ -31,7 +45,7 @@ READ_ONLY = SQLOptions().with_allow_ddl(False).with_allow_dml(False).with_allow_
 
 
 def query(warehouse: str, sql: str, versions: Mapping[str, int] | None = None) -> pa.Table:
-    ctx = session(warehouse, versions)
+    ctx = session(warehouse, versions, datasets=bool(_RECURSIVE.search(sql)))
     try:
         df = ctx.sql_with_options(sql, READ_ONLY)
         return df.to_arrow_table()

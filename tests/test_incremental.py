@@ -54,6 +54,32 @@ UTIL = """def twice(x):
     return 2 * x
 """
 
+FLOWING = """import os
+
+
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+
+def wrap(v):
+    box = Box(v)
+    return box.v
+
+
+G = os.environ.get("X")
+
+
+def use(x):
+    d = {"k": wrap(x), "g": G}
+    items = []
+    items.append(d["k"])
+    try:
+        raise ValueError(items[0])
+    except ValueError as e:
+        return os.path.join("a", str(e))
+"""
+
 # (description, write, delete, rename) applied one commit at a time
 HISTORY: list[tuple[str, dict[str, str], tuple[str, ...], dict[str, str]]] = [
     ("modify a function body", {"util.py": "def twice(x):\n    y = x + x\n    return y\n"}, (), {}),
@@ -96,6 +122,21 @@ HISTORY: list[tuple[str, dict[str, str], tuple[str, ...], dict[str, str]]] = [
         {},
     ),
     (
+        "value flow across files: calls, returns, attributes, containers, exceptions",
+        {
+            "pkg/flowing.py": FLOWING,
+            "main.py": "from pkg.flowing import use\nfrom pkg.mod2 import C\n\nprint(use(C().run()))\n",
+        },
+        (),
+        {},
+    ),
+    (
+        "edit the callee of the flow",
+        {"pkg/flowing.py": FLOWING.replace("return box.v", "return [box.v][0]")},
+        (),
+        {},
+    ),
+    (
         "a syntax error, and a pure rename",
         {"pkg/broken.py": "def f(:\n    pass\n"},
         (),
@@ -133,6 +174,11 @@ def test_incremental_equals_full_along_history(tmp_path: Path) -> None:
         full = tmp_path / f"full{step}"
         build(repo, full)
         assert_same_cpg(inc, full)
+    # the value-flow edges took part in the comparison
+    edges = DeltaTable(str(inc / "cpg_edges")).to_pyarrow_table(columns=["kind"])
+    kinds = set(edges.column("kind").to_pylist())
+    assert {"FLOW", "FLOW_ARG", "FLOW_RETURN", "FLOW_ATTR", "FLOW_ELEM", "FLOW_CALL"} <= kinds
+    assert {"FLOW_GLOBAL", "FLOW_EXC"} <= kinds
     manifest = DeltaTable(str(inc / "run_manifest")).to_pyarrow_table().to_pylist()
     modes = sorted(r["mode"] for r in manifest)
     assert modes.count("incremental") == len(HISTORY)

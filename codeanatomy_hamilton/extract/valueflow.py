@@ -59,7 +59,8 @@ _I64, _I32, _STR = pa.int64(), pa.int32(), pa.string()
 VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     # one row per argument / receiver of a call: kind p (positional, ``pos``), k
     # (keyword ``kw``), s (``*x`` at ``pos``), w (``**x``), r (receiver); ``meth`` the
-    # attribute name of ``x.meth(...)`` (on every row of the call)
+    # attribute name of ``x.meth(...)`` (on every row of the call); ``key`` the
+    # operand's points-to key (a container passed whole to an external call)
     "vf_arg": pa.schema(
         [
             ("callid", _I64),
@@ -68,6 +69,7 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
             ("kw", _STR),
             ("node_id", _I64),
             ("meth", _STR),
+            ("key", _STR),
         ]
     ),
     # one row per parameter: kind p (positional, ``pos``), k (keyword-only), v (*args),
@@ -115,6 +117,10 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     # raised values per function, and calls inside try bodies -> named handlers
     "vf_raise": pa.schema([("fnode", _I64), ("node_id", _I64)]),
     "vf_try": pa.schema([("callid", _I64), ("node_id", _I64)]),
+    # implicit calls: ``for``/comprehension iteration (``__iter__``/``__next__``) and
+    # ``with`` (``__enter__``), by the node performing them: the target their result
+    # reaches and the receiver (the iterated object / context manager)
+    "vf_implicit": pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
 }
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -209,12 +215,18 @@ def truth(node: Any) -> bool | None:
 class _Fn:
     """The function (or module) body being walked."""
 
-    __slots__ = ("cid", "key", "alloc", "handlers")
+    __slots__ = ("cid", "key", "handlers", "count", "site", "free", "pending")
 
     def __init__(self, cid: int, key: str | None) -> None:
         self.cid = cid  # FUNCTION node ordinal; -1 for module/class bodies
         self.key = key  # points-to function key (generator container), None at module
-        self.alloc: dict[str, int] = {}  # local name -> the only allocation bound to it
+        # allocation sites of locals bound once (decided when the body is done):
+        # bindings per name, the call/display bound by ``name = ...``, names that are
+        # parameters or global/nonlocal, and vf_attr rows waiting for the answer
+        self.count: dict[str, int] = {}
+        self.site: dict[str, int] = {}
+        self.free: set[str] = set()
+        self.pending: list[tuple[int, str]] = []
         self.handlers: list[list[int]] = []  # enclosing try bodies' named handlers
 
 
@@ -231,6 +243,7 @@ class ValueFlow:
         self.cols: dict[str, dict[str, list[Any]]] = {
             t: {c: [] for c in s.names} for t, s in VF_FACT_SCHEMAS.items()
         }
+        self.colv = {t: list(c.values()) for t, c in self.cols.items()}
         # FLOW_GLOBAL: variable key -> [(ordinal, body ordinal)] of stores / loads
         self.cell_st: dict[str, list[tuple[int, int]]] = {}
         self.cell_ld: dict[str, list[tuple[int, int]]] = {}
@@ -241,9 +254,8 @@ class ValueFlow:
         self.b.add_edge(src._cid, dst._cid, kind)
 
     def row(self, table: str, *values: Any) -> None:
-        cols = self.cols[table]
-        for name, v in zip(VF_FACT_SCHEMAS[table].names, values, strict=True):
-            cols[name].append(v)
+        for col, v in zip(self.colv[table], values, strict=True):
+            col.append(v)
 
     def gid(self, node: Any) -> int:
         return self.base + node._cid
@@ -271,13 +283,22 @@ class ValueFlow:
         return "#" + str(self.gid(node))
 
     def alloc_of(self, node: Any, fn: _Fn) -> int:
+        """The allocation site of a base: a call or display itself; a local name is
+        settled when its function is done (see ``settle``)."""
         if type(node) is ast.Name:
-            a = fn.alloc.get(node.id)
-            if a is not None:
-                return self.base + a
+            if fn.cid >= 0:
+                fn.pending.append((len(self.cols["vf_attr"]["alloc"]), node.id))
         elif isinstance(node, _ALLOCS):
             return self.gid(node)
         return 0
+
+    def settle(self, fn: _Fn) -> None:
+        alloc = self.cols["vf_attr"]["alloc"]
+        count, site, free, base = fn.count, fn.site, fn.free, self.base
+        for i, name in fn.pending:
+            a = site.get(name)
+            if a is not None and count.get(name) == 1 and name not in free:
+                alloc[i] = base + a
 
     # -- expressions -------------------------------------------------------
     def expr(self, node: Any, fn: _Fn) -> None:  # noqa: C901 - one dispatch
@@ -427,20 +448,20 @@ class ValueFlow:
         meth = func.attr if type(func) is ast.Attribute else None
         row = self.row
         if meth is not None:
-            row("vf_arg", cid, "r", -1, None, self.gid(func.value), meth)
+            row("vf_arg", cid, "r", -1, None, self.gid(func.value), meth, self.key_of(func.value))
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:
                 self.expr(a.value, fn)
-                row("vf_arg", cid, "s", i, None, self.gid(a.value), meth)
+                row("vf_arg", cid, "s", i, None, self.gid(a.value), meth, self.key_of(a.value))
             else:
                 self.expr(a, fn)
-                row("vf_arg", cid, "p", i, None, self.gid(a), meth)
+                row("vf_arg", cid, "p", i, None, self.gid(a), meth, self.key_of(a))
         for kw in node.keywords:
             self.expr(kw.value, fn)
             if kw.arg is None:
-                row("vf_arg", cid, "w", -1, None, self.gid(kw.value), meth)
+                row("vf_arg", cid, "w", -1, None, self.gid(kw.value), meth, self.key_of(kw.value))
             else:
-                row("vf_arg", cid, "k", -1, kw.arg, self.gid(kw.value), meth)
+                row("vf_arg", cid, "k", -1, kw.arg, self.gid(kw.value), meth, self.key_of(kw.value))
         if meth is not None:
             recv = func.value
             args = node.args
@@ -466,7 +487,7 @@ class ValueFlow:
     def comprehension(self, node: Any, fn: _Fn) -> None:
         for gen in node.generators:
             self.expr(gen.iter, fn)
-            self.iterate(gen.iter, gen.target, fn)
+            self.iterate(gen.iter, gen.target, fn, gen)
             for cond in gen.ifs:
                 self.expr(cond, fn)
         k = self.key_of(node)
@@ -480,8 +501,10 @@ class ValueFlow:
             self.edge(node.elt, node)
             self.row("vf_elem", self.gid(node.elt), 1, k, None, None, 0)
 
-    def iterate(self, it: Any, target: Any, fn: _Fn) -> None:
-        """``for target in it``: the target reads an element of ``it``."""
+    def iterate(self, it: Any, target: Any, fn: _Fn, owner: Any) -> None:
+        """``for target in it``: the target reads an element of ``it`` (and what the
+        ``__iter__``/``__next__`` of ``it`` return, see ``vf_implicit``)."""
+        self.row("vf_implicit", self.gid(owner), self.gid(target), self.gid(it))
         self.elem_load(target, it, None)
         self.store_target(target, fn)
         self.unpack(target)
@@ -501,6 +524,7 @@ class ValueFlow:
         element stores, module/class/global variables."""
         t = type(target)
         if t is ast.Name:
+            fn.count[target.id] = fn.count.get(target.id, 0) + 1
             k = self.store_key.get(target._cid)
             if k is not None:
                 self.cell_st.setdefault(k, []).append((target._cid, fn.cid))
@@ -556,6 +580,8 @@ class ValueFlow:
                     self.store_target(e, fn)
             return
         self.edge(value, target)
+        if t is ast.Name and isinstance(value, _ALLOCS):
+            fn.site[target.id] = value._cid
         self.store_target(target, fn)
 
     # -- statements ----------------------------------------------------------
@@ -580,13 +606,20 @@ class ValueFlow:
                 self.expr(node.value, fn)
                 self.assign(node.target, node.value, fn)
         elif t in _FUNCS:
+            fn.count[node.name] = fn.count.get(node.name, 0) + 2
             self.function(node, fn)
         elif t is ast.ClassDef:
+            fn.count[node.name] = fn.count.get(node.name, 0) + 2
+            for s in node.body:
+                if type(s) in _FUNCS:
+                    self.method_ids.add(s._cid)
             for d in node.decorator_list:
                 self.expr(d, fn)
             for b in node.bases:
                 self.expr(b, fn)
             self.body(node.body, _Fn(-1, None))
+            if any(_deco_name(d) == "dataclass" for d in node.decorator_list):
+                self.dataclass_fields(node)
         elif t is ast.Return:
             if node.value is not None:
                 self.expr(node.value, fn)
@@ -602,7 +635,7 @@ class ValueFlow:
                     self.dead(arm)
         elif t is ast.For or t is ast.AsyncFor:
             self.expr(node.iter, fn)
-            self.iterate(node.iter, node.target, fn)
+            self.iterate(node.iter, node.target, fn, node)
             self.body(node.body, fn)
             self.body(node.orelse, fn)
         elif t is ast.With or t is ast.AsyncWith:
@@ -610,6 +643,8 @@ class ValueFlow:
                 self.expr(item.context_expr, fn)
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, item.context_expr, fn)
+                    ov, ce = item.optional_vars, item.context_expr
+                    self.row("vf_implicit", self.gid(item), self.gid(ov), self.gid(ce))
             self.body(node.body, fn)
         elif t is ast.Raise:
             if node.exc is not None:
@@ -627,6 +662,8 @@ class ValueFlow:
             self.body(node.body, fn)
             fn.handlers.pop()
             for h in node.handlers:
+                if h.name:
+                    fn.count[h.name] = fn.count.get(h.name, 0) + 2
                 if h.type is not None:
                     self.expr(h.type, fn)
                 self.body(h.body, fn)
@@ -638,7 +675,13 @@ class ValueFlow:
                 if case.guard is not None:
                     self.expr(case.guard, fn)
                 self.body(case.body, fn)
-        elif t in (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Pass):
+        elif t is ast.Global or t is ast.Nonlocal:
+            fn.free.update(node.names)
+        elif t is ast.Import or t is ast.ImportFrom:
+            for a in node.names:
+                bound = (a.asname or a.name).split(".")[0]
+                fn.count[bound] = fn.count.get(bound, 0) + 2
+        elif t is ast.Pass:
             return
         else:
             for child in ast.iter_child_nodes(node):
@@ -646,6 +689,24 @@ class ValueFlow:
                     self.expr(child, fn)
                 elif isinstance(child, ast.stmt):
                     self.stmt(child, fn)
+
+    def dataclass_fields(self, node: ast.ClassDef) -> None:
+        """The generated ``__init__`` of a dataclass: its fields, in order, are the
+        parameters of the class (after ``self``) and class-attribute stores, so that a
+        constructor argument reaches ``obj.field`` (one object per class)."""
+        qual = self.b.n_qualname[node._cid] or node.name
+        g = self.base + node._cid
+        pos = 1
+        for st in node.body:
+            if type(st) is not ast.AnnAssign or type(st.target) is not ast.Name:
+                continue
+            if "ClassVar" in (self.b.segment(st.annotation) or ""):
+                continue
+            tg = st.target
+            self.row("vf_param", g, "p", pos, tg.id, self.gid(tg), None, qual)
+            if st.value is None:
+                self.row("vf_attr", self.gid(tg), 1, None, "c:" + qual, tg.id, 0, 0)
+            pos += 1
 
     def dead(self, stmts: list[Any]) -> None:
         """Code under a constant-false condition: prop ``unreachable`` on its nodes."""
@@ -701,8 +762,12 @@ class ValueFlow:
             self.expr(node.body, fn)
             row("vf_ret", g, "r", self.gid(node.body))
             return
-        fn.alloc = _single_allocs(node, {a.arg for a in (*positional, *args.kwonlyargs)})
+        fn.free.update(a.arg for a in (*positional, *args.kwonlyargs))
+        for a in (args.vararg, args.kwarg):
+            if a is not None:
+                fn.free.add(a.arg)
         self.body(node.body, fn)
+        self.settle(fn)
 
     def _in_class(self, node: Any) -> bool:
         return node._cid in self.method_ids
@@ -710,13 +775,7 @@ class ValueFlow:
     # -- driver ------------------------------------------------------------
     def run(self) -> None:
         tree = self.ctx.tree
-        self.method_ids = {
-            s._cid
-            for c in ast.walk(tree)
-            if type(c) is ast.ClassDef
-            for s in c.body
-            if type(s) in _FUNCS
-        }
+        self.method_ids: set[int] = set()  # filled as class bodies are entered
         self.body(tree.body, _Fn(-2, None))
         self.cells()
         facts = self.b.facts
@@ -749,39 +808,14 @@ class ValueFlow:
                     self.row("vf_attr", self.base + s, 1, None, bval, name, 0, 0)
 
 
-def _single_allocs(fn: Any, params: set[str]) -> dict[str, int]:
-    """Local names of ``fn`` bound exactly once, to a call or display (the allocation
-    site), and never declared global/nonlocal nor a parameter."""
-    count: dict[str, int] = {}
-    site: dict[str, int] = {}
-    free: set[str] = set(params)
-    stack = list(fn.body)
-    while stack:
-        n = stack.pop()
-        t = type(n)
-        if t in _FUNCS or t is ast.ClassDef or t is ast.Lambda or t in _COMPS:
-            if t is not ast.Lambda and t not in _COMPS:
-                count[n.name] = count.get(n.name, 0) + 2
-            continue
-        if t is ast.Global or t is ast.Nonlocal:
-            free.update(n.names)
-            continue
-        if t is ast.Assign and len(n.targets) == 1 and type(n.targets[0]) is ast.Name:
-            name = n.targets[0].id
-            count[name] = count.get(name, 0) + 1
-            if isinstance(n.value, _ALLOCS):
-                site[name] = n.value._cid
-            stack.append(n.value)
-            continue
-        if t is ast.Name and type(n.ctx) is not ast.Load:
-            count[n.id] = count.get(n.id, 0) + 2
-            continue
-        if t is ast.alias or t is ast.ExceptHandler:
-            nm = n.asname or n.name if t is ast.alias else n.name
-            if nm:
-                count[nm.split(".")[0]] = count.get(nm.split(".")[0], 0) + 2
-        stack.extend(ast.iter_child_nodes(n))
-    return {k: v for k, v in site.items() if count.get(k) == 1 and k not in free}
+def _deco_name(d: Any) -> str | None:
+    if type(d) is ast.Call:
+        d = d.func
+    if type(d) is ast.Name:
+        return d.id
+    if type(d) is ast.Attribute:
+        return d.attr
+    return None
 
 
 def run_valueflow_pass(ctx: FileContext) -> None:

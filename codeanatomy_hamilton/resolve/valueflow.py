@@ -32,7 +32,8 @@ import pyarrow.compute as pc
 
 from ..models import Model, load_models
 from ..schema import EDGE_SCHEMA
-from .engine import K_B, K_C, K_F, K_I, K_L, K_M, K_X, _distinct_pairs, _expand
+from .engine import K_B, K_C, K_F, K_I, K_L, K_M, K_X, _distinct_pairs, _expand, _usort
+from .output import _member
 
 _OBJ = np.zeros(16, bool)
 _OBJ[[K_I, K_C, K_M]] = True
@@ -124,22 +125,48 @@ class _Calls:
         c = [callid[li[row]]]
         f = [node]
         sh = [bound[row].astype(np.int64)]
-        ct = [np.zeros(len(row), bool)]
+        ct = [np.zeros(len(row), np.int8)]
         # constructors: __init__ / __new__ of the first class on the MRO defining them
         cm = np.nonzero(kind == K_C)[0]
         if len(cm):
             init = _constructors(facts, hier)
             quals = S.decode(S.vq[v[cm]]).to_pylist()
-            for r, q in zip(cm, quals, strict=True):
-                for fnode in init.get(q, ()):
-                    c.append(np.array([callid[li[r]]], np.int64))
-                    f.append(np.array([fnode], np.int64))
-                    sh.append(np.array([1], np.int64))
-                    ct.append(np.array([True]))
+            cc: list[int] = []
+            cf: list[int] = []
+            ck: list[int] = []
+            for r, q in zip(cm.tolist(), quals, strict=True):
+                for fnode, how in init.get(q, ()):
+                    cc.append(int(callid[li[r]]))
+                    cf.append(fnode)
+                    ck.append(how)
+            c.append(np.array(cc, np.int64))
+            f.append(np.array(cf, np.int64))
+            sh.append(np.ones(len(cc), np.int64))
+            ct.append(np.array(ck, np.int8))
         self.callid = np.concatenate(c)
         self.fnode = np.concatenate(f)
         self.shift = np.concatenate(sh)
         self.ctor = np.concatenate(ct)
+        # implicit calls (iteration, ``with``): (callid, function, bound) of their
+        # resolved methods
+        li2, v2 = pt.values_of(pt.c_key)
+        imp = np.asarray(
+            pc.fill_null(pc.equal(calls.column("mode"), "implicit"), False).to_numpy(
+                zero_copy_only=False
+            ),
+            bool,
+        )[li2]
+        li2, v2 = li2[imp], v2[imp]
+        k2 = S.vk[v2]
+        b2 = k2 == K_B
+        f2 = v2.copy()
+        if b2.any():
+            f2[b2] = S.unary("f:", S.vq[v2[b2]], lambda s: "f:" + s)
+        m2 = np.nonzero((k2 == K_F) | b2)[0]
+        r2, n2 = targets.join(m2, f2[m2])
+        self.i_callid = callid[li2[r2]]
+        self.i_fnode = n2
+        self.i_bound = b2[r2]
         x = kind == K_X
         self.x_call = callid[li[x]]
         self.x_qual = S.decode(S.vq[v[x]]).to_pylist() if x.any() else []
@@ -150,30 +177,55 @@ class _Calls:
                 "callid": pa.array(self.callid, pa.int64()),
                 "fnode": pa.array(self.fnode, pa.int64()),
                 "shift": pa.array(self.shift, pa.int32()),
-                "ctor": pa.array(self.ctor, pa.bool_()),
+                "ctor": pa.array(self.ctor, pa.int8()),
             }
         )
 
 
-def _constructors(facts: dict[str, pa.Table], hier: Any) -> dict[str, list[int]]:
-    """class qualname -> FUNCTION nodes of its ``__init__`` and ``__new__``."""
+INIT, NEW = 1, 2  # ``_Calls.ctor``: 0 a plain call, else how a constructor call runs it
+
+
+def _constructors(facts: dict[str, pa.Table], hier: Any) -> dict[str, list[tuple[int, int]]]:
+    """class qualname -> (node, INIT or NEW) of its ``__init__`` and ``__new__`` (a
+    dataclass without them: the class node, whose parameters are its fields). The
+    value of the call is what ``__new__`` returns, never what ``__init__`` does."""
     defs = facts["rs_def"]
+    class_quals = {
+        v[2:] for v in defs.column("val").to_pylist() if v is not None and v.startswith("c:")
+    }
     by_qual: dict[str, list[int]] = {}
     for nid, q in zip(
         defs.column("node_id").to_pylist(), defs.column("qual").to_pylist(), strict=True
     ):
         if q and (q.endswith(".__init__") or q.endswith(".__new__")):
             by_qual.setdefault(q, []).append(nid)
-    out: dict[str, list[int]] = {}
-    classes = set(hier.mro) | {q for q in defs.column("qual").to_pylist() if q}
-    for cls in classes:
+    vp = facts["vf_param"]
+    fields = {
+        q: f
+        for q, f, m in zip(
+            vp.column("qual").to_pylist(),
+            vp.column("fnode").to_pylist(),
+            vp.column("mkind").to_pylist(),
+            strict=True,
+        )
+        if q and m is None and q in class_quals
+    }
+    out: dict[str, list[tuple[int, int]]] = {}
+    for cls in set(hier.mro) | class_quals:
         mro = [m[2:] for m in hier.mro.get(cls, ["c:" + cls]) if m.startswith("c:")]
-        found: list[int] = []
-        for meth in ("__init__", "__new__"):
+        found: list[tuple[int, int]] = []
+        for meth, how in (("__init__", INIT), ("__new__", NEW)):
             for k in mro:
                 hit = by_qual.get(k + "." + meth)
                 if hit:
-                    found.extend(hit)
+                    found.extend((h, how) for h in hit)
+                    break
+        if not found:
+            # a dataclass: its generated __init__ is the class node's own parameters
+            for k in mro:
+                hit = fields.get(k)
+                if hit:
+                    found.append((hit, INIT))
                     break
         if found:
             out[cls] = found
@@ -191,7 +243,7 @@ def value_flow_edges(
         _return_edges(facts, calls),
         _call_edges(facts, calls, models),
         *_attr_edges(pt, facts, hier),
-        *_elem_edges(pt, facts),
+        *_elem_edges(pt, facts, calls),
         _exc_edges(facts, calls),
     ]
     out = pa.concat_tables(parts)
@@ -203,8 +255,8 @@ def value_flow_edges(
 # -- FLOW_ARG / FLOW_RETURN ---------------------------------------------------------
 def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     args = facts["vf_arg"].select(["callid", "kind", "pos", "kw", "node_id"])
-    params = facts["vf_param"].select(["fnode", "kind", "pos", "name", "node_id"])
-    params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode"])
+    params = facts["vf_param"].select(["fnode", "kind", "pos", "name", "node_id", "mkind"])
+    params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode", "mkind"])
     j = args.join(calls.table(), "callid", join_type="inner")
     if not j.num_rows or not params.num_rows:
         return EDGE_SCHEMA.empty_table()
@@ -214,7 +266,11 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     pos = _ints(jp.column("pos"))
     ppos = _ints(jp.column("ppos"))
     shift = _ints(jp.column("shift"))
-    ctor = np.asarray(jp.column("ctor").to_numpy(zero_copy_only=False), bool)
+    # a classmethod always gets its class first, a staticmethod never gets a receiver,
+    # however the points-to value of the callee says it was reached
+    mk = np.asarray(jp.column("mkind").to_numpy(zero_copy_only=False), object)
+    shift = np.where(mk == "c", 1, np.where(mk == "s", 0, shift))
+    ctor = _ints(jp.column("ctor")) != 0
     kw = np.asarray(jp.column("kw").to_numpy(zero_copy_only=False), object)
     name = np.asarray(jp.column("name").to_numpy(zero_copy_only=False), object)
     # positional parameters of each function (for packing into *args)
@@ -256,9 +312,36 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
 
 def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     ret = facts["vf_ret"]
-    t = calls.table().filter(pc.invert(calls.table().column("ctor")))
+    t = calls.table()
+    t = t.filter(pc.not_equal(t.column("ctor"), INIT))
     j = ret.join(t, "fnode", join_type="inner")
-    return _edges(_ints(j.column("node_id")), _ints(j.column("callid")), "FLOW_RETURN")
+    out = [_edges(_ints(j.column("node_id")), _ints(j.column("callid")), "FLOW_RETURN")]
+    # implicit calls: what __iter__/__next__/__enter__ return reaches the loop / with
+    # target; the iterated object / context manager is their self
+    imp = pa.table(
+        {
+            "callid": pa.array(calls.i_callid, pa.int64()),
+            "fnode": pa.array(calls.i_fnode, pa.int64()),
+            "bound": pa.array(calls.i_bound, pa.bool_()),
+        }
+    )
+    vi = facts["vf_implicit"].rename_columns(["callid", "target", "recv"])
+    ji = imp.join(vi, "callid", join_type="inner")
+    jr = ji.join(ret.rename_columns(["fnode", "rkind", "rnode"]), "fnode", join_type="inner")
+    out.append(_edges(_ints(jr.column("rnode")), _ints(jr.column("target")), "FLOW_RETURN"))
+    pp = (
+        facts["vf_param"]
+        .filter(
+            pc.and_(
+                pc.equal(facts["vf_param"].column("kind"), "p"),
+                pc.equal(facts["vf_param"].column("pos"), 0),
+            )
+        )
+        .select(["fnode", "node_id"])
+    )
+    jb = ji.filter(ji.column("bound")).join(pp, "fnode", join_type="inner")
+    out.append(_edges(_ints(jb.column("recv")), _ints(jb.column("node_id")), "FLOW_ARG"))
+    return pa.concat_tables(out)
 
 
 # -- FLOW_CALL ------------------------------------------------------------------------
@@ -395,12 +478,14 @@ def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.n
     ic = (S.vk[v] == K_I) | (S.vk[v] == K_C)
     if not ic.any() or not hier.mro:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    uq, inv = np.unique(S.vq[v[ic]], return_inverse=True)
-    quals = S.decode(uq).to_pylist()
+    # an instance reads the attributes of its own class too; a class those of its bases
+    inst = S.vk[v[ic]] == K_I
+    uq, inv = np.unique(S.vq[v[ic]] * 2 + inst, return_inverse=True)
+    quals = S.decode(uq // 2).to_pylist()
     extra_q: list[int] = []
     extra_v: list[str] = []
     for i, q in enumerate(quals):
-        for m in hier.mro.get(q, ())[1:]:
+        for m in hier.mro.get(q, ["c:" + q])[0 if uq[i] % 2 else 1 :]:
             if m.startswith("c:"):
                 extra_q.append(i)
                 extra_v.append(m)
@@ -420,7 +505,7 @@ def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.n
 
 
 # -- FLOW_ELEM ------------------------------------------------------------------------
-def _elem_edges(pt: Any, facts: dict[str, pa.Table]) -> list[pa.Table]:
+def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]:
     S = pt.S
     t = facts["vf_elem"]
     if not t.num_rows:
@@ -458,6 +543,21 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table]) -> list[pa.Table]:
     bad[li[nc]] = True
     fb = ~known | bad
     out.append(_edges(_ints(ld.column("base_node"))[fb], l_node[fb], "FLOW_ELEM", label="base"))
+    # a container handed whole to a call outside the repository (``list(xs)``,
+    # ``d.values()``, ``", ".join(xs)``): its elements flow into that operand
+    args = facts["vf_arg"]
+    ext = ~_member(_ints(args.column("callid")), _usort(calls.callid))
+    ext |= _member(_ints(args.column("callid")), _usort(calls.x_call))
+    a = args.filter(pa.array(ext))
+    ai, av = _values(pt, a.column("key"))
+    c = _CONT[S.vk[av]]
+    ai, av = ai[c], av[c]
+    lo = np.searchsorted(sv_s, av, "left")
+    hi = np.searchsorted(sv_s, av, "right")
+    x, y = _expand(lo, hi - lo, None)
+    out.append(
+        _edges(s_node[si_s[y]], _ints(a.column("node_id"))[ai[x]], "FLOW_ELEM", label="whole")
+    )
     return out
 
 

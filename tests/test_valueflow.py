@@ -1,0 +1,333 @@
+"""Oracle tests of value flow: per construct, a small program whose flow is known.
+
+Every case module defines ``source()`` (an internal function whose call is the
+source) and ``sink(v)``; a case holds when a value-flow path exists from a
+``source()`` call to the argument of the ``sink`` call in the function named by the
+case (positive) or does not (negative: overwritten values, another index/key/object,
+code under a constant-false condition, a model that passes nothing on). One build of
+all cases; each test asks ``codeanatomy_hamilton.flows`` over the built warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codeanatomy_hamilton.build import BuildRequest, run_build
+from codeanatomy_hamilton.cli import main as cli_main
+from codeanatomy_hamilton.flows import FlowError, find_flows, shortest_paths
+from codeanatomy_hamilton.sql import query
+
+PRELUDE = """
+import os
+
+
+def source():
+    return input()
+
+
+def sink(v):
+    return None
+
+
+class C:
+    kind = "plain"
+
+    def __init__(self, v=None):
+        self.v = v
+
+    def get(self):
+        return self.v
+
+
+class D(C):
+    pass
+
+
+def ident(a):
+    return a
+
+
+def second(a, b):
+    return b
+
+
+def star(*xs):
+    return xs[0]
+
+
+def kwargs(**kw):
+    return kw["k"]
+
+
+def gen(v):
+    yield v
+
+
+def raiser(v):
+    raise ValueError(v)
+"""
+
+# case name -> (body of ``def <name>():``, flows?)
+CASES: dict[str, tuple[str, bool]] = {
+    # assignments and overwrites
+    "assign": ("x = source()\ny = x\nsink(y)", True),
+    "overwritten": ("x = source()\nx = 'safe'\nsink(x)", False),
+    "overwritten_in_branch_both": (
+        "x = source()\nif os.sep:\n    x = 'a'\nelse:\n    x = 'b'\nsink(x)",
+        False,
+    ),
+    "tuple_unpack_literal": ("a, b = source(), 'safe'\nsink(a)", True),
+    "tuple_unpack_literal_other": ("a, b = source(), 'safe'\nsink(b)", False),
+    # expressions
+    "binop": ("sink('cmd ' + source())", True),
+    "fstring": ("x = source()\nsink(f'<{x}>')", True),
+    "percent": ("sink('%s!' % source())", True),
+    "ifexp": ("sink(source() if os.sep else 'x')", True),
+    "ifexp_dead": ("sink(source() if 2 > 5 else 'x')", False),
+    "compare_is_bool": ("sink(source() == 'x')", False),
+    # calls into the repository
+    "arg_param_return": ("sink(ident(source()))", True),
+    "other_param": ("sink(second(source(), 'safe'))", False),
+    "keyword": ("sink(second('safe', b=source()))", True),
+    "keyword_other": ("sink(second(b='safe', a=source()))", False),
+    "star_args": ("sink(star(source()))", True),
+    "double_star": ("sink(kwargs(k=source()))", True),
+    "unpack_star": ("args = [source()]\nsink(second('x', *args))", True),
+    "constructor_method": ("c = C(source())\nsink(c.get())", True),
+    "constructor_keyword_attr": ("c = C(v=source())\nsink(c.v)", True),
+    "generator_for": ("for y in gen(source()):\n    sink(y)", True),
+    # attributes
+    "attr_same_object": ("a = C()\na.v = source()\nsink(a.v)", True),
+    "attr_other_object": ("a = C()\nb = C()\na.v = source()\nsink(b.v)", False),
+    "attr_other_name": ("a = C()\na.w = source()\nsink(a.v)", False),
+    "class_attr_inherited": ("C.kind = source()\nsink(D().kind)", True),
+    "class_attr_own_instance": ("C.kind = source()\nsink(C().kind)", True),
+    "class_attr_other": ("C.kind = source()\nsink(C().v)", False),
+    "module_attr": ("sink(os.environ)", False),
+    # containers
+    "list_index": ("l = [source(), 'safe']\nsink(l[0])", True),
+    "list_other_index": ("l = [source(), 'safe']\nsink(l[1])", False),
+    "list_append": ("l = []\nl.append(source())\nsink(l[0])", True),
+    "list_iter": ("l = ['a', source()]\nfor e in l:\n    sink(e)", True),
+    "dict_key": ("d = {'a': source(), 'b': 'safe'}\nsink(d['a'])", True),
+    "dict_other_key": ("d = {'a': source(), 'b': 'safe'}\nsink(d['b'])", False),
+    "dict_store_get": ("d = {}\nd['k'] = source()\nsink(d.get('k'))", True),
+    "dict_store_other": ("d = {}\nd['k'] = source()\nsink(d['j'])", False),
+    "whole_list_to_external": ("sink(', '.join([source()]))", True),
+    # constant conditions
+    "dead_if": ("x = source()\nif False:\n    sink(x)", False),
+    "dead_arith": ("x = source()\nif 40 * 3 < 100:\n    sink(x)", False),
+    "dead_else": ("x = source()\nif 1:\n    pass\nelse:\n    sink(x)", False),
+    "live_if": ("x = source()\nif 3 < 100:\n    sink(x)", True),
+    # externals and models
+    "external_default": ("sink(os.path.join('a', source()))", True),
+    "model_no_flow": ("sink(len(source()))", False),
+    "method_model": ("sink(source().strip())", True),
+    "slice": ("sink(source()[1:])", True),
+    # exceptions
+    "raise_except": (
+        "try:\n    raise ValueError(source())\nexcept ValueError as e:\n    sink(e)",
+        True,
+    ),
+    "raise_in_callee": ("try:\n    raiser(source())\nexcept ValueError as e:\n    sink(e)", True),
+    # module globals and closures
+    "closure": ("v = source()\n\ndef inner():\n    sink(v)\n\ninner()", True),
+}
+
+GLOBAL_CASE = """
+G = source()
+
+
+def global_read():
+    sink(G)
+"""
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("vf")
+    repo = root / "repo"
+    (repo / "cases").mkdir(parents=True)
+    (repo / "cases" / "__init__.py").write_text("")
+    for name, (body, _expected) in CASES.items():
+        code = PRELUDE + f"\n\ndef {name}():\n" + textwrap.indent(body, "    ") + "\n"
+        (repo / "cases" / f"{name}.py").write_text(code)
+    (repo / "cases" / "global_read.py").write_text(PRELUDE + GLOBAL_CASE)
+    wh = root / "wh"
+    result = run_build(BuildRequest(repo_path=str(repo), warehouse=str(wh), repo_id="vf"))
+    assert result.error_count == 0
+    return wh
+
+
+def _flows(wh: Path, name: str) -> list:
+    # the sink call inside the case function: its argument is the target
+    sink_args = (
+        f"node_id IN (SELECT a.dst_id FROM cpg_edges a JOIN cpg_nodes c "
+        f"ON c.node_id = a.src_id WHERE a.kind = 'ARGUMENT' AND c.kind = 'CALL' "
+        f"AND c.name = 'sink' AND c.path = 'cases/{name}.py')"
+    )
+    return find_flows(str(wh), f"call:cases.{name}.source", sink_args, max_paths=3).paths
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_oracle(warehouse: Path, name: str) -> None:
+    expected = CASES[name][1]
+    paths = _flows(warehouse, name)
+    assert bool(paths) is expected, (name, [[(s.location(), s.edge) for s in p] for p in paths])
+
+
+def test_module_global(warehouse: Path) -> None:
+    paths = _flows(warehouse, "global_read")
+    assert paths
+    assert any(s.edge == "FLOW_GLOBAL" for s in paths[0])
+
+
+def test_every_kind_is_built(warehouse: Path) -> None:
+    t = query(str(warehouse), "SELECT DISTINCT kind FROM cpg_edges WHERE kind LIKE 'FLOW%'")
+    kinds = set(t.column(0).to_pylist())
+    assert kinds == {
+        "FLOW",
+        "FLOW_GLOBAL",
+        "FLOW_ARG",
+        "FLOW_RETURN",
+        "FLOW_CALL",
+        "FLOW_ATTR",
+        "FLOW_ELEM",
+        "FLOW_EXC",
+    }
+
+
+def test_flow_edges_name_real_nodes(warehouse: Path) -> None:
+    t = query(
+        str(warehouse),
+        "SELECT count(*) AS n FROM cpg_edges e WHERE e.kind LIKE 'FLOW%' AND ("
+        "e.src_id NOT IN (SELECT node_id FROM cpg_nodes) OR "
+        "e.dst_id NOT IN (SELECT node_id FROM cpg_nodes))",
+    )
+    assert t.column("n").to_pylist() == [0]
+
+
+def test_models_label_and_sanitizer_tags(warehouse: Path) -> None:
+    t = query(
+        str(warehouse),
+        "SELECT DISTINCT label, variable FROM cpg_edges WHERE kind = 'FLOW_CALL' "
+        "AND label IN ('os.path.join', '.strip', '*')",
+    )
+    labels = set(t.column("label").to_pylist())
+    assert {"os.path.join", ".strip"} <= labels
+
+
+def test_param_spec_and_cli(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = cli_main(
+        [
+            "flows",
+            "--warehouse",
+            str(warehouse),
+            "--from",
+            "param:cases.arg_param_return.ident.a",
+            "--to",
+            "call:cases.arg_param_return.sink#arg0",
+            "--format",
+            "json",
+        ]
+    )
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["paths"], out
+    steps = out["paths"][0]
+    assert steps[0]["path"] == "cases/arg_param_return.py"
+    assert any(s["edge"] == "FLOW_RETURN" for s in steps)
+    # table form: file:line steps
+    rc = cli_main(
+        [
+            "flows",
+            "--warehouse",
+            str(warehouse),
+            "--from",
+            "call:cases.binop.source",
+            "--to",
+            "call:cases.binop.sink#arg0",
+        ]
+    )
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "cases/binop.py:" in text
+
+
+def test_bad_specs_fail_with_one_line(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = cli_main(
+        ["flows", "--warehouse", str(warehouse), "--from", "nosuchcol = 1", "--to", "x.y"]
+    )
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.startswith("codeanatomy: error: cannot select nodes") and err.count("\n") == 1
+    with pytest.raises(FlowError, match="argN"):
+        find_flows(str(warehouse), "call:os.system#first", "x.y")
+    with pytest.raises(FlowError, match="does not exist"):
+        find_flows(str(warehouse / "nope"), "a.b", "c.d")
+
+
+def test_shortest_paths_depth_and_count() -> None:
+    # 1 -> 2 -> 3 -> 4 and 1 -> 5; targets 4 and 5
+    src = np.array([1, 2, 3, 1], np.int64)
+    dst = np.array([2, 3, 4, 5], np.int64)
+    paths = shortest_paths(src, dst, np.array([1]), np.array([4, 5]), max_paths=5, max_depth=5)
+    assert paths == [[1, 5], [1, 2, 3, 4]]
+    assert shortest_paths(src, dst, np.array([1]), np.array([4, 5]), 5, 2) == [[1, 5]]
+    assert shortest_paths(src, dst, np.array([1]), np.array([4, 5]), 1, 5) == [[1, 5]]
+    assert shortest_paths(src, dst, np.array([4]), np.array([1]), 5, 5) == []
+
+
+def test_readme_recursive_sql(warehouse: Path) -> None:
+    """The README's WITH RECURSIVE example runs and finds the flow."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    start = readme.index("```sql\nWITH RECURSIVE") + len("```sql\n")
+    sql = readme[start : readme.index("```", start)].strip()
+    t = query(str(warehouse), sql).to_pylist()
+    # input() -> return of source() -> x -> y -> the parameter of sink (line 9)
+    hits = [r for r in t if r["path"] == "cases/assign.py" and r["kind"] == "PARAMETER"]
+    assert [(r["name"], r["start_line"]) for r in hits] == [("v", 9)], t[:5]
+
+
+def test_models_user_file_overrides_and_bad_files(tmp_path: Path, monkeypatch) -> None:
+    from codeanatomy_hamilton.models import ModelError, load_models, models_digest
+
+    shipped = load_models()
+    assert shipped["os.path.join"].flows == (("args", "result"),)
+    assert shipped["html.escape"].sanitizes == ("cwe-79",)
+    user = tmp_path / "m.yaml"
+    user.write_text(
+        "models:\n  - {callee: os.path.join, flows: ['arg0 -> result'], sanitizes: [x]}\n"
+    )
+    monkeypatch.setenv("CODEANATOMY_MODELS", str(user))
+    mine = load_models()
+    assert mine["os.path.join"].flows == (("arg0", "result"),)
+    assert mine["os.path.join"].sanitizes == ("x",)
+    assert mine["html.escape"] == shipped["html.escape"]
+    digest = models_digest()
+    monkeypatch.delenv("CODEANATOMY_MODELS")
+    assert models_digest() != digest
+    monkeypatch.setenv("CODEANATOMY_MODELS", str(user))
+    user.write_text("models:\n  - {callee: f, flows: ['arg0 => result']}\n")
+    with pytest.raises(ModelError, match=r"models\[0\]: bad flow"):
+        load_models()
+    user.write_text("models: [\n")
+    with pytest.raises(ModelError, match="not valid YAML"):
+        load_models()
+
+
+def test_build_with_a_broken_model_file_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "m.py").write_text("x = 1\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models: 3\n")
+    monkeypatch.setenv("CODEANATOMY_MODELS", str(bad))
+    rc = cli_main(["build", str(tmp_path / "repo"), "--warehouse", str(tmp_path / "wh")])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.yaml" in err
