@@ -97,6 +97,12 @@ APP: dict[str, str] = {
     "sql/safe_param.py": "import sqlite3\n\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n\n"
     "@app.route('/q')\ndef q():\n    cur = sqlite3.connect('x').cursor()\n"
     "    cur.execute('SELECT * FROM u WHERE n = ?', (request.args['u'],))\n    return 'ok'\n",
+    "sql/safe_store_get.py": "import sqlite3\n\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n\n"
+    "@app.route('/q')\ndef q():\n    d = {}\n    d['a'] = 'SELECT 1'\n    d['b'] = request.args['u']\n"
+    "    sqlite3.connect('x').cursor().execute(d.get('a'))\n    return 'ok'\n",
+    "sql/vuln_store_get.py": "import sqlite3\n\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n\n"
+    "@app.route('/q')\ndef q():\n    d = {}\n    d['a'] = 'SELECT 1'\n    d['b'] = request.args['u']\n"
+    "    sqlite3.connect('x').cursor().execute(d.get('b'))\n    return 'ok'\n",
     # --- trust boundary (501) -----------------------------------------------------------
     "tb/vuln.py": HEAD + "app = Flask(__name__)\n\n\n@app.route('/s')\ndef s():\n"
     "    session['user'] = request.args.get('u')\n    return 'ok'\n",
@@ -181,7 +187,7 @@ def test_other_categories_vulnerable_and_safe_twins(report) -> None:
     # the view returns the output of `echo <message>`: the message is reflected
     assert "svc/views.py" in xss
     assert _flagged(report, 601) == {"redir/vuln.py"}
-    assert _flagged(report, 89) == {"sql/vuln_key.py"}
+    assert _flagged(report, 89) == {"sql/vuln_key.py", "sql/vuln_store_get.py"}
     assert _flagged(report, 501) == {"tb/vuln.py"}
     assert _flagged(report, 611) == {"xxe/vuln.py"}
 

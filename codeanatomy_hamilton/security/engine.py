@@ -106,6 +106,7 @@ class Analysis:
             if str(var[e]).startswith("sanitizes:")
         ]
         self._guard: dict[int, bool] = {}
+        self._edge_base = self._precise_element_reads()
         self.views = self._views()
 
     # -- selection -------------------------------------------------------------------
@@ -202,6 +203,30 @@ class Analysis:
                     src.append(v)
                     dst.append(u)
         g.add_flow(src, dst, "FLOW_CONTAINER")
+
+    def _precise_element_reads(self) -> np.ndarray:
+        """Edges every search may use: all but the "whole container" edges
+        (FLOW_ELEM labelled ``whole``) into the receiver of ``d.get(k)``,
+        ``d.pop(k)`` or ``d.setdefault(k, ...)`` with a constant key: that read is an
+        element load, whose precise FLOW_ELEM edges already bring the value of key
+        ``k`` (and of unknown keys), so the other keys' values must not arrive through
+        the container as a whole."""
+        g = self.g
+        fl = g.flow
+        ok = np.ones(len(fl.dst), bool)
+        whole = np.flatnonzero((fl.cols["kind"] == "FLOW_ELEM") & (fl.cols["label"] == "whole"))
+        if not len(whole):
+            return ok
+        reads = self.calls_matching([".get", ".pop", ".setdefault"])
+        recv_of: dict[int, int] = {}
+        for c in reads.tolist():
+            if g.fold(g.arg(c, 0)) is not NO:
+                for r in g.receiver.targets(c).tolist():
+                    recv_of[r] = c
+        for e in whole.tolist():
+            if int(fl.dst[e]) in recv_of:
+                ok[e] = False
+        return ok
 
     def _views(self) -> set[int]:
         """FUNCTION positions that handle requests (see ``views`` in rules.yaml)."""
@@ -677,7 +702,7 @@ class Analysis:
         blocked[list(g.dead)] = True
         san = self.calls_matching([*rule.sanitizers, *self.rules.sanitizers_all])
         blocked[san] = True
-        edge_ok = np.ones(len(g.flow.dst), bool)
+        edge_ok = self._edge_base.copy()
         for e, tags in self._tags:
             if cwe_tag in tags:
                 edge_ok[e] = False
