@@ -117,6 +117,24 @@ APP: dict[str, str] = {
     "@app.route('/x', methods=['POST'])\ndef x():\n    resolve = False\n"
     "    parser = etree.XMLParser(resolve_entities=resolve)\n"
     "    return etree.fromstring(request.get_data(), parser).tag\n",
+    "xxe/vuln_minidom.py": "import xml.sax\nfrom xml.dom import minidom\n\nfrom flask import Flask, request\n\n"
+    "app = Flask(__name__)\n\n\n@app.route('/m', methods=['POST'])\ndef m():\n"
+    "    parser = xml.sax.make_parser()\n"
+    "    parser.setFeature(xml.sax.handler.feature_external_ges, True)\n"
+    "    return minidom.parseString(request.get_data(), parser).toxml()\n",
+    "xxe/safe_minidom.py": "import xml.sax\nfrom xml.dom import minidom\n\nfrom flask import Flask, request\n\n"
+    "app = Flask(__name__)\n\n\n@app.route('/m', methods=['POST'])\ndef m():\n"
+    "    parser = xml.sax.make_parser()\n"
+    "    parser.setFeature(xml.sax.handler.feature_external_ges, False)\n"
+    "    return minidom.parseString(request.get_data(), parser).toxml()\n",
+    # --- path traversal (22) through a pathlib object's methods -------------------------
+    "path/vuln_pathlib.py": "import os\nimport pathlib\n\nfrom flask import Flask, request\n\n"
+    "app = Flask(__name__)\n\n\n@app.route('/f')\ndef f():\n"
+    "    p = pathlib.Path('/srv/files') / request.args['name']\n    return p.read_text()\n",
+    "path/safe_pathlib.py": "import os\nimport pathlib\n\nfrom flask import Flask, request\n\n"
+    "app = Flask(__name__)\n\n\n@app.route('/f')\ndef f():\n"
+    "    p = pathlib.Path('/srv/files') / os.path.basename(request.args['name'])\n"
+    "    return p.read_text()\n",
     # --- API misuse ---------------------------------------------------------------------
     "misuse/settings.py": "HASH = {'algorithm': 'sha1'}\nSECURE_COOKIES = False\n",
     "misuse/__init__.py": "",
@@ -189,7 +207,8 @@ def test_other_categories_vulnerable_and_safe_twins(report) -> None:
     assert _flagged(report, 601) == {"redir/vuln.py"}
     assert _flagged(report, 89) == {"sql/vuln_key.py", "sql/vuln_store_get.py"}
     assert _flagged(report, 501) == {"tb/vuln.py"}
-    assert _flagged(report, 611) == {"xxe/vuln.py"}
+    assert _flagged(report, 611) == {"xxe/vuln.py", "xxe/vuln_minidom.py"}
+    assert _flagged(report, 22) == {"path/vuln_pathlib.py"}
 
 
 def test_api_misuse(report) -> None:

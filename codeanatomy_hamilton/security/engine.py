@@ -358,7 +358,11 @@ class Analysis:
                 if not self._sink_applies(s, c):
                     continue
                 for spec in s.get("args", [0]):
-                    a = g.arg(c, spec)
+                    if spec == "receiver":
+                        rv = g.receiver.targets(c).tolist()
+                        a = rv[0] if rv else -1
+                    else:
+                        a = g.arg(c, spec)
                     if a < 0:
                         continue
                     if "element" in s:
@@ -401,7 +405,10 @@ class Analysis:
         """XXE through xml.sax: the parser the call runs on was made by ``make`` and
         got ``setFeature(<feature>, <true>)``."""
         g = self.g
-        recv = g.receiver.targets(c).tolist()
+        if spec.get("parser_args"):
+            recv = [a for a in (g.arg(c, x) for x in spec["parser_args"]) if a >= 0][:1]
+        else:
+            recv = g.receiver.targets(c).tolist()
         if len(recv) != 1:
             return False
         makers = set(self.calls_matching(list(spec.get("make", []))).tolist())
