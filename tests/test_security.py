@@ -72,6 +72,11 @@ APP: dict[str, str] = {
     "bp = Blueprint('svc', __name__)\n\n\n@bp.route('/run', methods=['POST'])\n"
     "def do_run():\n    return run('echo ' + request.form['msg'])\n",
     "svc/__init__.py": "",
+    # the request object handed to a helper that reads it
+    "svc/params.py": "def arg(req, name):\n    return req.args.get(name, '')\n",
+    "svc/tools.py": "import os\n\nfrom flask import Blueprint, request\n\nfrom .params import arg\n\n"
+    "bp = Blueprint('tools', __name__)\n\n\n@bp.route('/rm')\ndef rm():\n"
+    "    os.remove(arg(request, 'f'))\n    return 'ok'\n",
     # --- XSS (79) through a class-based view; escaped twin ---------------------------
     "xss/vuln_view.py": "from flask import request\nfrom flask.views import MethodView\n\n\n"
     "class Hello(MethodView):\n    def get(self):\n        name = request.args.get('n', '')\n"
@@ -208,7 +213,7 @@ def test_other_categories_vulnerable_and_safe_twins(report) -> None:
     assert _flagged(report, 89) == {"sql/vuln_key.py", "sql/vuln_store_get.py"}
     assert _flagged(report, 501) == {"tb/vuln.py"}
     assert _flagged(report, 611) == {"xxe/vuln.py", "xxe/vuln_minidom.py"}
-    assert _flagged(report, 22) == {"path/vuln_pathlib.py"}
+    assert _flagged(report, 22) == {"path/vuln_pathlib.py", "svc/tools.py"}
 
 
 def test_api_misuse(report) -> None:

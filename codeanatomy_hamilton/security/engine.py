@@ -317,6 +317,7 @@ class Analysis:
             if d in attrs:
                 out.append(i)
         out.extend(self.calls_matching([str(c) for c in src.get("calls", [])]).tolist())
+        out.extend(self._object_members(src.get("objects") or {}))
         pattrs = src.get("parameter_attributes") or {}
         if pattrs:
             names = {a for v in pattrs.values() for a in v}
@@ -335,6 +336,32 @@ class Analysis:
                         continue
                     out.append(p)
         return np.unique(np.asarray(out, np.int64))
+
+    def _object_members(self, objects: dict[str, list[str]]) -> list[int]:
+        """Members (``x.args``, the result of ``x.get_json()``) of any value that flows
+        from one of the objects (``flask.request`` passed to a helper as ``req``)."""
+        g = self.g
+        out: list[int] = []
+        for obj, members in objects.items():
+            names = {str(m) for m in members}
+            last = obj.rpartition(".")[2]
+            cand = np.flatnonzero(g.kind.isin(["IDENTIFIER", "ATTRIBUTE"]) & g.name.eq(last))
+            roots = [i for i in cand.tolist() if g.dotted(i) == obj]
+            if not roots:
+                continue
+            none = np.zeros(g.n, bool)
+            parent = self._bfs(np.asarray(roots, np.int64), none, np.ones(len(g.flow.dst), bool))
+            reached = parent != -2
+            for i in np.flatnonzero(g.kind.eq("ATTRIBUTE") & g.name.isin(names)).tolist():
+                base = g.child(i, "value")
+                if base < 0 or not reached[base] or g.pfield[i] in _STORE_FIELDS:
+                    continue
+                p = int(g.parent[i])
+                if p >= 0 and g.kind[p] == "CALL" and g.pfield[i] == "func":
+                    out.append(p)  # a method: its result
+                else:
+                    out.append(i)
+        return out
 
     def sinks(self, rule: Rule) -> dict[int, int]:
         """sink node position -> the CALL (or statement) position it belongs to."""
