@@ -418,7 +418,7 @@ class Analysis:
             # the receiver was made by one of these calls (through variables, returns)
             makers = set(self.calls_matching([str(x) for x in rfrom]).tolist())
             recv = g.receiver.targets(c).tolist()
-            if not recv or not any(m in makers for m in self._defs_back(recv[0], 12)):
+            if not recv or self._made_by(recv[0], makers, 12) < 0:
                 return False
         parser = s.get("parser")
         if parser:
@@ -439,7 +439,7 @@ class Analysis:
         if len(recv) != 1:
             return False
         makers = set(self.calls_matching(list(spec.get("make", []))).tolist())
-        if not any(m in makers for m in self._defs_back(recv[0], 6)):
+        if self._made_by(recv[0], makers, 6) < 0:
             return False
         feature = str(spec.get("feature", "external_ges"))
         d = self._single_def(recv[0])
@@ -468,14 +468,36 @@ class Analysis:
             return False
         makers = set(self.calls_matching(list(spec.get("call", []))).tolist())
         flag = str(spec.get("flag", ""))
-        for m in self._defs_back(p, 8):
-            if m in makers:
-                fa = g.arg(m, "kw:" + flag)
-                if fa < 0:
-                    return bool(spec.get("flag_default", False))
-                v = g.fold(fa)
-                return True if v is NO else bool(v)
-        return False
+        m = self._made_by(p, makers, 8)
+        if m < 0:
+            return False
+        fa = g.arg(m, "kw:" + flag)
+        if fa < 0:
+            return bool(spec.get("flag_default", False))
+        v = g.fold(fa)
+        return True if v is NO else bool(v)
+
+    def _made_by(self, i: int, makers: set[int], limit: int, cap: int = 300) -> int:
+        """The first of ``makers`` whose value may reach ``i`` (backward over flow,
+        at most ``limit`` edges and ``cap`` nodes), or -1."""
+        if not makers:
+            return -1
+        g = self.g
+        seen = {i}
+        frontier = [i]
+        for _ in range(limit):
+            nxt = []
+            for j in frontier:
+                for k in g.flow_back.targets(j).tolist():
+                    if k in makers:
+                        return k
+                    if k >= 0 and k not in seen:
+                        seen.add(k)
+                        nxt.append(k)
+            if not nxt or len(seen) > cap:
+                return -1
+            frontier = nxt
+        return -1
 
     def _defs_back(self, i: int, limit: int) -> list[int]:
         """Nodes whose value may reach ``i``, nearest first (backward over flow)."""
