@@ -121,7 +121,9 @@ def main() -> None:
             "flow_edges_total": nflow,
             "flow_share_of_all_edges": nflow / total,
             "flow_added_to_other_edges": nflow / (total - nflow),
-            "cpu_added_s": [on["cpu"] - off["cpu"] for on, off in zip(runs["on"], runs["off"])],
+            "cpu_added_s": [
+                on["cpu"] - off["cpu"] for on, off in zip(runs["on"], runs["off"], strict=True)
+            ],
             "queries": flows,
         }
         print(json.dumps(result, indent=1))

@@ -92,16 +92,22 @@ def _calls(ctx: Any, repo: str, qual: str) -> np.ndarray:
     so that the edge copy clustered by destination prunes its files."""
     r = _lit(repo)
     q = _lit(qual)
-    callee = _ids(ctx, f"SELECT node_id FROM cpg_nodes WHERE repo = {r} AND qualname = {q}")
+    # one scan of the nodes: the callee(s) by qualname, unresolved calls by callee text
+    try:
+        t = ctx.sql(
+            f"SELECT node_id, kind = 'CALL' AND name = {q} AS named FROM cpg_nodes "
+            f"WHERE repo = {r} AND (qualname = {q} OR (kind = 'CALL' AND name = {q}))"
+        ).to_arrow_table()
+    except Exception as exc:  # DataFusion raises plain Exceptions
+        raise FlowError(f"cannot select nodes: {str(exc).strip()[:200]}") from None
+    ids = np.asarray(t.column("node_id").to_numpy(), np.int64)
+    named = np.asarray(t.column("named").to_numpy(zero_copy_only=False), bool)
     resolved = _ids(
         ctx,
         f"SELECT src_id FROM cpg_edges_by_dst WHERE repo = {r} AND kind = 'CALL' "
-        f"AND dst_id IN ({_in(callee)})",
+        f"AND dst_id IN ({_in(ids[~named])})",
     )
-    named = _ids(
-        ctx, f"SELECT node_id FROM cpg_nodes WHERE repo = {r} AND kind = 'CALL' AND name = {q}"
-    )
-    return _usort(np.concatenate([resolved, named]))
+    return _usort(np.concatenate([resolved, ids[named]]))
 
 
 def _operands(ctx: Any, repo: str, calls: np.ndarray, cond: str) -> np.ndarray:
@@ -171,7 +177,10 @@ def _live(ctx: Any, repo: str, ids: np.ndarray) -> np.ndarray:
 def _repo(ctx: Any, repo: str | None) -> str:
     if repo is not None:
         return repo
-    t = ctx.sql("SELECT DISTINCT repo FROM cpg_nodes").to_arrow_table()
+    try:  # the small per-file table, when the warehouse has it
+        t = ctx.sql("SELECT DISTINCT repo FROM file_index").to_arrow_table()
+    except Exception:  # DataFusion raises plain Exceptions (no such table)
+        t = ctx.sql("SELECT DISTINCT repo FROM cpg_nodes").to_arrow_table()
     repos = sorted(t.column(0).to_pylist())
     if len(repos) != 1:
         raise FlowError(

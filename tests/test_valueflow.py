@@ -158,6 +158,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         code = PRELUDE + f"\n\ndef {name}():\n" + textwrap.indent(body, "    ") + "\n"
         (repo / "cases" / f"{name}.py").write_text(code)
     (repo / "cases" / "global_read.py").write_text(PRELUDE + GLOBAL_CASE)
+    (repo / "cases" / "conf.py").write_text(PRELUDE + "\nVALUE = source()\nOTHER = 'x'\n")
+    (repo / "cases" / "modattr.py").write_text(
+        PRELUDE + "\nfrom cases import conf\n\n\ndef modattr():\n"
+        "    sink(conf.VALUE)\n\n\ndef modattr_other():\n    sink(conf.OTHER)\n"
+    )
     wh = root / "wh"
     result = run_build(BuildRequest(repo_path=str(repo), warehouse=str(wh), repo_id="vf"))
     assert result.error_count == 0
@@ -185,6 +190,20 @@ def test_module_global(warehouse: Path) -> None:
     paths = _flows(warehouse, "global_read")
     assert paths
     assert any(s.edge == "FLOW_GLOBAL" for s in paths[0])
+
+
+def test_module_attribute_across_files(warehouse: Path) -> None:
+    def sink_arg(fn: str) -> str:
+        return (
+            "node_id IN (SELECT a.dst_id FROM cpg_edges a JOIN cpg_nodes c ON c.node_id = "
+            "a.src_id JOIN cpg_edges k ON k.dst_id = c.node_id AND k.kind = 'CONTAINS' "
+            "JOIN cpg_nodes f ON f.node_id = k.src_id WHERE a.kind = 'ARGUMENT' AND "
+            f"c.name = 'sink' AND f.qualname = 'cases.modattr.{fn}')"
+        )
+
+    paths = find_flows(str(warehouse), "call:cases.conf.source", sink_arg("modattr")).paths
+    assert paths and any(s.edge == "FLOW_ATTR" for s in paths[0])
+    assert not find_flows(str(warehouse), "call:cases.conf.source", sink_arg("modattr_other")).paths
 
 
 def test_every_kind_is_built(warehouse: Path) -> None:
@@ -331,3 +350,19 @@ def test_build_with_a_broken_model_file_is_one_line(tmp_path: Path, monkeypatch,
     assert rc == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bad.yaml" in err
+
+
+def test_constant_data_tables_get_no_element_edges() -> None:
+    from codeanatomy_hamilton.extract.file import extract_file
+    from codeanatomy_hamilton.extract.valueflow import BIG_TABLE
+
+    def flow_edges(n: int) -> int:
+        code = "T = [" + ", ".join(str(i) for i in range(n)) + "]\n"
+        ex = extract_file("t.py", code.encode())
+        return sum(1 for k in ex.edges.column("kind").to_pylist() if k == "FLOW")
+
+    # every element -> the list, and the list -> T
+    assert flow_edges(3) == 4
+    assert flow_edges(BIG_TABLE) == BIG_TABLE + 1
+    # a data table: only the display -> T
+    assert flow_edges(BIG_TABLE + 1) == 1

@@ -123,6 +123,11 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     "vf_implicit": pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
 }
 
+# displays of more constants than this are data tables (codec maps, Unicode tables),
+# not configuration: their elements get no FLOW edge or element store (a constant is
+# never tainted; small displays keep theirs, so a constant from a config dict or list
+# still reaches a sink)
+BIG_TABLE = 64
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)
 _ALLOCS = (ast.Call, *_DISPLAYS)
@@ -337,6 +342,8 @@ class ValueFlow:
             return
         if t is ast.JoinedStr or t in (ast.List, ast.Tuple, ast.Set):
             items = node.values if t is ast.JoinedStr else node.elts
+            if len(items) > BIG_TABLE and _constants(items):
+                return  # a data table: see BIG_TABLE
             for v in items:
                 self.expr(v, fn)
                 self.edge(v, node)
@@ -350,6 +357,8 @@ class ValueFlow:
                 self.expr(node.format_spec, fn)
             return
         if t is ast.Dict:
+            if len(node.values) > BIG_TABLE and _constants(node.values):
+                return  # a data table: see BIG_TABLE
             for k, v in zip(node.keys, node.values, strict=False):
                 if k is not None:
                     self.expr(k, fn)
@@ -806,6 +815,17 @@ class ValueFlow:
             if bval is not None:
                 for s, _sb in stores:
                     self.row("vf_attr", self.base + s, 1, None, bval, name, 0, 0)
+
+
+def _constants(items: list[Any]) -> bool:
+    for v in items:
+        t = type(v)
+        if t is ast.UnaryOp:
+            v = v.operand
+            t = type(v)
+        if t is not ast.Constant:
+            return False
+    return True
 
 
 def _deco_name(d: Any) -> str | None:

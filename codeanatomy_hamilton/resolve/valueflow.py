@@ -290,12 +290,13 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     isk = kind == "k"
     kw_taken = np.zeros(len(kind), bool)
     if isk.any():
+        # (function, keyword) pairs some named parameter takes, as one int key
+        _u, finv = np.unique(fnode, return_inverse=True)
+        kde = pc.dictionary_encode(pa.array(kw, pa.string()))
+        kcode = kde.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
+        key = finv.astype(np.int64) * (len(kde.dictionary) + 1) + kcode
         match = isk & ((pkind == "p") | (pkind == "k")) & (kw == name)
-        taken = set(zip(fnode[match].tolist(), kw[match].tolist(), strict=True))
-        ki = np.flatnonzero(isk)
-        kw_taken[ki] = [
-            (f, k) in taken for f, k in zip(fnode[ki].tolist(), kw[ki].tolist(), strict=True)
-        ]
+        kw_taken = isk & _member(key, _usort(key[match]))
     m = (
         ((kind == "p") & (pkind == "p") & (ppos == apos))
         | ((kind == "p") & (pkind == "v") & (apos >= nparam))
@@ -349,24 +350,43 @@ def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Mod
     args = facts["vf_arg"]
     if not args.num_rows:
         return EDGE_SCHEMA.empty_table()
-    # the rows of one call are not contiguous (nested calls come in between)
-    args = args.take(pa.array(np.argsort(_ints(args.column("callid")), kind="stable")))
     callid = _ints(args.column("callid"))
-    internal = np.unique(calls.callid)
-    pos = np.minimum(np.searchsorted(internal, callid), max(len(internal) - 1, 0))
-    has_internal = (internal[pos] == callid) if len(internal) else np.zeros(len(callid), bool)
+    node = _ints(args.column("node_id"))
+    # calls with a callee in the repository and none outside it pass nothing here
+    ext = _member(callid, _usort(calls.x_call))
+    todo = ~_member(callid, _usort(calls.callid)) | ext
     # external callees with a model, per call
     by_call: dict[int, list[Model]] = {}
     for c, q in zip(calls.x_call.tolist(), calls.x_qual, strict=True):
         mdl = models.get(q)
         if mdl is not None:
             by_call.setdefault(c, []).append(mdl)
+    q_model = _member(callid, _usort(np.array(list(by_call), np.int64)))
+    de = pc.dictionary_encode(args.column("meth").combine_chunks())
+    has_m = np.array([("." + m) in models for m in de.dictionary.to_pylist()] + [False])
+    mcode = de.indices.fill_null(len(has_m) - 1).to_numpy(zero_copy_only=False)
+    m_model = has_m[mcode]
+    # no model: every input -> the result (vectorised: most calls)
+    d = todo & ~q_model & ~m_model
+    parts = [_edges(node[d], callid[d], "FLOW_CALL", label="*")]
+    # the calls with a model, one at a time
+    sel = np.flatnonzero(todo & (q_model | m_model))
+    if len(sel):
+        sel = sel[np.argsort(callid[sel], kind="stable")]  # a call's rows together
+        sub = args.take(pa.array(sel))
+        parts.append(_model_edges(sub, by_call, models))
+    return pa.concat_tables(parts)
+
+
+def _model_edges(
+    args: pa.Table, by_call: dict[int, list[Model]], models: dict[str, Model]
+) -> pa.Table:
+    callid = _ints(args.column("callid"))
     meth = args.column("meth").to_pylist()
     kind = args.column("kind").to_pylist()
     apos = args.column("pos").to_pylist()
     kw = args.column("kw").to_pylist()
     node = _ints(args.column("node_id"))
-    ext = set(calls.x_call.tolist())
     srcs: list[int] = []
     dsts: list[int] = []
     labels: list[str] = []
@@ -375,19 +395,9 @@ def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Mod
     ends = np.r_[starts[1:], len(callid)]
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         c = int(callid[a])
-        if has_internal[a] and c not in ext:
-            continue
         mdls = by_call.get(c)
-        if mdls is None and meth[a] is not None:
-            mm = models.get("." + meth[a])
-            mdls = [mm] if mm is not None else None
         if mdls is None:
-            for i in range(a, b):
-                srcs.append(int(node[i]))
-                dsts.append(c)
-                labels.append("*")
-                tags.append(None)
-            continue
+            mdls = [models["." + meth[a]]]
         recv = next((int(node[i]) for i in range(a, b) if kind[i] == "r"), None)
         for mdl in mdls:
             tag = "sanitizes:" + ",".join(mdl.sanitizes) if mdl.sanitizes else None
