@@ -84,6 +84,12 @@ APP: dict[str, str] = {
     "xss/safe_view.py": "import html\n\nfrom flask import request\nfrom flask.views import MethodView\n\n\n"
     "class Hello(MethodView):\n    def get(self):\n        name = html.escape(request.args.get('n', ''))\n"
     "        return '<p>' + name + '</p>'\n",
+    "xss/safe_plain.py": "from flask import Flask, make_response, request\n\napp = Flask(__name__)\n\n\n"
+    "@app.route('/t')\ndef t():\n    resp = make_response('Hi ' + request.args.get('n', ''))\n"
+    "    resp.headers['Content-Type'] = 'text/plain'\n    return resp\n",
+    "xss/vuln_html.py": "from flask import Flask, make_response, request\n\napp = Flask(__name__)\n\n\n"
+    "@app.route('/t')\ndef t():\n    resp = make_response('Hi ' + request.args.get('n', ''))\n"
+    "    resp.headers['Content-Type'] = 'text/html'\n    return resp\n",
     # --- open redirect (601): allow-list guard ----------------------------------------
     "redir/vuln.py": HEAD + "app = Flask(__name__)\n\n\n@app.route('/go')\ndef go():\n"
     "    target = request.args.get('next', '/')\n    return redirect(target)\n",
@@ -207,6 +213,7 @@ def test_cross_module_finding_has_source_to_sink_steps(report) -> None:
 def test_other_categories_vulnerable_and_safe_twins(report) -> None:
     xss = _flagged(report, 79)
     assert "xss/vuln_view.py" in xss and "xss/safe_view.py" not in xss
+    assert "xss/vuln_html.py" in xss and "xss/safe_plain.py" not in xss
     # the view returns the output of `echo <message>`: the message is reflected
     assert "svc/views.py" in xss
     assert _flagged(report, 601) == {"redir/vuln.py"}

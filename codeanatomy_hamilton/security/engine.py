@@ -371,7 +371,8 @@ class Analysis:
             if s.get("view_return"):
                 for f in self.views:
                     for v in self.returns_of(f):
-                        out[v] = v
+                        if not self._not_html(v):
+                            out[v] = v
                 continue
             if s.get("subscript_store"):
                 want = {str(x) for x in s["subscript_store"]}
@@ -399,7 +400,57 @@ class Analysis:
                     out[a] = c
         return out
 
+    def _not_html(self, v: int) -> bool:
+        """The returned response is declared as something other than HTML: made with
+        a constant ``mimetype=`` / ``content_type=`` that is not ``text/html``, or given
+        one later (``resp.mimetype = ...``, ``resp.headers["Content-Type"] = ...``)."""
+        g = self.g
+
+        def plain(node: int) -> bool:
+            t = g.fold(node)
+            return isinstance(t, str) and "html" not in t.lower() and "/" in t
+
+        for m in self._defs_back(v, 3):
+            if g.kind[m] == "CALL":
+                for kw in ("mimetype", "content_type"):
+                    if plain(g.arg(m, "kw:" + kw)):
+                        return True
+        d = -1
+        if g.kind[v] == "IDENTIFIER":
+            d = self._single_def(v)
+        elif g.kind[v] == "CALL":  # the variable the response is assigned to
+            d = next(
+                (
+                    t
+                    for t in g.flow.targets(v).tolist()
+                    if t >= 0 and g.kind[t] == "IDENTIFIER" and g.pfield[t] in _STORE_FIELDS
+                ),
+                -1,
+            )
+        for u in g.flow.targets(d).tolist() if d >= 0 else []:
+            p = int(g.parent[u]) if u >= 0 else -1
+            if p < 0 or g.pfield[u] != "value":
+                continue
+            if g.ast[p] == "Attribute" and g.name[p] in ("mimetype", "content_type"):
+                st = int(g.parent[p])
+                if g.pfield[p] in _STORE_FIELDS and plain(g.child(st, "value")):
+                    return True
+            if g.ast[p] == "Attribute" and g.name[p] == "headers":
+                sub = int(g.parent[p])
+                if g.ast[sub] == "Subscript" and g.pfield[sub] in _STORE_FIELDS:
+                    k = g.fold(g.child(sub, "slice"))
+                    st = int(g.parent[sub])
+                    if (
+                        isinstance(k, str)
+                        and k.lower() == "content-type"
+                        and plain(g.child(st, "value"))
+                    ):
+                        return True
+        return False
+
     def _sink_applies(self, s: dict[str, Any], c: int) -> bool:
+        if s.get("unless_not_html") and self._not_html(c):
+            return False
         g = self.g
         for kw, want in (s.get("when_kw") or {}).items():
             v = g.fold(g.arg(c, "kw:" + str(kw)))
