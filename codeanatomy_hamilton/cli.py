@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         help="checkout of the repository, to print each step's code line",
     )
     f.add_argument("--format", choices=["table", "json"], default="table")
+    s = sub.add_parser("findings", help="security findings (taint, API misuse) over the CPG")
+    s.add_argument("--warehouse", required=True)
+    s.add_argument("--repo-id", default=None, help="one repo (default: every repo)")
+    s.add_argument("--rules", default=None, metavar="FILE", help="rules on top of the shipped")
+    s.add_argument("--format", choices=["table", "json", "sarif"], default="table")
+    s.add_argument("--min-severity", choices=["note", "warning", "error"], default=None)
     return p
 
 
@@ -153,8 +159,23 @@ def cmd_flows(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_findings(args: argparse.Namespace) -> int:
+    from .security import FindingsError, find_findings, format_findings
+
+    try:
+        report = find_findings(
+            args.warehouse, args.repo_id, rules_file=args.rules, min_severity=args.min_severity
+        )
+    except FindingsError as exc:
+        return _fail(str(exc))
+    print(format_findings(report, args.format))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "findings":
+        return cmd_findings(args)
     if args.command == "build":
         return cmd_build(args)
     if args.command == "flows":

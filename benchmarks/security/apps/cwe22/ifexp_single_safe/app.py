@@ -1,0 +1,16 @@
+import os
+
+from flask import Flask, request
+
+
+app = Flask(__name__)
+
+
+@app.route("/run", methods=["GET", "POST"])
+def handler():
+    param = request.args.get("q", "")
+    bar = param if 2 > 5 else 'summary.txt'
+    with open(os.path.join("/srv/reports", bar)) as fh:
+        print(fh.read())
+    return "ok"
+

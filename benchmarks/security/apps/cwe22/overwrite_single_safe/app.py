@@ -1,0 +1,17 @@
+import os
+
+from flask import Flask, request
+
+
+app = Flask(__name__)
+
+
+@app.route("/run", methods=["GET", "POST"])
+def handler():
+    param = request.cookies.get("pref", "")
+    bar = param
+    bar = 'summary.txt'
+    with open(os.path.join("/srv/reports", bar)) as fh:
+        print(fh.read())
+    return "ok"
+

@@ -1,0 +1,1 @@
+SETTINGS = {"hash_algorithm": "sha256", "rounds": 3}

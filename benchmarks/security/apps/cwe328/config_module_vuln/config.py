@@ -1,0 +1,1 @@
+SETTINGS = {"hash_algorithm": "md5", "rounds": 3}

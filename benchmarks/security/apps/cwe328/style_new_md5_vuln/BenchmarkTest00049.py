@@ -1,0 +1,16 @@
+import hashlib
+import random
+import secrets
+
+import flask
+from flask import request
+
+
+def init(app):
+    @app.route('/benchmark/328/BenchmarkTest00049', methods=['POST'])
+    def BenchmarkTest00049_post():
+        RESPONSE = ""
+        hash1 = hashlib.new("md5")
+        hash1.update(request.args.get('x', '').encode())
+        RESPONSE += hash1.hexdigest()
+        return RESPONSE

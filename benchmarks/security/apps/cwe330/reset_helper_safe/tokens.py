@@ -1,0 +1,7 @@
+import secrets
+import string
+
+
+def make_reset_token(length=12):
+    chars = string.ascii_letters + string.digits
+    return ''.join(secrets.choice(chars) for _ in range(length))

@@ -1,0 +1,9 @@
+"""Helpers the views call."""
+
+from flask import session
+
+
+def process(value):
+    session["user"] = value
+    return "ok"
+

@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"501": 'anonymous'}
+ALLOWED = {'anonymous', "other"}

@@ -1,0 +1,13 @@
+from flask import Flask, request, session
+
+
+app = Flask(__name__)
+
+
+@app.route("/run", methods=["GET", "POST"])
+def handler():
+    param = request.form["name"]
+    bar = str(int(param))
+    session["user"] = bar
+    return "ok"
+

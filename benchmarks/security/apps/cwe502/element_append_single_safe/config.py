@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"502": b'.'}
+ALLOWED = {b'.', "other"}

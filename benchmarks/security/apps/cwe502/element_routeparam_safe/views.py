@@ -1,0 +1,17 @@
+import pickle
+
+from flask import Blueprint
+
+
+api = Blueprint("api", __name__)
+
+
+@api.route("/items/<name>")
+def show_item(name):
+    param = name.encode()
+    items = [b'.', param]
+    bar = items[0]
+    obj = pickle.loads(bar)
+    print(obj)
+    return "ok"
+

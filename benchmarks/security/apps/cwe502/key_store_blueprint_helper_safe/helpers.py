@@ -1,0 +1,10 @@
+"""Helpers the views call."""
+
+import pickle
+
+
+def process(value):
+    obj = pickle.loads(value)
+    print(obj)
+    return "ok"
+

@@ -1,0 +1,20 @@
+"""Routes of the reports blueprint."""
+
+
+from flask import Blueprint, request
+
+
+from .helpers import process
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.route("/run", methods=["POST"])
+def run_report():
+    param = request.get_data()
+    table = {}
+    table["keyA"] = b'.'
+    table["keyB"] = param
+    bar = table.get("keyA")
+    return process(bar)
+

@@ -1,0 +1,16 @@
+import json
+
+from flask import Blueprint
+
+
+api = Blueprint("api", __name__)
+
+
+@api.route("/items/<name>")
+def show_item(name):
+    param = name.encode()
+    bar = param
+    obj = json.loads(bar)
+    print(obj)
+    return "ok"
+

@@ -1,0 +1,1 @@
+from . import db, ldap, things, utils  # noqa: F401

@@ -1,0 +1,8 @@
+"""Helpers the views call."""
+
+from flask import redirect
+
+
+def process(value):
+    return redirect(value)
+

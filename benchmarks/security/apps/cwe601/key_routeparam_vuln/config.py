@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"601": '/home'}
+ALLOWED = {'/home', "other"}

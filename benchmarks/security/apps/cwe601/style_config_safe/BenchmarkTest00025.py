@@ -1,0 +1,35 @@
+import configparser
+import io
+import os
+import platform
+import subprocess
+import urllib.parse
+import xml.etree.ElementTree as ET
+import xml.sax
+
+import elementpath
+import flask
+from flask import request
+
+import helpers
+
+
+def init(app):
+    @app.route('/benchmark/601/BenchmarkTest00025', methods=['GET'])
+    def BenchmarkTest00025_get():
+        return BenchmarkTest00025_post()
+
+    @app.route('/benchmark/601/BenchmarkTest00025', methods=['POST'])
+    def BenchmarkTest00025_post():
+        RESPONSE = ""
+
+        parts = request.path.split("/")
+        param = parts[1]
+
+        conf = configparser.ConfigParser()
+        conf.add_section("section0001")
+        conf.set("section0001", "keyA-0001", "a_Value")
+        conf.set("section0001", "keyB-0001", param)
+        bar = conf.get("section0001", "keyA-0001")
+
+        return flask.redirect(bar)

@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"611": '<a/>'}
+ALLOWED = {'<a/>', "other"}

@@ -1,0 +1,21 @@
+from lxml import etree
+
+from flask import Flask, request
+from flask.views import MethodView
+
+
+app = Flask(__name__)
+
+
+class ItemView(MethodView):
+    def post(self):
+        param = request.args.get("q", "")
+        bar = param if 7 > 5 else '<a/>'
+        parser = etree.XMLParser(resolve_entities=True)
+        doc = etree.fromstring(bar.encode(), parser)
+        print(doc.tag)
+        return "ok"
+
+
+app.add_url_rule("/items", view_func=ItemView.as_view("items"))
+

@@ -1,0 +1,17 @@
+from lxml import etree
+
+from flask import Blueprint
+
+
+api = Blueprint("api", __name__)
+
+
+@api.route("/items/<name>")
+def show_item(name):
+    param = name
+    bar = param
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    doc = etree.fromstring(bar.encode(), parser)
+    print(doc.tag)
+    return "ok"
+

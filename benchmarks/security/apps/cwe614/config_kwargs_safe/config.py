@@ -1,0 +1,1 @@
+COOKIE_OPTIONS = {'secure': True, 'httponly': True, 'samesite': 'Lax'}

@@ -1,0 +1,1 @@
+COOKIE_OPTIONS = {'secure': False, 'httponly': True, 'samesite': 'Lax'}

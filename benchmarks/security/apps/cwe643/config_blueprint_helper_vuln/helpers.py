@@ -1,0 +1,10 @@
+"""Helpers the views call."""
+
+from lxml import etree
+
+
+def process(value):
+    root = etree.fromstring(b"<users><user name='a'/></users>")
+    print(root.xpath("//user[@name='" + value + "']"))
+    return "ok"
+

@@ -1,0 +1,17 @@
+from lxml import etree
+
+from flask import Flask, request
+
+
+app = Flask(__name__)
+
+
+@app.route("/run", methods=["GET", "POST"])
+def handler():
+    param = request.get_json(force=True).get("value", "")
+    bar = param
+    bar = 'a'
+    root = etree.fromstring(b"<users><user name='a'/></users>")
+    print(root.xpath("//user[@name='" + bar + "']"))
+    return "ok"
+

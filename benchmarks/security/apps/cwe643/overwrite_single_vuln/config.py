@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"643": 'a'}
+ALLOWED = {'a', "other"}

@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"78": 'localhost'}
+ALLOWED = {'localhost', "other"}

@@ -1,0 +1,18 @@
+"""Routes of the reports blueprint."""
+
+import shlex
+
+from flask import Blueprint, request
+
+
+from .helpers import process
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.route("/run", methods=["POST"])
+def run_report():
+    param = request.values.get("v", "")
+    bar = shlex.quote(param)
+    return process(bar)
+

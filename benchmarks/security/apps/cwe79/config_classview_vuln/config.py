@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"79": 'world'}
+ALLOWED = {'world', "other"}

@@ -1,0 +1,6 @@
+"""Helpers the views call."""
+
+
+def process(value):
+    return "<p>Hello " + value + "</p>"
+

@@ -1,0 +1,16 @@
+from flask import Flask, request
+from flask.views import MethodView
+
+
+app = Flask(__name__)
+
+
+class ItemView(MethodView):
+    def post(self):
+        param = request.values.get("v", "")
+        bar = param
+        return "<p>Hello " + bar + "</p>"
+
+
+app.add_url_rule("/items", view_func=ItemView.as_view("items"))
+

@@ -1,0 +1,21 @@
+"""Routes of the reports blueprint."""
+
+
+from flask import Blueprint, request
+
+
+from .helpers import process
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.route("/run", methods=["POST"])
+def run_report():
+    param = request.headers.get("X-Target", "")
+    limit = 40
+    if limit * 3 > 100:
+        bar = param
+    else:
+        bar = 'alice'
+    return process(bar)
+

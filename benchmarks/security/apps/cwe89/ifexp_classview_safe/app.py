@@ -1,0 +1,22 @@
+import sqlite3
+
+from flask import Flask, request
+from flask.views import MethodView
+
+
+app = Flask(__name__)
+
+
+class ItemView(MethodView):
+    def post(self):
+        param = request.get_json(force=True).get("value", "")
+        bar = param if 2 > 5 else 'alice'
+        conn = sqlite3.connect("app.db")
+        cur = conn.cursor()
+        cur.execute("SELECT * FROM users WHERE name = '" + bar + "'")
+        print(cur.fetchall())
+        return "ok"
+
+
+app.add_url_rule("/items", view_func=ItemView.as_view("items"))
+

@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"89": 'alice'}
+ALLOWED = {'alice', "other"}

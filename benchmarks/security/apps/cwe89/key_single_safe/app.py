@@ -1,0 +1,19 @@
+import sqlite3
+
+from flask import Flask, request
+
+
+app = Flask(__name__)
+
+
+@app.route("/run", methods=["GET", "POST"])
+def handler():
+    param = request.cookies.get("pref", "")
+    choices = {"default": 'alice', "user": param}
+    bar = choices["default"]
+    conn = sqlite3.connect("app.db")
+    cur = conn.cursor()
+    cur.execute("SELECT * FROM users WHERE name = '" + bar + "'")
+    print(cur.fetchall())
+    return "ok"
+

@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"90": 'guest'}
+ALLOWED = {'guest', "other"}

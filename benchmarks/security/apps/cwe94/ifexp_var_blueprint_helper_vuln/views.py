@@ -1,0 +1,18 @@
+"""Routes of the reports blueprint."""
+
+
+from flask import Blueprint, request
+
+
+from .helpers import process
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.route("/run", methods=["POST"])
+def run_report():
+    param = request.get_json(force=True).get("value", "")
+    num = 386
+    bar = '21' if (7 * 42) - num > 200 else param
+    return process(bar)
+

@@ -1,0 +1,4 @@
+"""Settings of the app."""
+
+DEFAULTS = {"94": '21'}
+ALLOWED = {'21', "other"}
