@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from codeanatomy_assets import defs
 from codeanatomy_assets.cpg_assets import asset_key as cpg_key
@@ -87,6 +88,8 @@ def test_check_fails_on_a_push_that_adds_a_finding(tmp_path: Path) -> None:
         assert check.metadata["new_findings"].value == 0
 
 
+# Dagster's test helper itself selects with a beta parameter (include_sources)
+@pytest.mark.filterwarnings("ignore:Parameter `include_sources`")
 def test_findings_follow_each_cpg_build_of_the_repo() -> None:
     sensor = next(s for s in defs.sensors if s.name == "security_findings_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
