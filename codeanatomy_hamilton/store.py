@@ -261,7 +261,18 @@ def replace_repo_rows(
         # the writer updated ``existing`` to the version it committed (no second log read)
         return existing.version()
 
-    version = _with_retries(write, name)
+    def write_or_source_error() -> int:
+        try:
+            return write()
+        except Exception as exc:
+            # the rows' own producer failed (a damaged fragment): its exception, not
+            # the Delta writer's text of it
+            failure = getattr(table, "failure", None)
+            if failure is not None:
+                raise failure from exc
+            raise
+
+    version = _with_retries(write_or_source_error, name)
     # the encoder's buffers are garbage now; the next table's write reuses the pages
     release_memory()
     return TableWrite(name, version, _rows_written(table))
