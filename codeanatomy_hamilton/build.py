@@ -112,6 +112,9 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
     run_id = uuid.uuid4().hex
     is_git = is_git_root(req.repo_path)
     commit = resolve_commit(req.repo_path, req.ref or "HEAD") if is_git else None
+    # a table whose newest commit is damaged fails every reader and writer: set the
+    # commit aside (the table is back at its last good version) and build in full
+    repaired = store.repair_damaged_tables(req.warehouse)
     # full, or incremental from the last successful build (see incremental.plan_build)
     build_plan = plan_build(
         run_id=run_id,
@@ -120,8 +123,10 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
         warehouse=req.warehouse,
         commit=commit,
         is_git=is_git,
-        incremental=req.incremental,
+        incremental=req.incremental and not repaired,
     )
+    if repaired and req.incremental:
+        build_plan.reason = "a damaged table commit was set aside: full build"
     extract_cache_dir = (
         default_extract_cache_dir(req.warehouse)
         if req.extract_cache_dir is None
@@ -137,9 +142,11 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
         )
         extract_cache_dir = scratch
     try:
-        return _execute_recovering(
+        result = _execute_recovering(
             req, repo_id, adapters, started, run_id, build_plan, extract_cache_dir
         )
+        result.warnings[:0] = repaired
+        return result
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -1,22 +1,69 @@
-"""The ``codeanatomy`` command line (see CONTRACT.md)."""
+"""The ``codeanatomy`` command line (see CONTRACT.md).
+
+Every failure is one line on stderr (``codeanatomy: error: ...``) and exit status 2;
+``--debug`` (anywhere on the command line) adds the traceback."""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
 import os
 import sys
+import traceback
+from concurrent.futures.process import BrokenProcessPool
+from typing import NoReturn
 
-from .build import BuildRequest, run_build
+from .build import BuildRequest, caused_by, run_build
 from .lock import BuildLockError
 from .scan import ScanError
-from .sql import QueryError, format_table, query
+from .sql import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, QueryError, stream, write_result
 from .store import WarehouseError
+
+MAX_WORKERS = 4096
+
+
+class UsageError(Exception):
+    """A command line argparse rejected (one line, exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line (no usage block) for ``main`` to print."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _count(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="codeanatomy",
         description="Code Property Graphs of Python repositories as Delta tables.",
+    )
+    p.add_argument(
+        "--debug", action="store_true", help="print the traceback of a failure (anywhere)"
     )
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the CPG of a repository into a warehouse")
@@ -31,7 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--incremental", action="store_true", help="rebuild from the last successful build's commit"
     )
-    b.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
+    b.add_argument(
+        "--workers",
+        type=_count(1, MAX_WORKERS),
+        default=1,
+        help="parallel extraction processes",
+    )
     b.add_argument(
         "--executor",
         choices=["local", "processes", "dask"],
@@ -59,6 +111,23 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("query")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.add_argument("--at", default=None, help="query the CPG as built for this commit")
+    q.add_argument(
+        "--timeout",
+        type=_positive,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"stop the query after this long (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    q.add_argument(
+        "--memory-limit",
+        type=_positive,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=(
+            "memory for sorts, joins and aggregations; beyond it they spill to "
+            f"WAREHOUSE/.codeanatomy/sql-spill (default {DEFAULT_MEMORY_MB})"
+        ),
+    )
     return p
 
 
@@ -105,19 +174,67 @@ def cmd_sql(args: argparse.Namespace) -> int:
             versions = versions_at(args.warehouse, args.at)
         except LookupError as exc:
             return _fail(str(exc))
+    batches = stream(
+        args.warehouse,
+        args.query,
+        versions,
+        timeout_s=args.timeout,
+        memory_mb=args.memory_limit,
+    )
     try:
-        table = query(args.warehouse, args.query, versions)
+        write_result(batches, args.format, sys.stdout)
     except QueryError as exc:
+        sys.stdout.flush()
         return _fail(str(exc))
-    print(format_table(table, args.format))
     return 0
 
 
+def describe_failure(exc: BaseException) -> str:
+    """One line for any failure of a command."""
+    full = caused_by(exc, OSError)
+    if full is not None and full.errno == errno.ENOSPC:
+        text = str(full)
+        if "no space left on device writing" in text:
+            return text
+        return f"no space left on device writing {full.filename or _first_line(full)}"
+    if "No space left on device" in str(exc):
+        return f"no space left on device: {_first_line(exc)}"
+    if caused_by(exc, BrokenProcessPool) is not None:
+        return (
+            "a worker process died (killed, or out of memory) during the build; "
+            "run it again, with fewer --workers if memory is short"
+        )
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    plain = (UsageError, RuntimeError, ValueError, OSError, LookupError, QueryError)
+    if isinstance(exc, plain) and not isinstance(exc, KeyError):
+        return _first_line(exc)
+    return f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "build":
-        return cmd_build(args)
-    return cmd_sql(args)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    if not debug:
+        # Hamilton logs a failing node's traceback itself; the one line below says it
+        logging.getLogger("hamilton").setLevel(logging.CRITICAL)
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "build":
+            return cmd_build(args)
+        return cmd_sql(args)
+    except SystemExit:
+        raise  # --help
+    except BaseException as exc:  # noqa: BLE001 - every failure is one line, exit 2
+        if debug:
+            traceback.print_exc()
+        return _fail(describe_failure(exc))
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from deltalake import DeltaTable
 from . import __version__, ids
 from .scan import is_python_path
 from .schema import CPG_TABLES, LAYOUT_KEYS, ORIGIN_TABLES, partition_columns
-from .store import open_table, sql_quote
+from .store import open_table, rolled_back, sql_quote
 
 # the modules whose code decides per-file rows and summaries: a change to any
 # invalidates cached extracts and makes the next build full (rows of unchanged files
@@ -257,12 +257,15 @@ def writes_since(
     (killed builds, table subsets); None when that cannot be told (a full rewrite, a
     missing table): then only a full build is safe. ``tables``: tables already open."""
     versions = dict(base.get("table_versions") or [])
+    repaired = rolled_back(warehouse)
     out: set[str] = set()
     for name in CPG_TABLES:
         dt = tables[name] if tables and name in tables else open_table(warehouse, name)
         if dt is None or name not in versions:
             return None
         since = versions[name]
+        if any(since >= v for v in repaired.get(name, ())):
+            return None  # the base saw a commit since set aside as damaged
         current = dt.version()
         if current < since:
             return None
