@@ -6,15 +6,19 @@ Every failure is one line on stderr (``codeanatomy: error: ...``) and exit statu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import logging
 import os
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from typing import NoReturn
 
 from .build import BuildRequest, caused_by, run_build
+from .hooks import NodeExecutionError
 from .lock import BuildLockError
 from .scan import ScanError
 from .sql import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, QueryError, stream, write_result
@@ -189,16 +193,19 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe_failure(exc: BaseException) -> str:
-    """One line for any failure of a command."""
+def describe_failure(exc: BaseException, warehouse: str | None = None) -> str:
+    """One line for any failure of a command (``warehouse``: where a build writes)."""
     full = caused_by(exc, OSError)
+    if full is not None and "no space left on device writing" in str(full):
+        return str(full)  # a cache write (``sectioned.CacheWriteError``)
     if full is not None and full.errno == errno.ENOSPC:
-        text = str(full)
-        if "no space left on device writing" in text:
-            return text
-        return f"no space left on device writing {full.filename or _first_line(full)}"
+        return f"no space left on device writing {full.filename or warehouse}"
     if "No space left on device" in str(exc):
-        return f"no space left on device: {_first_line(exc)}"
+        # the Delta writer's error names no file: the table its node writes
+        node = getattr(caused_by(exc, NodeExecutionError), "node", "") or ""
+        table = node.removesuffix("_written") if node.endswith("_written") else ""
+        where = os.path.join(warehouse, table) if warehouse and table else warehouse
+        return f"no space left on device writing {where or _first_line(exc)}"
     if caused_by(exc, BrokenProcessPool) is not None:
         return (
             "a worker process died (killed, or out of memory) during the build; "
@@ -217,24 +224,63 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+@contextlib.contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Within the block, what native code writes to file descriptor 2 is dropped: a
+    Rust panic in a Delta writer thread (a full disk) prints a dozen lines there, and a
+    failure must be one line. Python's own ``sys.stderr`` still reaches the terminal.
+    Only when ``sys.stderr`` is the process's descriptor 2 (not under a capture)."""
+    try:
+        real = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            while os.read(read_end, 65536):
+                pass
+
+    # a daemon: worker processes may hold the pipe open after the command returns
+    threading.Thread(target=drain, daemon=True).start()
+    previous = sys.stderr
+    sys.stderr = open(saved, "w", closefd=False, errors="backslashreplace")  # noqa: SIM115
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr = previous
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    args = None
     argv = [a for a in argv if a != "--debug"]
     if not debug:
         # Hamilton logs a failing node's traceback itself; the one line below says it
         logging.getLogger("hamilton").setLevel(logging.CRITICAL)
     try:
         args = _parser().parse_args(argv)
-        if args.command == "build":
-            return cmd_build(args)
-        return cmd_sql(args)
+        with contextlib.nullcontext() if debug else _native_stderr_quiet():
+            if args.command == "build":
+                return cmd_build(args)
+            return cmd_sql(args)
     except SystemExit:
         raise  # --help
     except BaseException as exc:  # noqa: BLE001 - every failure is one line, exit 2
         if debug:
             traceback.print_exc()
-        return _fail(describe_failure(exc))
+        return _fail(describe_failure(exc, getattr(args, "warehouse", None)))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ runs again once, re-extracting those files (``build.run_build``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -326,6 +327,10 @@ class FragmentStore:
         new = self.entries() - before
         for full in new:
             sectioned.remove_quietly(full)
+        for dirpath, _, _ in os.walk(self.root, topdown=False):
+            if dirpath != self.root:
+                with contextlib.suppress(OSError):
+                    os.rmdir(dirpath)  # only when empty
         return len(new)
 
     def drop_damaged(self) -> int:

@@ -264,7 +264,8 @@ def writes_since(
         if dt is None or name not in versions:
             return None
         since = versions[name]
-        if any(since >= v for v in repaired.get(name, ())):
+        ended = base["ended_at"].timestamp() if base.get("ended_at") else 0.0
+        if any(since >= v and ended < when for v, when in repaired.get(name, ())):
             return None  # the base saw a commit since set aside as damaged
         current = dt.version()
         if current < since:

@@ -39,7 +39,11 @@ class BadFile(ValueError):
 
 class CacheWriteError(OSError):
     """A cache file could not be written (disk full, read-only folder); the message is
-    one line naming the file."""
+    one line naming the file (and survives pickling to the driver of a worker)."""
+
+    def __init__(self, message: str, code: int = 0) -> None:
+        super().__init__(message)
+        self.errno = code or None
 
 
 def write_error(exc: OSError, target: str) -> CacheWriteError:
@@ -48,7 +52,7 @@ def write_error(exc: OSError, target: str) -> CacheWriteError:
         what = "no space left on device"
     else:
         what = (exc.strerror or str(exc)).lower()
-    return CacheWriteError(exc.errno or 0, f"{what} writing {target}")
+    return CacheWriteError(f"{what} writing {target}", exc.errno or 0)
 
 
 def remove_quietly(path: str) -> None:

@@ -403,14 +403,15 @@ def _repairs_path(warehouse: str) -> str:
     return os.path.join(warehouse, ".codeanatomy", REPAIRS_FILE)
 
 
-def rolled_back(warehouse: str) -> dict[str, list[int]]:
-    """Per table, the versions ``repair_damaged_tables`` set aside. A build recorded at
-    such a version or later saw rows the table no longer holds: an incremental build
-    from it is not safe (``incremental.writes_since``)."""
+def rolled_back(warehouse: str) -> dict[str, list[tuple[int, float]]]:
+    """Per table, (version, when) of each commit ``repair_damaged_tables`` set aside. A
+    build that ended before ``when`` and recorded that version or a later one saw rows
+    the table no longer holds: an incremental build from it is not safe
+    (``incremental.writes_since``)."""
     try:
         with open(_repairs_path(warehouse)) as fh:
             data = json.load(fh)
-        return {str(k): [int(v) for v in vs] for k, vs in data.items()}
+        return {str(k): [(int(v), float(t)) for v, t in vs] for k, vs in data.items()}
     except (OSError, ValueError, TypeError, AttributeError):
         return {}
 
@@ -437,7 +438,7 @@ def repair_damaged_tables(warehouse: str) -> list[str]:
                 "and run a full build"
             ) from None
         repairs = rolled_back(warehouse)
-        repairs.setdefault(name, []).append(version)
+        repairs.setdefault(name, []).append((version, time.time()))
         tmp = _repairs_path(warehouse) + f".{os.getpid()}.tmp"
         with open(tmp, "w") as fh:
             json.dump(repairs, fh)
