@@ -173,3 +173,30 @@ def test_register_with_a_bad_repos_file_is_one_line(tmp_path: Path, text: str) -
         env={**os.environ, "CODEANATOMY_REPOS": str(repos), "DAGSTER_HOME": str(tmp_path)},
     )
     _one_line(res, "codeanatomy-dagster")
+
+
+def test_a_killed_worker_is_one_line(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    body = "\n".join(
+        f"def f{j}(x):\n    return [y * {j} for y in range(x) if y % 3]\n" for j in range(300)
+    )
+    repo = tmp_path / "repo"
+    init_repo(repo, {f"m{i}.py": body for i in range(60)})
+    cmd = [sys.executable, "-m", "codeanatomy_hamilton.cli", "build", str(repo)]
+    cmd += ["--warehouse", str(tmp_path / "wh"), "--workers", "2"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(proc.pid)
+    killed = None
+    while killed is None and proc.poll() is None:
+        for child in parent.children(recursive=True):
+            try:
+                if child.parent().pid != proc.pid:  # a worker (the pool's child)
+                    child.kill()
+                    killed = child.pid
+                    break
+            except psutil.NoSuchProcess:
+                continue
+    _, err = proc.communicate(timeout=300)
+    assert killed is not None, "the build ended before a worker started"
+    res = subprocess.CompletedProcess(cmd, proc.returncode, "", err)
+    assert "worker process died" in _one_line(res)
