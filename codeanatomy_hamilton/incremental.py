@@ -129,6 +129,21 @@ def git_diff(root: str, base: str, new: str) -> list[FileChange]:
     return out
 
 
+def changed_submodules(root: str, base: str, new: str) -> set[str]:
+    """Paths of submodules added, moved to another commit or removed from ``base`` to
+    ``new``: their ``extract_errors`` row (kind ``submodule``) changes with them."""
+    proc = _git(root, "diff", "--raw", "-z", "--no-renames", base, new)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
+    parts = proc.stdout.split(b"\0")
+    out = set()
+    for meta, path in zip(parts[::2], parts[1::2], strict=False):
+        modes = meta.decode().lstrip(":").split()[:2]
+        if "160000" in modes:
+            out.add(path.decode("utf-8", "surrogateescape"))
+    return out
+
+
 def changed_paths(changes: Iterable[FileChange]) -> set[str]:
     """Python paths whose rows a build must replace (both sides of a rename)."""
     out: set[str] = set()
@@ -354,6 +369,7 @@ def plan_build(
         )
     changes = git_diff(repo_path, base_commit, commit)
     paths = changed_paths(changes) | {p for p in dirty if p != ALL_PATHS}
+    paths |= changed_submodules(repo_path, base_commit, commit)
     return BuildPlan(
         run_id,
         repo_id,

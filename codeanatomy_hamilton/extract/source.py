@@ -13,6 +13,27 @@ import tokenize
 from dataclasses import dataclass
 
 
+# every ``extract_errors.error_kind`` a build writes (README lists them): the one place
+# they are defined
+ERROR_KINDS = frozenset(
+    {
+        "syntax_error",
+        "python2_syntax",
+        "decode_error",
+        "unknown_encoding",
+        "null_bytes",
+        "parse_error",
+        "too_deep",
+        "too_large",
+        "symlink",
+        "symlink_outside_repo",
+        "unreadable",
+        "pass_error",
+        "submodule",
+    }
+)
+
+
 @dataclass(frozen=True)
 class SourceError:
     """Why a file could not be analysed (one ``extract_errors`` row)."""
