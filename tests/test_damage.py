@@ -1,6 +1,8 @@
-"""Damage to the cache never becomes data: random bit flips in every cached file kind
-(per-file fragments, the summary pack, the kept interner, the kept resolution) give
-the rows of a clean build, over many seeds; the damaged files are deleted."""
+"""Damage never becomes data: random bit flips in every cached file kind (per-file
+fragments, the summary pack, the kept interner, the kept resolution, Hamilton's stored
+results) give the rows of a clean build, over many seeds, and damaged files are
+deleted; a table whose newest Delta commit is torn is repaired by the next build and
+read at its last good version meanwhile."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
+from codeanatomy_hamilton.build import BuildResult
 from codeanatomy_hamilton.fragments import FragmentStore
 from codeanatomy_hamilton.incremental import engine_fingerprint
 
@@ -29,24 +32,33 @@ FILES = {
         for i in range(4)
     },
 }
-KINDS = ("frag", "summaries.pack", "interner.kept", "resolved.out")
-SEEDS = 24
+KINDS = ("frag", "summaries.pack", "interner.kept", "resolved.out", "result")
+SEEDS = 16
 
 
 def _kind(path: Path) -> str:
-    return "frag" if path.suffix == ".frag" else path.name
+    if path.suffix == ".frag":
+        return "frag"
+    if path.parent.name == "results":  # Hamilton's result store (``cache_dir``)
+        return "result"
+    return path.name
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """A repo, a clean build of it, and the fragment cache a build left."""
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A repo and a clean build of it."""
     root = tmp_path_factory.mktemp("damage")
     init_repo(root / "repo", FILES)
     build(root / "repo", root / "clean", extract_cache_dir="")
-    build(root / "repo", root / "seed-wh", extract_cache_dir=str(root / "cache"))
-    files = [p for p in (root / "cache").rglob("*") if p.is_file()]
-    assert {_kind(p) for p in files} == set(KINDS)
-    return root / "repo", root / "clean", root / "cache"
+    return root / "repo", root / "clean"
+
+
+def _build(repo: Path, wh: Path, cache: Path) -> BuildResult:
+    """A build with its fragments under ``cache/fragments`` and Hamilton's results
+    under ``cache/hamilton``."""
+    return build(
+        repo, wh, extract_cache_dir=str(cache / "fragments"), cache_dir=str(cache / "hamilton")
+    )
 
 
 def _flip(path: Path, rng: random.Random) -> None:
@@ -58,30 +70,32 @@ def _flip(path: Path, rng: random.Random) -> None:
 
 
 def test_bit_flips_in_every_cached_file_kind_give_a_clean_build(
-    pristine: tuple[Path, Path, Path], tmp_path: Path
+    pristine: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    repo, clean, cache = pristine
+    repo, clean = pristine
     retried = 0
+    # the caches stay at one location: cached results' keys name the fragment store
+    work = tmp_path / "cache"
+    _build(repo, tmp_path / "seed-wh", work)
+    assert set(KINDS) <= {_kind(p) for p in work.rglob("*") if p.is_file()}
+    cache = tmp_path / "pristine"
+    shutil.move(work, cache)
     for seed in range(SEEDS):
         rng = random.Random(seed)
-        work = tmp_path / f"cache{seed}"
         shutil.copytree(cache, work)
         files = sorted(p for p in work.rglob("*") if p.is_file())
-        damaged = []
         for kind in KINDS:
             # one file of each kind, and some seeds damage every fragment
             pool = [p for p in files if _kind(p) == kind]
-            chosen = pool if (kind == "frag" and seed % 5 == 0) else [rng.choice(pool)]
-            for p in chosen:
+            for p in pool if (kind == "frag" and seed % 5 == 0) else [rng.choice(pool)]:
                 _flip(p, rng)
-                damaged.append(p)
         wh = tmp_path / f"wh{seed}"
-        result = build(repo, wh, extract_cache_dir=str(work))
+        result = _build(repo, wh, work)
         assert_same_cpg(clean, wh)
         assert result.error_count == 0
         retried += int(result.diagnostics.get("fragment_retry", 0))
-        # a damaged file was deleted and written again, or is gone: none is left as it was
-        store = FragmentStore(str(work), "r", engine_fingerprint())
+        # every damaged entry was deleted (and maybe written again): none is left
+        store = FragmentStore(str(work / "fragments"), "r", engine_fingerprint())
         assert store.drop_damaged() == 0
         shutil.rmtree(work)
         shutil.rmtree(wh)
