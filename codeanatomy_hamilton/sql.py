@@ -62,7 +62,17 @@ def session(
         except DeltaError as exc:
             raise QueryError(f"run_manifest is unreadable: {_first_line(exc)}") from None
     runtime = RuntimeEnvBuilder().with_fair_spill_pool(int(memory_mb * 1024 * 1024))
-    runtime = runtime.with_disk_manager_specified(spill_dir(warehouse))
+    spill = spill_dir(warehouse)
+    try:
+        os.makedirs(spill, exist_ok=True)
+        can_spill = os.access(spill, os.W_OK)
+    except OSError:
+        can_spill = False
+    # a read-only warehouse is still queried, within the memory limit, without spilling
+    if can_spill:
+        runtime = runtime.with_disk_manager_specified(spill)
+    else:
+        runtime = runtime.with_disk_manager_disabled()
     ctx = SessionContext(SessionConfig(), runtime)
     for name in list_tables(warehouse):
         try:

@@ -131,3 +131,21 @@ def test_results_are_streamed_in_the_same_formats(warehouse: Path) -> None:
     assert lines[0] == "value,m" and len(lines) == 200001 and lines[-1] == "199999,2"
     res = _cli("sql", "--warehouse", str(warehouse), "SELECT 1 AS one WHERE false")
     assert res.stdout == "one\n-----\n(0 rows)\n"
+
+
+def test_a_read_only_warehouse_is_queried(warehouse: Path, tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    res = subprocess.run(
+        ["mount", "--bind", "-o", "ro", str(warehouse), str(ro)], capture_output=True
+    )
+    if res.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {res.stderr.decode().strip()}")
+    try:
+        out = _cli(
+            "sql", "--warehouse", str(ro), "SELECT count(*) AS n FROM cpg_nodes", "--format", "csv"
+        )
+        assert out.returncode == 0, out.stderr
+        assert int(out.stdout.split()[1]) > 0
+    finally:
+        subprocess.run(["umount", str(ro)], check=False)
