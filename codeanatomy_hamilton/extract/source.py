@@ -12,7 +12,6 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-
 # every ``extract_errors.error_kind`` a build writes (README lists them): the one place
 # they are defined
 ERROR_KINDS = frozenset(
