@@ -109,20 +109,21 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-class QueryTimeout(Exception):
-    pass
-
-
 @contextlib.contextmanager
 def _time_limit(seconds: float | None) -> Iterator[None]:
-    """Raises ``QueryTimeout`` in the main thread after ``seconds`` (DataFusion checks
-    for Python signals while it waits on a query). Elsewhere, no limit."""
+    """Raises ``QueryError`` in the main thread after ``seconds``, wherever the query
+    is then (DataFusion checks for Python signals while it waits on a query; the
+    caller may be writing rows). Elsewhere than in the main thread, no limit."""
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
+    start = time.monotonic()
 
     def expired(signum: int, frame: object) -> None:
-        raise QueryTimeout
+        raise QueryError(
+            f"query stopped after {time.monotonic() - start:.0f} s "
+            f"(time limit {seconds:g} s; --timeout)"
+        )
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -145,7 +146,6 @@ def stream(
     check_complexity(sql)
     spill = spill_dir(warehouse)
     made_spill = not os.path.isdir(spill)
-    start = time.monotonic()
     try:
         with _time_limit(timeout_s):
             ctx = session(warehouse, versions, memory_mb)
@@ -159,15 +159,10 @@ def stream(
                     yield b
                 if empty:
                     yield pa.RecordBatch.from_pylist([], schema=schema)
-            except (QueryError, QueryTimeout, GeneratorExit):
+            except (QueryError, GeneratorExit):
                 raise
             except Exception as exc:  # DataFusion raises plain Exceptions
                 raise QueryError(_first_line(exc)) from None
-    except QueryTimeout:
-        raise QueryError(
-            f"query stopped after {time.monotonic() - start:.0f} s (time limit {timeout_s:g} s; "
-            "--timeout)"
-        ) from None
     finally:
         if made_spill:
             shutil.rmtree(spill, ignore_errors=True)
