@@ -4,10 +4,13 @@ Dagster from the command line (the same definitions the UI shows)."""
 import argparse
 import os
 import sys
+import traceback
+from typing import NoReturn
 
 import dagster as dg
+import yaml
 
-from .repos import dagster_home, load_repos
+from .repos import RepoConfigError, dagster_home, load_repos, repos_file
 
 
 def _instance() -> dg.DagsterInstance:
@@ -52,21 +55,55 @@ def materialize(repo_id: str, selection: str | None, instance: dg.DagsterInstanc
     return result.success
 
 
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see {self.prog} --help)")
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="codeanatomy-dagster", description=__doc__)
+    """Every failure is one line on stderr and exit 2; ``--debug`` adds the traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        return _main([a for a in argv if a != "--debug"])
+    except SystemExit:
+        raise  # --help
+    except BaseException as exc:  # noqa: BLE001 - one line, exit 2
+        if debug:
+            traceback.print_exc()
+        text = str(exc).strip()
+        line = text.splitlines()[0] if text else type(exc).__name__
+        if not isinstance(exc, (_UsageError, RepoConfigError, OSError, ValueError)):
+            line = f"{type(exc).__name__}: {line}"
+        print(f"codeanatomy-dagster: error: {line}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str]) -> int:
+    p = _Parser(prog="codeanatomy-dagster", description=__doc__)
+    p.add_argument("--debug", action="store_true", help="print the traceback of a failure")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("register", help="add a partition for every configured repo")
     m = sub.add_parser("materialize", help="materialize the CPG assets of one repo")
     m.add_argument("--repo", default="sample", help="repo id (default: the embedded sample)")
     m.add_argument("--select", default=None, help="comma-separated asset keys, e.g. cpg/cpg_edges")
     args = p.parse_args(argv)
+    try:
+        load_repos()  # a bad repos file fails here, before the instance starts
+    except yaml.YAMLError as exc:
+        line = str(exc).strip().splitlines()[0]
+        raise RepoConfigError(f"{repos_file()} is not valid YAML: {line}") from exc
     instance = _instance()
     if args.command == "register":
         print("\n".join(register(instance)))
         return 0
     ok = materialize(args.repo, args.select, instance)
     print(f"DAGSTER_HOME={os.environ['DAGSTER_HOME']}: run {'succeeded' if ok else 'FAILED'}")
-    return 0 if ok else 1
+    return 0 if ok else 2
 
 
 if __name__ == "__main__":

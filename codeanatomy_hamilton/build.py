@@ -16,6 +16,7 @@ import pyarrow as pa
 from . import __version__, store
 from .driver import TABLE_OUTPUTS, make_driver
 from .executors import make_executor
+from .fragments import FragmentDamaged, FragmentStore
 from .hooks import DiagnosticsHook, ProgressEvent, ProgressHook
 from .incremental import BuildPlan, describe_changes, engine_fingerprint, plan_build
 from .lock import repo_lock
@@ -115,6 +116,9 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
     run_id = uuid.uuid4().hex
     is_git = is_git_root(req.repo_path)
     commit = resolve_commit(req.repo_path, req.ref or "HEAD") if is_git else None
+    # a table whose newest commit is damaged fails every reader and writer: set the
+    # commit aside (the table is back at its last good version) and build in full
+    repaired = store.repair_damaged_tables(req.warehouse)
     # full, or incremental from the last successful build (see incremental.plan_build)
     build_plan = plan_build(
         run_id=run_id,
@@ -123,8 +127,10 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
         warehouse=req.warehouse,
         commit=commit,
         is_git=is_git,
-        incremental=req.incremental,
+        incremental=req.incremental and not repaired,
     )
+    if repaired and req.incremental:
+        build_plan.reason = "a damaged table commit was set aside: full build"
     extract_cache_dir = (
         default_extract_cache_dir(req.warehouse)
         if req.extract_cache_dir is None
@@ -140,10 +146,64 @@ def _run_build_locked(req: BuildRequest, repo_id: str, adapters: Sequence[Any]) 
         )
         extract_cache_dir = scratch
     try:
-        return _execute(req, repo_id, adapters, started, run_id, build_plan, extract_cache_dir)
+        result = _execute_recovering(
+            req, repo_id, adapters, started, run_id, build_plan, extract_cache_dir
+        )
+        result.warnings[:0] = repaired
+        return result
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def caused_by[E: BaseException](exc: BaseException, kind: type[E]) -> E | None:
+    """The first exception of type ``kind`` in ``exc``'s chain (causes and contexts)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, kind):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+def _execute_recovering(
+    req: BuildRequest,
+    repo_id: str,
+    adapters: Sequence[Any],
+    started: dt.datetime,
+    run_id: str,
+    build_plan: BuildPlan,
+    extract_cache_dir: str,
+) -> BuildResult:
+    """``_execute``, with two recoveries that keep cache damage out of the graph and a
+    failed build from filling the cache:
+
+    - A fragment whose table sections fail their checksum is only found when the emit
+      stage reads it (cache hits read only the summary): it is deleted, every other
+      damaged entry of the repo is dropped, and the build runs again once with the
+      same plan; those files are then misses and are extracted again. Tables the first
+      run committed are rewritten; readers never saw them (no manifest row, see
+      ``store.latest_build_versions``).
+    - A build that fails removes the cache entries it wrote (new fragments, temporary
+      files): a build that died of a full disk must not leave the disk full."""
+    fragments = FragmentStore(extract_cache_dir, repo_id, engine_fingerprint())
+    before = fragments.entries()
+    try:
+        try:
+            return _execute(req, repo_id, adapters, started, run_id, build_plan, extract_cache_dir)
+        except Exception as exc:
+            if caused_by(exc, FragmentDamaged) is None:
+                raise
+        dropped = fragments.drop_damaged()
+        result = _execute(req, repo_id, adapters, started, run_id, build_plan, extract_cache_dir)
+        result.diagnostics["fragment_retry"] = 1
+        result.diagnostics["fragments_dropped"] = dropped
+        return result
+    except BaseException:
+        fragments.remove_new(before)
+        raise
 
 
 def _execute(

@@ -32,6 +32,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import zlib
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,7 @@ from typing import Any
 
 import pyarrow as pa
 from hamilton.caching import fingerprinting
+from hamilton.caching.stores.base import ResultRetrievalError, StoredResult
 from hamilton.caching.stores.file import FileResultStore
 from hamilton.caching.stores.sqlite import SQLiteMetadataStore
 
@@ -204,6 +206,57 @@ def hamilton_cache_dir(cache_dir: str) -> str:
     return os.path.join(cache_dir, "hamilton", code_fingerprint())
 
 
+class CheckedResultStore(FileResultStore):
+    """Hamilton's file result store with a CRC-32 of every stored result: a result file
+    that fails it, or fails to unpickle, is deleted and is a miss (the node runs
+    again), never a wrong value. Writes go to a temporary name, then a rename, so a
+    killed build never leaves a torn result."""
+
+    MAGIC = b"CAH1"
+
+    @staticmethod
+    def _write_result(file_path: Path, stored_result: Any) -> None:
+        data = stored_result.save()
+        tmp = file_path.with_name(f"{file_path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(CheckedResultStore.MAGIC + zlib.crc32(data).to_bytes(4, "little"))
+                fh.write(data)
+            os.replace(tmp, file_path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+            raise
+
+    @staticmethod
+    def _load_result_from_path(path: Path) -> Any:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        head, data = raw[:8], raw[8:]
+        try:
+            if head[:4] != CheckedResultStore.MAGIC or int.from_bytes(head[4:], "little") != (
+                zlib.crc32(data)
+            ):
+                raise ValueError("checksum mismatch")
+            return StoredResult.load(data)
+        except Exception as exc:  # noqa: BLE001 - a damaged result is a miss, never a value
+            logger.debug("cached result %s is damaged; recomputing", path, exc_info=True)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            # the cache adapter's signal for "found but unusable": it drops the metadata
+            # row and runs the node
+            raise ResultRetrievalError(f"cached result {path} is damaged") from exc
+
+    def delete_expired(self) -> None:
+        for file_path in self.path.iterdir():
+            with contextlib.suppress(ResultRetrievalError):
+                stored = self._load_result_from_path(file_path)
+                if stored and stored.expired:
+                    file_path.unlink(missing_ok=True)
+
+
 def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
     root = hamilton_cache_dir(cache_dir)
     os.makedirs(root, exist_ok=True)
@@ -220,7 +273,7 @@ def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
                 os.remove(full)
     results = os.path.join(root, "results")
     prune_results(results, result_store_limit())
-    return SQLiteMetadataStore(path=root), FileResultStore(path=results)
+    return SQLiteMetadataStore(path=root), CheckedResultStore(path=results)
 
 
 # Hamilton's result store has no eviction; every new resolution adds ~9 MB for the

@@ -1,23 +1,74 @@
-"""The ``codeanatomy`` command line (see the README; tables in docs/tables.md)."""
+"""The ``codeanatomy`` command line (see the README; tables in docs/tables.md).
+
+Every failure is one line on stderr (``codeanatomy: error: ...``) and exit status 2;
+``--debug`` (anywhere on the command line) adds the traceback."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import logging
 import os
 import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+from typing import NoReturn
 
-from .build import BuildRequest, run_build
+from .build import BuildRequest, caused_by, run_build
+from .hooks import NodeExecutionError
 from .lock import BuildLockError
 from .progress import terminal_progress
 from .scan import ScanError
-from .sql import QueryError, format_table, query
+from .sql import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, QueryError, stream, write_result
 from .store import WarehouseError
+
+MAX_WORKERS = 4096
+
+
+class UsageError(Exception):
+    """A command line argparse rejected (one line, exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line (no usage block) for ``main`` to print."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _count(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="codeanatomy",
         description="Code Property Graphs of Python repositories as Delta tables.",
+    )
+    p.add_argument(
+        "--debug", action="store_true", help="print the traceback of a failure (anywhere)"
     )
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the CPG of a repository into a warehouse")
@@ -32,7 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--incremental", action="store_true", help="rebuild from the last successful build's commit"
     )
-    b.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
+    b.add_argument(
+        "--workers",
+        type=_count(1, MAX_WORKERS),
+        default=1,
+        help="parallel extraction processes",
+    )
     b.add_argument(
         "--executor",
         choices=["local", "processes", "dask"],
@@ -60,6 +116,23 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("query")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.add_argument("--at", default=None, help="query the CPG as built for this commit")
+    q.add_argument(
+        "--timeout",
+        type=_positive,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"stop the query after this long (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    q.add_argument(
+        "--memory-limit",
+        type=_positive,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=(
+            "memory for sorts, joins and aggregations; beyond it they spill to "
+            f"WAREHOUSE/.codeanatomy/sql-spill (default {DEFAULT_MEMORY_MB})"
+        ),
+    )
     f = sub.add_parser("flows", help="value-flow paths between nodes (see docs/tables.md)")
     f.add_argument("--warehouse", required=True)
     f.add_argument("--repo-id", default=None, help="repo (default: the only one)")
@@ -132,11 +205,18 @@ def cmd_sql(args: argparse.Namespace) -> int:
             versions = versions_at(args.warehouse, args.at)
         except LookupError as exc:
             return _fail(str(exc))
+    batches = stream(
+        args.warehouse,
+        args.query,
+        versions,
+        timeout_s=args.timeout,
+        memory_mb=args.memory_limit,
+    )
     try:
-        table = query(args.warehouse, args.query, versions)
+        write_result(batches, args.format, sys.stdout)
     except QueryError as exc:
+        sys.stdout.flush()
         return _fail(str(exc))
-    print(format_table(table, args.format))
     return 0
 
 
@@ -172,15 +252,98 @@ def cmd_findings(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe_failure(exc: BaseException, warehouse: str | None = None) -> str:
+    """One line for any failure of a command (``warehouse``: where a build writes)."""
+    full = caused_by(exc, OSError)
+    if full is not None and "no space left on device writing" in str(full):
+        return str(full)  # a cache write (``sectioned.CacheWriteError``)
+    if full is not None and full.errno == errno.ENOSPC:
+        return f"no space left on device writing {full.filename or warehouse}"
+    if "No space left on device" in str(exc):
+        # the Delta writer's error names no file: the table its node writes
+        node = getattr(caused_by(exc, NodeExecutionError), "node", "") or ""
+        table = node.removesuffix("_written") if node.endswith("_written") else ""
+        where = os.path.join(warehouse, table) if warehouse and table else warehouse
+        return f"no space left on device writing {where or _first_line(exc)}"
+    if caused_by(exc, BrokenProcessPool) is not None:
+        return (
+            "a worker process died (killed, or out of memory) during the build; "
+            "run it again, with fewer --workers if memory is short"
+        )
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    plain = (UsageError, RuntimeError, ValueError, OSError, LookupError, QueryError)
+    if isinstance(exc, plain) and not isinstance(exc, KeyError):
+        return _first_line(exc)
+    return f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Within the block, what native code writes to file descriptor 2 is dropped: a
+    Rust panic in a Delta writer thread (a full disk) prints a dozen lines there, and a
+    failure must be one line. Python's own ``sys.stderr`` still reaches the terminal.
+    Only when ``sys.stderr`` is the process's descriptor 2 (not under a capture)."""
+    try:
+        real = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            while os.read(read_end, 65536):
+                pass
+
+    # a daemon: worker processes may hold the pipe open after the command returns
+    threading.Thread(target=drain, daemon=True).start()
+    previous = sys.stderr
+    sys.stderr = open(saved, "w", closefd=False, errors="backslashreplace")  # noqa: SIM115
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr = previous
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "findings":
-        return cmd_findings(args)
-    if args.command == "build":
-        return cmd_build(args)
-    if args.command == "flows":
-        return cmd_flows(args)
-    return cmd_sql(args)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    args = None
+    argv = [a for a in argv if a != "--debug"]
+    if not debug:
+        # Hamilton logs a failing node's traceback itself; the one line below says it
+        logging.getLogger("hamilton").setLevel(logging.CRITICAL)
+    try:
+        args = _parser().parse_args(argv)
+        with contextlib.nullcontext() if debug else _native_stderr_quiet():
+            if args.command == "build":
+                return cmd_build(args)
+            if args.command == "flows":
+                return cmd_flows(args)
+            if args.command == "findings":
+                return cmd_findings(args)
+            return cmd_sql(args)
+    except SystemExit:
+        raise  # --help
+    except BaseException as exc:  # noqa: BLE001 - every failure is one line, exit 2
+        if debug:
+            traceback.print_exc()
+        return _fail(describe_failure(exc, getattr(args, "warehouse", None)))
 
 
 if __name__ == "__main__":

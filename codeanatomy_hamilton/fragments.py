@@ -15,11 +15,15 @@ whose key is missing and reads the summaries of the others.
 Layout: ``<root>/<engine fingerprint>/<repo>/<key[:2]>/<key>.frag``; one file per
 entry, a ``sectioned`` file (the summary as a pickle, each table as an Arrow IPC
 stream): written to a temporary name and renamed into place, so a killed build never
-leaves a torn entry; an unreadable entry is a miss.
+leaves a torn entry; an unreadable or damaged entry (every section carries a CRC-32)
+is a miss and is deleted. A damaged table section is only found when the emit stage
+reads it: the build then drops every damaged entry (``FragmentStore.drop_damaged``) and
+runs again once, re-extracting those files (``build.run_build``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -38,7 +42,7 @@ from .extract.source import SourceError
 from .resolve.facts_io import FACT_SCHEMAS, cast_fact_batch
 from .schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA
 
-MAGIC = b"CAF2"
+MAGIC = b"CAF3"
 # node kinds the resolver attaches props to (``caller``/``callee`` on call sites,
 # ``mro``/``mro_error`` on classes); their file props travel in the summary so an
 # incremental build can rebuild their ``cpg_props_map`` rows without the fragment
@@ -100,7 +104,7 @@ class FileSummary:
             raise AttributeError(name)
         loaded = _read_summary(fragment)
         if loaded is None or loaded.path != self.__dict__.get("path"):
-            raise FragmentMissing(
+            raise FragmentDamaged(
                 f"fragment of {self.__dict__.get('path')} is unreadable ({fragment}); "
                 "it was removed or damaged since the summary was read; run the build again"
             )
@@ -301,18 +305,70 @@ class FragmentStore:
                 pass
         return removed
 
+    def entries(self) -> set[str]:
+        """Every file under this repo's folder (entries, the pack, temporary files)."""
+        out: set[str] = set()
+        for dirpath, _, names in os.walk(self.root):
+            out.update(os.path.join(dirpath, n) for n in names)
+        return out
+
+    def remove_new(self, before: set[str]) -> int:
+        """Deletes the files of this repo's folder that are not in ``before`` (what a
+        failed build wrote); returns how many."""
+        new = self.entries() - before
+        for full in new:
+            sectioned.remove_quietly(full)
+        for dirpath, _, _ in os.walk(self.root, topdown=False):
+            if dirpath != self.root:
+                with contextlib.suppress(OSError):
+                    os.rmdir(dirpath)  # only when empty
+        return len(new)
+
+    def drop_damaged(self) -> int:
+        """Checks every entry of this repo whole (each section's CRC-32) and deletes
+        the damaged ones, so the next run re-extracts those files; returns how many."""
+        dropped = 0
+        if not os.path.isdir(self.root):
+            return dropped
+        for sub in sorted(os.listdir(self.root)):
+            folder = os.path.join(self.root, sub)
+            if not os.path.isdir(folder):
+                continue
+            for name in sorted(os.listdir(folder)):
+                full = os.path.join(folder, name)
+                if name.endswith(".frag") and not fragment_intact(full):
+                    sectioned.remove_quietly(full)
+                    dropped += 1
+        return dropped
+
+
+def fragment_intact(target: str) -> bool:
+    """Whether every section of the fragment ``target`` matches its checksum."""
+    try:
+        sectioned.map_file(target, MAGIC)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
+
 
 def _read_summary(target: str) -> FileSummary | None:
-    """The summary stored in the fragment ``target``; None if missing or unreadable."""
+    """The summary stored in the fragment ``target``; None if missing or unreadable.
+    A damaged entry (checksum, header, pickle) is deleted: it can never hit again."""
     try:
         with open(target, "rb") as fh:
             start, header = sectioned.read_header(fh, MAGIC)
             value = pickle.loads(sectioned.read_section(fh, start, header, "summary"))
-    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError):
+    except FileNotFoundError:
         return None
-    except (AttributeError, ImportError, TypeError):
+    except OSError:
+        return None  # unreadable (permissions): a miss, but not ours to delete
+    except Exception:  # noqa: BLE001 - damaged (BadFile, unpickling of a bad pickle)
+        sectioned.remove_quietly(target)
         return None
-    return value if isinstance(value, FileSummary) and not value.fragment else None
+    if isinstance(value, FileSummary) and not value.fragment:
+        return value
+    sectioned.remove_quietly(target)
+    return None
 
 
 def _safe(repo_id: str) -> str:
@@ -320,14 +376,16 @@ def _safe(repo_id: str) -> str:
 
 
 def read_section(summary: FileSummary, section: str) -> pa.Table:
-    """One table section of a file's fragment (Arrow IPC, read from disk)."""
+    """One table section of a file's fragment (Arrow IPC, read from disk, checked)."""
     try:
         with open(summary.fragment, "rb") as fh:
             start, header = sectioned.read_header(fh, MAGIC)
             data = sectioned.read_section(fh, start, header, section)
         return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
-    except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
-        raise FragmentMissing(
+    except (OSError, KeyError, ValueError, TypeError, pa.ArrowException) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            sectioned.remove_quietly(summary.fragment)
+        raise FragmentDamaged(
             f"fragment of {summary.path} is unreadable ({summary.fragment}): {exc}; "
             "it was removed or damaged during the build; run the build again"
         ) from exc
@@ -335,3 +393,8 @@ def read_section(summary: FileSummary, section: str) -> pa.Table:
 
 class FragmentMissing(RuntimeError):
     """A fragment a build needs is gone (removed by hand or by another process)."""
+
+
+class FragmentDamaged(FragmentMissing):
+    """A fragment a build needs is gone or failed its checksum (and was deleted): the
+    build drops every damaged entry and runs again once (``build.run_build``)."""

@@ -39,7 +39,7 @@ from deltalake import DeltaTable
 from . import __version__, ids
 from .scan import is_python_path
 from .schema import CPG_TABLES, LAYOUT_KEYS, ORIGIN_TABLES, partition_columns
-from .store import open_table, sql_quote
+from .store import open_table, rolled_back, sql_quote
 
 CACHE_FORMAT = "1"
 META_REPO = "codeanatomy.repo"
@@ -122,6 +122,21 @@ def git_diff(root: str, base: str, new: str) -> list[FileChange]:
         else:
             out.append(FileChange(status[0], parts[i + 1].decode("utf-8", "surrogateescape")))
             i += 2
+    return out
+
+
+def changed_submodules(root: str, base: str, new: str) -> set[str]:
+    """Paths of submodules added, moved to another commit or removed from ``base`` to
+    ``new``: their ``extract_errors`` row (kind ``submodule``) changes with them."""
+    proc = _git(root, "diff", "--raw", "-z", "--no-renames", base, new)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
+    parts = proc.stdout.split(b"\0")
+    out = set()
+    for meta, path in zip(parts[::2], parts[1::2], strict=False):
+        modes = meta.decode().lstrip(":").split()[:2]
+        if "160000" in modes:
+            out.add(path.decode("utf-8", "surrogateescape"))
     return out
 
 
@@ -250,12 +265,16 @@ def writes_since(
     (killed builds, table subsets); None when that cannot be told (a full rewrite, a
     missing table): then only a full build is safe. ``tables``: tables already open."""
     versions = dict(base.get("table_versions") or [])
+    repaired = rolled_back(warehouse)
     out: set[str] = set()
     for name in CPG_TABLES:
         dt = tables[name] if tables and name in tables else open_table(warehouse, name)
         if dt is None or name not in versions:
             return None
         since = versions[name]
+        ended = base["ended_at"].timestamp() if base.get("ended_at") else 0.0
+        if any(since >= v and ended < when for v, when in repaired.get(name, ())):
+            return None  # the base saw a commit since set aside as damaged
         current = dt.version()
         if current < since:
             return None
@@ -343,6 +362,7 @@ def plan_build(
         )
     changes = git_diff(repo_path, base_commit, commit)
     paths = changed_paths(changes) | {p for p in dirty if p != ALL_PATHS}
+    paths |= changed_submodules(repo_path, base_commit, commit)
     return BuildPlan(
         run_id,
         repo_id,

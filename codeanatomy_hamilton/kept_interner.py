@@ -10,7 +10,7 @@ docs/performance.md.
 Like the pack, the kept interner is only an accelerator: a file that is missing, cut
 short, unreadable or written by other resolver code is ignored (the run interns
 everything, as a fresh one does, and writes a new one), and the output is the same
-either way.
+either way. Every section carries a CRC-32 (``sectioned``): a damaged file is deleted.
 
 Layout: ``<fragment store>/<engine>/<repo>/interner.kept``, a ``sectioned`` file: the
 strings as an Arrow IPC stream (memory-mapped), then a pickle of the numpy arrays.
@@ -35,7 +35,7 @@ from .resolve.kept_strings import KeptStrings, make_kept
 from .resolve_reuse import resolver_fingerprint
 from .summary_pack import few_stale
 
-MAGIC = b"CAK1"
+MAGIC = b"CAK2"
 KEPT_NAME = "interner.kept"
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ def load_kept(store: FragmentStore) -> KeptStrings | None:
         return None
     except Exception:  # noqa: BLE001 - an unreadable file only means interning again
         log.debug("kept interner %s unreadable", kept_file(store), exc_info=True)
+        # damaged (checksums, layout): deleted, this run keeps a new one
+        sectioned.remove_quietly(kept_file(store))
         return None
 
 

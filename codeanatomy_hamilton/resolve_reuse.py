@@ -13,7 +13,8 @@ such an edit skips resolution (1.3-1.5 s on the standard library) with the same 
 
 The store is only an accelerator: one file per repo (``resolved.out``), replaced by
 each resolution (temporary name, then rename); a file that is missing, unreadable or
-for another digest is ignored.
+for another digest is ignored, and one that fails its checksums (``sectioned``) is
+deleted.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from .incremental import engine_fingerprint, source_fingerprint
 from .models import models_digest
 from .resolve import ResolveConfig, ResolveOutput
 
-MAGIC = b"CAR2"
+MAGIC = b"CAR3"
 OUTPUT_NAME = "resolved.out"
 _TABLES = ("edges", "xedges", "props")
 
@@ -82,6 +83,8 @@ def load_output(store: FragmentStore, digest: str) -> ResolveOutput | None:
         return None
     except Exception:  # noqa: BLE001 - an unreadable store only means resolving again
         log.debug("stored resolution %s unreadable", output_file(store), exc_info=True)
+        # damaged (checksums, layout): deleted, this run keeps a new one
+        sectioned.remove_quietly(output_file(store))
         return None
     out.stats["resolve_reused"] = 1
     return out

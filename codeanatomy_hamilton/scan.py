@@ -109,12 +109,18 @@ def scan_git(root: str, ref: str) -> RepoSnapshot:
     listing = _git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", commit)
     wanted: list[tuple[str, str, int]] = []
     links: list[tuple[str, str]] = []
+    submodules: list[tuple[str, str]] = []
     for entry in listing.split(b"\0"):
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
         mode, otype, sha, size = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
+        if otype == "commit":
+            # a submodule: another repository, pinned at a commit this one does not
+            # hold; recorded, so that nothing is skipped silently
+            submodules.append((path, sha))
+            continue
         if otype != "blob" or not is_python_path(path):
             continue
         if mode == "120000":
@@ -133,6 +139,9 @@ def scan_git(root: str, ref: str) -> RepoSnapshot:
         files.append(SourceFile(path, sha, None, size))
     for path, sha in links:
         skipped.append((path, _symlink_error(path, blobs[sha].decode("utf-8", "replace"))))
+    for path, sha in submodules:
+        message = f"git submodule at commit {sha} is not analysed; build it as a repository"
+        skipped.append((path, SourceError("submodule", message)))
     files.sort(key=lambda f: f.path)
     return RepoSnapshot(root, True, ref, commit, files, skipped)
 

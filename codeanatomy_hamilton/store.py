@@ -7,9 +7,11 @@ and readers of the previous version are never disturbed.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -261,7 +263,18 @@ def replace_repo_rows(
         # the writer updated ``existing`` to the version it committed (no second log read)
         return existing.version()
 
-    version = _with_retries(write, name)
+    def write_or_source_error() -> int:
+        try:
+            return write()
+        except Exception as exc:
+            # the rows' own producer failed (a damaged fragment): its exception, not
+            # the Delta writer's text of it
+            failure = getattr(table, "failure", None)
+            if failure is not None:
+                raise failure from exc
+            raise
+
+    version = _with_retries(write_or_source_error, name)
     # the encoder's buffers are garbage now; the next table's write reuses the pages
     release_memory()
     return TableWrite(name, version, _rows_written(table))
@@ -345,4 +358,111 @@ def list_schema_tables(warehouse: str) -> dict[str, list[str]]:
         tables = list_tables(folder)
         if tables:
             out[schema] = tables
+    return out
+
+
+# -- damaged commits ---------------------------------------------------------------------
+
+
+def _log_dir(warehouse: str, name: str) -> str:
+    return os.path.join(table_path(warehouse, name), "_delta_log")
+
+
+def damaged_last_commit(warehouse: str, name: str) -> tuple[int, str] | None:
+    """(version, file) of ``name``'s newest commit when that file is not whole JSON
+    lines (cut short by a crash of the disk or the machine, or garbled); None when it
+    reads. A Delta commit is written whole under a new name, so only damage after the
+    fact leaves one torn; every reader of the table fails on it."""
+    log_dir = _log_dir(warehouse, name)
+    try:
+        commits = sorted(f for f in os.listdir(log_dir) if _COMMIT_NAME.fullmatch(f))
+    except OSError:
+        return None
+    if not commits:
+        return None
+    path = os.path.join(log_dir, commits[-1])
+    try:
+        with open(path, "rb") as fh:
+            lines = [line for line in fh.read().split(b"\n") if line.strip()]
+        if not lines:
+            raise ValueError("empty commit")
+        for line in lines:
+            if not isinstance(json.loads(line), dict):
+                raise ValueError("not an action")
+    except (OSError, ValueError):
+        return int(commits[-1][:20]), path
+    return None
+
+
+_COMMIT_NAME = re.compile(r"\d{20}\.json")
+
+
+def open_readable(warehouse: str, name: str, version: int | None = None) -> DeltaTable:
+    """``name`` at ``version`` (default: newest) for reading; when that version's commit
+    is damaged (``damaged_last_commit``), the version before it, the last good one."""
+    path = table_path(warehouse, name)
+    try:
+        return DeltaTable(path, version=version)
+    except DeltaError:
+        damaged = damaged_last_commit(warehouse, name)
+        if damaged is None or damaged[0] == 0 or (version is not None and version < damaged[0]):
+            raise
+        return DeltaTable(path, version=damaged[0] - 1)
+
+
+class DamagedTableError(WarehouseError):
+    """A table's newest commit is damaged and could not be set aside."""
+
+
+REPAIRS_FILE = "repairs.json"
+
+
+def _repairs_path(warehouse: str) -> str:
+    return os.path.join(warehouse, ".codeanatomy", REPAIRS_FILE)
+
+
+def rolled_back(warehouse: str) -> dict[str, list[tuple[int, float]]]:
+    """Per table, (version, when) of each commit ``repair_damaged_tables`` set aside. A
+    build that ended before ``when`` and recorded that version or a later one saw rows
+    the table no longer holds: an incremental build from it is not safe
+    (``incremental.writes_since``)."""
+    try:
+        with open(_repairs_path(warehouse)) as fh:
+            data = json.load(fh)
+        return {str(k): [(int(v), float(t)) for v, t in vs] for k, vs in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def repair_damaged_tables(warehouse: str) -> list[str]:
+    """Sets aside the damaged newest commit of every table (moved to
+    ``.codeanatomy/damaged/<table>/``), which returns the table to its last good
+    version, and records the rollback (``rolled_back``); the build that repairs then
+    runs in full. Returns one line per table repaired."""
+    out = []
+    for name in list_tables(warehouse):
+        damaged = damaged_last_commit(warehouse, name)
+        if damaged is None:
+            continue
+        version, path = damaged
+        aside = os.path.join(warehouse, ".codeanatomy", "damaged", name)
+        try:
+            os.makedirs(aside, exist_ok=True)
+            os.replace(path, os.path.join(aside, f"{os.path.basename(path)}.{int(time.time())}"))
+        except OSError as exc:
+            raise DamagedTableError(
+                f"table {name} has a damaged last commit {path} and it cannot be moved "
+                f"({exc.strerror or exc}); move it out of {os.path.dirname(path)} "
+                "and run a full build"
+            ) from None
+        repairs = rolled_back(warehouse)
+        repairs.setdefault(name, []).append((version, time.time()))
+        tmp = _repairs_path(warehouse) + f".{os.getpid()}.tmp"
+        with open(tmp, "w") as fh:
+            json.dump(repairs, fh)
+        os.replace(tmp, _repairs_path(warehouse))
+        out.append(
+            f"table {name}: damaged commit {version} set aside; the table is back at "
+            f"version {version - 1}, so this build is a full one"
+        )
     return out

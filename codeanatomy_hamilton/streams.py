@@ -65,16 +65,27 @@ class TableStream:
     produce: Callable[[], Iterator[Part]]
     rows_streamed: int = 0
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # the exception that stopped the last reader: the Delta writer consumes the reader
+    # in Rust and re-raises only its text, so ``store`` raises this one instead
+    failure: BaseException | None = None
 
     def reader(self) -> pa.RecordBatchReader:
         """Record batches of ``BATCH_ROWS`` rows (the last one may be smaller): small
         parts are merged so the writer sees few, large, key-contiguous batches."""
         self.rows_streamed = 0
+        self.failure = None
+
+        def parts() -> Iterator[Part]:
+            try:
+                yield from self.produce()
+            except Exception as exc:
+                self.failure = exc
+                raise
 
         def batches() -> Iterator[pa.RecordBatch]:
             pending: list[pa.Table] = []
             rows = 0
-            for part in self.produce():
+            for part in parts():
                 part = part.cast(self.schema)
                 for offset in range(0, part.num_rows, BATCH_ROWS):
                     piece = part.slice(offset, BATCH_ROWS)

@@ -6,7 +6,8 @@ a summary costs a pickle of some dozens of small Arrow arrays (about 0.3 ms per 
 0.23 s for the 734 files of the standard library). The pack holds the same data as a
 few large Arrow tables (the facts of each fact table, the CALL nodes, the resolver-prop
 candidates and their file props, each concatenated over the files in path order),
-memory-mapped: a file's summary is then a handful of zero-copy slices, and the
+memory-mapped (each section checked against its CRC-32 when loaded; a damaged pack is
+deleted and the fragments are read instead): a file's summary is then a handful of zero-copy slices, and the
 resolver's input is assembled from runs of consecutive files, one slice per table per
 run (``emit.concat_facts``).
 
@@ -37,7 +38,7 @@ from .fragments import FileSummary, FragmentStore, one_batch
 from .resolve.facts_io import FACT_SCHEMAS
 from .schema import LOCAL_NODE_SCHEMA, PROP_SCHEMA
 
-MAGIC = b"CAP3"
+MAGIC = b"CAP4"
 PACK_NAME = "summaries.pack"
 FACT_PREFIX = "fact:"
 _XNODES = pa.schema([("node_id", pa.int64())])
@@ -134,12 +135,14 @@ def load_pack(store: FragmentStore) -> SummaryPack | None:
         pack = SummaryPack(meta["entries"], meta["offsets"], tables)
         for name, off in pack.offsets.items():
             if len(off) != len(pack.entries) + 1 or off[-1] != tables[name].num_rows:
-                return None
+                raise sectioned.BadFile("offsets do not match the tables")
         return pack
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - any unreadable pack is only a slower build
         log.debug("summary pack %s unreadable; reading fragments", pack_file(store), exc_info=True)
+        # damaged (checksums, layout): deleted, the build writes a new one
+        sectioned.remove_quietly(pack_file(store))
         return None
 
 

@@ -172,22 +172,22 @@ def test_summary_of_other_keys_is_a_miss(stored: tuple[FragmentStore, FileExtrac
 
 
 def _header(data: bytes) -> tuple[int, dict[str, list[int]]]:
-    magic, length = struct.unpack("<4sQ", data[:12])
-    assert magic == b"CAF2"
-    return 12 + length, json.loads(data[12 : 12 + length])["sections"]
+    magic, length, _ = struct.unpack("<4sQI", data[:16])
+    assert magic == b"CAF3"
+    return 16 + length, json.loads(data[16 : 16 + length])["sections"]
 
 
 def _corrupt(data: bytes, how: str) -> bytes:
     offset, header = _header(data)
-    start, length = header["summary"]
+    start, length, _ = header["summary"]
     if how == "garbage":
         return bytes((b * 7 + 13) % 256 for b in data)
     if how == "bad_magic":
         return b"XXXX" + data[4:]
     if how == "bad_header":
-        return data[:12] + b"{" * (offset - 12) + data[offset:]
+        return data[:16] + b"{" * (offset - 16) + data[offset:]
     if how == "header_cut":
-        return data[: 12 + (offset - 12) // 2]
+        return data[: 16 + (offset - 16) // 2]
     if how == "summary_cut":
         return data[: offset + start + length // 2]
     if how == "summary_garbled":

@@ -618,12 +618,15 @@ def test_kept_file_round_trip_damage_and_prepare(
         b"",
         damaged(whole, "garbage", kept_interner.MAGIC),
         garbled_body(whole),
+        b"CAK2" + os.urandom(64),
+        # one flipped bit in the strings: the size is right, the checksum is not
+        whole[:-200] + bytes([whole[-200] ^ 0x10]) + whole[-199:],
     ):
         path.write_bytes(bad)
         assert load_kept(store) is None
+        assert not path.exists()  # a damaged file is deleted
         inp = resolve_input_from_summaries(shapes)
         assert prepare(store, shapes, inp) == "keep"
-    path.unlink()
     assert load_kept(store) is None
 
 

@@ -43,14 +43,18 @@ def test_round_trip_by_file_and_by_map(tmp_path: Path) -> None:
 
 
 def _damage(data: bytes, how: str) -> bytes:
-    length = struct.unpack("<4sQ", data[:12])[1]
+    length = struct.unpack("<4sQI", data[:16])[1]
     return {
         "empty": b"",
         "head_cut": data[:7],
         "bad_magic": b"XXXX" + data[4:],
-        "header_cut": data[: 12 + length // 2],
-        "bad_header": data[:12] + b"{" * length + data[12 + length :],
+        "header_cut": data[: 16 + length // 2],
+        "bad_header": data[:16] + b"{" * length + data[16 + length :],
         "huge_length": data[:4] + struct.pack("<Q", 1 << 60) + data[12:],
+        # one flipped bit in the header, in a section: the size is right, the checksums
+        # are not
+        "header_bit": data[:20] + bytes([data[20] ^ 0x04]) + data[21:],
+        "section_bit": data[:-2] + bytes([data[-2] ^ 0x01]) + data[-1:],
         "sections_cut": data[:-3],
         "trailing": data + b"junk",
     }[how]
@@ -65,6 +69,8 @@ def _damage(data: bytes, how: str) -> bytes:
         "header_cut",
         "bad_header",
         "huge_length",
+        "header_bit",
+        "section_bit",
         "sections_cut",
         "trailing",
     ],
@@ -74,7 +80,9 @@ def test_damaged_files_are_rejected(tmp_path: Path, how: str) -> None:
     _write(path)
     path.write_bytes(_damage(path.read_bytes(), how))
     with open(path, "rb") as fh, pytest.raises(sectioned.BadFile):
-        sectioned.read_header(fh, MAGIC)
+        start, header = sectioned.read_header(fh, MAGIC)
+        for name in header["sections"]:
+            sectioned.read_section(fh, start, header, name)
     with pytest.raises(sectioned.BadFile):
         sectioned.map_file(str(path), MAGIC)
 

@@ -30,6 +30,7 @@ ERROR_KINDS: dict[str, str] = {
     "symlink_outside_repo": "a symlink pointing outside the repository, not followed",
     "unreadable": "the file could not be read",
     "pass_error": "one analysis pass failed on the file (the others' rows are kept)",
+    "submodule": "a git submodule: not analysed (its commit is recorded in the message)",
 }
 
 
