@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import logging
 import os
 import shutil
 import zlib
@@ -51,6 +52,8 @@ from .plan import ExecutionPlan, GraphNode
 from .resolve import ResolveConfig, ResolveInput, ResolveOutput
 from .scan import RepoSnapshot
 from .streams import TableStream
+
+logger = logging.getLogger(__name__)
 
 # layers whose nodes always run, whatever the cache holds
 RECOMPUTE_LAYERS = frozenset({"store", "plan"})
