@@ -11,6 +11,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -96,18 +97,31 @@ def extract_file(path: str, data: bytes) -> FileExtract:
     return _finish(builder, errors, lines)
 
 
+def _escape(v: Any) -> Any:
+    """A string with its lone surrogates (``"\\ud800"`` literals, ``__all__`` entries;
+    CPython compiles them) escaped as ``\\ud800`` text, since Arrow needs UTF-8;
+    lists and tuples element-wise; anything else as is."""
+    if isinstance(v, str):
+        return v.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(v, (list, tuple)):
+        return type(v)(_escape(x) for x in v)
+    return v
+
+
 def _str_array(values: list) -> pa.Array:
-    """Strings may hold lone surrogates (``"\\ud800"`` literals); Arrow needs UTF-8."""
+    """Strings may hold lone surrogates; Arrow needs UTF-8 (see ``_escape``)."""
     try:
         return pa.array(values, pa.string())
     except (UnicodeEncodeError, pa.ArrowException):
-        return pa.array(
-            [
-                v.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(v, str) else v
-                for v in values
-            ],
-            pa.string(),
-        )
+        return pa.array([_escape(v) for v in values], pa.string())
+
+
+def _facts_batch(cols: dict[str, list[Any]]) -> pa.RecordBatch:
+    """One fact table as a batch; string values with lone surrogates are escaped."""
+    try:
+        return pa.RecordBatch.from_pydict(cols)
+    except (UnicodeEncodeError, pa.ArrowException):
+        return pa.RecordBatch.from_pydict({k: _escape(v) for k, v in cols.items()})
 
 
 def _ids(ordinals: list[int], base: int) -> pa.Array:
@@ -139,10 +153,10 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
             _ids(b.e_src, base),
             _ids(b.e_dst, base),
             pa.array(b.e_kind, pa.string()),
-            pa.array(b.e_label, pa.string()),
+            _str_array(b.e_label),
             pa.array(b.e_index, pa.int32()),
             pa.array(b.e_field, pa.string()),
-            pa.array(b.e_variable, pa.string()),
+            _str_array(b.e_variable),
         ],
         schema=EDGE_SCHEMA,
     )
@@ -151,9 +165,9 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
             _ids(b.x_src, base),
             _str_array(b.x_qualname),
             pa.array(b.x_kind, pa.string()),
-            pa.array(b.x_label, pa.string()),
+            _str_array(b.x_label),
             pa.array(b.x_index, pa.int32()),
-            pa.array(b.x_variable, pa.string()),
+            _str_array(b.x_variable),
         ],
         schema=XEDGE_SCHEMA,
     )
@@ -166,5 +180,5 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
         ],
         schema=PROP_SCHEMA,
     )
-    facts = {name: pa.RecordBatch.from_pydict(cols) for name, cols in b.facts.items()}
+    facts = {name: _facts_batch(cols) for name, cols in b.facts.items()}
     return FileExtract(b.path, b.module, nodes, edges, xedges, props, facts, errors, lines)

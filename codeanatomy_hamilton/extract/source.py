@@ -7,15 +7,36 @@ offsets are byte offsets into the UTF-8 form of each line.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import tokenize
 from dataclasses import dataclass
 
+# every ``extract_errors.error_kind`` (README lists them): the one vocabulary of reasons
+# a file is not (fully) analysed
+ERROR_KINDS = (
+    "syntax_error",  # CPython refuses the file
+    "python2_syntax",  # ... and it looks like Python 2
+    "newer_syntax",  # needs a newer Python than the one running
+    "decode_error",  # bytes that the declared (or default UTF-8) encoding cannot decode
+    "unknown_encoding",  # a coding cookie naming no codec, or a codec that is not text
+    "null_bytes",
+    "parse_error",  # ast.parse failed otherwise (ValueError, MemoryError)
+    "too_deep",  # nesting beyond the recursion limit
+    "too_large",  # over the size limit, or more nodes than an id can address
+    "symlink",  # a symlink inside the repository (its target is analysed on its own)
+    "symlink_outside_repo",
+    "not_regular_file",  # a FIFO, socket or device named *.py (never opened)
+    "unreadable",  # an OS error reading the file
+    "id_collision",  # its node-id range collides with another path's (see ids)
+    "pass_error",  # one analysis pass failed; the file's other rows are kept
+)
+
 
 @dataclass(frozen=True)
 class SourceError:
-    """Why a file could not be analysed (one ``extract_errors`` row)."""
+    """Why a file could not be analysed (one ``extract_errors`` row; kinds above)."""
 
     error_kind: str
     message: str
@@ -51,6 +72,16 @@ def decode_source(data: bytes) -> DecodedSource | SourceError:
         msg = str(exc)
         kind = "unknown_encoding" if "unknown encoding" in msg else "decode_error"
         return SourceError(kind, msg, getattr(exc, "lineno", None))
+    # a cookie may name a bytes-to-bytes codec (rot13, hex, base64, zlib, ...): those
+    # are no text encodings, and CPython refuses them too; never decode with one
+    try:
+        text_codec = codecs.lookup(encoding)._is_text_encoding  # type: ignore[attr-defined]
+    except LookupError:
+        text_codec = False
+    if not text_codec:
+        return SourceError(
+            "unknown_encoding", f"coding cookie names {encoding!r}, not a text encoding", 1
+        )
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -60,6 +91,9 @@ def decode_source(data: bytes) -> DecodedSource | SourceError:
             f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}",
             line,
         )
+    except (UnicodeError, LookupError, ValueError, TypeError) as exc:
+        # text codecs that cannot decode at all (``undefined``) or fail oddly
+        return SourceError("decode_error", f"cannot decode as {encoding}: {exc}", 1)
     if text.startswith("\ufeff"):
         text = text[1:]
     if encoding in ("utf-8", "utf-8-sig") and not data.startswith(b"\xef\xbb\xbf"):
