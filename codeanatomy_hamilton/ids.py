@@ -22,10 +22,34 @@ collision group, in the old tree or the new, to the paths it replaces
 
 from __future__ import annotations
 
+import re
 from hashlib import blake2b
 
 ORDINAL_BITS = 23
 MAX_ORDINAL = (1 << ORDINAL_BITS) - 1
+
+# a repo id names files and folders (build locks, the fragment cache, Dagster's clone)
+# and is a Dagster partition key: one safe path component, URL-safe, no commas; the
+# first character is never a dot, so ``.`` and ``..`` are not ids
+REPO_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def repo_id_problem(repo_id: str) -> str | None:
+    """Why ``repo_id`` is not a valid repo id (see ``REPO_ID_RE``), or None."""
+    if REPO_ID_RE.fullmatch(repo_id):
+        return None
+    return (
+        f"invalid repo id {repo_id!r}: use 1-100 letters, digits, '.', '_' or '-', "
+        "starting with a letter or digit"
+    )
+
+
+def default_repo_id(folder_name: str) -> str:
+    """A valid repo id from a folder name: runs of other characters become ``_``
+    (``my repo`` -> ``my_repo``); ``repo`` when nothing is left."""
+    rid = _UNSAFE.sub("_", folder_name).lstrip("._-")[:100]
+    return rid or "repo"
 
 
 def _hash40(text: str) -> int:
