@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,9 @@ from deltalake import DeltaTable
 from codeanatomy_hamilton import ids
 from codeanatomy_hamilton.build import BuildRequest, run_build
 from codeanatomy_hamilton.extract.file import extract_file
-from codeanatomy_hamilton.extract.source import ERROR_KINDS, decode_source
+from codeanatomy_hamilton.extract.source import decode_source
 from codeanatomy_hamilton.gitsync import sync_clone
-from codeanatomy_hamilton.scan import ScanError, scan_repo
+from codeanatomy_hamilton.scan import scan_repo
 
 from .conftest import git, make_git_repo, write_files
 
@@ -144,11 +145,18 @@ def test_default_repo_id_is_made_safe(tmp_path: Path) -> None:
 # -- 3: git arguments and changed URLs ---------------------------------------------
 
 
-def test_url_starting_with_dash_is_never_an_option(tmp_path: Path) -> None:
-    marker = tmp_path / "pwned"
-    with pytest.raises(ScanError, match="cannot fetch"):
-        sync_clone(f"--upload-pack=touch {marker}", str(tmp_path / "clones" / "r"))
-    assert not marker.exists()
+def test_url_starting_with_dash_is_never_an_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``--`` the URL is a URL (here: a local repository with that odd name),
+    never ``git clone``'s ``--upload-pack`` option."""
+    monkeypatch.chdir(tmp_path)
+    url = "--upload-pack=touch pwned"
+    commit = make_git_repo(tmp_path / url, {"a.py": "x = 1\n"})
+    dest = tmp_path / "clones" / "r"
+    sync_clone(url, str(dest))
+    assert git(dest, "rev-parse", "main") == commit
+    assert not (tmp_path / "pwned").exists()
 
 
 def test_ref_starting_with_dash_is_never_an_option(tmp_path: Path) -> None:
@@ -240,10 +248,16 @@ def test_special_files_are_never_opened(tmp_path: Path) -> None:
     os.mkfifo(repo / "fifo.py")
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(repo / "sock.py"))
+    done: list = []
+    # in a thread: a scan that opens the FIFO blocks until a writer comes (forever)
+    scanner = threading.Thread(target=lambda: done.append(scan_repo(str(repo))), daemon=True)
     try:
-        snap = scan_repo(str(repo))
+        scanner.start()
+        scanner.join(60)
     finally:
         sock.close()
+    assert done, "the scan hangs on the FIFO"
+    snap = done[0]
     assert [f.path for f in snap.files] == ["ok.py"]
     skipped = {p: e.error_kind for p, e in snap.skipped}
     assert skipped == {"fifo.py": "not_regular_file", "sock.py": "not_regular_file"}
@@ -316,6 +330,8 @@ def test_collisions_incremental_equals_full(tmp_path: Path, pair: tuple[str, str
 
 
 def test_error_kinds_are_listed_in_the_readme() -> None:
+    from codeanatomy_hamilton.extract.source import ERROR_KINDS
+
     readme = (ROOT / "README.md").read_text()
     missing = [k for k in ERROR_KINDS if f"`{k}`" not in readme]
     assert missing == []
