@@ -20,8 +20,8 @@ from .. import ids
 from ..schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from .ast_nodes import run_ast_pass
 from .builder import FileBuilder
-from .context import FileContext
-from .source import SourceError, classify_syntax_error, decode_source
+from .context import SHARED_ERRORS, FileContext
+from .source import SourceError, classify_syntax_error, decode_source, over_token_budget
 
 Pass = Callable[[FileContext], None]
 
@@ -53,8 +53,8 @@ def extract_file(path: str, data: bytes) -> FileExtract:
     """Extract the CPG fragment of one file. Never raises for bad input."""
     module = ids.module_qualname(path)
     errors: list[SourceError] = []
-    decoded = decode_source(data)
     lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    decoded = over_token_budget(data) or decode_source(data)
     if isinstance(decoded, SourceError):
         builder = FileBuilder(path, module, b"")
         builder.add_node("MODULE", "Module", module, module)
@@ -90,6 +90,7 @@ def extract_file(path: str, data: bytes) -> FileExtract:
                     f"[{tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}]",
                 )
             )
+    errors.extend(ctx.shared.get(SHARED_ERRORS, ()))
     if builder.node_count > ids.MAX_ORDINAL:
         builder = FileBuilder(path, module, b"")
         builder.add_node("MODULE", "Module", module, module)

@@ -34,6 +34,34 @@ ERROR_KINDS = (
 )
 
 
+# The per-file memory budget. Extraction's peak memory grows linearly with a file's
+# tokens, about 1.6-2.5 KB per token (benchmarks/bench_memory.py; ``ast.parse`` alone
+# takes ~0.6 KB per source byte of dense code), so the 20 MB size limit alone would
+# allow a 30 GB peak for a generated module of short lines. A file over
+# MAX_FILE_TOKENS (about 2.5 GB of peak memory per worker) is one ``too_large`` row,
+# refused before it is parsed. Tokens are estimated by a regex (words and single
+# punctuation; words inside strings count too, so it over-estimates), only for files
+# over TOKEN_CHECK_BYTES: smaller files stay well inside the budget.
+MAX_FILE_TOKENS = 1_000_000
+TOKEN_CHECK_BYTES = 256 * 1024
+_TOKEN_RE = re.compile(rb"\w+|[^\w\s]")
+
+
+def over_token_budget(data: bytes) -> SourceError | None:
+    """A ``too_large`` error for a file over the token budget, else None."""
+    if len(data) <= TOKEN_CHECK_BYTES:
+        return None
+    tokens = 0
+    for tokens, _ in enumerate(_TOKEN_RE.finditer(data), 1):
+        if tokens > MAX_FILE_TOKENS:
+            return SourceError(
+                "too_large",
+                f"more than {MAX_FILE_TOKENS:,} tokens ({len(data):,} bytes): over the "
+                "per-file memory budget",
+            )
+    return None
+
+
 @dataclass(frozen=True)
 class SourceError:
     """Why a file could not be analysed (one ``extract_errors`` row; kinds above)."""
