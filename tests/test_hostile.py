@@ -279,9 +279,15 @@ def colliding_pair() -> tuple[str, str]:
         i += 1
 
 
+# what ``colliding_pair()`` finds (~10 s); the tests check that they still collide
+PAIR = ("p15e8a7.py", "p337384.py")
+
+
 @pytest.fixture(scope="module")
 def pair() -> tuple[str, str]:
-    return colliding_pair()
+    if ids.file_base(PAIR[0]) != ids.file_base(PAIR[1]):  # the path hash changed
+        return colliding_pair()
+    return PAIR
 
 
 def test_colliding_paths_never_share_node_ids(tmp_path: Path, pair: tuple[str, str]) -> None:
