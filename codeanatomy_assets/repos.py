@@ -24,8 +24,9 @@ from pathlib import Path
 
 import yaml
 
+from codeanatomy_hamilton.ids import REPO_ID_RE
+
 SAMPLE_REPO = str(Path(__file__).parent / "sample_repo")
-REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def parse_repos(data: object) -> list[RepoConfig]:
         if not isinstance(entry, dict) or "id" not in entry:
             raise RepoConfigError(f"repos[{i}] needs an 'id'")
         rid = str(entry["id"])
-        if not REPO_ID_RE.match(rid) or "," in rid:
+        if not REPO_ID_RE.fullmatch(rid):
             raise RepoConfigError(f"repo id {rid!r} is not URL-safe (letters, digits, . _ -)")
         if rid in seen:
             raise RepoConfigError(f"repo id {rid!r} appears twice")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import __version__, store
+from . import __version__, ids, store
 from .driver import TABLE_OUTPUTS, make_driver
 from .executors import make_executor
 from .fragments import FragmentDamaged, FragmentStore
@@ -82,11 +82,17 @@ class BuildResult:
 
 
 def default_repo_id(repo_path: str) -> str:
-    return os.path.basename(os.path.normpath(os.path.abspath(repo_path))) or "repo"
+    """The folder name of the repository, made a valid repo id (``ids.default_repo_id``)."""
+    return ids.default_repo_id(os.path.basename(os.path.normpath(os.path.abspath(repo_path))))
 
 
 def validate_request(req: BuildRequest) -> None:
     """Fail fast, with one line, on input a build cannot use."""
+    if req.repo_id is not None:
+        problem = ids.repo_id_problem(req.repo_id)
+        if problem:
+            # the id names files under the warehouse and cache: never a path
+            raise ScanError(problem)
     if not os.path.exists(req.repo_path):
         raise ScanError(f"repository path does not exist: {req.repo_path}")
     if not os.path.isdir(req.repo_path):
@@ -224,7 +230,9 @@ def _execute(
     dr = make_driver(
         [hook, *progress, *adapters, *([tracker] if tracker else [])],
         cache_dir=cache_dir,
-        executor=make_executor(req.executor, req.workers, req.dask_address),
+        executor=make_executor(
+            req.executor, req.workers, req.dask_address, repo_root=req.repo_path
+        ),
     )
     # the build names the outputs; the plan puts them in topological order as final_vars
     # and says which subset Hamilton must run for them (see plan.execute_planned)

@@ -21,11 +21,13 @@ in several tasks (one per batch) are summed, i.e. they are CPU-seconds across wo
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from hamilton.execution import executors as h_exec
@@ -52,16 +54,87 @@ def choose_executor(executor: str | None, workers: int) -> str:
 
 
 def make_executor(
-    executor: str | None = None, workers: int = 1, dask_address: str | None = None
+    executor: str | None = None,
+    workers: int = 1,
+    dask_address: str | None = None,
+    repo_root: str | None = None,
 ) -> h_exec.TaskExecutor:
-    """The Hamilton remote executor for the extraction block."""
+    """The Hamilton remote executor for the extraction block; its worker processes
+    never import from ``repo_root`` or the current directory (:func:`isolated_imports`)."""
     kind = choose_executor(executor, workers)
     workers = max(1, int(workers))
     if kind == "local":
         return h_exec.SynchronousLocalTaskExecutor()
     if kind == "processes":
-        return ProcessTaskExecutor(workers)
-    return dask_executor(workers, dask_address or os.environ.get(ENV_DASK_ADDRESS) or None)
+        return ProcessTaskExecutor(workers, repo_root=repo_root)
+    return dask_executor(
+        workers, dask_address or os.environ.get(ENV_DASK_ADDRESS) or None, repo_root=repo_root
+    )
+
+
+# -- worker import paths --------------------------------------------------------------
+
+
+def safe_sys_path(path: Sequence[str], repo_root: str | None = None) -> list[str]:
+    """``path`` less the entries from which a worker could import the analysed code:
+    the current directory (``''`` and relative entries follow the cwd, or the cwd
+    spelled absolutely) and the analysed repository or a folder inside it. Worker
+    start-up commands (``python -c ...``) put ``''`` first, so a build run from inside
+    the repository would otherwise import its ``numpy.py`` or ``multiprocessing/`` in
+    every worker. A folder *inside* the cwd stays (unless inside the repository)."""
+    cwd = os.path.realpath(os.getcwd())
+    repo = os.path.realpath(repo_root) if repo_root else None
+    out = []
+    for entry in path:
+        if not entry or not os.path.isabs(entry):
+            continue
+        real = os.path.realpath(entry)
+        if real == cwd or (repo and (real == repo or real.startswith(repo + os.sep))):
+            continue
+        out.append(entry)
+    return out
+
+
+def _isolate_worker(repo_root: str | None) -> None:
+    """Worker initializer: the same clean-up in the worker itself (a forked worker
+    starts with the driver's ``sys.path``)."""
+    sys.path[:] = safe_sys_path(sys.path, repo_root)
+
+
+@contextlib.contextmanager
+def isolated_imports(repo_root: str | None) -> Iterator[None]:
+    """While worker processes start: ``PYTHONSAFEPATH=1`` in the environment they
+    inherit (so ``python -c`` does not put the cwd first on their ``sys.path``, before
+    even ``multiprocessing`` is imported) and a ``sys.path`` without the cwd and the
+    repository (:func:`safe_sys_path`; spawn and forkserver children take the parent's
+    ``sys.path``). The driver's environment and ``sys.path`` are restored on exit."""
+    saved_path = list(sys.path)
+    saved_env = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    sys.path[:] = safe_sys_path(saved_path, repo_root)
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        if saved_env is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = saved_env
+
+
+# the sys.path the running forkserver was started with by ``_safe_forkserver``
+_FORKSERVER_PATH: list[list[str]] = []
+
+
+def _safe_forkserver() -> None:
+    """Inside :func:`isolated_imports`: make sure the forkserver (one per driver
+    process, started once; every worker is forked from it) runs with this sys.path and
+    environment: one started by other code, or with another sys.path, is stopped."""
+    server = multiprocessing.forkserver._forkserver  # type: ignore[attr-defined]
+    if server._forkserver_pid is not None and _FORKSERVER_PATH != [sys.path]:
+        server._stop()
+    multiprocessing.forkserver.ensure_running()
+    _FORKSERVER_PATH[:] = [list(sys.path)]
 
 
 # -- hook records across processes --------------------------------------------------
@@ -184,9 +257,12 @@ class ProcessTaskExecutor(h_exec.TaskExecutor):
     """Hamilton remote executor over a ``ProcessPoolExecutor`` of ``workers`` processes
     (started by :func:`default_start_method` unless ``start_method`` says otherwise)."""
 
-    def __init__(self, workers: int, start_method: str | None = None) -> None:
+    def __init__(
+        self, workers: int, start_method: str | None = None, repo_root: str | None = None
+    ) -> None:
         self.workers = max(1, workers)
         self.start_method = start_method or default_start_method()
+        self.repo_root = repo_root
         self.pool: cf.ProcessPoolExecutor | None = None
         self.active: set[cf.Future] = set()
 
@@ -195,9 +271,16 @@ class ProcessTaskExecutor(h_exec.TaskExecutor):
 
     def _start_pool(self) -> cf.ProcessPoolExecutor:
         ctx = multiprocessing.get_context(self.start_method)
-        if self.start_method == "forkserver":
-            ctx.set_forkserver_preload(_PRELOAD)
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        with isolated_imports(self.repo_root):
+            if self.start_method == "forkserver":
+                ctx.set_forkserver_preload(_PRELOAD)
+                _safe_forkserver()
+            return cf.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=ctx,
+                initializer=_isolate_worker,
+                initargs=(self.repo_root,),
+            )
 
     def release_idle_workers(self) -> None:
         """Stop the workers once no task is in flight. Hamilton finalizes executors only
@@ -229,7 +312,12 @@ class ProcessTaskExecutor(h_exec.TaskExecutor):
         return _RecordsFuture(future, adapters, self.active, self.release_idle_workers)
 
 
-def dask_executor(workers: int, address: str | None = None, processes: bool = True) -> Any:
+def dask_executor(
+    workers: int,
+    address: str | None = None,
+    processes: bool = True,
+    repo_root: str | None = None,
+) -> Any:
     """A ``hamilton.plugins.h_dask.DaskExecutor`` that owns its client and ships hook
     records back like :class:`ProcessTaskExecutor`.
 
@@ -270,15 +358,22 @@ def dask_executor(workers: int, address: str | None = None, processes: bool = Tr
             if address:
                 self.client = Client(address)
             else:
-                self.cluster = LocalCluster(
-                    n_workers=max(1, workers),
-                    threads_per_worker=1,
-                    processes=processes,
-                    protocol="tcp",  # in-process clusters default to inproc://, no host
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                )
+                # local workers are spawned by this process: same isolation as the
+                # process pool (``isolated_imports``), plus the initializer's clean-up
+                with isolated_imports(repo_root):
+                    self.cluster = LocalCluster(
+                        n_workers=max(1, workers),
+                        threads_per_worker=1,
+                        processes=processes,
+                        protocol="tcp",  # in-process clusters default to inproc://, no host
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        # also for workers the nanny restarts later
+                        **({"env": {"PYTHONSAFEPATH": "1"}} if processes else {}),
+                    )
                 self.client = Client(self.cluster)
+                if processes:
+                    self.client.run(_isolate_worker, repo_root)
 
         def finalize(self) -> None:
             if self.client is not None:

@@ -37,7 +37,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from . import __version__, ids
-from .scan import is_python_path
+from .scan import collision_groups, decode_path, is_python_path, python_paths_at
 from .schema import CPG_TABLES, LAYOUT_KEYS, ORIGIN_TABLES, partition_columns
 from .store import open_table, rolled_back, sql_quote
 
@@ -97,16 +97,16 @@ def _git(root: str, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def commit_exists(root: str, sha: str) -> bool:
-    return _git(root, "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
+    return _git(root, "cat-file", "-e", "--end-of-options", f"{sha}^{{commit}}").returncode == 0
 
 
 def is_ancestor(root: str, base: str, new: str) -> bool:
-    return _git(root, "merge-base", "--is-ancestor", base, new).returncode == 0
+    return _git(root, "merge-base", "--is-ancestor", "--end-of-options", base, new).returncode == 0
 
 
 def git_diff(root: str, base: str, new: str) -> list[FileChange]:
     """Files added, modified, deleted, type-changed and renamed from ``base`` to ``new``."""
-    proc = _git(root, "diff", "--name-status", "-z", "-M", base, new)
+    proc = _git(root, "diff", "--name-status", "-z", "-M", "--end-of-options", base, new, "--")
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
     parts = proc.stdout.split(b"\0")
@@ -115,12 +115,12 @@ def git_diff(root: str, base: str, new: str) -> list[FileChange]:
     while i < len(parts) and parts[i]:
         status = parts[i].decode()
         if status[0] in "RC":
-            old = parts[i + 1].decode("utf-8", "surrogateescape")
-            new_path = parts[i + 2].decode("utf-8", "surrogateescape")
+            old = decode_path(parts[i + 1])
+            new_path = decode_path(parts[i + 2])
             out.append(FileChange(status[0], new_path, old if status[0] == "R" else None))
             i += 3
         else:
-            out.append(FileChange(status[0], parts[i + 1].decode("utf-8", "surrogateescape")))
+            out.append(FileChange(status[0], decode_path(parts[i + 1])))
             i += 2
     return out
 
@@ -363,6 +363,11 @@ def plan_build(
     changes = git_diff(repo_path, base_commit, commit)
     paths = changed_paths(changes) | {p for p in dirty if p != ALL_PATHS}
     paths |= changed_submodules(repo_path, base_commit, commit)
+    # which path of a node-id collision group is analysed depends on the whole group
+    # (``ids``): a build that changes one member rewrites all of them, old and new
+    if changes:
+        for at in (base_commit, commit):
+            paths |= collision_groups(python_paths_at(repo_path, at))
     return BuildPlan(
         run_id,
         repo_id,

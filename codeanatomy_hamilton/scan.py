@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import stat
 import subprocess
 from dataclasses import dataclass, field
 
+from . import ids
 from .extract.source import SourceError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -49,6 +51,49 @@ class RepoSnapshot:
         return sum(f.size for f in self.files)
 
 
+def decode_path(raw: bytes) -> str:
+    """The repo-relative path of a file name as stored everywhere (hashed into node
+    ids, written to every table, quoted in predicates): the name itself when it is
+    UTF-8, else with each undecodable byte written ``\\xNN`` (``backslashreplace``),
+    so it is always valid UTF-8. Git trees and plain directories both go through here.
+    Two names that come out the same (``a\\xff.py`` spelled with a backslash, next to a
+    file whose name has the byte 0xff) share an id range: ``resolve_collisions`` keeps
+    the first and reports the other."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
+def resolve_collisions(
+    files: list[SourceFile], skipped: list[tuple[str, SourceError]]
+) -> list[SourceFile]:
+    """``files`` less those whose node-id range collides with another file's
+    (``ids.id_collisions``), each reported in ``skipped`` as ``id_collision``."""
+    losers = ids.id_collisions([f.path for f in files])
+    if not losers:
+        return files
+    kept: list[SourceFile] = []
+    taken: set[str] = set()
+    for f in files:
+        winner = losers.get(f.path)
+        if winner is None and f.path not in taken:
+            taken.add(f.path)
+            kept.append(f)
+            continue
+        skipped.append(
+            (
+                f.path,
+                SourceError(
+                    "id_collision",
+                    f"its node ids would collide with those of {winner or f.path!r} "
+                    "(same 40-bit path hash); that file is analysed, this one is not",
+                ),
+            )
+        )
+    return kept
+
+
 def git_blob_sha(data: bytes) -> str:
     h = hashlib.sha1(b"blob %d\0" % len(data))
     h.update(data)
@@ -56,6 +101,8 @@ def git_blob_sha(data: bytes) -> str:
 
 
 def _git(root: str, *args: str, input_bytes: bytes | None = None) -> bytes:
+    # ``root`` is a -C operand, never an option; callers put ``--end-of-options`` or
+    # ``--`` before refs and paths
     proc = subprocess.run(
         ["git", "-C", root, *args],
         input=input_bytes,
@@ -82,7 +129,11 @@ def is_git_root(root: str) -> bool:
 
 def resolve_commit(root: str, ref: str) -> str:
     try:
-        return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+        return (
+            _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+            .decode()
+            .strip()
+        )
     except subprocess.CalledProcessError:
         raise ScanError(f"unknown ref {ref!r} in git repository {root}") from None
 
@@ -106,7 +157,7 @@ def is_python_path(path: str) -> bool:
 def scan_git(root: str, ref: str) -> RepoSnapshot:
     commit = resolve_commit(root, ref)
     # ``-l``: each blob's size, so oversize files are skipped without reading them
-    listing = _git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", commit)
+    listing = _git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", "--end-of-options", commit)
     wanted: list[tuple[str, str, int]] = []
     links: list[tuple[str, str]] = []
     submodules: list[tuple[str, str]] = []
@@ -115,7 +166,7 @@ def scan_git(root: str, ref: str) -> RepoSnapshot:
             continue
         meta, _, raw_path = entry.partition(b"\t")
         mode, otype, sha, size = meta.decode().split()
-        path = raw_path.decode("utf-8", "surrogateescape")
+        path = decode_path(raw_path)
         if otype == "commit":
             # a submodule: another repository, pinned at a commit this one does not
             # hold; recorded, so that nothing is skipped silently
@@ -143,7 +194,25 @@ def scan_git(root: str, ref: str) -> RepoSnapshot:
         message = f"git submodule at commit {sha} is not analysed; build it as a repository"
         skipped.append((path, SourceError("submodule", message)))
     files.sort(key=lambda f: f.path)
+    files = resolve_collisions(files, skipped)
     return RepoSnapshot(root, True, ref, commit, files, skipped)
+
+
+def python_paths_at(root: str, commit: str) -> list[str]:
+    """The Python paths of the tree of ``commit`` (as ``decode_path`` spells them)."""
+    listing = _git(
+        root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", "--end-of-options", commit
+    )
+    paths = (decode_path(raw) for raw in listing.split(b"\0") if raw)
+    return [p for p in paths if is_python_path(p)]
+
+
+def collision_groups(paths: list[str]) -> set[str]:
+    """Every path of ``paths`` whose node-id range another path of ``paths`` shares."""
+    out: set[str] = set()
+    for loser, winner in ids.id_collisions(paths).items():
+        out.update((loser, winner))
+    return out
 
 
 def with_data(snapshot: RepoSnapshot) -> RepoSnapshot:
@@ -206,8 +275,14 @@ def scan_directory(root: str) -> RepoSnapshot:
             if not is_python_path(name):
                 continue
             full = os.path.join(dirpath, name)
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-            if os.path.islink(full):
+            raw_rel = name if rel_dir == "." else os.path.join(rel_dir, name)
+            rel = decode_path(os.fsencode(raw_rel)).replace(os.sep, "/")
+            try:
+                st = os.lstat(full)
+            except OSError as exc:
+                skipped.append((rel, SourceError("unreadable", f"{type(exc).__name__}: {exc}")))
+                continue
+            if stat.S_ISLNK(st.st_mode):
                 target = os.readlink(full)
                 real = os.path.realpath(full)
                 inside = real == real_root or real.startswith(real_root + os.sep)
@@ -226,21 +301,55 @@ def scan_directory(root: str) -> RepoSnapshot:
                         (rel, _symlink_error(rel, os.path.relpath(real, os.path.dirname(full))))
                     )
                 continue
+            if not stat.S_ISREG(st.st_mode):
+                # opening a FIFO blocks until a writer comes; a device may never end
+                skipped.append((rel, SourceError("not_regular_file", _file_type(st.st_mode))))
+                continue
+            if st.st_size > MAX_FILE_BYTES:
+                skipped.append(
+                    (rel, SourceError("too_large", f"{st.st_size} bytes; limit {MAX_FILE_BYTES}"))
+                )
+                continue
             try:
-                size = os.path.getsize(full)
-                if size > MAX_FILE_BYTES:
-                    skipped.append(
-                        (rel, SourceError("too_large", f"{size} bytes; limit {MAX_FILE_BYTES}"))
-                    )
-                    continue
-                with open(full, "rb") as fh:
-                    data = fh.read()
+                data = _read_regular(full)
             except OSError as exc:
                 skipped.append((rel, SourceError("unreadable", f"{type(exc).__name__}: {exc}")))
                 continue
+            if data is None:
+                skipped.append((rel, SourceError("not_regular_file", "replaced while scanned")))
+                continue
             files.append(SourceFile(rel, git_blob_sha(data), data))
     files.sort(key=lambda f: f.path)
+    files = resolve_collisions(files, skipped)
     return RepoSnapshot(root, False, None, None, files, skipped)
+
+
+def _file_type(mode: int) -> str:
+    for test, what in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return f"{what}, not a regular file; not read"
+    return "not a regular file; not read"
+
+
+def _read_regular(full: str) -> bytes | None:
+    """The bytes of ``full`` if it is (still) a regular file, else None. Opened
+    non-blocking and without following a link, so a file swapped for a FIFO or a
+    symlink after the ``lstat`` is never waited on or followed."""
+    fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 def scan_repo(root: str, ref: str = "HEAD") -> RepoSnapshot:

@@ -155,6 +155,13 @@ def _literal_text(value: Any) -> str:
         return value
     if isinstance(value, bytes):
         return repr(value)
+    if type(value) is int:
+        try:
+            return repr(value)
+        except ValueError:
+            # over ``sys.get_int_max_str_digits()`` decimal digits (a hex literal can
+            # be): CPython refuses the decimal conversion, so the text is hex
+            return hex(value)
     return repr(value) if value is not Ellipsis else "..."
 
 

@@ -9,6 +9,10 @@ from typing import Any
 
 from .builder import FileBuilder
 
+# ``FileContext.shared`` key: SourceErrors a pass reports without failing (e.g. a body
+# over a budget); ``extract_file`` adds them to the file's ``extract_errors`` rows
+SHARED_ERRORS = "errors"
+
 
 @dataclass
 class FileContext:

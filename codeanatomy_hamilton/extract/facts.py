@@ -61,19 +61,27 @@ SHIFT_METHODS = frozenset(
 )
 
 
+def _int_token(v: int) -> str:
+    """Decimal, or hex past CPython's int-to-str digit limit (a hex literal can be)."""
+    try:
+        return str(v)
+    except ValueError:
+        return hex(v)
+
+
 def const_token(node: Any) -> str | None:
     """The slot token of a constant subscript key (str or int; bool and float keys
     hash like ints, so they are left unknown), else None."""
     if type(node) is ast.UnaryOp and type(node.op) is ast.USub:
         inner = node.operand
         if type(inner) is ast.Constant and type(inner.value) is int:
-            return str(-inner.value)
+            return _int_token(-inner.value)
         return None
     if type(node) is not ast.Constant:
         return None
     v = node.value
     if type(v) is int:
-        return str(v)
+        return _int_token(v)
     if type(v) is str:
         # hex keeps the token free of brackets and of the INDEX_MARK
         return "s" + v.encode("utf-8", "surrogatepass").hex()

@@ -11,6 +11,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,8 +20,8 @@ from .. import ids
 from ..schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from .ast_nodes import run_ast_pass
 from .builder import FileBuilder
-from .context import FileContext
-from .source import SourceError, classify_syntax_error, decode_source
+from .context import SHARED_ERRORS, FileContext
+from .source import SourceError, classify_syntax_error, decode_source, over_token_budget
 
 Pass = Callable[[FileContext], None]
 
@@ -53,8 +54,8 @@ def extract_file(path: str, data: bytes) -> FileExtract:
     """Extract the CPG fragment of one file. Never raises for bad input."""
     module = ids.module_qualname(path)
     errors: list[SourceError] = []
-    decoded = decode_source(data)
     lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    decoded = over_token_budget(data) or decode_source(data)
     if isinstance(decoded, SourceError):
         builder = FileBuilder(path, module, b"")
         builder.add_node("MODULE", "Module", module, module)
@@ -90,6 +91,7 @@ def extract_file(path: str, data: bytes) -> FileExtract:
                     f"[{tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}]",
                 )
             )
+    errors.extend(ctx.shared.get(SHARED_ERRORS, ()))
     if builder.node_count > ids.MAX_ORDINAL:
         builder = FileBuilder(path, module, b"")
         builder.add_node("MODULE", "Module", module, module)
@@ -97,18 +99,31 @@ def extract_file(path: str, data: bytes) -> FileExtract:
     return _finish(builder, errors, lines)
 
 
+def _escape(v: Any) -> Any:
+    """A string with its lone surrogates (``"\\ud800"`` literals, ``__all__`` entries;
+    CPython compiles them) escaped as ``\\ud800`` text, since Arrow needs UTF-8;
+    lists and tuples element-wise; anything else as is."""
+    if isinstance(v, str):
+        return v.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(v, (list, tuple)):
+        return type(v)(_escape(x) for x in v)
+    return v
+
+
 def _str_array(values: list) -> pa.Array:
-    """Strings may hold lone surrogates (``"\\ud800"`` literals); Arrow needs UTF-8."""
+    """Strings may hold lone surrogates; Arrow needs UTF-8 (see ``_escape``)."""
     try:
         return pa.array(values, pa.string())
     except (UnicodeEncodeError, pa.ArrowException):
-        return pa.array(
-            [
-                v.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(v, str) else v
-                for v in values
-            ],
-            pa.string(),
-        )
+        return pa.array([_escape(v) for v in values], pa.string())
+
+
+def _facts_batch(cols: dict[str, list[Any]]) -> pa.RecordBatch:
+    """One fact table as a batch; string values with lone surrogates are escaped."""
+    try:
+        return pa.RecordBatch.from_pydict(cols)
+    except (UnicodeEncodeError, pa.ArrowException):
+        return pa.RecordBatch.from_pydict({k: _escape(v) for k, v in cols.items()})
 
 
 def _ids(ordinals: list[int], base: int) -> pa.Array:
@@ -140,10 +155,10 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
             _ids(b.e_src, base),
             _ids(b.e_dst, base),
             pa.array(b.e_kind, pa.string()),
-            pa.array(b.e_label, pa.string()),
+            _str_array(b.e_label),
             pa.array(b.e_index, pa.int32()),
             pa.array(b.e_field, pa.string()),
-            pa.array(b.e_variable, pa.string()),
+            _str_array(b.e_variable),
         ],
         schema=EDGE_SCHEMA,
     )
@@ -152,9 +167,9 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
             _ids(b.x_src, base),
             _str_array(b.x_qualname),
             pa.array(b.x_kind, pa.string()),
-            pa.array(b.x_label, pa.string()),
+            _str_array(b.x_label),
             pa.array(b.x_index, pa.int32()),
-            pa.array(b.x_variable, pa.string()),
+            _str_array(b.x_variable),
         ],
         schema=XEDGE_SCHEMA,
     )
@@ -167,5 +182,5 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
         ],
         schema=PROP_SCHEMA,
     )
-    facts = {name: pa.RecordBatch.from_pydict(cols) for name, cols in b.facts.items()}
+    facts = {name: _facts_batch(cols) for name, cols in b.facts.items()}
     return FileExtract(b.path, b.module, nodes, edges, xedges, props, facts, errors, lines)

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .cfg import BodyCFG, build_cfg
-from .context import FileContext
-from .dataflow_defs import Event, EventCollector, parameters, reaching_defs
+from .context import SHARED_ERRORS, FileContext
+from .dataflow_defs import Event, EventCollector, ReachingDefsTooLarge, parameters, reaching_defs
 from .dominance import analyse
+from .source import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,11 @@ def run_flow_pass(ctx: FileContext) -> None:
             [label for _, _, label in cdg],
         )
 
-        rds = reaching_defs(cfg, events, is_local)
+        try:
+            rds = reaching_defs(cfg, events, is_local)
+        except ReachingDefsTooLarge as exc:
+            # the body keeps its other edges; the file gets one error row
+            ctx.shared.setdefault(SHARED_ERRORS, []).append(SourceError("too_large", str(exc)))
+            rds = []
         emit([d._cid for d, _, _ in rds], [u._cid for _, u, _ in rds], "REACHING_DEF", None)
         e_var.extend([name for _, _, name in rds])

@@ -7,6 +7,7 @@ offsets are byte offsets into the UTF-8 form of each line.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import sys
@@ -25,18 +26,48 @@ ERROR_KINDS: dict[str, str] = {
     "null_bytes": "the source contains a NUL byte",
     "parse_error": "the parser failed otherwise (e.g. out of memory)",
     "too_deep": "the AST is nested too deeply to analyse",
-    "too_large": "the file is too large (bytes or nodes)",
+    "too_large": "the file is too large (bytes, tokens or nodes; a body whose reaching definitions exceed the budget loses only those edges)",
     "symlink": "a symlink inside the repository, not followed",
     "symlink_outside_repo": "a symlink pointing outside the repository, not followed",
+    "not_regular_file": "a FIFO, socket or device named *.py (never opened)",
     "unreadable": "the file could not be read",
+    "id_collision": "its node-id range collides with another path's (see ids.py); the smaller path is analysed",
     "pass_error": "one analysis pass failed on the file (the others' rows are kept)",
     "submodule": "a git submodule: not analysed (its commit is recorded in the message)",
 }
 
 
+# The per-file memory budget. Extraction's peak memory grows linearly with a file's
+# tokens, about 1.6-2.5 KB per token (benchmarks/bench_memory.py; ``ast.parse`` alone
+# takes ~0.6 KB per source byte of dense code), so the 20 MB size limit alone would
+# allow a 30 GB peak for a generated module of short lines. A file over
+# MAX_FILE_TOKENS (about 2.5 GB of peak memory per worker) is one ``too_large`` row,
+# refused before it is parsed. Tokens are estimated by a regex (words and single
+# punctuation; words inside strings count too, so it over-estimates), only for files
+# over TOKEN_CHECK_BYTES: smaller files stay well inside the budget.
+MAX_FILE_TOKENS = 1_000_000
+TOKEN_CHECK_BYTES = 256 * 1024
+_TOKEN_RE = re.compile(rb"\w+|[^\w\s]")
+
+
+def over_token_budget(data: bytes) -> SourceError | None:
+    """A ``too_large`` error for a file over the token budget, else None."""
+    if len(data) <= TOKEN_CHECK_BYTES:
+        return None
+    tokens = 0
+    for tokens, _ in enumerate(_TOKEN_RE.finditer(data), 1):
+        if tokens > MAX_FILE_TOKENS:
+            return SourceError(
+                "too_large",
+                f"more than {MAX_FILE_TOKENS:,} tokens ({len(data):,} bytes): over the "
+                "per-file memory budget",
+            )
+    return None
+
+
 @dataclass(frozen=True)
 class SourceError:
-    """Why a file could not be analysed (one ``extract_errors`` row)."""
+    """Why a file could not be analysed (one ``extract_errors`` row; kinds above)."""
 
     error_kind: str
     message: str
@@ -76,6 +107,16 @@ def decode_source(data: bytes) -> DecodedSource | SourceError:
         msg = str(exc)
         kind = "unknown_encoding" if "unknown encoding" in msg else "decode_error"
         return SourceError(kind, msg, getattr(exc, "lineno", None))
+    # a cookie may name a bytes-to-bytes codec (rot13, hex, base64, zlib, ...): those
+    # are no text encodings, and CPython refuses them too; never decode with one
+    try:
+        text_codec = codecs.lookup(encoding)._is_text_encoding  # type: ignore[attr-defined]
+    except LookupError:
+        text_codec = False
+    if not text_codec:
+        return SourceError(
+            "unknown_encoding", f"coding cookie names {encoding!r}, not a text encoding", 1
+        )
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -85,6 +126,9 @@ def decode_source(data: bytes) -> DecodedSource | SourceError:
             f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}",
             line,
         )
+    except (UnicodeError, LookupError, ValueError, TypeError) as exc:
+        # text codecs that cannot decode at all (``undefined``) or fail oddly
+        return SourceError("decode_error", f"cannot decode as {encoding}: {exc}", 1)
     if encoding in ("utf-8", "utf-8-sig") and not data.startswith(b"\xef\xbb\xbf"):
         utf8 = data
     else:
