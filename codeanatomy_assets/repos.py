@@ -16,7 +16,6 @@ git repository made from the package's files under the cache dir (``sample_git_r
 
 import fcntl
 import os
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
