@@ -18,6 +18,11 @@ commit conflicts with a concurrent run are retried. Inputs arrive as a
 annotation) holding only the partition's rows and the ``columns`` an ``AssetIn``'s
 metadata lists.
 
+CPG tables are read at the Delta versions the newest successful build recorded in
+``run_manifest`` (``timetravel.latest_build_versions``), through dagster-deltalake's
+``DeltaTableResource`` pinned at that version (``cpg_table_resource``): a downstream
+asset never sees the partial commits of a running or killed build.
+
 This replaces dagster-deltalake's IO manager, which wrote every table at
 ``<root>/<key prefix>/<table>`` regardless of where the engine keeps the CPG tables and,
 with deltalake 1.x, logged a warning and a DeprecationWarning on every output.
@@ -29,17 +34,21 @@ import os
 import random
 import re
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 import pyarrow.dataset as pads
+from dagster_deltalake import DeltaTableResource, LocalConfig
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+from pydantic.warnings import PydanticDeprecatedSince20
 
 from codeanatomy_hamilton.schema import ALL_TABLES
 from codeanatomy_hamilton.store import sql_quote, table_path
+from codeanatomy_hamilton.timetravel import latest_build_versions
 
 CPG_PREFIX = "cpg"
 WAREHOUSE_IO = "codeanatomy_warehouse_io"
@@ -114,6 +123,26 @@ def table_location(warehouse: str, key: dg.AssetKey) -> TableLocation:
             f"asset {user!r}: {folder} is a table, not a schema folder; choose another prefix"
         )
     return TableLocation(schema, key.path[-1], table_path(folder, key.path[-1]))
+
+
+def cpg_table_resource(warehouse: str, table: str, repo: str | None = None) -> DeltaTableResource:
+    """dagster-deltalake's resource for CPG table ``table``, pinned at the Delta version
+    the newest successful build (of ``repo``, else of any repo) recorded, so whoever loads
+    it reads one build (``None``: no build recorded yet, the newest version)."""
+    if table not in ALL_TABLES:
+        raise KeyError(f"{table!r} is not a CPG table (one of {', '.join(ALL_TABLES)})")
+    versions = latest_build_versions(warehouse, repo) or {}
+    return DeltaTableResource(
+        url=table_path(warehouse, table), storage_options=LocalConfig(), version=versions.get(table)
+    )
+
+
+def load_table(resource: DeltaTableResource) -> DeltaTable:
+    """``resource.load()``: dagster-deltalake 0.29's ``LocalConfig`` still calls pydantic's
+    ``dict()``, deprecated in pydantic 2, on every load; a user sees no warning for it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PydanticDeprecatedSince20)
+        return resource.load()
 
 
 def partition_rows(path: str, column: str, keys: list[str]) -> int:
@@ -253,7 +282,12 @@ class WarehouseIOManager(dg.IOManager):
         key = context.asset_key
         loc = table_location(self.warehouse, key)
         try:
-            dt = DeltaTable(loc.path)
+            if loc.schema is None:  # a CPG table: at the newest complete build
+                keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
+                repo = keys[0] if len(keys) == 1 else None
+                dt = load_table(cpg_table_resource(self.warehouse, loc.table, repo))
+            else:
+                dt = DeltaTable(loc.path)
         except TableNotFoundError:
             raise WarehouseWriteError(
                 f"table {loc.sql_name} of asset {key.to_user_string()!r} does not exist in "

@@ -23,7 +23,8 @@ from codeanatomy_assets.downstream import (
 )
 from codeanatomy_assets.public import cpg_input, default_resources
 from codeanatomy_assets.resources import CodeAnatomyResource
-from codeanatomy_assets.warehouse import WAREHOUSE_IO
+from codeanatomy_assets.warehouse import WAREHOUSE_IO, cpg_table_resource
+from codeanatomy_hamilton.build import BuildRequest, run_build
 from codeanatomy_hamilton.cli import main as codeanatomy_cli
 from codeanatomy_hamilton.schema import ALL_TABLES
 from codeanatomy_hamilton.table_docs import COLUMN_DESCRIPTIONS
@@ -221,6 +222,31 @@ def test_a_key_prefix_is_a_table_of_its_own(env, capsys) -> None:
     sql = "SELECT count(*) AS n FROM mine.file_index"
     assert codeanatomy_cli(["sql", "--warehouse", str(env["wh"]), sql, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"n": 4}]
+
+
+def test_user_assets_read_the_newest_complete_build(env) -> None:
+    """Issue 20, item 14, for the IO manager: a build that committed file_index and
+    stopped before its manifest row (killed, or still running) is invisible."""
+    _materialize(env, [cpg_tables])
+    write_files(env["repo"], {"extra.py": "x = 1\n"})
+    commit(env["repo"], "extra")
+    run_build(
+        BuildRequest(
+            repo_path=str(env["repo"]),
+            warehouse=str(env["wh"]),
+            repo_id=REPO,
+            tables=["file_index"],
+        )
+    )
+    assert _repo_rows(env["wh"], "file_index", REPO) == 5  # the partial commit landed
+    pinned = cpg_table_resource(str(env["wh"]), "file_index", REPO)
+    assert pinned.version is not None
+    assert pinned.version < DeltaTable(str(env["wh"] / "file_index")).version()
+    _materialize(
+        env, [cpg_tables, _user_asset(["mine", "file_index"])], selection=["mine/file_index"]
+    )
+    mine = DeltaTable(str(env["wh"] / "mine" / "file_index")).to_pyarrow_table()
+    assert mine.num_rows == 4  # the files of the last complete build, not 5
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str:

@@ -389,9 +389,11 @@ def test_sparse_and_dense_reaching_defs_agree(monkeypatch: pytest.MonkeyPatch) -
             cfg = build_cfg(owner)
             coll = dd.EventCollector(owner, False, queue)
             events = [dd.parameters(owner), []] + [coll.node(x) for x in cfg.nodes[2:]]
+            # reaching_defs consumes a comprehension's own events: each run gets a copy
             monkeypatch.setattr(dd, "DENSE_LIMIT", 1 << 62)
-            dense = dd.reaching_defs(cfg, events, lambda name: True)
-            sparse = dd._reaching_defs_sparse(cfg, events, lambda name: True)
+            dense = dd.reaching_defs(cfg, [list(e) for e in events], lambda name: True)
+            monkeypatch.setattr(dd, "DENSE_LIMIT", 0)
+            sparse = dd.reaching_defs(cfg, [list(e) for e in events], lambda name: True)
             assert [(id(a), id(b), v) for a, b, v in dense] == [
                 (id(a), id(b), v) for a, b, v in sparse
             ], path
