@@ -10,6 +10,8 @@ from typing import NoReturn
 import dagster as dg
 import yaml
 
+from codeanatomy_hamilton.messages import first_line
+
 from .repos import RepoConfigError, dagster_home, load_repos, repos_file
 
 
@@ -75,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 - one line, exit 2
         if debug:
             traceback.print_exc()
-        text = str(exc).strip()
-        line = text.splitlines()[0] if text else type(exc).__name__
+        line = first_line(exc)
         if not isinstance(exc, (_UsageError, RepoConfigError, OSError, ValueError)):
             line = f"{type(exc).__name__}: {line}"
         print(f"codeanatomy-dagster: error: {line}", file=sys.stderr)
@@ -95,8 +96,7 @@ def _main(argv: list[str]) -> int:
     try:
         load_repos()  # a bad repos file fails here, before the instance starts
     except yaml.YAMLError as exc:
-        line = str(exc).strip().splitlines()[0]
-        raise RepoConfigError(f"{repos_file()} is not valid YAML: {line}") from exc
+        raise RepoConfigError(f"{repos_file()} is not valid YAML: {first_line(exc)}") from exc
     instance = _instance()
     if args.command == "register":
         print("\n".join(register(instance)))

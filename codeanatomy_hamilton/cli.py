@@ -20,6 +20,7 @@ from typing import NoReturn
 from .build import BuildRequest, caused_by, run_build
 from .hooks import NodeExecutionError
 from .lock import BuildLockError
+from .messages import first_line
 from .progress import terminal_progress
 from .scan import ScanError
 from .sql import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, QueryError, stream, write_result
@@ -264,7 +265,7 @@ def describe_failure(exc: BaseException, warehouse: str | None = None) -> str:
         node = getattr(caused_by(exc, NodeExecutionError), "node", "") or ""
         table = node.removesuffix("_written") if node.endswith("_written") else ""
         where = os.path.join(warehouse, table) if warehouse and table else warehouse
-        return f"no space left on device writing {where or _first_line(exc)}"
+        return f"no space left on device writing {where or first_line(exc)}"
     if caused_by(exc, BrokenProcessPool) is not None:
         return (
             "a worker process died (killed, or out of memory) during the build; "
@@ -274,13 +275,8 @@ def describe_failure(exc: BaseException, warehouse: str | None = None) -> str:
         return "interrupted"
     plain = (UsageError, RuntimeError, ValueError, OSError, LookupError, QueryError)
     if isinstance(exc, plain) and not isinstance(exc, KeyError):
-        return _first_line(exc)
-    return f"{type(exc).__name__}: {_first_line(exc)}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        return first_line(exc)
+    return f"{type(exc).__name__}: {first_line(exc)}"
 
 
 @contextlib.contextmanager

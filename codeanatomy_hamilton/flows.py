@@ -33,6 +33,7 @@ import pyarrow as pa
 import rustworkx as rx
 
 from .extract.valueflow import VALUE_FLOW_KINDS
+from .messages import first_line
 from .sql import QueryError, session
 from .store import list_tables
 
@@ -75,8 +76,7 @@ def _ids(ctx: Any, sql: str) -> np.ndarray:
     try:
         t = ctx.sql(sql).to_arrow_table()
     except Exception as exc:  # DataFusion raises plain Exceptions
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FlowError(f"cannot select nodes: {msg}") from None
+        raise FlowError(f"cannot select nodes: {first_line(exc)}") from None
     if not t.num_rows:
         return np.zeros(0, np.int64)
     return _usort(np.asarray(t.column(0).to_numpy(), np.int64))

@@ -30,6 +30,7 @@ from datafusion.catalog import Schema
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 
+from .messages import first_line
 from .store import list_schema_tables, list_tables, open_readable, table_path
 
 DEFAULT_MEMORY_MB = 2048
@@ -72,7 +73,7 @@ def session(
         try:
             versions = latest_build_versions(warehouse) or {}
         except DeltaError as exc:
-            raise QueryError(f"run_manifest is unreadable: {_first_line(exc)}") from None
+            raise QueryError(f"run_manifest is unreadable: {first_line(exc)}") from None
     runtime = RuntimeEnvBuilder().with_fair_spill_pool(int(memory_mb * 1024 * 1024))
     spill = spill_dir(warehouse)
     try:
@@ -90,7 +91,7 @@ def session(
         try:
             dt = open_readable(warehouse, name, versions.get(name))
         except DeltaError as exc:
-            raise QueryError(f"table {name} is unreadable: {_first_line(exc)}") from None
+            raise QueryError(f"table {name} is unreadable: {first_line(exc)}") from None
         if datasets:
             ctx.register_dataset(name, dt.to_pyarrow_dataset())
         else:
@@ -126,11 +127,6 @@ def check_complexity(sql: str, limit: int = MAX_OPERATORS) -> None:
     )
     if n > limit:
         raise QueryError(f"query has {n} operators; the limit is {limit} (split the expression)")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @contextlib.contextmanager
@@ -186,7 +182,7 @@ def stream(
             except (QueryError, GeneratorExit):
                 raise
             except Exception as exc:  # DataFusion raises plain Exceptions
-                raise QueryError(_first_line(exc)) from None
+                raise QueryError(first_line(exc)) from None
     finally:
         if made_spill:
             shutil.rmtree(spill, ignore_errors=True)

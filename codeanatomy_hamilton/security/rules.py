@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from ..messages import first_line
+
 SHIPPED = Path(__file__).with_name("rules.yaml")
 SEVERITIES = ("note", "warning", "error")
 MISUSE_KINDS = ("weak_hash", "insecure_random", "insecure_cookie")
@@ -101,8 +103,7 @@ def _load_doc(text: str, origin: str) -> dict[str, Any]:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise RuleError(f"{origin}: not valid YAML ({first})") from None
+        raise RuleError(f"{origin}: not valid YAML ({first_line(exc)})") from None
     if doc is None:
         return {}
     if not isinstance(doc, dict):
