@@ -335,14 +335,6 @@ def test_collisions_incremental_equals_full(tmp_path: Path, pair: tuple[str, str
         assert canonical(inc) == canonical(full)
 
 
-def test_error_kinds_are_listed_in_the_readme() -> None:
-    from codeanatomy_hamilton.extract.source import ERROR_KINDS
-
-    readme = (ROOT / "README.md").read_text()
-    missing = [k for k in ERROR_KINDS if f"`{k}`" not in readme]
-    assert missing == []
-
-
 # -- 10: memory grows linearly with a file's size ------------------------------------
 
 

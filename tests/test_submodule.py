@@ -1,18 +1,14 @@
 """A git submodule is recorded as an ``extract_errors`` row of kind ``submodule``, not
-skipped silently; the error kinds README lists are the ones the engine defines."""
+skipped silently (that README lists exactly the engine's error kinds is checked in
+test_newer_syntax.py)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from deltalake import DeltaTable
 
-from codeanatomy_hamilton.extract.source import ERROR_KINDS
-
 from .incremental_helpers import assert_same_cpg, build, commit, git, init_repo
-
-README = Path(__file__).parent.parent / "README.md"
 
 
 def _errors(wh: Path) -> list[tuple[str, str]]:
@@ -45,10 +41,3 @@ def test_a_submodule_is_an_extract_errors_row(tmp_path: Path) -> None:
     full = tmp_path / "full"
     build(repo, full)
     assert_same_cpg(full, wh)
-
-
-def test_readme_lists_every_error_kind() -> None:
-    text = README.read_text()
-    start = text.index("`extract_errors.error_kind` is one of")
-    listed = set(re.findall(r"`([a-z_0-9]+)`", text[start : text.index("\n\n", start)]))
-    assert listed - {"error_kind"} == set(ERROR_KINDS)
