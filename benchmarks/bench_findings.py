@@ -28,7 +28,7 @@ from bench_build import SKIP_TESTS, copy_corpus, corpus_files, stdlib_root  # no
 
 from codeanatomy_hamilton.build import BuildRequest, run_build  # noqa: E402
 from codeanatomy_hamilton.security import find_findings  # noqa: E402
-from codeanatomy_hamilton.store import list_tables  # noqa: E402
+from codeanatomy_hamilton.store.delta import list_tables  # noqa: E402
 
 
 def main() -> int:

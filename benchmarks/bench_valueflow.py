@@ -37,7 +37,7 @@ if off:
     import pyarrow as pa
     from codeanatomy_hamilton.extract import passes
     from codeanatomy_hamilton.resolve import pipeline
-    from codeanatomy_hamilton.schema import EDGE_SCHEMA
+    from codeanatomy_hamilton.core.schema import EDGE_SCHEMA
     passes.PASSES[:] = [p for p in passes.PASSES if p[0] != "valueflow"]
     pipeline.value_flow_edges = lambda *a, **k: (EDGE_SCHEMA.empty_table(), {})
 from codeanatomy_hamilton.build import BuildRequest, run_build
@@ -105,7 +105,7 @@ def main() -> None:
                 runs[mode].append(_child(CHILD_BUILD, str(repo), str(wh), mode))
                 print(mode, runs[mode][-1], flush=True)
         wh = tmp / "wh_on_0"
-        from codeanatomy_hamilton.sql import query
+        from codeanatomy_hamilton.store.sql import query
 
         kinds = query(
             str(wh), "SELECT kind, count(*) AS n FROM cpg_edges GROUP BY kind ORDER BY n DESC"

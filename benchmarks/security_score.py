@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from codeanatomy_hamilton.build import BuildRequest, run_build  # noqa: E402
 from codeanatomy_hamilton.security import find_findings  # noqa: E402
-from codeanatomy_hamilton.store import list_tables  # noqa: E402
+from codeanatomy_hamilton.store.delta import list_tables  # noqa: E402
 
 APPS = ROOT / "benchmarks" / "security" / "apps"
 REPO = "secbench"

@@ -126,7 +126,7 @@ finally:
 
 
 def static_sets(wh: Path) -> dict:
-    from codeanatomy_hamilton.sql import query
+    from codeanatomy_hamilton.store.sql import query
 
     w = str(wh)
     calls = query(

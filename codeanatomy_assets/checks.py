@@ -26,8 +26,8 @@ import dagster as dg
 import pyarrow as pa
 from datafusion import SessionContext
 
-from codeanatomy_hamilton.schema import ALL_TABLES
-from codeanatomy_hamilton.store import open_table, sql_quote
+from codeanatomy_hamilton.core.schema import ALL_TABLES
+from codeanatomy_hamilton.store.delta import open_table, sql_quote
 
 EDGE_TABLES = ("cpg_edges", "cpg_edges_by_src", "cpg_edges_by_dst")
 NON_EMPTY_TABLES = ("cpg_nodes", "cpg_edges", "file_index")

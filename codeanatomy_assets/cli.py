@@ -10,7 +10,7 @@ from typing import NoReturn
 import dagster as dg
 import yaml
 
-from codeanatomy_hamilton.messages import first_line
+from codeanatomy_hamilton.core.messages import first_line
 
 from .repos import RepoConfigError, dagster_home, load_repos, repos_file
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import dagster as dg
 
 from codeanatomy_hamilton.build import BuildRequest, BuildResult, run_build
-from codeanatomy_hamilton.hooks import NodeExecutionError
-from codeanatomy_hamilton.schema import ALL_TABLES
-from codeanatomy_hamilton.table_docs import TABLE_DESCRIPTIONS
+from codeanatomy_hamilton.core.schema import ALL_TABLES
+from codeanatomy_hamilton.core.table_docs import TABLE_DESCRIPTIONS
+from codeanatomy_hamilton.runtime.hooks import NodeExecutionError
 
 from .checks import check_result, check_specs
 from .checks import evaluate as evaluate_check

@@ -7,7 +7,7 @@ The order is what the UI shows first:
 1. scalars: rows in the partition (``dagster/row_count``, the repo's total after the
    write), rows this build wrote, files, extract errors, build seconds, mode, commit;
 2. a query that runs as printed in ``codeanatomy sql``, the column schema (with the
-   column descriptions of ``codeanatomy_hamilton.table_docs``);
+   column descriptions of ``codeanatomy_hamilton.core.table_docs``);
 3. per-stage seconds and cache counts as numbers (Dagster plots each over time);
 4. the slowest Hamilton nodes as a small markdown table, the critical path;
 5. everything else as one JSON entry at the end, ``codeanatomy/details``.
@@ -22,9 +22,9 @@ import dagster as dg
 import pyarrow as pa
 
 from codeanatomy_hamilton.build import BuildResult
-from codeanatomy_hamilton.driver import TABLE_OUTPUTS
-from codeanatomy_hamilton.schema import ALL_TABLES
-from codeanatomy_hamilton.table_docs import column_description
+from codeanatomy_hamilton.core.schema import ALL_TABLES
+from codeanatomy_hamilton.core.table_docs import column_description
+from codeanatomy_hamilton.runtime.driver import TABLE_OUTPUTS
 
 from .warehouse import TableLocation, partition_rows
 

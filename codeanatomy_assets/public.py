@@ -23,8 +23,8 @@ from typing import Any
 
 import dagster as dg
 
-from codeanatomy_hamilton.schema import ALL_TABLES
-from codeanatomy_hamilton.table_docs import TABLE_DESCRIPTIONS
+from codeanatomy_hamilton.core.schema import ALL_TABLES
+from codeanatomy_hamilton.core.table_docs import TABLE_DESCRIPTIONS
 
 from .cpg_assets import CPG_GROUP, asset_key
 from .partitions import repos_partitions

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from codeanatomy_hamilton.ids import REPO_ID_RE
+from codeanatomy_hamilton.core.ids import REPO_ID_RE
 
 SAMPLE_REPO = str(Path(__file__).parent / "sample_repo")
 

@@ -45,6 +45,6 @@ class CodeAnatomyResource(dg.ConfigurableResource):
             return sample_git_repo(self.cache_path())
         if repo.path is not None:
             return repo.path
-        from codeanatomy_hamilton.gitsync import sync_clone
+        from codeanatomy_hamilton.scan.gitsync import sync_clone
 
         return sync_clone(repo.url or "", os.path.join(self.cache_path(), "clones", repo.id))

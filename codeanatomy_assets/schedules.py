@@ -9,7 +9,7 @@ falls back to a full build where it must, so a tick on an unchanged repo is chea
 
 import dagster as dg
 
-from codeanatomy_hamilton.scan import ScanError
+from codeanatomy_hamilton.scan.snapshot import ScanError
 
 from .partitions import repos_partitions
 from .repos import RepoConfigError

@@ -27,7 +27,7 @@ from codeanatomy_hamilton.security.report import (
     latest_build,
     write_findings,
 )
-from codeanatomy_hamilton.sql import session
+from codeanatomy_hamilton.store.sql import session
 
 from .cpg_assets import asset_key as cpg_key
 from .partitions import repos_partitions

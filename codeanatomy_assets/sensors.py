@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from codeanatomy_hamilton.gitsync import ref_commit
-from codeanatomy_hamilton.scan import ScanError
+from codeanatomy_hamilton.scan.gitsync import ref_commit
+from codeanatomy_hamilton.scan.snapshot import ScanError
 
 from .cpg_assets import CPG_SPECS, TAG_COMMIT, TAG_INCREMENTAL, TAG_TRIGGER
 from .partitions import repos_partitions

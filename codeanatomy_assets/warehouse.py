@@ -46,9 +46,9 @@ from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from pydantic.warnings import PydanticDeprecatedSince20
 
-from codeanatomy_hamilton.schema import ALL_TABLES
-from codeanatomy_hamilton.store import sql_quote, table_path
-from codeanatomy_hamilton.timetravel import latest_build_versions
+from codeanatomy_hamilton.core.schema import ALL_TABLES
+from codeanatomy_hamilton.store.delta import sql_quote, table_path
+from codeanatomy_hamilton.store.timetravel import latest_build_versions
 
 CPG_PREFIX = "cpg"
 WAREHOUSE_IO = "codeanatomy_warehouse_io"

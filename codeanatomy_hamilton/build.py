@@ -13,18 +13,21 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import __version__, ids, store
-from .driver import TABLE_OUTPUTS, make_driver
-from .executors import make_executor
-from .fragments import FragmentDamaged, FragmentStore
-from .hooks import DiagnosticsHook, ProgressEvent, ProgressHook
-from .incremental import BuildPlan, describe_changes, engine_fingerprint, plan_build
-from .lock import repo_lock
-from .plan import execute_planned
-from .scan import RepoSnapshot, ScanError, is_git_root, resolve_commit
-from .schema import CPG_TABLES, RUN_MANIFEST_SCHEMA
-from .store import TableWrite
-from .tracking import make_tracker
+from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
+from codeanatomy_hamilton.core.lock import repo_lock
+from codeanatomy_hamilton.core.schema import CPG_TABLES, RUN_MANIFEST_SCHEMA
+from codeanatomy_hamilton.core.version import VERSION
+from codeanatomy_hamilton.fragments.store import FragmentDamaged, FragmentStore
+from codeanatomy_hamilton.incremental.planning import BuildPlan, describe_changes, plan_build
+from codeanatomy_hamilton.runtime.driver import TABLE_OUTPUTS, make_driver
+from codeanatomy_hamilton.runtime.executors import make_executor
+from codeanatomy_hamilton.runtime.hooks import DiagnosticsHook, ProgressEvent, ProgressHook
+from codeanatomy_hamilton.runtime.plan import execute_planned
+from codeanatomy_hamilton.runtime.tracking import make_tracker
+from codeanatomy_hamilton.scan.snapshot import RepoSnapshot, ScanError, is_git_root, resolve_commit
+from codeanatomy_hamilton.store import delta as store
+from codeanatomy_hamilton.store.delta import TableWrite
 
 
 @dataclass
@@ -326,7 +329,7 @@ def write_manifest(
         "row_counts": [[(k, v.rows) for k, v in sorted(result.writes.items())]],
         "stage_seconds": [sorted(result.stage_seconds.items())],
         "plan_signature": [plan_signature],
-        "tool_version": [__version__],
+        "tool_version": [VERSION],
         "reason": [build_plan.reason if build_plan else None],
         "file_changes": [describe_changes(build_plan.changes) if build_plan else []],
         "engine_version": [engine_fingerprint()],

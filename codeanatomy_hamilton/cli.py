@@ -17,14 +17,20 @@ from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from typing import NoReturn
 
-from .build import BuildRequest, caused_by, run_build
-from .hooks import NodeExecutionError
-from .lock import BuildLockError
-from .messages import first_line
-from .progress import terminal_progress
-from .scan import ScanError
-from .sql import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, QueryError, stream, write_result
-from .store import WarehouseError
+from codeanatomy_hamilton.build import BuildRequest, caused_by, run_build
+from codeanatomy_hamilton.core.lock import BuildLockError
+from codeanatomy_hamilton.core.messages import first_line
+from codeanatomy_hamilton.runtime.hooks import NodeExecutionError
+from codeanatomy_hamilton.runtime.progress import terminal_progress
+from codeanatomy_hamilton.scan.snapshot import ScanError
+from codeanatomy_hamilton.store.delta import WarehouseError
+from codeanatomy_hamilton.store.sql import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    QueryError,
+    stream,
+    write_result,
+)
 
 MAX_WORKERS = 4096
 
@@ -176,7 +182,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         source_roots=args.source_root,
         extract_cache_dir=args.fragment_cache,
     )
-    from .models import ModelError, load_models
+    from codeanatomy_hamilton.models import ModelError, load_models
 
     try:
         load_models()  # a broken $CODEANATOMY_MODELS file is named before any work
@@ -200,7 +206,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         return _fail(f"warehouse does not exist: {args.warehouse}")
     versions = None
     if args.at:
-        from .timetravel import versions_at
+        from codeanatomy_hamilton.store.timetravel import versions_at
 
         try:
             versions = versions_at(args.warehouse, args.at)
@@ -222,7 +228,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_flows(args: argparse.Namespace) -> int:
-    from .flows import FlowError, find_flows, format_flows
+    from codeanatomy_hamilton.flows import FlowError, find_flows, format_flows
 
     try:
         result = find_flows(
@@ -241,7 +247,7 @@ def cmd_flows(args: argparse.Namespace) -> int:
 
 
 def cmd_findings(args: argparse.Namespace) -> int:
-    from .security import FindingsError, find_findings, format_findings
+    from codeanatomy_hamilton.security import FindingsError, find_findings, format_findings
 
     try:
         report = find_findings(

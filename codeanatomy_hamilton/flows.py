@@ -32,10 +32,10 @@ import numpy as np
 import pyarrow as pa
 import rustworkx as rx
 
-from .extract.valueflow import VALUE_FLOW_KINDS
-from .messages import first_line
-from .sql import QueryError, session
-from .store import list_tables
+from codeanatomy_hamilton.core.messages import first_line
+from codeanatomy_hamilton.extract.valueflow import VALUE_FLOW_KINDS
+from codeanatomy_hamilton.store.delta import list_tables
+from codeanatomy_hamilton.store.sql import QueryError, session
 
 DEFAULT_MAX_PATHS = 10
 DEFAULT_MAX_DEPTH = 60

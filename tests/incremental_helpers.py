@@ -10,7 +10,7 @@ from typing import Any
 from deltalake import DeltaTable
 
 from codeanatomy_hamilton.build import BuildRequest, BuildResult, run_build
-from codeanatomy_hamilton.schema import CPG_TABLES
+from codeanatomy_hamilton.core.schema import CPG_TABLES
 
 from .git_helpers import git
 

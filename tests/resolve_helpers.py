@@ -11,10 +11,10 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import pyarrow as pa
 
-from codeanatomy_hamilton.emit import concat_batches, concat_facts, files_table
+from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, XEDGE_SCHEMA
+from codeanatomy_hamilton.emit.rows import concat_batches, concat_facts, files_table
 from codeanatomy_hamilton.extract.file import FileExtract, extract_file
 from codeanatomy_hamilton.resolve import ResolveConfig, ResolveInput, ResolveOutput, resolve_repo
-from codeanatomy_hamilton.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, XEDGE_SCHEMA
 
 _SCOPE_KINDS = ("FUNCTION", "MODULE")
 

@@ -15,7 +15,7 @@ import pytest
 from deltalake import DeltaTable
 
 from codeanatomy_hamilton import cli
-from codeanatomy_hamilton.schema import ALL_TABLES
+from codeanatomy_hamilton.core.schema import ALL_TABLES
 
 from .conftest import SAMPLE_FILES, git, make_git_repo, write_files
 

@@ -11,7 +11,7 @@ from deltalake import DeltaTable
 from hamilton.caching.fingerprinting import hash_value
 
 from codeanatomy_hamilton.build import BuildRequest, run_build
-from codeanatomy_hamilton.scan import scan_repo
+from codeanatomy_hamilton.scan.snapshot import scan_repo
 from tests.ca_helpers import commit, make_repo, write_files
 
 
@@ -104,7 +104,7 @@ def test_cache_never_serves_another_stores_fragments(tmp_path: Path) -> None:
 def test_result_store_is_pruned_oldest_first(tmp_path: Path, monkeypatch) -> None:
     import os
 
-    from codeanatomy_hamilton import caching
+    from codeanatomy_hamilton.runtime import caching
 
     results = tmp_path / "results"
     results.mkdir()
@@ -124,7 +124,7 @@ def test_result_store_is_pruned_oldest_first(tmp_path: Path, monkeypatch) -> Non
 
 
 def test_evicted_results_are_recomputed(tmp_path: Path, monkeypatch) -> None:
-    from codeanatomy_hamilton import caching
+    from codeanatomy_hamilton.runtime import caching
 
     repo = make_repo(tmp_path)
     wh, cache = tmp_path / "wh", str(tmp_path / "cache")
@@ -145,9 +145,11 @@ def test_an_upgrade_is_never_served_the_old_code_s_results(tmp_path: Path, monke
     have served the old extraction's rows)."""
     import os
 
-    from codeanatomy_hamilton import caching, incremental, resolve_reuse
     from codeanatomy_hamilton.build import default_extract_cache_dir
-    from codeanatomy_hamilton.dataflow import incremental_nodes
+    from codeanatomy_hamilton.incremental import planning as incremental
+    from codeanatomy_hamilton.resolve import reuse as resolve_reuse
+    from codeanatomy_hamilton.runtime import caching
+    from codeanatomy_hamilton.runtime.nodes import incremental_nodes
 
     repo = make_repo(tmp_path)
     wh, cache = tmp_path / "wh", str(tmp_path / "cache")

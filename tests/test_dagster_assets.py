@@ -14,8 +14,8 @@ from codeanatomy_assets.definitions import defs
 from codeanatomy_assets.downstream import DOWNSTREAM_ASSETS
 from codeanatomy_assets.public import default_resources
 from codeanatomy_assets.resources import CodeAnatomyResource
-from codeanatomy_hamilton.driver import make_driver
-from codeanatomy_hamilton.plan import compile_driver_plan
+from codeanatomy_hamilton.runtime.driver import make_driver
+from codeanatomy_hamilton.runtime.plan import compile_driver_plan
 from tests.ca_helpers import make_repo, repos_yaml
 
 REPO = "demo"

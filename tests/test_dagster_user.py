@@ -26,8 +26,8 @@ from codeanatomy_assets.resources import CodeAnatomyResource
 from codeanatomy_assets.warehouse import WAREHOUSE_IO, cpg_table_resource
 from codeanatomy_hamilton.build import BuildRequest, run_build
 from codeanatomy_hamilton.cli import main as codeanatomy_cli
-from codeanatomy_hamilton.schema import ALL_TABLES
-from codeanatomy_hamilton.table_docs import COLUMN_DESCRIPTIONS
+from codeanatomy_hamilton.core.schema import ALL_TABLES
+from codeanatomy_hamilton.core.table_docs import COLUMN_DESCRIPTIONS
 from tests.ca_helpers import commit, make_repo, write_files
 
 ROOT = Path(__file__).resolve().parent.parent

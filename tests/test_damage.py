@@ -16,8 +16,8 @@ import pytest
 from deltalake import DeltaTable
 
 from codeanatomy_hamilton.build import BuildResult
-from codeanatomy_hamilton.fragments import FragmentStore
-from codeanatomy_hamilton.incremental import engine_fingerprint
+from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
+from codeanatomy_hamilton.fragments.store import FragmentStore
 
 from .incremental_helpers import assert_same_cpg, build, commit, init_repo
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codeanatomy_hamilton.schema import CPG_TABLES
+from codeanatomy_hamilton.core.schema import CPG_TABLES
 
 from .conftest import write_files
 from .test_parallel import FILES, build

@@ -8,10 +8,10 @@ from __future__ import annotations
 import ast
 import inspect
 
-from codeanatomy_hamilton.dataflow import MODULES
-from codeanatomy_hamilton.driver import TABLE_OUTPUTS, make_driver
-from codeanatomy_hamilton.plan import LAYER_COST_ESTIMATES, compile_driver_plan
-from codeanatomy_hamilton.registry import SEMANTIC_KEYS
+from codeanatomy_hamilton.runtime.driver import TABLE_OUTPUTS, make_driver
+from codeanatomy_hamilton.runtime.nodes import MODULES
+from codeanatomy_hamilton.runtime.plan import LAYER_COST_ESTIMATES, compile_driver_plan
+from codeanatomy_hamilton.runtime.registry import SEMANTIC_KEYS
 
 # the outputs callers ask for: the Delta writes, the plan nodes, and the two the build
 # reads for its result (``build._execute``)

@@ -16,11 +16,11 @@ import pytest
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 
-from codeanatomy_hamilton import ids
 from codeanatomy_hamilton.build import BuildRequest, run_build
+from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.extract.file import extract_file
-from codeanatomy_hamilton.hooks import NodeExecutionError
 from codeanatomy_hamilton.resolve import engine
+from codeanatomy_hamilton.runtime.hooks import NodeExecutionError
 from tests.incremental_helpers import build, git, init_repo
 from tests.resolve_helpers import resolve_sources
 
@@ -162,7 +162,7 @@ def test_a_hamilton_ui_that_is_down_does_not_fail_the_build(
     repo = tmp_path / "repo"
     init_repo(repo, {"a.py": "def f():\n    return 1\n"})
     url = f"http://127.0.0.1:{_closed_port()}"
-    with caplog.at_level(logging.WARNING, logger="codeanatomy_hamilton.tracking"):
+    with caplog.at_level(logging.WARNING, logger="codeanatomy_hamilton.runtime.tracking"):
         result = build(repo, tmp_path / "wh", hamilton_ui=url)
     assert result.writes["cpg_nodes"].rows > 0
     warned = [r.getMessage() for r in caplog.records if url in r.getMessage()]

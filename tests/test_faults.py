@@ -13,10 +13,10 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError
 
-from codeanatomy_hamilton import store
 from codeanatomy_hamilton.cli import main as cli_main
-from codeanatomy_hamilton.lock import BuildLockError, repo_lock
-from codeanatomy_hamilton.timetravel import versions_at
+from codeanatomy_hamilton.core.lock import BuildLockError, repo_lock
+from codeanatomy_hamilton.store import delta as store
+from codeanatomy_hamilton.store.timetravel import versions_at
 
 from .incremental_helpers import assert_same_cpg, build, commit, init_repo
 
@@ -44,7 +44,7 @@ def test_build_killed_mid_write_leaves_last_good_cpg_and_recovers(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(store, "replace_repo_rows", dying)
-    import codeanatomy_hamilton.dataflow.store_nodes as store_nodes
+    import codeanatomy_hamilton.runtime.nodes.store_nodes as store_nodes
 
     monkeypatch.setattr(store_nodes, "replace_repo_rows", dying)
     with pytest.raises(Killed):

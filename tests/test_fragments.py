@@ -14,16 +14,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from codeanatomy_hamilton import ids
+from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.schema import CPG_TABLES, EDGE_SCHEMA
 from codeanatomy_hamilton.extract.file import FileExtract, extract_file
-from codeanatomy_hamilton.fragments import (
+from codeanatomy_hamilton.fragments.store import (
     FileSummary,
     FragmentMissing,
     FragmentStore,
     read_section,
 )
 from codeanatomy_hamilton.resolve.facts_io import FACT_SCHEMAS
-from codeanatomy_hamilton.schema import CPG_TABLES, EDGE_SCHEMA
 from tests.incremental_helpers import assert_same_cpg, build, init_repo, table_rows
 
 PATH = "pkg/mod.py"

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from codeanatomy_hamilton import ids
 from codeanatomy_hamilton.build import BuildRequest, run_build
+from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.extract.file import extract_file
 from codeanatomy_hamilton.extract.source import decode_source
-from codeanatomy_hamilton.gitsync import sync_clone
-from codeanatomy_hamilton.scan import scan_repo
+from codeanatomy_hamilton.scan.gitsync import sync_clone
+from codeanatomy_hamilton.scan.snapshot import scan_repo
 
 from .conftest import git, make_git_repo, write_files
 

@@ -10,8 +10,8 @@ import pytest
 from deltalake import DeltaTable
 from hamilton.lifecycle.api import NodeExecutionHook
 
-from codeanatomy_hamilton import incremental
-from codeanatomy_hamilton.incremental import FileChange, git_diff
+from codeanatomy_hamilton.core import fingerprint
+from codeanatomy_hamilton.incremental.planning import FileChange, git_diff
 
 from .incremental_helpers import assert_same_cpg, build, commit, git, init_repo
 
@@ -268,16 +268,16 @@ def test_any_engine_module_change_changes_the_engine_fingerprint(tmp_path: Path)
     """Every module of the package shapes rows somewhere (``streams`` adds path, origin
     and repo to every per-file row): editing any of them must make the next incremental
     build full and re-key the fragments."""
-    package = Path(incremental.__file__).parent
+    package = Path(fingerprint.__file__).resolve().parents[1]
     copy = tmp_path / package.name
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    base = incremental.package_fingerprint(copy)
-    assert base == incremental.engine_fingerprint()
+    base = fingerprint.package_fingerprint(copy)
+    assert base == fingerprint.engine_fingerprint()
     modules = sorted(copy.rglob("*.py"))
-    assert copy / "streams.py" in modules and copy / "resolve" / "engine.py" in modules
+    assert copy / "emit" / "streams.py" in modules and copy / "resolve" / "engine.py" in modules
     for module in modules:
         original = module.read_bytes()
         module.write_bytes(original + b"\n# edited\n")
-        assert incremental.package_fingerprint(copy) != base, module.relative_to(copy)
+        assert fingerprint.package_fingerprint(copy) != base, module.relative_to(copy)
         module.write_bytes(original)
-    assert incremental.package_fingerprint(copy) == base
+    assert fingerprint.package_fingerprint(copy) == base

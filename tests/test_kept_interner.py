@@ -25,28 +25,29 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from codeanatomy_hamilton import kept_interner, summary_pack
 from codeanatomy_hamilton.build import BuildResult, default_extract_cache_dir
-from codeanatomy_hamilton.emit import resolve_input_from_summaries
+from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
+from codeanatomy_hamilton.emit.rows import resolve_input_from_summaries
 from codeanatomy_hamilton.extract.file import extract_file
-from codeanatomy_hamilton.fragments import FileSummary, FragmentStore, summarize
-from codeanatomy_hamilton.incremental import engine_fingerprint
-from codeanatomy_hamilton.kept_interner import (
+from codeanatomy_hamilton.fragments import summary_pack
+from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore, summarize
+from codeanatomy_hamilton.resolve import (
+    ResolveInput,
+    ResolveOutput,
+    engine,
+    kept_interner,
+    kept_strings,
+    pipeline,
+    resolve_repo,
+)
+from codeanatomy_hamilton.resolve.engine import ENCODED_COLUMNS
+from codeanatomy_hamilton.resolve.kept_interner import (
     file_keys,
     kept_file,
     load_kept,
     prepare,
     save_kept,
 )
-from codeanatomy_hamilton.resolve import (
-    ResolveInput,
-    ResolveOutput,
-    engine,
-    kept_strings,
-    pipeline,
-    resolve_repo,
-)
-from codeanatomy_hamilton.resolve.engine import ENCODED_COLUMNS
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings, make_kept
 from codeanatomy_hamilton.resolve.string_hash import hash_strings
 from tests.damage_helpers import damaged, garbled_body

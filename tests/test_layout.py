@@ -13,14 +13,16 @@ import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from codeanatomy_hamilton import ids, store, streams
-from codeanatomy_hamilton.schema import (
+from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.schema import (
     ALL_TABLES,
     CPG_TABLES,
     LAYOUT_KEYS,
     ORIGIN_TABLES,
     partition_columns,
 )
+from codeanatomy_hamilton.emit import streams
+from codeanatomy_hamilton.store import delta as store
 from tests.incremental_helpers import build, commit, init_repo
 
 ORIGIN_LAYOUT = ["repo", "origin"]

@@ -9,9 +9,13 @@ import pytest
 from deltalake import DeltaTable
 
 from codeanatomy_hamilton.build import BuildRequest, run_build
-from codeanatomy_hamilton.dataflow.extract_nodes import _balanced_batches
-from codeanatomy_hamilton.executors import ProcessTaskExecutor, choose_executor, make_executor
-from codeanatomy_hamilton.schema import CPG_TABLES
+from codeanatomy_hamilton.core.schema import CPG_TABLES
+from codeanatomy_hamilton.runtime.executors import (
+    ProcessTaskExecutor,
+    choose_executor,
+    make_executor,
+)
+from codeanatomy_hamilton.runtime.nodes.extract_nodes import _balanced_batches
 
 from .conftest import write_files
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from codeanatomy_hamilton.build import BuildRequest, run_build
-from codeanatomy_hamilton.driver import make_driver
-from codeanatomy_hamilton.plan import (
+from codeanatomy_hamilton.runtime.driver import make_driver
+from codeanatomy_hamilton.runtime.plan import (
     GraphNode,
     compile_driver_plan,
     compile_plan,

@@ -19,7 +19,7 @@ from tests.ca_helpers import make_repo, repos_yaml
 
 # the CLI with the bar's delay at 0 s, so a small build shows it if it is allowed to
 CLI = (
-    "import sys, codeanatomy_hamilton.progress as p, codeanatomy_hamilton.cli as c; "
+    "import sys, codeanatomy_hamilton.runtime.progress as p, codeanatomy_hamilton.cli as c; "
     "p.SHOW_AFTER_S = 0.0; sys.exit(c.main(sys.argv[1:]))"
 )
 

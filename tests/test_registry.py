@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from codeanatomy_hamilton.registry import REGISTRY_FILE, SEMANTIC_KEYS, compile_registry, render
-from codeanatomy_hamilton.schema import CPG_TABLES
+from codeanatomy_hamilton.core.schema import CPG_TABLES
+from codeanatomy_hamilton.runtime.registry import (
+    REGISTRY_FILE,
+    SEMANTIC_KEYS,
+    compile_registry,
+    render,
+)
 
 
 def test_registry_file_matches_code() -> None:
     assert REGISTRY_FILE.read_text() == render(compile_registry()), (
-        "semantic_registry.json is stale: run python -m codeanatomy_hamilton.registry --write"
+        "semantic_registry.json is stale: run python -m codeanatomy_hamilton.runtime.registry --write"
     )
 
 

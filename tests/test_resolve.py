@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from codeanatomy_hamilton import ids
+from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from codeanatomy_hamilton.resolve import ResolveConfig
-from codeanatomy_hamilton.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from tests.resolve_helpers import resolve_sources, source_call_graph
 
 

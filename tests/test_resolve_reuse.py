@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from codeanatomy_hamilton.build import BuildResult, default_extract_cache_dir
-from codeanatomy_hamilton.fragments import FragmentStore
-from codeanatomy_hamilton.incremental import engine_fingerprint
-from codeanatomy_hamilton.resolve_reuse import MAGIC, output_file
+from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
+from codeanatomy_hamilton.fragments.store import FragmentStore
+from codeanatomy_hamilton.resolve.reuse import MAGIC, output_file
 from tests.damage_helpers import damaged
 from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from codeanatomy_hamilton import scan
-from codeanatomy_hamilton.scan import git_blob_sha, scan_repo, with_data
+from codeanatomy_hamilton.scan import snapshot as scan
+from codeanatomy_hamilton.scan.snapshot import git_blob_sha, scan_repo, with_data
 from tests.incremental_helpers import init_repo
 
 SMALL = "x = 1\n"

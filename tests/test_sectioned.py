@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from codeanatomy_hamilton import sectioned
+from codeanatomy_hamilton.core import sectioned
 
 MAGIC = b"TST1"
 TABLE = pa.table({"a": [1, 2, 3], "b": ["x", None, "z"]})

@@ -14,7 +14,7 @@ from codeanatomy_assets.cpg_assets import asset_key as cpg_key
 from codeanatomy_assets.resources import CodeAnatomyResource
 from codeanatomy_assets.security import FINDINGS_KEY, NEW_FINDINGS_CHECK, taint_findings
 from codeanatomy_hamilton.build import BuildRequest, run_build
-from codeanatomy_hamilton.sql import query
+from codeanatomy_hamilton.store.sql import query
 from tests.ca_helpers import commit, make_repo, write_files
 
 REPO = "web"

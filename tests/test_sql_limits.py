@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from codeanatomy_hamilton import sql
 from codeanatomy_hamilton.build import BuildRequest, run_build
-from codeanatomy_hamilton.timetravel import latest_build_versions
+from codeanatomy_hamilton.store import sql
+from codeanatomy_hamilton.store.timetravel import latest_build_versions
 
 from .incremental_helpers import build, commit, init_repo
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from codeanatomy_hamilton import store
+from codeanatomy_hamilton.store import delta as store
 
 
 def _row(i: int) -> pa.Table:

@@ -13,14 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from codeanatomy_hamilton import summary_pack
 from codeanatomy_hamilton.build import default_extract_cache_dir
-from codeanatomy_hamilton.caching import hash_file_summary
-from codeanatomy_hamilton.emit import concat_facts, resolve_input_from_summaries
-from codeanatomy_hamilton.fragments import FileSummary, FragmentStore
-from codeanatomy_hamilton.incremental import engine_fingerprint
-from codeanatomy_hamilton.scan import scan_repo
-from codeanatomy_hamilton.summary_pack import MAGIC, cached_summaries, load_pack, pack_file
+from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
+from codeanatomy_hamilton.emit.rows import concat_facts, resolve_input_from_summaries
+from codeanatomy_hamilton.fragments import summary_pack
+from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore
+from codeanatomy_hamilton.fragments.summary_pack import (
+    MAGIC,
+    cached_summaries,
+    load_pack,
+    pack_file,
+)
+from codeanatomy_hamilton.runtime.caching import hash_file_summary
+from codeanatomy_hamilton.scan.snapshot import scan_repo
 from tests.damage_helpers import damaged
 from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
 from tests.test_fragments import REPO_FILES
@@ -233,7 +238,7 @@ def test_a_stale_pack_is_rewritten(
 
 
 def test_a_summary_pickled_by_reference_needs_its_fragment(built: tuple[Path, Path]) -> None:
-    from codeanatomy_hamilton.fragments import FragmentMissing
+    from codeanatomy_hamilton.fragments.store import FragmentMissing
 
     repo, wh = built
     store = _store(wh)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from codeanatomy_hamilton.cli import main as cli_main
-from codeanatomy_hamilton.schema import CPG_TABLES
-from codeanatomy_hamilton.timetravel import versions_at
+from codeanatomy_hamilton.core.schema import CPG_TABLES
+from codeanatomy_hamilton.store.timetravel import versions_at
 
 from .incremental_helpers import assert_same_cpg, build, commit, init_repo
 

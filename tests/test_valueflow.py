@@ -20,7 +20,7 @@ import pytest
 from codeanatomy_hamilton.build import BuildRequest, run_build
 from codeanatomy_hamilton.cli import main as cli_main
 from codeanatomy_hamilton.flows import FlowError, find_flows, shortest_paths
-from codeanatomy_hamilton.sql import query
+from codeanatomy_hamilton.store.sql import query
 
 PRELUDE = """
 import os

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .builder import FileBuilder
+from codeanatomy_hamilton.extract.builder import FileBuilder
 
 KIND_BY_TYPE: dict[type, str] = {
     ast.Module: "MODULE",

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import ast
 
-from .builder import FileBuilder
-from .context import FileContext
-from .scopes import get_scope_model
+from codeanatomy_hamilton.extract.builder import FileBuilder
+from codeanatomy_hamilton.extract.context import FileContext
+from codeanatomy_hamilton.extract.scopes import get_scope_model
 
 
 def run_params_args_pass(ctx: FileContext) -> None:

@@ -7,7 +7,7 @@ import symtable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .builder import FileBuilder
+from codeanatomy_hamilton.extract.builder import FileBuilder
 
 # ``FileContext.shared`` key: SourceErrors a pass reports without failing (e.g. a body
 # over a budget); ``extract_file`` adds them to the file's ``extract_errors`` rows

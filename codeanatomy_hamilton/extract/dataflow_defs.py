@@ -41,7 +41,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .cfg import ENTRY, EXC, BodyCFG
+from codeanatomy_hamilton.extract.cfg import ENTRY, EXC, BodyCFG
 
 USE = 0
 DEF = 1

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import rustworkx as rx
 
-from .cfg import ENTRY, EXC, EXIT, BodyCFG
+from codeanatomy_hamilton.extract.cfg import ENTRY, EXC, EXIT, BodyCFG
 
 
 def _reachable(succ: list[list[int]], root: int) -> list[bool]:

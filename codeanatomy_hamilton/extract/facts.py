@@ -24,9 +24,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .. import ids
-from .context import FileContext
-from .scopes import get_scope_model
+from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.extract.context import FileContext
+from codeanatomy_hamilton.extract.scopes import get_scope_model
 
 # builtins (and friends) that call a function they are given: name -> (position of the
 # function or keyword name, positions of the iterables whose elements it receives)

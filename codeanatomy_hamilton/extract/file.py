@@ -16,12 +16,22 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import ids
-from ..schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
-from .ast_nodes import run_ast_pass
-from .builder import FileBuilder
-from .context import SHARED_ERRORS, FileContext
-from .source import SourceError, classify_syntax_error, decode_source, over_token_budget
+from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.schema import (
+    EDGE_SCHEMA,
+    LOCAL_NODE_SCHEMA,
+    PROP_SCHEMA,
+    XEDGE_SCHEMA,
+)
+from codeanatomy_hamilton.extract.ast_nodes import run_ast_pass
+from codeanatomy_hamilton.extract.builder import FileBuilder
+from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
+from codeanatomy_hamilton.extract.source import (
+    SourceError,
+    classify_syntax_error,
+    decode_source,
+    over_token_budget,
+)
 
 Pass = Callable[[FileContext], None]
 
@@ -30,7 +40,7 @@ def _passes() -> list[tuple[str, Pass]]:
     """The semantic passes after the AST pass, in order (``passes.PASSES``, imported on
     first use). An exception a pass raises becomes a ``pass_error`` row; a pass module
     that fails to import fails the extraction like any other import error."""
-    from .passes import PASSES
+    from codeanatomy_hamilton.extract.passes import PASSES
 
     return PASSES
 

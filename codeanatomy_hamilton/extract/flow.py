@@ -15,11 +15,17 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .cfg import BodyCFG, build_cfg
-from .context import SHARED_ERRORS, FileContext
-from .dataflow_defs import Event, EventCollector, ReachingDefsTooLarge, parameters, reaching_defs
-from .dominance import analyse
-from .source import SourceError
+from codeanatomy_hamilton.extract.cfg import BodyCFG, build_cfg
+from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
+from codeanatomy_hamilton.extract.dataflow_defs import (
+    Event,
+    EventCollector,
+    ReachingDefsTooLarge,
+    parameters,
+    reaching_defs,
+)
+from codeanatomy_hamilton.extract.dominance import analyse
+from codeanatomy_hamilton.extract.source import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +47,7 @@ def _local_test(ctx: FileContext, owner: Any) -> Callable[[str], bool] | None:
     model = ctx.shared.get("_flow_scope_model", False)
     if model is False:
         try:
-            from .scopes import DEF_BOUND, get_scope_model
+            from codeanatomy_hamilton.extract.scopes import DEF_BOUND, get_scope_model
 
             model = get_scope_model(ctx)
             model._flow_def_bound = DEF_BOUND  # type: ignore[attr-defined]

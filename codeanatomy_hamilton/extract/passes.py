@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .calls_local import run_params_args_pass
-from .context import FileContext
-from .flow import run_flow_pass
-from .scopes import run_scope_pass
-from .valueflow import run_valueflow_pass
+from codeanatomy_hamilton.extract.calls_local import run_params_args_pass
+from codeanatomy_hamilton.extract.context import FileContext
+from codeanatomy_hamilton.extract.flow import run_flow_pass
+from codeanatomy_hamilton.extract.scopes import run_scope_pass
+from codeanatomy_hamilton.extract.valueflow import run_valueflow_pass
 
 PASSES: list[tuple[str, Callable[[FileContext], None]]] = [
     ("scopes", run_scope_pass),

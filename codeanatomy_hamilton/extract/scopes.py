@@ -72,7 +72,7 @@ import builtins
 import symtable
 from typing import Any
 
-from .context import FileContext
+from codeanatomy_hamilton.extract.context import FileContext
 
 # raw symtable flags (Include/internal/pycore_symtable.h), read directly because the
 # Symbol wrapper objects cost a few microseconds each and we classify every Name

@@ -36,9 +36,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import ids
-from .context import FileContext
-from .facts import INDEX_MARK, const_token
+from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.extract.context import FileContext
+from codeanatomy_hamilton.extract.facts import INDEX_MARK, const_token
 
 # "value at A may become value at B" = reachability over these edge kinds (the first
 # is the per-body def-use relation; the rest are made here and in resolve.valueflow)

@@ -1,7 +1,7 @@
 """Cross-file resolution over the whole repository (module map, imports, REF across
 modules, INHERITS, MRO, the call graph), computed relationally over Arrow tables.
 
-Interface used by the dataflow (``codeanatomy_hamilton.dataflow``):
+Interface used by the dataflow (``codeanatomy_hamilton.runtime.nodes``):
 ``resolve_repo(ResolveInput) -> ResolveOutput``.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
+from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 
 
 @dataclass
@@ -43,7 +43,7 @@ class ResolveInput:
     files: pa.Table
     config: ResolveConfig = field(default_factory=ResolveConfig)
     # digest of all of the above as resolution reads it ("" when unknown), under which
-    # the dataflow keeps the output for reuse (``codeanatomy_hamilton.resolve_reuse``)
+    # the dataflow keeps the output for reuse (``codeanatomy_hamilton.resolve.reuse``)
     digest: str = ""
     # an interner kept from an earlier run (``kept_strings.KeptStrings``) and the kept
     # ids of the input's rows (``KeptStrings.hints``); the output is the same without
@@ -67,6 +67,6 @@ class ResolveOutput:
 
 def resolve_repo(inp: ResolveInput) -> ResolveOutput:
     """Cross-file edges and props for the whole repository."""
-    from .pipeline import run_resolution
+    from codeanatomy_hamilton.resolve.pipeline import run_resolution
 
     return run_resolution(inp)

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .engine import K_C, K_X, _expand, _usort
+from codeanatomy_hamilton.resolve.engine import K_C, K_X, _expand, _usort
 
 
 @dataclass

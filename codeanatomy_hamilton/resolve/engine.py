@@ -47,7 +47,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..extract.facts import (
+from codeanatomy_hamilton.extract.facts import (
     APPEND,
     DICT_MARK,
     INDEX_MARK,
@@ -56,7 +56,7 @@ from ..extract.facts import (
     SHIFT,
     TUPLE_MARK,
 )
-from .kept_strings import KeptStrings, StrList
+from codeanatomy_hamilton.resolve.kept_strings import KeptStrings, StrList
 
 # Widening: a key that may hold this many values stops growing (and values of
 # external objects do not cross calls, flows marked ``P``: parameters and returns).

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ..extract.facts import FACT_COLUMNS
-from ..extract.valueflow import VF_FACT_SCHEMAS
+from codeanatomy_hamilton.extract.facts import FACT_COLUMNS
+from codeanatomy_hamilton.extract.valueflow import VF_FACT_SCHEMAS
 
 _INT = {"callid": pa.int64(), "node_id": pa.int64(), "stmt_id": pa.int64(), "alias_id": pa.int64()}
 _SMALL = {"pos": pa.int32(), "idx": pa.int32(), "star": pa.int32(), "level": pa.int32()}

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .string_hash import hash_strings
+from codeanatomy_hamilton.resolve.string_hash import hash_strings
 
 
 class StrList:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from .. import ids
-from . import ResolveConfig
+from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.resolve import ResolveConfig
 
 
 @dataclass

@@ -18,12 +18,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..extract.facts import PROP_MODE, PROTO_MODE
-from ..schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
-from . import ResolveInput, ResolveOutput
-from .classes import Hierarchy
-from .engine import K_B, K_C, K_F, K_I, K_X, _distinct_pairs, _expand, _usort
-from .modules import ModuleMap
+from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
+from codeanatomy_hamilton.extract.facts import PROP_MODE, PROTO_MODE
+from codeanatomy_hamilton.resolve import ResolveInput, ResolveOutput
+from codeanatomy_hamilton.resolve.classes import Hierarchy
+from codeanatomy_hamilton.resolve.engine import (
+    K_B,
+    K_C,
+    K_F,
+    K_I,
+    K_X,
+    _distinct_pairs,
+    _expand,
+    _usort,
+)
+from codeanatomy_hamilton.resolve.modules import ModuleMap
 
 
 def _column(values: Any, type_: pa.DataType) -> Any:
@@ -93,7 +102,7 @@ class _Targets:
     modules (``m:`` values)."""
 
     def __init__(self, S: Any, defs: pa.Table, mm: ModuleMap) -> None:
-        from .. import ids
+        from codeanatomy_hamilton.core import ids
 
         mods = sorted(mm.path_of)
         vals = np.concatenate(

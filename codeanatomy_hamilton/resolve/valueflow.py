@@ -30,10 +30,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..models import Model, load_models
-from ..schema import EDGE_SCHEMA
-from .engine import K_B, K_C, K_F, K_I, K_L, K_M, K_X, _distinct_pairs, _expand, _usort
-from .output import _member
+from codeanatomy_hamilton.core.schema import EDGE_SCHEMA
+from codeanatomy_hamilton.models import Model, load_models
+from codeanatomy_hamilton.resolve.engine import (
+    K_B,
+    K_C,
+    K_F,
+    K_I,
+    K_L,
+    K_M,
+    K_X,
+    _distinct_pairs,
+    _expand,
+    _usort,
+)
+from codeanatomy_hamilton.resolve.output import _member
 
 _OBJ = np.zeros(16, bool)
 _OBJ[[K_I, K_C, K_M]] = True

@@ -10,8 +10,8 @@ See ``engine`` for what the analysis does and ``rules`` for the rules file.
 
 from __future__ import annotations
 
-from .engine import Finding, Step
-from .report import (
+from codeanatomy_hamilton.security.engine import Finding, Step
+from codeanatomy_hamilton.security.report import (
     FINDINGS_SCHEMA,
     FindingsError,
     Report,
@@ -20,7 +20,7 @@ from .report import (
     format_findings,
     to_sarif,
 )
-from .rules import RuleError, RuleSet, load_rules
+from codeanatomy_hamilton.security.rules import RuleError, RuleSet, load_rules
 
 __all__ = [
     "FINDINGS_SCHEMA",

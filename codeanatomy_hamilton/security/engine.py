@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import NO, Cpg
-from .rules import Matcher, Rule, RuleSet
+from codeanatomy_hamilton.security.graph import NO, Cpg
+from codeanatomy_hamilton.security.rules import Matcher, Rule, RuleSet
 
 _MAX_ROUNDS = 40
 _STORE_FIELDS = ("targets", "target")

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..extract.valueflow import VALUE_FLOW_KINDS
+from codeanatomy_hamilton.extract.valueflow import VALUE_FLOW_KINDS
 
 NO = object()  # "not a constant"
 _FOLD_DEPTH = 12

@@ -15,12 +15,19 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
 from deltalake import DeltaTable
 
-from .. import __version__
-from ..sql import QueryError, session
-from ..store import list_tables, open_table, replace_repo_rows, table_path
-from .engine import Analysis, Finding
-from .graph import Cpg, lit
-from .rules import SEVERITIES, Rule, RuleError, RuleSet, load_rules, severity_rank
+from codeanatomy_hamilton.core.version import VERSION
+from codeanatomy_hamilton.security.engine import Analysis, Finding
+from codeanatomy_hamilton.security.graph import Cpg, lit
+from codeanatomy_hamilton.security.rules import (
+    SEVERITIES,
+    Rule,
+    RuleError,
+    RuleSet,
+    load_rules,
+    severity_rank,
+)
+from codeanatomy_hamilton.store.delta import list_tables, open_table, replace_repo_rows, table_path
+from codeanatomy_hamilton.store.sql import QueryError, session
 
 TOOL = "CodeAnatomy"
 INFO_URI = "https://example.invalid/codeanatomy"  # no public home yet; SARIF wants a URI
@@ -255,7 +262,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
             "tool": {
                 "driver": {
                     "name": TOOL,
-                    "version": __version__,
+                    "version": VERSION,
                     "informationUri": INFO_URI,
                     "rules": driver_rules,
                 }

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ..messages import first_line
+from codeanatomy_hamilton.core.messages import first_line
 
 SHIPPED = Path(__file__).with_name("rules.yaml")
 SEVERITIES = ("note", "warning", "error")

@@ -1,0 +1,1 @@
+"""Incremental: full or incremental build plans from the last successful build."""

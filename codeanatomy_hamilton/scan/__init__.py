@@ -1,0 +1,1 @@
+"""Scan: the snapshot of a git tree at a ref (or a plain directory) and fetching watched refs."""
