@@ -26,6 +26,7 @@ from codeanatomy_hamilton.core.schema import (
 from codeanatomy_hamilton.extract.ast_nodes import run_ast_pass
 from codeanatomy_hamilton.extract.builder import FileBuilder
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
+from codeanatomy_hamilton.extract.passes import PASSES
 from codeanatomy_hamilton.extract.source import (
     SourceError,
     classify_syntax_error,
@@ -34,15 +35,6 @@ from codeanatomy_hamilton.extract.source import (
 )
 
 Pass = Callable[[FileContext], None]
-
-
-def _passes() -> list[tuple[str, Pass]]:
-    """The semantic passes after the AST pass, in order (``passes.PASSES``, imported on
-    first use). An exception a pass raises becomes a ``pass_error`` row; a pass module
-    that fails to import fails the extraction like any other import error."""
-    from codeanatomy_hamilton.extract.passes import PASSES
-
-    return PASSES
 
 
 @dataclass
@@ -89,7 +81,9 @@ def extract_file(path: str, data: bytes) -> FileExtract:
         builder.add_node("MODULE", "Module", module, module)
         return _finish(builder, [SourceError("too_deep", "AST too deeply nested")], lines)
     ctx = FileContext(path, module, decoded.text, tree, builder)
-    for name, run in _passes():
+    # the semantic passes after the AST pass, in order; an exception one raises
+    # becomes a ``pass_error`` row
+    for name, run in PASSES:
         try:
             run(ctx)
         except Exception as exc:  # one pass failing must not lose the file

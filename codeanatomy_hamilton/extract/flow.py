@@ -25,6 +25,7 @@ from codeanatomy_hamilton.extract.dataflow_defs import (
     reaching_defs,
 )
 from codeanatomy_hamilton.extract.dominance import analyse
+from codeanatomy_hamilton.extract.scopes import DEF_BOUND, get_scope_model
 from codeanatomy_hamilton.extract.source import SourceError
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,6 @@ def _local_test(ctx: FileContext, owner: Any) -> Callable[[str], bool] | None:
     model = ctx.shared.get("_flow_scope_model", False)
     if model is False:
         try:
-            from codeanatomy_hamilton.extract.scopes import DEF_BOUND, get_scope_model
-
             model = get_scope_model(ctx)
             model._flow_def_bound = DEF_BOUND  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - the locals are derived from the AST instead

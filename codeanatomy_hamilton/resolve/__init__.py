@@ -2,71 +2,17 @@
 modules, INHERITS, MRO, the call graph), computed relationally over Arrow tables.
 
 Interface used by the dataflow (``codeanatomy_hamilton.runtime.nodes``):
-``resolve_repo(ResolveInput) -> ResolveOutput``.
+``resolve_repo(ResolveInput) -> ResolveOutput`` (types in ``resolve/types.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from codeanatomy_hamilton.resolve.pipeline import run_resolution
+from codeanatomy_hamilton.resolve.types import ResolveConfig, ResolveInput, ResolveOutput
 
-import pyarrow as pa
-
-from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
-
-
-@dataclass
-class ResolveConfig:
-    """Repository layout knobs. ``source_roots``: folders (repo-relative, POSIX) that
-    act as import roots besides the repo root, e.g. ``["src"]``. Auto-detected when
-    None."""
-
-    source_roots: list[str] | None = None
-
-
-@dataclass
-class ResolveInput:
-    """All files' per-file output, concatenated.
-
-    nodes: LOCAL_NODE_SCHEMA rows of every file (no EXTERNAL nodes yet).
-    edges: EDGE_SCHEMA rows of every file (AST, CONTAINS, REF, CFG, ...).
-    xedges: XEDGE_SCHEMA rows of every file (edges to EXTERNAL nodes by qualname).
-    facts: per fact-table name, the rows of every file (see ``extract.facts``).
-    files: one row per file: path, module (contract qualname), has_errors.
-    """
-
-    nodes: pa.Table
-    edges: pa.Table
-    xedges: pa.Table
-    facts: dict[str, pa.Table]
-    files: pa.Table
-    config: ResolveConfig = field(default_factory=ResolveConfig)
-    # digest of all of the above as resolution reads it ("" when unknown), under which
-    # the dataflow keeps the output for reuse (``codeanatomy_hamilton.resolve.reuse``)
-    digest: str = ""
-    # an interner kept from an earlier run (``kept_strings.KeptStrings``) and the kept
-    # ids of the input's rows (``KeptStrings.hints``); the output is the same without
-    kept: Any = None
-    hints: dict[tuple[str, str], Any] | None = None
-    # called with the fixed point of a run that started from no kept interner, so the
-    # caller can keep it (``PointsTo.S.kept_state()``, ``PointsTo.encoded``)
-    on_interner: Callable[[Any], None] | None = None
-
-
-@dataclass
-class ResolveOutput:
-    edges: pa.Table = field(default_factory=EDGE_SCHEMA.empty_table)
-    xedges: pa.Table = field(default_factory=XEDGE_SCHEMA.empty_table)
-    props: pa.Table = field(default_factory=PROP_SCHEMA.empty_table)
-    stats: dict[str, int] = field(default_factory=dict)
-    # human-readable diagnostics (e.g. resolution truncated on a huge repository);
-    # the matching counters are in ``stats`` (``resolution_truncated``)
-    warnings: list[str] = field(default_factory=list)
+__all__ = ["ResolveConfig", "ResolveInput", "ResolveOutput", "resolve_repo"]
 
 
 def resolve_repo(inp: ResolveInput) -> ResolveOutput:
     """Cross-file edges and props for the whole repository."""
-    from codeanatomy_hamilton.resolve.pipeline import run_resolution
-
     return run_resolution(inp)

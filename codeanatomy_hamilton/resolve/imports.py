@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.resolve.modules import ModuleMap
 
 
@@ -102,8 +103,6 @@ def import_seeds(facts: dict[str, pa.Table], mm: ModuleMap) -> Seeds:
     imp = facts["rs_import"].to_pydict()
     stars: dict[str, list[str]] = {}
     star_rows: list[tuple[str, str]] = []
-    from codeanatomy_hamilton.core import ids
-
     for i in range(len(imp["alias_id"])):
         kind = imp["kind"][i]
         module = imp["module"][i]

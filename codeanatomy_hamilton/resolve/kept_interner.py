@@ -30,10 +30,10 @@ from codeanatomy_hamilton.core import sectioned
 from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
 from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore
 from codeanatomy_hamilton.fragments.summary_pack import few_stale
-from codeanatomy_hamilton.resolve import ResolveInput
 from codeanatomy_hamilton.resolve.engine import ENCODED_COLUMNS
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings, make_kept
 from codeanatomy_hamilton.resolve.reuse import resolver_fingerprint
+from codeanatomy_hamilton.resolve.types import ResolveInput
 
 MAGIC = b"CAK2"
 KEPT_NAME = "interner.kept"

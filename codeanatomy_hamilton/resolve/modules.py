@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from codeanatomy_hamilton.core import ids
-from codeanatomy_hamilton.resolve import ResolveConfig
+from codeanatomy_hamilton.resolve.types import ResolveConfig
 
 
 @dataclass

@@ -18,9 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from codeanatomy_hamilton.extract.facts import PROP_MODE, PROTO_MODE
-from codeanatomy_hamilton.resolve import ResolveInput, ResolveOutput
 from codeanatomy_hamilton.resolve.classes import Hierarchy
 from codeanatomy_hamilton.resolve.engine import (
     K_B,
@@ -33,6 +33,7 @@ from codeanatomy_hamilton.resolve.engine import (
     _usort,
 )
 from codeanatomy_hamilton.resolve.modules import ModuleMap
+from codeanatomy_hamilton.resolve.types import ResolveInput, ResolveOutput
 
 
 def _column(values: Any, type_: pa.DataType) -> Any:
@@ -102,8 +103,6 @@ class _Targets:
     modules (``m:`` values)."""
 
     def __init__(self, S: Any, defs: pa.Table, mm: ModuleMap) -> None:
-        from codeanatomy_hamilton.core import ids
-
         mods = sorted(mm.path_of)
         vals = np.concatenate(
             [S.encode(defs.column("val")), S.encode(pa.array(["m:" + m for m in mods]))]

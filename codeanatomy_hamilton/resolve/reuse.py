@@ -33,7 +33,7 @@ from codeanatomy_hamilton.core.fingerprint import engine_fingerprint, source_fin
 from codeanatomy_hamilton.core.version import VERSION
 from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore
 from codeanatomy_hamilton.models import models_digest
-from codeanatomy_hamilton.resolve import ResolveConfig, ResolveOutput
+from codeanatomy_hamilton.resolve.types import ResolveConfig, ResolveOutput
 
 MAGIC = b"CAR3"
 OUTPUT_NAME = "resolved.out"
