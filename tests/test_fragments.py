@@ -16,6 +16,7 @@ import pytest
 
 from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.core.schema import CPG_TABLES, EDGE_SCHEMA
+from codeanatomy_hamilton.extract.fact_schemas import FACT_SCHEMAS
 from codeanatomy_hamilton.extract.file import FileExtract, extract_file
 from codeanatomy_hamilton.fragments.store import (
     FileSummary,
@@ -23,7 +24,6 @@ from codeanatomy_hamilton.fragments.store import (
     FragmentStore,
     read_section,
 )
-from codeanatomy_hamilton.resolve.facts_io import FACT_SCHEMAS
 from tests.incremental_helpers import assert_same_cpg, build, init_repo, table_rows
 
 PATH = "pkg/mod.py"

@@ -54,7 +54,7 @@ VALUE_FLOW_KINDS: tuple[str, ...] = (
     "FLOW_EXC",
 )
 
-# fact tables of this pass, with their Arrow types (registered in resolve.facts_io)
+# fact tables of this pass, with their Arrow types (registered in extract.fact_schemas)
 _I64, _I32, _STR = pa.int64(), pa.int32(), pa.string()
 VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     # one row per argument / receiver of a call: kind p (positional, ``pos``), k

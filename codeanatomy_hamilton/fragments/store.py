@@ -38,9 +38,9 @@ import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core import ids, sectioned
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA
+from codeanatomy_hamilton.extract.fact_schemas import FACT_SCHEMAS, cast_fact_batch
 from codeanatomy_hamilton.extract.file import FileExtract
 from codeanatomy_hamilton.extract.source import SourceError
-from codeanatomy_hamilton.resolve.facts_io import FACT_SCHEMAS, cast_fact_batch
 
 MAGIC = b"CAF3"
 # node kinds the resolver attaches props to (``caller``/``callee`` on call sites,

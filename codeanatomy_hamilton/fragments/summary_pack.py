@@ -35,8 +35,8 @@ import pyarrow as pa
 
 from codeanatomy_hamilton.core import sectioned
 from codeanatomy_hamilton.core.schema import LOCAL_NODE_SCHEMA, PROP_SCHEMA
+from codeanatomy_hamilton.extract.fact_schemas import FACT_SCHEMAS
 from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore, one_batch
-from codeanatomy_hamilton.resolve.facts_io import FACT_SCHEMAS
 
 MAGIC = b"CAP4"
 PACK_NAME = "summaries.pack"

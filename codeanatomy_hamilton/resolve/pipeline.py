@@ -26,10 +26,10 @@ import time
 
 import pyarrow as pa
 
+from codeanatomy_hamilton.extract.fact_schemas import load_facts
 from codeanatomy_hamilton.resolve import engine
 from codeanatomy_hamilton.resolve.classes import class_hierarchy
 from codeanatomy_hamilton.resolve.engine import PointsTo
-from codeanatomy_hamilton.resolve.facts_io import load_facts
 from codeanatomy_hamilton.resolve.imports import import_seeds
 from codeanatomy_hamilton.resolve.modules import build_module_map
 from codeanatomy_hamilton.resolve.output import _Targets, build_outputs
