@@ -13,7 +13,7 @@ incrementally, and reports every time, the minimum and the median; the ratio use
 median (the machine is shared, so single timings are noisy).
 
 After them, one comment-only commit (lines move, no name, call or binding changes)
-shows the case where the last resolution is reused (``resolve_reuse``).
+shows the case where the last resolution is reused (``resolve.reuse``).
 
 ``--full-repeat N`` (default 1) times N full builds (the first into the warehouse the
 incremental builds then use, the others into scratch warehouses) and takes their

@@ -67,7 +67,7 @@ class FileSummary:
     xprops: pa.RecordBatch
     # rows per fragment section
     rows: dict[str, int] = field(default_factory=dict)
-    # digest of what resolution reads from this file (``resolve_reuse``)
+    # digest of what resolution reads from this file (``resolve.reuse``)
     resolve_digest: str = ""
     # the fragment file (set when loaded; not part of the stored summary)
     fragment: str = ""

@@ -1,7 +1,7 @@
 """Semantic registry: what every public output of the dataflow means.
 
 The semantics live on the Hamilton functions as tags (``@tag(**semantic_tags(...))`` in
-``dataflow/emit_nodes.py`` and ``dataflow/store_nodes.py``; plan nodes tag themselves).
+``runtime/nodes/emit_nodes.py`` and ``runtime/nodes/store_nodes.py``; plan nodes tag themselves).
 ``semantic_registry.json`` at the repo root is compiled from the *driver's* tags, so it
 says what the code says; a test fails when the file drifts from the code.
 

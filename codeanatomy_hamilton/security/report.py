@@ -206,7 +206,7 @@ def _location(path: str | None, line: int | None, text: str | None = None) -> di
 
 
 def to_sarif(report: Report) -> dict[str, Any]:
-    """One SARIF 2.1.0 log, one run per repo (see CONTRACT.md, "Added 2026-12")."""
+    """One SARIF 2.1.0 log, one run per repo (README, "Security findings": the formats)."""
     rules = _used_rules(report)
     index = {r.id: i for i, r in enumerate(rules)}
     driver_rules = [

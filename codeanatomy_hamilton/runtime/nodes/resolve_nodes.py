@@ -21,7 +21,7 @@ from codeanatomy_hamilton.resolve.reuse import input_digest, load_output, save_o
 @tag(layer="resolve", result_cache="ignore")
 def resolve_input(file_extracts: list[FileSummary], source_roots: list[str]) -> ResolveInput:
     """All files' facts concatenated into the tables resolution joins over, with the
-    digest of what resolution reads (``resolve_reuse``). Cheap to rebuild from the
+    digest of what resolution reads (``resolve.reuse``). Cheap to rebuild from the
     summary pack (~3 ms on the stdlib) and ~50 MB, so Hamilton never stores or hashes
     it: its cache behaviour is IGNORE (``caching.ignored_nodes``), so the cache keys of
     ``resolved`` and ``summary_pack_written`` rest on their other inputs, above all
@@ -40,7 +40,7 @@ def resolved(
     fragment_store: FragmentStore,
 ) -> ResolveOutput:
     """Module map, imports, cross-module REF, INHERITS, MRO and the call graph; the
-    last resolution's output when its input is the same (``resolve_reuse``).
+    last resolution's output when its input is the same (``resolve.reuse``).
     ``source_roots`` is read through ``resolve_input``; as a parameter it keys the
     Hamilton cache, which ignores ``resolve_input`` itself."""
     kept = load_output(fragment_store, resolve_input.digest)
