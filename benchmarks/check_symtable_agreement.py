@@ -28,9 +28,10 @@ from collections import Counter
 from pathlib import Path
 
 from codeanatomy_hamilton.extract.ast_nodes import run_ast_pass
+from codeanatomy_hamilton.extract.binding import run_scope_pass
 from codeanatomy_hamilton.extract.builder import FileBuilder
 from codeanatomy_hamilton.extract.context import FileContext
-from codeanatomy_hamilton.extract.scopes import get_scope_model, run_scope_pass
+from codeanatomy_hamilton.extract.scopes import get_scope_model
 from codeanatomy_hamilton.extract.source import decode_source
 
 TEST_DIRS = {"test", "tests", "idle_test"}

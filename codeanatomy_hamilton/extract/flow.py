@@ -25,7 +25,8 @@ from codeanatomy_hamilton.extract.dataflow_defs import (
     reaching_defs,
 )
 from codeanatomy_hamilton.extract.dominance import analyse
-from codeanatomy_hamilton.extract.scopes import DEF_BOUND, get_scope_model
+from codeanatomy_hamilton.extract.scope_model import DEF_BOUND
+from codeanatomy_hamilton.extract.scopes import get_scope_model
 from codeanatomy_hamilton.extract.source import SourceError
 
 log = logging.getLogger(__name__)

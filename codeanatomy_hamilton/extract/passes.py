@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from codeanatomy_hamilton.extract.binding import run_scope_pass
 from codeanatomy_hamilton.extract.calls_local import run_params_args_pass
 from codeanatomy_hamilton.extract.context import FileContext
 from codeanatomy_hamilton.extract.flow import run_flow_pass
-from codeanatomy_hamilton.extract.scopes import run_scope_pass
 from codeanatomy_hamilton.extract.valueflow import run_valueflow_pass
 
 PASSES: list[tuple[str, Callable[[FileContext], None]]] = [
