@@ -339,13 +339,13 @@ def test_collisions_incremental_equals_full(tmp_path: Path, pair: tuple[str, str
 
 
 def body_events(src: str) -> tuple:
-    from codeanatomy_hamilton.extract import dataflow_defs as dd
+    from codeanatomy_hamilton.extract import def_events
     from codeanatomy_hamilton.extract.cfg import build_cfg
 
     tree = ast.parse(src)
     cfg = build_cfg(tree)
-    coll = dd.EventCollector(tree, False, [])
-    events = [dd.parameters(tree), []] + [coll.node(x) for x in cfg.nodes[2:]]
+    coll = def_events.EventCollector(tree, False, [])
+    events = [def_events.parameters(tree), []] + [coll.node(x) for x in cfg.nodes[2:]]
     return cfg, events
 
 
@@ -371,6 +371,7 @@ def test_reaching_defs_memory_is_linear_in_straight_line_code() -> None:
 def test_sparse_and_dense_reaching_defs_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     """Over the engine's own bodies, with every kind of binding and edge."""
     from codeanatomy_hamilton.extract import dataflow_defs as dd
+    from codeanatomy_hamilton.extract import def_events
     from codeanatomy_hamilton.extract.cfg import build_cfg
 
     bodies = 0
@@ -379,8 +380,8 @@ def test_sparse_and_dense_reaching_defs_agree(monkeypatch: pytest.MonkeyPatch) -
         while queue:
             owner = queue.pop()
             cfg = build_cfg(owner)
-            coll = dd.EventCollector(owner, False, queue)
-            events = [dd.parameters(owner), []] + [coll.node(x) for x in cfg.nodes[2:]]
+            coll = def_events.EventCollector(owner, False, queue)
+            events = [def_events.parameters(owner), []] + [coll.node(x) for x in cfg.nodes[2:]]
             # reaching_defs consumes a comprehension's own events: each run gets a copy
             monkeypatch.setattr(dd, "DENSE_LIMIT", 1 << 62)
             dense = dd.reaching_defs(cfg, [list(e) for e in events], lambda name: True)
