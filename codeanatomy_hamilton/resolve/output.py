@@ -93,7 +93,7 @@ def _ints(col: Any) -> np.ndarray:
     return np.asarray(col.to_numpy(), np.int64) if len(col) else np.zeros(0, np.int64)
 
 
-class _Targets:
+class Targets:
     """Value id -> node ids of the definitions (``f:``/``c:`` values of ``rs_def``) and
     modules (``m:`` values)."""
 
@@ -137,7 +137,7 @@ def _uses(pt: PointsTo, src: np.ndarray, keys: Any) -> tuple[np.ndarray, np.ndar
 
 
 def _resolved_to(
-    S: Interner, targets: _Targets, src: np.ndarray, v: np.ndarray, kinds: tuple[int, ...] | None
+    S: Interner, targets: Targets, src: np.ndarray, v: np.ndarray, kinds: tuple[int, ...] | None
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, pa.Array]]:
     """Edges to nodes (values of ``kinds``, any when None) and to external qualnames
     (``x:`` values) of distinct (src, value) rows."""
@@ -277,7 +277,7 @@ def build_outputs(
 ) -> ResolveOutput:
     # the fixed point is done: interning more strings here cannot change its ids
     S = pt.interner
-    targets = _Targets(S, facts["rs_def"], mm)
+    targets = Targets(S, facts["rs_def"], mm)
     edges: list[pa.Table] = []
     xedges: list[pa.Table] = []
     props: list[pa.Table] = []

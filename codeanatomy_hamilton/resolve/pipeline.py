@@ -30,7 +30,7 @@ from codeanatomy_hamilton.resolve.classes import class_hierarchy
 from codeanatomy_hamilton.resolve.facts_io import load_facts
 from codeanatomy_hamilton.resolve.imports import import_seeds
 from codeanatomy_hamilton.resolve.modules import build_module_map
-from codeanatomy_hamilton.resolve.output import _Targets, build_outputs
+from codeanatomy_hamilton.resolve.output import Targets, build_outputs
 from codeanatomy_hamilton.resolve.points_to import core
 from codeanatomy_hamilton.resolve.points_to.core import PointsTo
 from codeanatomy_hamilton.resolve.types import ResolveInput, ResolveOutput
@@ -51,7 +51,7 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     t2 = time.perf_counter()
     out = build_outputs(inp, pt, facts, mmap, hier)
     t3 = time.perf_counter()
-    targets = _Targets(pt.interner, facts["rs_def"], mmap)
+    targets = Targets(pt.interner, facts["rs_def"], mmap)
     flow, flow_stats = value_flow_edges(pt, facts, targets, hier)
     out.edges = pa.concat_tables([out.edges, flow])
     out.stats.update(flow_stats)

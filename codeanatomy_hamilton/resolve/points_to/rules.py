@@ -256,8 +256,7 @@ class Rules(Containers):
             emit(self._elem(pkey[m]), s_[m], P_BIND)
             if pw.any():
                 q = (fk[ji] << 32) | a_kw
-                pos = np.minimum(np.searchsorted(self.p_named, q), max(len(self.p_named) - 1, 0))
-                named = (self.p_named[pos] == q) if len(self.p_named) else np.zeros(len(q), bool)
+                named = isin_sorted(q, self.p_named)
                 # the left join keeps one row per matching named parameter when star=2
                 m = pw & (a_kw >= 0) & ~named
                 emit(self._elem(pkey[m]), s_[m], P_BIND)
