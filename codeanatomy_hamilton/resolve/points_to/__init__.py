@@ -88,13 +88,13 @@ The fixed point (``PointsTo``):
   ``as_src`` of ``rs_astore``; ``sb_e``, ``sb_base``, ``sb_pos`` (id of a constant
   index token), ``sb_tid`` / ``sb_tstr`` / ``sb_tint`` (the token parsed) of
   ``rs_sub``; ``ss_base``, ``ss_src``, ``ss_slot``, ``ss_how`` (int8: 1 append, 2
-  shift), ``ss_eq`` (token of ``=<tok>``) of ``rs_sstore``; ``c_key``, ``c_res``,
-  ``c_mode_*`` (bool) of ``rs_call``; ``g_key``, ``g_src``, ``g_kw``, ``g_pos``,
-  ``g_star`` (ints) of ``rs_arg``; ``p_fkey``, ``p_key``, ``p_name``, ``p_pos``,
-  ``p_kind_p/k/v/w`` (bool), ``p_npos`` (positional parameters of the row's function)
-  of ``rs_param``; ``an_key``, ``an_src`` of ``rs_ann``; ``su_e``, ``su_self``,
-  ``su_cls`` of ``rs_super``; ``encoded``: (table, column) -> ids of every column of
-  ``core.ENCODED_COLUMNS``;
+  shift), ``ss_eq`` (local id of the token of ``=<tok>``) of ``rs_sstore``;
+  ``c_key``, ``c_res``, ``c_mode_*`` (bool) of ``rs_call``; ``g_key``, ``g_src``,
+  ``g_kw``, ``g_pos``, ``g_star`` (ints) of ``rs_arg``; ``p_fkey``, ``p_key``,
+  ``p_name``, ``p_pos``, ``p_kind_p/k/v/w`` (bool), ``p_npos`` (positional parameters
+  of the row's function) of ``rs_param``; ``an_key``, ``an_src`` of ``rs_ann``;
+  ``su_e``, ``su_self``, ``su_cls`` of ``rs_super``; ``encoded``: (table, column) ->
+  ids of every column of ``core.ENCODED_COLUMNS``;
 * ``p_named``: sorted distinct ``fkey << 32 | name`` of the named parameters;
   ``has_arg0``: sorted distinct call keys with a positional first argument;
   ``wrap_ids``: sorted ids of the ``x:`` values of ``core.WRAPPERS``;

@@ -56,7 +56,7 @@ _SUPER_SELF = kind_mask(K_I, K_C)
 _INSTANCE = kind_mask(K_I)
 
 
-def _probekind_mask(
+def _probe_kinds(
     ix: CsrIndex,
     keys: np.ndarray,
     vk: np.ndarray,
@@ -99,7 +99,7 @@ class Rules(Containers):
 
         dot = self._dot
         # attribute loads
-        li, ri = _probekind_mask(self.ix_attr, dk, vk, _ATTR_LOAD)
+        li, ri = _probe_kinds(self.ix_attr, dk, vk, _ATTR_LOAD)
         if len(li):
             k = vk[li]
             attr = self.a_attr[ri]
@@ -129,7 +129,7 @@ class Rules(Containers):
                     self._val("i:", k2[hit]),
                 )
         # attribute stores
-        li, ri = _probekind_mask(self.ix_astore, dk, vk, _ATTR_STORE)
+        li, ri = _probe_kinds(self.ix_astore, dk, vk, _ATTR_STORE)
         if len(li):
             k = vk[li]
             attr, s = self.as_attr[ri], self.as_src[ri]
@@ -142,7 +142,7 @@ class Rules(Containers):
                 m &= every[li]
             emit(dot(vq[li][m], attr[m]), s[m], NO_BIND)
         # container elements
-        li, ri = _probekind_mask(self.ix_sub, dk, vk, _CONTAINER, every)
+        li, ri = _probe_kinds(self.ix_sub, dk, vk, _CONTAINER, every)
         m = vk[li] == K_L
         if m.any():
             q, e, row = vq[li][m], self.sb_e[ri][m], ri[m]
@@ -151,13 +151,13 @@ class Rules(Containers):
             emit(e[~at], self._elem(q[~at]), NO_BIND)
             if at.any():
                 self._keyed_reads(q[at], e[at], row[at], emit)
-        li, ri = _probekind_mask(self.ix_sstore, dk, vk, _CONTAINER, every)
+        li, ri = _probe_kinds(self.ix_sstore, dk, vk, _CONTAINER, every)
         m = vk[li] == K_L
         emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
         if m.any():
             self._keyed_stores(vq[li][m], self.ss_src[ri][m], ri[m], emit)
         # calls
-        li, ri = _probekind_mask(self.ix_calls, dk, vk, _CALLED)
+        li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALLED)
         if len(li):
             k = vk[li]
             isfn = (k == K_F) | (k == K_B)
@@ -295,11 +295,11 @@ class Rules(Containers):
             ni, pv = self.pt.values_of(ns)
             emit(*self._transform(nd[ni], nb[ni], pv))
         # annotated parameters and except-as names hold instances of the class
-        li, ri = _probekind_mask(self.ix_ann, dk, vk, _CLASS)
+        li, ri = _probe_kinds(self.ix_ann, dk, vk, _CLASS)
         m = vk[li] == K_C
         emit(self.an_key[ri][m], self._val("i:", vq[li][m]))
         # calling a class makes an instance; calling something external, an external
-        li, ri = _probekind_mask(self.ix_calls, dk, vk, _CALL_VALUE)
+        li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALL_VALUE)
         if len(li):
             k = vk[li]
             res = self.c_res[ri]
@@ -333,17 +333,17 @@ class Rules(Containers):
                 emit(self.p_key[pr][other], self._val("i:", q[pj][other]))
         # ``C[int]`` is a generic alias of class C: calling it constructs C, its
         # attributes are C's (PEP 484/695), so the subscript holds the class itself
-        li, ri = _probekind_mask(self.ix_sub, dk, vk, _CLASS)
+        li, ri = _probe_kinds(self.ix_sub, dk, vk, _CLASS)
         m = vk[li] == K_C
         emit(self.sb_e[ri][m], dv[li][m])
         # ``x.__class__`` of an instance is its class (``type(x)`` reads it, see facts)
-        li, ri = _probekind_mask(self.ix_attr, dk, vk, _INSTANCE)
+        li, ri = _probe_kinds(self.ix_attr, dk, vk, _INSTANCE)
         m = self.a_attr[ri] == self.class_attr
         if m.any():
             emit(self.a_e[ri][m], self._val("c:", vq[li][m]))
         # attributes of external objects are external objects (bounded dotted depth:
         # ``n = n.next`` loops would grow names forever)
-        li, ri = _probekind_mask(self.ix_attr, dk, vk, _EXTERNAL)
+        li, ri = _probe_kinds(self.ix_attr, dk, vk, _EXTERNAL)
         if len(li):
             v = dv[li]
             k = vk[li]
@@ -352,7 +352,7 @@ class Rules(Containers):
             q = self._dot(vq[li][m], self.a_attr[ri][m])
             emit(self.a_e[ri][m], self._val("x:", q))
         # super() inside a method of class K, for each class C of self
-        li, ri = _probekind_mask(self.ix_sup, dk, vk, _SUPER_SELF)
+        li, ri = _probe_kinds(self.ix_sup, dk, vk, _SUPER_SELF)
         m = (vk[li] == K_I) | (vk[li] == K_C)
         if m.any():
             cls, q = self.su_cls[ri][m], vq[li][m]
