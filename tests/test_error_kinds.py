@@ -19,7 +19,7 @@ from deltalake.exceptions import DeltaError
 from codeanatomy_hamilton.build import BuildRequest, run_build
 from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.extract.file import extract_file
-from codeanatomy_hamilton.resolve import engine
+from codeanatomy_hamilton.resolve.points_to import core
 from codeanatomy_hamilton.runtime.hooks import NodeExecutionError
 from tests.incremental_helpers import build, git, init_repo
 from tests.resolve_helpers import resolve_sources
@@ -120,7 +120,7 @@ def test_points_to_budget_stops_widening(
 ) -> None:
     _, full = resolve_sources(FANOUT)
     assert full.stats["resolution_truncated"] == 0 and not full.warnings
-    monkeypatch.setattr(engine, "FACT_BUDGET", 10)
+    monkeypatch.setattr(core, "FACT_BUDGET", 10)
     with caplog.at_level(logging.WARNING):
         _, cut = resolve_sources(FANOUT)
     assert cut.stats["points_to_budget_hit"] == 1

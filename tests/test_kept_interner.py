@@ -34,13 +34,11 @@ from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore, sum
 from codeanatomy_hamilton.resolve import (
     ResolveInput,
     ResolveOutput,
-    engine,
     kept_interner,
     kept_strings,
     pipeline,
     resolve_repo,
 )
-from codeanatomy_hamilton.resolve.engine import ENCODED_COLUMNS
 from codeanatomy_hamilton.resolve.kept_interner import (
     file_keys,
     kept_file,
@@ -49,6 +47,8 @@ from codeanatomy_hamilton.resolve.kept_interner import (
     save_kept,
 )
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings, make_kept
+from codeanatomy_hamilton.resolve.points_to import core, interner
+from codeanatomy_hamilton.resolve.points_to.core import ENCODED_COLUMNS
 from codeanatomy_hamilton.resolve.string_hash import hash_strings
 from tests.damage_helpers import damaged, garbled_body
 from tests.incremental_helpers import assert_same_cpg, build, commit, init_repo
@@ -241,7 +241,7 @@ def _kept_of(summaries: list[FileSummary]) -> KeptStrings:
     _, pt = _fresh(summaries)
     keys = file_keys(summaries)
     assert keys is not None
-    return make_kept(pt.S.kept_state(), pt.encoded, keys)
+    return make_kept(*pt.kept_state(), keys)
 
 
 def _with_kept(
@@ -459,7 +459,7 @@ def test_find_with_colliding_hashes(
     b = variants["module added, one changed"]
     out, pt, _ = _with_kept(b, kept, monkeypatch)
     assert _canon(out) == _canon(_fresh(b)[0])
-    _assert_one_id_per_string(pt.S, kept)
+    _assert_one_id_per_string(pt.interner, kept)
 
 
 # -- order independence -------------------------------------------------------------------
@@ -469,7 +469,7 @@ def _preseed(monkeypatch: pytest.MonkeyPatch, order: int | str) -> list[list[str
     """Makes every fresh interner first number the distinct input strings in a shuffled
     (seed ``order``) or reversed ("reversed") order; returns the orders used."""
     used: list[list[str]] = []
-    real = engine._Strings.encode_many
+    real = interner.Interner.encode_many
 
     def encode_many(self: Any, cols: list[Any], known: Any = None) -> list[np.ndarray]:
         if self.n == 0 and self.kept is None:
@@ -489,7 +489,7 @@ def _preseed(monkeypatch: pytest.MonkeyPatch, order: int | str) -> list[list[str
             used.append(strs)
         return real(self, cols, known)
 
-    monkeypatch.setattr(engine._Strings, "encode_many", encode_many)
+    monkeypatch.setattr(interner.Interner, "encode_many", encode_many)
     return used
 
 
@@ -501,16 +501,16 @@ def test_output_does_not_depend_on_interning_order(
     out, pt = _fresh(summaries)
     expected = _canon(out)
     assert len(expected["edges"]) > 20 and expected["props"]
-    natural = [pt.S.strs[i] for i in range(50)]
+    natural = [pt.interner.strs[i] for i in range(50)]
     for order in (0, 1, "reversed"):
         with monkeypatch.context() as m:
             used = _preseed(m, order)
             out, pt = _fresh(summaries)
         # the interner did start from the shuffled order
         assert len(used) == 1 and len(used[0]) > 50
-        assert [pt.S.strs[i] for i in range(len(used[0]))] == used[0]
+        assert [pt.interner.strs[i] for i in range(len(used[0]))] == used[0]
         assert used[0][:50] != natural
-        _assert_one_id_per_string(pt.S, None)
+        _assert_one_id_per_string(pt.interner, None)
         assert _canon(out) == expected, order
 
 
@@ -529,7 +529,7 @@ def test_kept_interner_gives_the_fresh_output(
     for name, b in variants.items():
         out, pt, inp = _with_kept(b, kept, monkeypatch)
         assert _canon(out) == _canon(_fresh(b)[0]), name
-        _assert_one_id_per_string(pt.S, kept)
+        _assert_one_id_per_string(pt.interner, kept)
         assert len(kept.strings) == n0
         # hints: the kept ids of the rows of unchanged files, -1 for the others
         keys = file_keys(b)
@@ -555,9 +555,9 @@ def test_kept_interner_gives_the_fresh_output(
     added = variants["module added"]
     _, pt, _ = _with_kept(added, kept, monkeypatch)
     # the added module's names were numbered after the kept strings
-    assert pt.S.n > n0
+    assert pt.interner.n > n0
     assert kept.find(pa.array(["c:shapes.poly.Square"])).tolist() == [-1]
-    assert "c:shapes.poly.Square" in pt.S.ids
+    assert "c:shapes.poly.Square" in pt.interner.ids
 
 
 def test_kept_file_round_trip_damage_and_prepare(
@@ -655,7 +655,7 @@ def _called_through_fn(out: ResolveOutput, summaries: list[FileSummary]) -> set[
 def test_hard_key_cap_keeps_the_same_values_whatever_the_ids(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(engine, "HARD_KEY_CAP", 3)
+    monkeypatch.setattr(core, "HARD_KEY_CAP", 3)
     summaries = _summaries(_wide(_ORDER))
     out, _ = _fresh(summaries)
     expected = _canon(out)
@@ -680,7 +680,7 @@ def test_hard_key_cap_keeps_the_same_values_whatever_the_ids(
     again, pt, _ = _with_kept(summaries, kept, monkeypatch)
     assert _canon(again) == expected
     assert again.stats["resolution_truncated"] == 1
-    _assert_one_id_per_string(pt.S, kept)
+    _assert_one_id_per_string(pt.interner, kept)
 
 
 # -- builds of a git repo --------------------------------------------------------------

@@ -44,7 +44,7 @@ HOF: dict[str, tuple[int | str, tuple[int, ...]]] = {
 # TUPLE_MARK (+ its literal length, when known); a dict display with DICT_MARK. An
 # element read with a constant key is an rs_sub row whose ``e`` ends with INDEX_MARK +
 # ``const_token(key)``; the resolver reads ``<container>[<token>]`` (plus the wildcard
-# slots that stores with unknown effect fill, see ``resolve.engine``) from keyed
+# slots that stores with unknown effect fill, see ``resolve.points_to.containers``) from keyed
 # containers and ``<container>[]`` (every element) from the rest.
 TUPLE_MARK = "@t"
 DICT_MARK = "@d"

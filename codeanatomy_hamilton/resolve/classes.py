@@ -11,13 +11,14 @@ attribute names encoded as ints once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from codeanatomy_hamilton.resolve.engine import K_C, K_X, _expand, _usort
+from codeanatomy_hamilton.resolve.points_to.arrays import expand, usort
+from codeanatomy_hamilton.resolve.points_to.core import PointsTo
+from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_X
 
 
 @dataclass
@@ -79,17 +80,18 @@ def _linearise(h: Hierarchy) -> None:
         mro_of("c:" + q)
 
 
-def _base_rows(pt: Any, base: pa.Table) -> list[tuple[str, int, str]]:
+def _base_rows(pt: PointsTo, base: pa.Table) -> list[tuple[str, int, str]]:
     """(class, base index, value) of every class or external value a base-class
     expression may hold, sorted (class, index, value)."""
-    S = pt.S
+    S = pt.interner
     li, v = pt.values_of(S.lookup(base.column("key")))
-    ok = (S.vk[v] == K_C) | (S.vk[v] == K_X)
+    kind = S.kinds(v)
+    ok = (kind == K_C) | (kind == K_X)
     li, v = li[ok], v[ok]
     cls = base.column("cls").to_pylist()
     idx = base.column("idx").to_pylist()
-    strs = S.strs
-    rows = [(cls[i], idx[i], strs[x]) for i, x in zip(li.tolist(), v.tolist(), strict=True)]
+    text = S.text
+    rows = [(cls[i], idx[i], text(x)) for i, x in zip(li.tolist(), v.tolist(), strict=True)]
     # a null index sorts last (as SQL's ascending NULLS LAST)
     rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or 0, r[2]))
     return rows
@@ -145,14 +147,14 @@ def _lookups(h: Hierarchy, facts: dict[str, pa.Table]) -> tuple[pa.Table, pa.Tab
     )
     m_pos = np.array(pos_l, np.int64)
     ok = (c_cls >= 0) & (c_attr >= 0)
-    pairs = _usort((c_cls[ok] << 32) | c_attr[ok])  # DISTINCT cls, attr
+    pairs = usort((c_cls[ok] << 32) | c_attr[ok])  # DISTINCT cls, attr
     c_cls, c_attr = pairs >> 32, pairs & 0xFFFFFFFF
 
     # class -> its attribute rows (c_cls is sorted)
     def attrs_of(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo = np.searchsorted(c_cls, owner, "left")
         hi = np.searchsorted(c_cls, owner, "right")
-        return _expand(lo, hi - lo, None)
+        return expand(lo, hi - lo, None)
 
     def table(cols: dict[str, np.ndarray]) -> pa.Table:
         return pa.table({k: names.take(pa.array(v)) for k, v in cols.items()})
@@ -164,7 +166,7 @@ def _lookups(h: Hierarchy, facts: dict[str, pa.Table]) -> tuple[pa.Table, pa.Tab
     lookup = table({"cls": jc[f], "attr": ja[f], "owner": jo[f]})
     # superlookup: MRO rows whose owner uses super() (k at kp), x the later MRO rows
     # of the same class (rows of a class are contiguous, by position), x attributes
-    sup_cls = _usort(s_cls[s_cls >= 0])
+    sup_cls = usort(s_cls[s_cls >= 0])
     kr = np.nonzero(np.isin(m_own, sup_cls))[0]
     n = len(m_cls)
     block_end = np.empty(n, np.int64)
@@ -173,7 +175,7 @@ def _lookups(h: Hierarchy, facts: dict[str, pa.Table]) -> tuple[pa.Table, pa.Tab
         first = np.nonzero(starts)[0]
         ends = np.append(first[1:], n)
         block_end[:] = np.repeat(ends, np.diff(np.append(first, n)))
-    ki, mr = _expand(kr + 1, block_end[kr] - kr - 1, None)
+    ki, mr = expand(kr + 1, block_end[kr] - kr - 1, None)
     kk, kc, mo, mp = m_own[kr][ki], m_cls[kr][ki], m_own[mr], m_pos[mr]
     r, t = attrs_of(mo)
     jk, jc, ja, jo, jp = kk[r], kc[r], c_attr[t], mo[r], mp[r]
@@ -192,7 +194,7 @@ def _subclasses(h: Hierarchy) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
+def _self_init(pt: PointsTo, h: Hierarchy, defs: pa.Table) -> pa.Table:
     """``self`` (the first parameter of a method of class K) is any instance of K or of
     a subclass of K in the repository (the class for classmethods): methods are mostly
     entered from outside the code that creates their instances (tests, frameworks,
@@ -206,14 +208,14 @@ def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
     new = pc.and_(pc.equal(mk, "s"), pc.ends_with(defs.column("val"), ".__new__"))
     keep = pc.or_(pc.is_in(mk, value_set=pa.array(["m", "c"])), new)
     d = defs.filter(pc.fill_null(keep, False))
-    fkey = pt.S.lookup(pc.utf8_slice_codeunits(d.column("val"), 2))
-    di, pr = pt.ix_params.probe(fkey)
-    ok = pt.p_pos[pr] == 0
-    di, pr = di[ok], pr[ok]
+    fkey = pt.interner.lookup(pc.utf8_slice_codeunits(d.column("val"), 2))
+    di, pos, pkey = pt.params_of(fkey)
+    ok = pos == 0
+    di, pkey = di[ok], pkey[ok]
     cls = d.column("cls").to_pylist()
     kinds = d.column("mkind").to_pylist()
     vals = d.column("val").to_pylist()
-    pkeys = pt.S.decode(pt.p_key[pr]).to_pylist()
+    pkeys = pt.interner.decode(pkey).to_pylist()
     keys: list[str] = []
     seeds: list[str] = []
     for i, pk in zip(di.tolist(), pkeys, strict=True):
@@ -227,7 +229,7 @@ def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
     )
 
 
-def class_hierarchy(pt: Any, facts: dict[str, pa.Table]) -> Hierarchy:
+def class_hierarchy(pt: PointsTo, facts: dict[str, pa.Table]) -> Hierarchy:
     h = Hierarchy()
     rows = _base_rows(pt, facts["rs_base"])
     for q in (

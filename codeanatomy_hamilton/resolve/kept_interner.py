@@ -22,7 +22,6 @@ import logging
 import os
 import pickle
 from collections.abc import Sequence
-from typing import Any
 
 import pyarrow as pa
 
@@ -30,8 +29,8 @@ from codeanatomy_hamilton.core import sectioned
 from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
 from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore
 from codeanatomy_hamilton.fragments.summary_pack import few_stale
-from codeanatomy_hamilton.resolve.engine import ENCODED_COLUMNS
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings, make_kept
+from codeanatomy_hamilton.resolve.points_to.core import ENCODED_COLUMNS, PointsTo
 from codeanatomy_hamilton.resolve.reuse import resolver_fingerprint
 from codeanatomy_hamilton.resolve.types import ResolveInput
 
@@ -114,8 +113,9 @@ def prepare(store: FragmentStore, summaries: Sequence[FileSummary], inp: Resolve
             inp.hints = kept.hints(keys, ENCODED_COLUMNS)
             return "kept"
 
-    def keep(pt: Any) -> None:
-        save_kept(store, make_kept(pt.S.kept_state(), pt.encoded, keys))
+    def keep(pt: PointsTo) -> None:
+        state, encoded = pt.kept_state()
+        save_kept(store, make_kept(state, encoded, keys))
 
     inp.on_interner = keep
     return "keep"

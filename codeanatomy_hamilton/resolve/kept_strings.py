@@ -8,7 +8,7 @@ ids of every input column, row for row, with each file's row range. A later run 
 mostly the same files takes the ids of the files it still has (same path and resolve
 digest) from the columns, interns only the other rows, and finds strings through the
 hash index instead of a dict of every string. Ids then follow the kept run's order,
-which the output does not depend on (see ``engine``).
+which the output does not depend on (see ``points_to``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from codeanatomy_hamilton.resolve.string_hash import hash_strings
 
 
 class StrList:
-    """``_Strings.strs`` over a kept interner: its strings stay in their Arrow array
+    """``Interner.strs`` over a kept interner: its strings stay in their Arrow array
     (the rules read a few thousand of them, one by one); new ones go to a list."""
 
     def __init__(self, kept: pa.Array) -> None:
@@ -143,7 +143,7 @@ def make_kept(
     columns: dict[tuple[str, str], np.ndarray],
     files: Sequence[tuple[str, str, dict[str, int]]],
 ) -> KeptStrings:
-    """A ``KeptStrings`` from a fresh run's interner (``_Strings.kept_state``), the ids
+    """A ``KeptStrings`` from a fresh run's interner (``Interner.kept_state``), the ids
     of its input columns and its files (path, resolve digest, rows per fact table)."""
     strings = state["strings"]
     h = hash_strings(strings)

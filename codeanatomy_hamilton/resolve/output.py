@@ -22,17 +22,23 @@ from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from codeanatomy_hamilton.extract.facts import PROP_MODE, PROTO_MODE
 from codeanatomy_hamilton.resolve.classes import Hierarchy
-from codeanatomy_hamilton.resolve.engine import (
+from codeanatomy_hamilton.resolve.modules import ModuleMap
+from codeanatomy_hamilton.resolve.points_to.arrays import (
+    distinct_pairs,
+    expand,
+    isin_sorted,
+    usort,
+)
+from codeanatomy_hamilton.resolve.points_to.core import PointsTo
+from codeanatomy_hamilton.resolve.points_to.interner import (
     K_B,
     K_C,
     K_F,
     K_I,
     K_X,
-    _distinct_pairs,
-    _expand,
-    _usort,
+    Interner,
+    kind_mask,
 )
-from codeanatomy_hamilton.resolve.modules import ModuleMap
 from codeanatomy_hamilton.resolve.types import ResolveInput, ResolveOutput
 
 
@@ -75,34 +81,23 @@ def _props(node: Any, key: str, value: Any) -> pa.Table:
 
 def _distinct(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (a, b) rows, sorted."""
-    da, db, _first = _distinct_pairs(a, b)
+    da, db, _first = distinct_pairs(a, b)
     return da, db
 
 
-def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
-    """Mask of the elements of ``a`` found in ``sorted_b`` (binary search; numpy's
-    ``isin`` hashes, which is slow on many distinct int64 values)."""
-    if not len(sorted_b):
-        return np.zeros(len(a), bool)
-    pos = np.minimum(np.searchsorted(sorted_b, a), len(sorted_b) - 1)
-    return sorted_b[pos] == a
-
-
-def _kind_in(S: Any, v: np.ndarray, kinds: tuple[int, ...]) -> np.ndarray:
-    table = np.zeros(16, bool)
-    table[list(kinds)] = True
-    return table[S.vk[v]]
+def _kind_in(S: Interner, v: np.ndarray, kinds: tuple[int, ...]) -> np.ndarray:
+    return kind_mask(*kinds)[S.kinds(v)]
 
 
 def _ints(col: Any) -> np.ndarray:
     return np.asarray(col.to_numpy(), np.int64) if len(col) else np.zeros(0, np.int64)
 
 
-class _Targets:
+class Targets:
     """Value id -> node ids of the definitions (``f:``/``c:`` values of ``rs_def``) and
     modules (``m:`` values)."""
 
-    def __init__(self, S: Any, defs: pa.Table, mm: ModuleMap) -> None:
+    def __init__(self, S: Interner, defs: pa.Table, mm: ModuleMap) -> None:
         mods = sorted(mm.path_of)
         vals = np.concatenate(
             [S.encode(defs.column("val")), S.encode(pa.array(["m:" + m for m in mods]))]
@@ -120,41 +115,41 @@ class _Targets:
         """(src, node id) for every target of each value."""
         lo = np.searchsorted(self.vals, v, "left")
         hi = np.searchsorted(self.vals, v, "right")
-        li, ri = _expand(lo, hi - lo, None)
+        li, ri = expand(lo, hi - lo, None)
         return src[li], self.nodes[ri]
 
 
-def _norm(S: Any, v: np.ndarray) -> np.ndarray:
+def _norm(S: Interner, v: np.ndarray) -> np.ndarray:
     """A bound method ``b:<fkey>|Q`` denotes its function ``f:<fkey>``."""
-    b = S.vk[v] == K_B
+    b = S.kinds(v) == K_B
     if not b.any():
         return v
     out = v.copy()
-    out[b] = S.unary("f:", S.vq[v[b]], lambda s: "f:" + s)
+    out[b] = S.prefixed("f:", S.quals(v[b]))
     return out
 
 
-def _uses(pt: Any, src: np.ndarray, keys: Any) -> tuple[np.ndarray, np.ndarray]:
+def _uses(pt: PointsTo, src: np.ndarray, keys: Any) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (src, normalised value) of every fact of each row's key column."""
-    S = pt.S
+    S = pt.interner
     li, v = pt.values_of(S.lookup(keys))
     return _distinct(src[li], _norm(S, v))
 
 
 def _resolved_to(
-    S: Any, targets: _Targets, src: np.ndarray, v: np.ndarray, kinds: tuple[int, ...] | None
+    S: Interner, targets: Targets, src: np.ndarray, v: np.ndarray, kinds: tuple[int, ...] | None
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, pa.Array]]:
     """Edges to nodes (values of ``kinds``, any when None) and to external qualnames
     (``x:`` values) of distinct (src, value) rows."""
     m = _kind_in(S, v, kinds) if kinds is not None else np.ones(len(v), bool)
     e_src, e_dst = _distinct(*targets.join(src[m], v[m]))
-    x = S.vk[v] == K_X
-    x_src, x_q = _distinct(src[x], S.vq[v[x]])
+    x = S.kinds(v) == K_X
+    x_src, x_q = _distinct(src[x], S.quals(v[x]))
     return (e_src, e_dst), (x_src, S.decode(x_q))
 
 
 def _implicit_kept(
-    S: Any, calls: pa.Table, props: pa.Table, li: np.ndarray, v: np.ndarray
+    S: Interner, calls: pa.Table, props: pa.Table, li: np.ndarray, v: np.ndarray
 ) -> np.ndarray:
     """Mask of the (call row, value) facts that are calls. Rows keyed by an attribute
     read (``extract.facts``: ``prop``, ``proto``) call only what the read runs: a
@@ -165,32 +160,32 @@ def _implicit_kept(
     proto = pc.fill_null(pc.equal(mode, PROTO_MODE), False).to_numpy(zero_copy_only=False)
     if not (prop.any() or proto.any()):
         return np.ones(len(li), bool)
-    vk = S.vk[v]
+    vk = S.kinds(v)
     keep = ~(prop | proto)[li]
     keep |= proto[li] & (vk == K_B)
     m = prop[li] & (vk == K_B)
     if m.any():
-        accessors = _usort(S.lookup(pc.binary_join_element_wise("f:", props.column("fkey"), "")))
-        keep[m] = _member(_norm(S, v[m]), accessors)
+        accessors = usort(S.lookup(pc.binary_join_element_wise("f:", props.column("fkey"), "")))
+        keep[m] = isin_sorted(_norm(S, v[m]), accessors)
     return keep
 
 
-def _descriptor_calls(pt: Any, calls: pa.Table, li: np.ndarray, v: np.ndarray) -> Any:
+def _descriptor_calls(pt: PointsTo, calls: pa.Table, li: np.ndarray, v: np.ndarray) -> Any:
     """(call row, ``f:`` value) of attribute reads (``prop`` rows) that may hold an
     instance of a class with ``__get__``: reading a descriptor calls its ``__get__``."""
-    S = pt.S
+    S = pt.interner
     mode = calls.column("mode")
     prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
-    m = prop[li] & (S.vk[v] == K_I)
+    m = prop[li] & (S.kinds(v) == K_I)
     get = S.lookup(pa.array(["__get__"], pa.string()))[0]
     if not m.any() or get < 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rows, q = li[m], S.vq[v[m]]
-    own = pt._lookup(q, np.full(len(q), get, np.int64))
+    rows, q = li[m], S.quals(v[m])
+    own = pt.mro_owner(q, np.full(len(q), get, np.int64))
     h = own >= 0
     if not h.any():
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    names = ["f:" + S.strs[o] + ".__get__" for o in own[h].tolist()]
+    names = ["f:" + S.text(o) + ".__get__" for o in own[h].tolist()]
     fv = S.lookup(pa.array(names, pa.string()))
     ok = fv >= 0
     return rows[h][ok], fv[ok]
@@ -204,46 +199,41 @@ UNKNOWN_RECEIVER_LIMIT = 4
 
 
 def _unknown_receiver_calls(
-    pt: Any, facts: dict[str, pa.Table], callid: np.ndarray
+    pt: PointsTo, facts: dict[str, pa.Table], callid: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(call node id, FUNCTION node id) for calls ``r.m(...)`` and property reads
     ``r.p`` whose receiver ``r`` and callee hold no value at all: every method
     (accessor) named ``m`` (``p``) of the repository, for rare enough names."""
-    S = pt.S
+    S = pt.interner
     calls = facts["rs_call"]
     mode = calls.column("mode")
     is_call = pc.fill_null(pc.equal(mode, "call"), False).to_numpy(zero_copy_only=False)
     is_prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
-    cnt = pt.counts
 
     def empty(keys: np.ndarray) -> np.ndarray:
-        out = keys < 0
-        inr = (keys >= 0) & (keys < len(cnt))
-        out[inr] = cnt[keys[inr]] == 0
-        out |= keys >= len(cnt)
-        return out
+        return pt.fact_counts(keys) == 0
 
     # attribute reads with an empty receiver: e -> attr name
-    ae, ab, an = pt.a_e, pt.a_base, pt.a_attr
+    ae, ab, an = (pt.column_ids("rs_attr", c) for c in ("e", "base", "attr"))
     m = empty(ab) & (ae >= 0) & (an >= 0)
     ae, an = ae[m], an[m]
     o = np.argsort(ae, kind="stable")
     ae, an = ae[o], an[o]
     # call rows -> the attribute read they call: ``prop`` rows are keyed by it, plain
     # calls flow it into their key (``rs_flow`` dst=@call, src=#attribute)
-    ck = pt.c_key
-    fd, fs = pt.encoded[("rs_flow", "dst")], pt.encoded[("rs_flow", "src")]
+    ck = pt.column_ids("rs_call", "ckey")
+    fd, fs = pt.column_ids("rs_flow", "dst"), pt.column_ids("rs_flow", "src")
     fo = np.argsort(fd, kind="stable")
     fd, fs = fd[fo], fs[fo]
     rows = np.flatnonzero((is_call | is_prop) & empty(ck))
     lo = np.searchsorted(fd, ck[rows], "left")
     hi = np.searchsorted(fd, ck[rows], "right")
-    ri, fi = _expand(lo, hi - lo, None)
+    ri, fi = expand(lo, hi - lo, None)
     c_row = np.concatenate([rows[ri], rows[is_prop[rows]]])
     c_e = np.concatenate([fs[fi], ck[rows[is_prop[rows]]]])
     lo = np.searchsorted(ae, c_e, "left")
     hi = np.searchsorted(ae, c_e, "right")
-    ci, ai = _expand(lo, hi - lo, None)
+    ci, ai = expand(lo, hi - lo, None)
     c_row, c_attr = c_row[ci], an[ai]
     if not len(c_row):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -275,7 +265,7 @@ def _unknown_receiver_calls(
     name_id, nid, is_acc = name_id[o], nid[o], is_acc[o]
     lo = np.searchsorted(name_id, c_attr, "left")
     hi = np.searchsorted(name_id, c_attr, "right")
-    qi, ti = _expand(lo, hi - lo, None)
+    qi, ti = expand(lo, hi - lo, None)
     row, node, acc_t = c_row[qi], nid[ti], is_acc[ti]
     # a property read calls accessors only; a call, methods that are not accessors
     keep = np.where(is_prop[row], acc_t, ~acc_t)
@@ -283,11 +273,11 @@ def _unknown_receiver_calls(
 
 
 def build_outputs(
-    inp: ResolveInput, pt: Any, facts: dict[str, pa.Table], mm: ModuleMap, h: Hierarchy
+    inp: ResolveInput, pt: PointsTo, facts: dict[str, pa.Table], mm: ModuleMap, h: Hierarchy
 ) -> ResolveOutput:
     # the fixed point is done: interning more strings here cannot change its ids
-    S = pt.S
-    targets = _Targets(S, facts["rs_def"], mm)
+    S = pt.interner
+    targets = Targets(S, facts["rs_def"], mm)
     edges: list[pa.Table] = []
     xedges: list[pa.Table] = []
     props: list[pa.Table] = []
@@ -295,7 +285,7 @@ def build_outputs(
     # CALL
     calls = facts["rs_call"]
     callid = _ints(calls.column("callid"))
-    li, v = pt.values_of(pt.c_key)
+    li, v = pt.values_of(pt.column_ids("rs_call", "ckey"))
     keep = _implicit_kept(S, calls, facts["rs_prop"], li, v)
     d_li, d_v = _descriptor_calls(pt, calls, li, v)
     li, v = np.concatenate([li[keep], d_li]), np.concatenate([v[keep], d_v])
@@ -306,11 +296,11 @@ def build_outputs(
     edges.append(_edges(e_src, e_dst, "CALL"))
     xedges.append(_xedges(x_src, x_dst, "CALL"))
     call_edges = len(e_src) + len(x_src)
-    resolved = _usort(np.concatenate([e_src, x_src]))
+    resolved = usort(np.concatenate([e_src, x_src]))
     # caller of every resolved call (distinct callid, caller)
     de = pc.dictionary_encode(calls.column("caller").combine_chunks())
     code = de.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    m = _member(callid, resolved)
+    m = isin_sorted(callid, resolved)
     cr_id, cr_code = _distinct(callid[m], code[m])
     cr_name = de.dictionary.take(pa.array(cr_code, mask=cr_code < 0))  # -1: null caller
     props.append(_props(cr_id, "caller", cr_name))
@@ -322,7 +312,7 @@ def build_outputs(
         calls_n = cn.filter(
             pc.and_(pc.equal(cn.column("kind"), "CALL"), pc.is_valid(cn.column("name")))
         ).select(["node_id", "name"])
-        keep = ~_member(_ints(calls_n.column("node_id")), resolved)
+        keep = ~isin_sorted(_ints(calls_n.column("node_id")), resolved)
         unres = calls_n.filter(pa.array(keep))
         props.append(_props(unres.column("node_id"), "callee", unres.column("name")))
         unresolved = unres.num_rows

@@ -14,7 +14,7 @@
    FLOW_ATTR, FLOW_ELEM, FLOW_EXC.
 
 The fixed points are semi-naive iterations of vectorised joins over interned int ids
-(numpy, ``engine``); the steps around them (4, 6) are numpy joins over the same ids.
+(numpy, ``points_to``); the steps around them (4, 6) are numpy joins over the same ids.
 Stage B re-examines the stage-A facts only through the rules that the MRO lookups
 change (stage A ended at its fixed point), see ``PointsTo.enable_classes``.
 """
@@ -27,12 +27,12 @@ import time
 import pyarrow as pa
 
 from codeanatomy_hamilton.extract.fact_schemas import load_facts
-from codeanatomy_hamilton.resolve import engine
 from codeanatomy_hamilton.resolve.classes import class_hierarchy
-from codeanatomy_hamilton.resolve.engine import PointsTo
 from codeanatomy_hamilton.resolve.imports import import_seeds
 from codeanatomy_hamilton.resolve.modules import build_module_map
-from codeanatomy_hamilton.resolve.output import _Targets, build_outputs
+from codeanatomy_hamilton.resolve.output import Targets, build_outputs
+from codeanatomy_hamilton.resolve.points_to import core
+from codeanatomy_hamilton.resolve.points_to.core import PointsTo
 from codeanatomy_hamilton.resolve.types import ResolveInput, ResolveOutput
 from codeanatomy_hamilton.resolve.valueflow import value_flow_edges
 
@@ -51,44 +51,47 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     t2 = time.perf_counter()
     out = build_outputs(inp, pt, facts, mmap, hier)
     t3 = time.perf_counter()
-    flow, flow_stats = value_flow_edges(pt, facts, _Targets(pt.S, facts["rs_def"], mmap), hier)
+    targets = Targets(pt.interner, facts["rs_def"], mmap)
+    flow, flow_stats = value_flow_edges(pt, facts, targets, hier)
     out.edges = pa.concat_tables([out.edges, flow])
     out.stats.update(flow_stats)
     out.stats["resolve_ms_valueflow"] = int((time.perf_counter() - t3) * 1000)
     if inp.on_interner is not None and inp.kept is None:
         inp.on_interner(pt)
+    pt_stats = pt.stats()
     out.stats.update(
         {
-            "resolve_rounds": pt.rounds,
-            "points_to_facts": pt.size(),
+            "resolve_rounds": pt_stats["resolve_rounds"],
+            "points_to_facts": pt_stats["points_to_facts"],
             "resolve_ms_stage_a": int((t1 - t0) * 1000),
             "resolve_ms_stage_b": int((t2 - t1) * 1000),
             "resolve_ms_total": int((time.perf_counter() - t0) * 1000),
         }
     )
-    _report_truncation(pt, out)
+    _report_truncation(pt_stats, out)
     return out
 
 
-def _report_truncation(pt: PointsTo, out: ResolveOutput) -> None:
+def _report_truncation(pt_stats: dict[str, int], out: ResolveOutput) -> None:
     """Never silent: bounded widening is a stat (``resolution_truncated``, counts) and
     a warning in ``out.warnings`` and the log, so a run's diagnostics show that some
     call targets of widely shared keys may be missing."""
-    truncated = bool(pt.truncated_facts or pt.budget_hit)
+    dropped = pt_stats["truncated_points_to_facts"]
+    budget_hit = pt_stats["points_to_budget_hit"]
+    truncated = bool(dropped or budget_hit)
     out.stats["resolution_truncated"] = int(truncated)
     if not truncated:
         return
-    out.stats["truncated_points_to_facts"] = pt.truncated_facts
-    out.stats["truncated_points_to_keys"] = len(pt.truncated_keys)
-    out.stats["points_to_budget_hit"] = int(pt.budget_hit)
+    for name in ("truncated_points_to_facts", "truncated_points_to_keys", "points_to_budget_hit"):
+        out.stats[name] = pt_stats[name]
     parts = []
-    if pt.truncated_facts:
+    if dropped:
         parts.append(
-            f"{len(pt.truncated_keys)} keys capped at {engine.HARD_KEY_CAP} values "
-            f"({pt.truncated_facts} points-to facts dropped)"
+            f"{pt_stats['truncated_points_to_keys']} keys capped at {core.HARD_KEY_CAP} values "
+            f"({dropped} points-to facts dropped)"
         )
-    if pt.budget_hit:
-        parts.append(f"fixed point stopped at the budget of {engine.FACT_BUDGET} points-to facts")
+    if budget_hit:
+        parts.append(f"fixed point stopped at the budget of {core.FACT_BUDGET} points-to facts")
     msg = "cross-file resolution truncated: " + "; ".join(parts)
     out.warnings.append(msg)
     log.warning(msg)

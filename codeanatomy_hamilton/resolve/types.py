@@ -47,7 +47,7 @@ class ResolveInput:
     kept: Any = None
     hints: dict[tuple[str, str], Any] | None = None
     # called with the fixed point of a run that started from no kept interner, so the
-    # caller can keep it (``PointsTo.S.kept_state()``, ``PointsTo.encoded``)
+    # caller can keep it (``PointsTo.kept_state()``)
     on_interner: Callable[[Any], None] | None = None
 
 

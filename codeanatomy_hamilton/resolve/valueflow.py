@@ -32,19 +32,13 @@ import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA
 from codeanatomy_hamilton.models import Model, load_models
-from codeanatomy_hamilton.resolve.engine import (
-    K_B,
-    K_C,
-    K_F,
-    K_I,
-    K_L,
-    K_M,
-    K_X,
-    _distinct_pairs,
-    _expand,
-    _usort,
+from codeanatomy_hamilton.resolve.points_to.arrays import (
+    distinct_pairs,
+    expand,
+    isin_sorted,
+    usort,
 )
-from codeanatomy_hamilton.resolve.output import _member
+from codeanatomy_hamilton.resolve.points_to.interner import K_B, K_C, K_F, K_I, K_L, K_M, K_X
 
 _OBJ = np.zeros(16, bool)
 _OBJ[[K_I, K_C, K_M]] = True
@@ -61,7 +55,7 @@ def _ints(col: Any) -> np.ndarray:
 def _edges(
     src: np.ndarray, dst: np.ndarray, kind: str, label: Any = None, var: Any = None
 ) -> pa.Table:
-    src, dst, first = _distinct_pairs(np.asarray(src, np.int64), np.asarray(dst, np.int64))
+    src, dst, first = distinct_pairs(np.asarray(src, np.int64), np.asarray(dst, np.int64))
     keep = src != dst
     n = int(keep.sum())
     cols: dict[str, Any] = {"src_id": src[keep], "dst_id": dst[keep]}
@@ -97,7 +91,7 @@ def _strings(cols: list[Any]) -> pa.Array:
 def _values(pt: Any, keys: Any, bval: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """(row, value id) of the objects each row's base key may hold, plus the value
     named directly in ``bval``."""
-    S = pt.S
+    S = pt.interner
     li, v = pt.values_of(S.lookup(keys))
     if bval is not None:
         direct = S.lookup(bval)
@@ -113,7 +107,7 @@ class _Calls:
     callees."""
 
     def __init__(self, pt: Any, facts: dict[str, pa.Table], targets: Any, hier: Any) -> None:
-        S = pt.S
+        S = pt.interner
         calls = facts["rs_call"]
         callid = _ints(calls.column("callid"))
         explicit = np.asarray(
@@ -122,14 +116,14 @@ class _Calls:
             ),
             bool,
         )
-        li, v = pt.values_of(pt.c_key)
+        li, v = pt.values_of(pt.column_ids("rs_call", "ckey"))
         m = explicit[li]
         li, v = li[m], v[m]
-        kind = S.vk[v]
+        kind = S.kinds(v)
         bound = kind == K_B
         fval = v.copy()
         if bound.any():
-            fval[bound] = S.unary("f:", S.vq[v[bound]], lambda s: "f:" + s)
+            fval[bound] = S.prefixed("f:", S.quals(v[bound]))
         # plain functions and bound methods
         fm = (kind == K_F) | bound
         row, node = targets.join(np.nonzero(fm)[0], fval[fm])
@@ -141,7 +135,7 @@ class _Calls:
         cm = np.nonzero(kind == K_C)[0]
         if len(cm):
             init = _constructors(facts, hier)
-            quals = S.decode(S.vq[v[cm]]).to_pylist()
+            quals = S.decode(S.quals(v[cm])).to_pylist()
             cc: list[int] = []
             cf: list[int] = []
             ck: list[int] = []
@@ -160,7 +154,7 @@ class _Calls:
         self.ctor = np.concatenate(ct)
         # implicit calls (iteration, ``with``): (callid, function, bound) of their
         # resolved methods
-        li2, v2 = pt.values_of(pt.c_key)
+        li2, v2 = pt.values_of(pt.column_ids("rs_call", "ckey"))
         imp = np.asarray(
             pc.fill_null(pc.equal(calls.column("mode"), "implicit"), False).to_numpy(
                 zero_copy_only=False
@@ -168,11 +162,11 @@ class _Calls:
             bool,
         )[li2]
         li2, v2 = li2[imp], v2[imp]
-        k2 = S.vk[v2]
+        k2 = S.kinds(v2)
         b2 = k2 == K_B
         f2 = v2.copy()
         if b2.any():
-            f2[b2] = S.unary("f:", S.vq[v2[b2]], lambda s: "f:" + s)
+            f2[b2] = S.prefixed("f:", S.quals(v2[b2]))
         m2 = np.nonzero((k2 == K_F) | b2)[0]
         r2, n2 = targets.join(m2, f2[m2])
         self.i_callid = callid[li2[r2]]
@@ -180,7 +174,7 @@ class _Calls:
         self.i_bound = b2[r2]
         x = kind == K_X
         self.x_call = callid[li[x]]
-        self.x_qual = S.decode(S.vq[v[x]]).to_pylist() if x.any() else []
+        self.x_qual = S.decode(S.quals(v[x])).to_pylist() if x.any() else []
 
     def table(self) -> pa.Table:
         return pa.table(
@@ -307,7 +301,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
         kcode = kde.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
         key = finv.astype(np.int64) * (len(kde.dictionary) + 1) + kcode
         match = isk & ((pkind == "p") | (pkind == "k")) & (kw == name)
-        kw_taken = isk & _member(key, _usort(key[match]))
+        kw_taken = isk & isin_sorted(key, usort(key[match]))
     m = (
         ((kind == "p") & (pkind == "p") & (ppos == apos))
         | ((kind == "p") & (pkind == "v") & (apos >= nparam))
@@ -364,15 +358,15 @@ def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Mod
     callid = _ints(args.column("callid"))
     node = _ints(args.column("node_id"))
     # calls with a callee in the repository and none outside it pass nothing here
-    ext = _member(callid, _usort(calls.x_call))
-    todo = ~_member(callid, _usort(calls.callid)) | ext
+    ext = isin_sorted(callid, usort(calls.x_call))
+    todo = ~isin_sorted(callid, usort(calls.callid)) | ext
     # external callees with a model, per call
     by_call: dict[int, list[Model]] = {}
     for c, q in zip(calls.x_call.tolist(), calls.x_qual, strict=True):
         mdl = models.get(q)
         if mdl is not None:
             by_call.setdefault(c, []).append(mdl)
-    q_model = _member(callid, _usort(np.array(list(by_call), np.int64)))
+    q_model = isin_sorted(callid, usort(np.array(list(by_call), np.int64)))
     de = pc.dictionary_encode(args.column("meth").combine_chunks())
     has_m = np.array([("." + m) in models for m in de.dictionary.to_pylist()] + [False])
     mcode = de.indices.fill_null(len(has_m) - 1).to_numpy(zero_copy_only=False)
@@ -455,7 +449,7 @@ PAIR_CHUNK = 4_000_000
 
 
 def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]:
-    S = pt.S
+    S = pt.interner
     t = facts["vf_attr"]
     if not t.num_rows:
         return []
@@ -463,11 +457,11 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
     # stores: (value, attr) of each store node
     si, sv = _values(pt, st.column("base"), st.column("bval"))
-    ok = _OBJ[S.vk[sv]]
+    ok = _OBJ[S.kinds(sv)]
     si, sv = si[ok], sv[ok]
     # loads: their objects, plus the classes on the MRO of each (class attributes)
     li, lv = _values(pt, ld.column("base"))
-    obj = _OBJ[S.vk[lv]]
+    obj = _OBJ[S.kinds(lv)]
     li_o, lv_o = li[obj], lv[obj]
     # attribute names as ints (one dictionary for both sides)
     names = _strings([st.column("attr"), ld.column("attr")])
@@ -485,8 +479,8 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     owner = np.concatenate([np.arange(len(uk)), mi])
     okey = np.concatenate([uk, (mv << 20) | (uk[mi] & ((1 << 20) - 1))])
     lo = np.searchsorted(sk, okey, "left")
-    a, b = _expand(lo, np.searchsorted(sk, okey, "right") - lo, None)
-    k_own, k_store = _distinct_pairs(owner[a], si_s[b])[:2]  # stores of each key, by key
+    a, b = expand(lo, np.searchsorted(sk, okey, "right") - lo, None)
+    k_own, k_store = distinct_pairs(owner[a], si_s[b])[:2]  # stores of each key, by key
     k_lo = np.searchsorted(k_own, key_of_pair, "left")
     k_cnt = np.searchsorted(k_own, key_of_pair, "right") - k_lo
     s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
@@ -498,11 +492,11 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     while start < len(k_lo):  # a run of load pairs at a time: memory bounded by PAIR_CHUNK
         done = int(ends[start - 1]) if start else 0
         end = max(int(np.searchsorted(ends, done + PAIR_CHUNK, "right")), start + 1)
-        pa_i, kb = _expand(k_lo[start:end], k_cnt[start:end], None)
+        pa_i, kb = expand(k_lo[start:end], k_cnt[start:end], None)
         s_row, l_row = k_store[kb], li_o[pa_i + start]
         sa, la = s_alloc[s_row], l_alloc[l_row]
         keep = (sa == 0) | (la == 0) | (sa == la)
-        src, dst, _ = _distinct_pairs(s_node[s_row][keep], l_node[l_row][keep])
+        src, dst, _ = distinct_pairs(s_node[s_row][keep], l_node[l_row][keep])
         srcs.append(src)
         dsts.append(dst)
         start = end
@@ -522,12 +516,12 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
 
 def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.ndarray, np.ndarray]:
     """(row, c:<base>) for every class on the MRO of an instance or class value."""
-    ic = (S.vk[v] == K_I) | (S.vk[v] == K_C)
+    ic = (S.kinds(v) == K_I) | (S.kinds(v) == K_C)
     if not ic.any() or not hier.mro:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     # an instance reads the attributes of its own class too; a class those of its bases
-    inst = S.vk[v[ic]] == K_I
-    uq, inv = np.unique(S.vq[v[ic]] * 2 + inst, return_inverse=True)
+    inst = S.kinds(v[ic]) == K_I
+    uq, inv = np.unique(S.quals(v[ic]) * 2 + inst, return_inverse=True)
     quals = S.decode(uq // 2).to_pylist()
     extra_q: list[int] = []
     extra_v: list[str] = []
@@ -547,23 +541,23 @@ def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.n
     eq, ev = eq[o], ev[o]
     lo = np.searchsorted(eq, inv, "left")
     hi = np.searchsorted(eq, inv, "right")
-    a, b = _expand(lo, hi - lo, None)
+    a, b = expand(lo, hi - lo, None)
     return rows[a], ev[b]
 
 
 # -- FLOW_ELEM ------------------------------------------------------------------------
 def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]:
-    S = pt.S
+    S = pt.interner
     t = facts["vf_elem"]
     if not t.num_rows:
         return []
     store = _ints(t.column("store")) == 1
     st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
     si, sv = _values(pt, st.column("base"), st.column("bval"))
-    ok = _CONT[S.vk[sv]]
+    ok = _CONT[S.kinds(sv)]
     si, sv = si[ok], sv[ok]
     li, lv = _values(pt, ld.column("base"))
-    cont = _CONT[S.vk[lv]]
+    cont = _CONT[S.kinds(lv)]
     # slots as ints: -1 unknown (matches every slot)
     slots = _strings([pc.utf8_slice_codeunits(st.column("slot"), 1), ld.column("slot")])
     de = pc.dictionary_encode(slots)
@@ -574,7 +568,7 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     lrow, lval = li[cont], lv[cont]
     lo = np.searchsorted(sv_s, lval, "left")
     hi = np.searchsorted(sv_s, lval, "right")
-    a, b = _expand(lo, hi - lo, None)
+    a, b = expand(lo, hi - lo, None)
     s_row, l_row = si_s[b], lrow[a]
     ss, ls = s_slot[s_row], l_slot[l_row]
     keep = (ss < 0) | (ls < 0) | (ss == ls)
@@ -593,15 +587,15 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     # a container handed whole to a call outside the repository (``list(xs)``,
     # ``d.values()``, ``", ".join(xs)``): its elements flow into that operand
     args = facts["vf_arg"]
-    ext = ~_member(_ints(args.column("callid")), _usort(calls.callid))
-    ext |= _member(_ints(args.column("callid")), _usort(calls.x_call))
+    ext = ~isin_sorted(_ints(args.column("callid")), usort(calls.callid))
+    ext |= isin_sorted(_ints(args.column("callid")), usort(calls.x_call))
     a = args.filter(pa.array(ext))
     ai, av = _values(pt, a.column("key"))
-    c = _CONT[S.vk[av]]
+    c = _CONT[S.kinds(av)]
     ai, av = ai[c], av[c]
     lo = np.searchsorted(sv_s, av, "left")
     hi = np.searchsorted(sv_s, av, "right")
-    x, y = _expand(lo, hi - lo, None)
+    x, y = expand(lo, hi - lo, None)
     out.append(
         _edges(s_node[si_s[y]], _ints(a.column("node_id"))[ai[x]], "FLOW_ELEM", label="whole")
     )

@@ -1,0 +1,503 @@
+"""The points-to fixed point (``PointsTo``): the relations interned and indexed once,
+the rounds of semi-naive evaluation, the stages (A, then B with class lookups), the
+widening bounds, and the query API the stages after it read.
+
+Query API (for ``resolve.classes``, ``output``, ``valueflow``, ``kept_interner``,
+``pipeline``): ``interner`` (ids <-> strings and value metadata, ``interner.Interner``),
+``values_of`` (the values each key may hold), ``fact_counts``, ``column_ids`` (the ids
+of an interned input column), ``params_of`` (parameters of functions), ``mro_owner``
+(attribute lookup along the MRO), ``seeds`` (the import seeds), ``kept_state`` (what a
+later build starts from) and ``stats``. Everything else is the engine's own state
+(glossary in ``resolve.points_to``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from codeanatomy_hamilton.extract.facts import INDEX_MARK, PROP_MODE, PROTO_MODE
+from codeanatomy_hamilton.resolve.kept_strings import KeptStrings
+from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, expand, isin_sorted, ucount, usort
+from codeanatomy_hamilton.resolve.points_to.interner import (
+    MK_C,
+    MK_M,
+    MK_NEW,
+    MK_S,
+    NO_BIND,
+    Interner,
+)
+from codeanatomy_hamilton.resolve.points_to.levels import CsrIndex, FactSet, Flows, IntMap, PairSet
+from codeanatomy_hamilton.resolve.points_to.rules import Rules
+
+# Widening: a key that may hold this many values stops growing (and values of
+# external objects do not cross calls, flows marked ``P``: parameters and returns).
+# Context-insensitive points-to sets of widely shared parameters
+# (``inspect.isfunction(object)``) otherwise grow with the whole program; a call
+# reaching that many targets is noise anyway.
+KEY_CAP = 16
+# ``KEY_CAP`` is checked against the facts known before a round, so a key may take
+# many values in the round that saturates it (a parameter of ``assertEqual`` fed by
+# thousands of call sites). On ordinary code that overshoot stays small (at most 113
+# values on the standard library without tests), but on the whole standard library
+# it fed a cascade (keys with thousands of values flowing into keys with thousands of
+# values: 12M facts after 15 rounds and >20 GB). ``HARD_KEY_CAP`` bounds a key within
+# the round too; it lies well above what ordinary code reaches, so results there are
+# unchanged, and every value dropped by it is counted (``resolution_truncated``).
+HARD_KEY_CAP = 256
+# Global budget on points-to facts: past it the fixed point stops widening (the
+# facts so far are kept, the run is reported as truncated). ~16 bytes per fact in
+# the sorted array and its per-round copies; 30M facts keep resolution in a few GiB.
+FACT_BUDGET = 30_000_000
+# ``rs_def.mkind`` -> method-kind bit
+_MK = {"s": MK_S, "c": MK_C, "m": MK_M}
+
+# External callables whose result calls (or is) their first argument: calling the
+# result calls it; called without a positional argument (``lru_cache(maxsize=8)``)
+# the result is a decorator of that kind, which keeps the decorated function
+WRAPPERS = (
+    "functools.partial", "functools.lru_cache", "functools.cache",
+    "functools.cached_property", "functools.update_wrapper", "functools.singledispatch",
+    "contextlib.contextmanager", "contextlib.asynccontextmanager", "builtins.staticmethod",
+    "builtins.classmethod", "builtins.property", "typing.final", "typing.overload",
+    "abc.abstractmethod",
+)  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+
+def _rss_mib() -> float:
+    """Resident set size of this process (Linux; 0 elsewhere), for debug traces."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _eq(col: Any, value: str) -> np.ndarray:
+    """Mask of the rows of a string column equal to ``value`` (null: False), in Arrow
+    (no Python strings)."""
+    m = pc.fill_null(pc.equal(col, value), False)
+    return np.asarray(m.to_numpy(zero_copy_only=False), bool)
+
+
+# the input columns interned in one pass (their ids are what ``kept_strings`` keeps)
+ENCODED_COLUMNS: list[tuple[str, str]] = [
+    ("rs_init", "key"), ("rs_init", "val"), ("rs_flow", "dst"), ("rs_flow", "src"),
+    ("rs_attr", "e"), ("rs_attr", "base"), ("rs_attr", "attr"),
+    ("rs_astore", "base"), ("rs_astore", "attr"), ("rs_astore", "src"),
+    ("rs_sub", "e"), ("rs_sub", "base"), ("rs_sstore", "base"), ("rs_sstore", "src"),
+    ("rs_call", "ckey"), ("rs_call", "res"), ("rs_arg", "ckey"), ("rs_arg", "src"),
+    ("rs_arg", "kw"), ("rs_param", "fkey"), ("rs_param", "key"), ("rs_param", "name"),
+    ("rs_ann", "key"), ("rs_ann", "src"), ("rs_super", "e"), ("rs_super", "selfkey"),
+    ("rs_super", "cls"),
+]  # fmt: skip
+
+
+class PointsTo(Rules):
+    """Holds the relations and runs rounds until nothing new is derived (state names:
+    see the glossary of ``resolve.points_to``; the rules: ``rules``, ``containers``)."""
+
+    def __init__(
+        self,
+        facts: dict[str, pa.Table],
+        seeds: Any,
+        kept: KeptStrings | None = None,
+        hints: dict[tuple[str, str], np.ndarray] | None = None,
+    ) -> None:
+        """``kept``: start from an earlier run's interner; ``hints``: the kept ids of
+        the rows of ``ENCODED_COLUMNS`` (-1 where unknown), see ``kept_strings``."""
+        self.rounds = 0
+        self.seeds = seeds
+        S = self.S = Interner(kept)
+        init_seed, flow_seed = seeds.tables()
+        # one interning pass over every string column; ``enc`` then reads the result
+        spec = ENCODED_COLUMNS
+        cols = [facts[t][c] for t, c in spec]
+        cols += [init_seed["key"], init_seed["val"], flow_seed["dst"], flow_seed["src"]]
+        known = None
+        if kept is not None and hints is not None:
+            known = [hints.get(k) for k in spec] + [None] * 4
+        got = S.encode_many(cols, known)
+        done = self.encoded = dict(zip(spec, got, strict=False))
+
+        def enc(t: str, c: str) -> np.ndarray:
+            return done[(t, c)]
+
+        ik = np.concatenate([enc("rs_init", "key"), got[-4]])
+        iv = np.concatenate([enc("rs_init", "val"), got[-3]])
+        fd = np.concatenate([enc("rs_flow", "dst"), got[-2]])
+        fs = np.concatenate([enc("rs_flow", "src"), got[-1]])
+        ok = (fd >= 0) & (fs >= 0)
+        # flows: (dst, src, bind), deduplicated; indexed by src (appended per round)
+        pairs = usort((fd[ok] << 32) | fs[ok])  # distinct (dst, src), sorted
+        fb = np.full(len(pairs), NO_BIND, np.int64)
+        self.flows = Flows(pairs >> 32, pairs & MASK32, fb)
+        self.flow_seen = PairSet(pairs, fb)
+        # static relations
+        self.a_e, self.a_base, self.a_attr = (
+            enc("rs_attr", "e"),
+            enc("rs_attr", "base"),
+            enc("rs_attr", "attr"),
+        )
+        self.ix_attr = CsrIndex(self.a_base)
+        # protocol reads (``extract.facts.proto``: keys ending in ``p``) look for
+        # methods of the repository only: no external ``x.__add__`` values
+        a_e = facts["rs_attr"]["e"]
+        self.a_proto = (
+            pc.ends_with(a_e, "p").to_numpy(zero_copy_only=False).astype(bool)
+            if len(a_e)
+            else np.zeros(0, bool)
+        )
+        self.as_base, self.as_attr, self.as_src = (
+            enc("rs_astore", "base"),
+            enc("rs_astore", "attr"),
+            enc("rs_astore", "src"),
+        )
+        self.ix_astore = CsrIndex(self.as_base)
+        self.sb_e, self.sb_base = enc("rs_sub", "e"), enc("rs_sub", "base")
+        self.ix_sub = CsrIndex(self.sb_base)
+        # positional reads (``e`` ends with ``~i<N>``): the interned id of "N", else -1
+        e_str = facts["rs_sub"]["e"]
+        if isinstance(e_str, pa.ChunkedArray):
+            e_str = e_str.combine_chunks() if e_str.num_chunks else pa.array([], pa.string())
+        e_str = e_str.cast(pa.string())
+        pos = pc.extract_regex(e_str, INDEX_MARK + r"(?P<n>-?[0-9]+|s[0-9a-f]*)$")
+        self.sb_pos = S.intern(pc.struct_field(pos, [0]) if len(e_str) else e_str)
+        self.ss_base, self.ss_src = enc("rs_sstore", "base"), enc("rs_sstore", "src")
+        self.ss_slot = S.intern(facts["rs_sstore"]["slot"])
+        self._init_containers()
+        self.ix_sstore = CsrIndex(self.ss_base)
+        c = facts["rs_call"]
+        self.c_key, self.c_res = enc("rs_call", "ckey"), enc("rs_call", "res")
+        self.c_mode_deco = _eq(c["mode"], "deco")
+        self.c_mode_hof = _eq(c["mode"], "hof")
+        self.c_mode_raise = _eq(c["mode"], "raise")
+        # property accesses and protocol calls are keyed by the attribute read itself:
+        # what it holds is called, and it never gets constructors or ``__call__``
+        self.c_mode_attr = _eq(c["mode"], PROP_MODE) | _eq(c["mode"], PROTO_MODE)
+        self.ix_calls = CsrIndex(self.c_key)
+        g = facts["rs_arg"]
+        self.g_key, self.g_src, self.g_kw = (
+            enc("rs_arg", "ckey"),
+            enc("rs_arg", "src"),
+            enc("rs_arg", "kw"),
+        )
+        self.g_pos = g["pos"].fill_null(-1).to_numpy().astype(np.int64)
+        self.g_star = g["star"].fill_null(0).to_numpy().astype(np.int64)
+        self.ix_args = CsrIndex(self.g_key)
+        p = facts["rs_param"]
+        self.p_fkey, self.p_key, self.p_name = (
+            enc("rs_param", "fkey"),
+            enc("rs_param", "key"),
+            enc("rs_param", "name"),
+        )
+        self.p_pos = p["pos"].fill_null(-1).to_numpy().astype(np.int64)
+        self.p_kind_p, self.p_kind_k = _eq(p["kind"], "p"), _eq(p["kind"], "k")
+        self.p_kind_v, self.p_kind_w = _eq(p["kind"], "v"), _eq(p["kind"], "w")
+        self.ix_params = CsrIndex(self.p_fkey)
+        # npos of each parameter row's function (count of positional parameters)
+        fk_p = self.p_fkey[self.p_kind_p]
+        u, cnt = ucount(fk_p)
+        pos = np.searchsorted(u, self.p_fkey)
+        pos_c = np.minimum(pos, max(len(u) - 1, 0))
+        hit = (len(u) > 0) & (u[pos_c] == self.p_fkey) if len(u) else np.zeros(len(pos), bool)
+        self.p_npos = np.where(hit, cnt[pos_c] if len(u) else 0, 0)
+        # (fkey, name) of non-*args/**kwargs parameters, for the **kwargs left join
+        nv = ~(self.p_kind_v | self.p_kind_w)
+        self.p_named = usort((self.p_fkey[nv] << 32) | self.p_name[nv])
+
+        self.an_key, self.an_src = enc("rs_ann", "key"), enc("rs_ann", "src")
+        self.ix_ann = CsrIndex(self.an_src)
+        self.su_e, self.su_self, self.su_cls = (
+            enc("rs_super", "e"),
+            enc("rs_super", "selfkey"),
+            enc("rs_super", "cls"),
+        )
+        self.ix_sup = CsrIndex(self.su_self)
+        d = facts["rs_def"].filter(pc.is_valid(facts["rs_def"]["mkind"]))
+        vid = S.intern(d["val"])
+        mk = d["mkind"].to_numpy(zero_copy_only=False)
+        bits = np.zeros(len(mk), np.int8)
+        for m, bit in _MK.items():
+            bits[mk == m] = bit
+        bits[pc.ends_with(d["val"], ".__new__").to_numpy(zero_copy_only=False)] |= MK_NEW
+        np.bitwise_or.at(S.mk, vid, bits)
+        np.bitwise_or.at(S.mk, S.vq[vid], bits)  # also per fkey, for bound methods
+        # fkey -> the class defining the method: a bound method is keyed by that class
+        # (``_transform``), since ``self`` of a method is every instance of its class
+        # and subclasses anyway (``classes._self_init``)
+        fk_ids, first = usort(S.vq[vid]), None
+        cls_ids = S.intern(d["cls"])
+        o = np.argsort(S.vq[vid], kind="stable")
+        sv = S.vq[vid][o]
+        first = np.ones(len(sv), bool)
+        np.not_equal(sv[1:], sv[:-1], out=first[1:])
+        self.f_cls = IntMap.of(fk_ids, cls_ids[o][first])
+        # lookups become available in stage B
+        self.lk_keys = np.zeros(0, np.int64)  # (cls << 32 | attr), sorted
+        self.lk_owner = np.zeros(0, np.int64)
+        self.sl_keys = np.zeros(0, np.int64)  # (k, cls, attr) packed, sorted
+        self.sl_owner = np.zeros(0, np.int64)
+        self.sl_pair: dict[tuple[int, int], int] = {}
+        self.init_attr = S.get("__init__")
+        self.call_attr = S.get("__call__")
+        self.wrap_ids = usort(np.array([S.get("x:" + w) for w in WRAPPERS], np.int64))
+        # call keys with a positional first argument
+        self.has_arg0 = usort(self.g_key[(self.g_pos == 0) & (self.g_key >= 0)])
+        self.class_attr = S.get("__class__")
+        self.new_attr = S.get("__new__")
+        # points-to facts
+        ok = (ik >= 0) & (iv >= 0)
+        self.pt = FactSet(usort((ik[ok] << 32) | iv[ok]))
+        self.counts = np.zeros(0, np.int64)
+        # truncation accounting (see HARD_KEY_CAP / FACT_BUDGET), reported in stats
+        self.truncated_facts = 0
+        self.truncated_keys: set[int] = set()
+        self.budget_hit = False
+        self._count(self.pt.all())
+        self.delta = self.pt.all().copy()
+        self._pending = np.zeros(0, np.int64)
+        # facts of the delta that go through every rule (None: all of them); the others
+        # only through the rules that stage-B lookups change (see ``enable_classes``)
+        self._all_rules: np.ndarray | None = None
+
+    # -- plumbing ----------------------------------------------------------
+    @property
+    def ptk(self) -> np.ndarray:
+        """Every points-to fact ``key << 32 | val``, sorted."""
+        return self.pt.all()
+
+    def _count(self, packed: np.ndarray) -> None:
+        if not len(packed):
+            return
+        keys, n = ucount(packed >> 32, presorted=True)
+        need = max(self.S.n, int(keys[-1]) + 1)
+        if len(self.counts) < need:
+            c = np.zeros(need * 2, np.int64)
+            c[: len(self.counts)] = self.counts
+            self.counts = c
+        self.counts[keys] += n
+
+    def values_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, value id) of every points-to fact of ``keys`` (ids, -1: none)."""
+        k = np.where(keys >= 0, keys, 0)
+        ptk = self.ptk
+        lo = np.searchsorted(ptk, k << 32)
+        hi = np.where(keys >= 0, np.searchsorted(ptk, (k + 1) << 32), lo)
+        li, pi = expand(lo, hi - lo, None)
+        return li, ptk[pi] & MASK32
+
+    def size(self) -> int:
+        """Number of points-to facts."""
+        return len(self.pt)
+
+    # -- query API (the stages after the fixed point) ----------------------------------
+    @property
+    def interner(self) -> Interner:
+        """The string interner: ids of keys and values, their strings and metadata."""
+        return self.S
+
+    def fact_counts(self, keys: np.ndarray) -> np.ndarray:
+        """Number of points-to facts of each key id (0 for -1 and ids it never saw)."""
+        cnt = self.counts
+        out = np.zeros(len(keys), np.int64)
+        inr = (keys >= 0) & (keys < len(cnt))
+        out[inr] = cnt[keys[inr]]
+        return out
+
+    def column_ids(self, table: str, column: str) -> np.ndarray:
+        """The interned ids of an input column of ``ENCODED_COLUMNS``, row for row
+        (-1: null)."""
+        return self.encoded[(table, column)]
+
+    def params_of(self, fkeys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, position, key id) of every parameter of the functions ``fkeys`` (fkey
+        ids, as ``rs_param.fkey``; -1: none), in ``rs_param`` order per row; position
+        -1 for keyword-only, ``*args`` and ``**kwargs`` parameters."""
+        li, pr = self.ix_params.probe(fkeys)
+        return li, self.p_pos[pr], self.p_key[pr]
+
+    def kept_state(self) -> tuple[dict[str, Any], dict[tuple[str, str], np.ndarray]]:
+        """What a later build needs to start from this run's interner
+        (``kept_strings.make_kept``): the interner's state and the ids of every
+        interned input column."""
+        return self.S.kept_state(), self.encoded
+
+    def stats(self) -> dict[str, int]:
+        """Rounds, facts and what the widening bounds dropped (``KEY_CAP`` is not
+        counted: it is the analysis; ``HARD_KEY_CAP`` and ``FACT_BUDGET`` are)."""
+        return {
+            "resolve_rounds": self.rounds,
+            "points_to_facts": self.size(),
+            "truncated_points_to_facts": self.truncated_facts,
+            "truncated_points_to_keys": len(self.truncated_keys),
+            "points_to_budget_hit": int(self.budget_hit),
+        }
+
+    # -- stages --------------------------------------------------------------
+    def enable_classes(self, hier: Any) -> None:
+        """Stage B: class lookups become available; every known fact is re-examined
+        by the rules (the whole of ``pt`` becomes the delta once)."""
+        S = self.S
+        lk = hier.lookup
+        c, a, o = S.encode(lk["cls"]), S.encode(lk["attr"]), S.encode(lk["owner"])
+        packed = (c << 32) | a
+        order = np.argsort(packed, kind="stable")
+        self.lk_keys, self.lk_owner = packed[order], o[order]
+        sl = hier.superlookup
+        k, c, a, o = (S.encode(sl[n]) for n in ("k", "cls", "attr", "owner"))
+        # (k, cls) pairs get a small id so the triple packs into one int64
+        pair = np.array(
+            [
+                self.sl_pair.setdefault(t, len(self.sl_pair))
+                for t in zip(k.tolist(), c.tolist(), strict=True)
+            ],
+            np.int64,
+        )
+        packed = (pair << 32) | a
+        order = np.argsort(packed, kind="stable")
+        self.sl_keys, self.sl_owner = packed[order], o[order]
+        if hier.self_init.num_rows:
+            ik, iv = S.encode(hier.self_init["key"]), S.encode(hier.self_init["val"])
+            ok = (ik >= 0) & (iv >= 0)
+            self._pending = self._add_facts(usort((ik[ok] << 32) | iv[ok]), count=False)
+        # Every known fact is re-examined, but only by the rules that the lookups
+        # change (attribute loads/stores on classes and instances, ``super()``
+        # attributes, constructors and ``__call__``): stage A ended at its fixed point,
+        # so the other rules already derived all they can from those facts (what they
+        # re-derive is known, or blocked by a key cap: counts only grow). The facts
+        # added here (``self_init``) are new to every rule. Same result as the whole of
+        # ``pt`` through every rule, without re-deriving stage A (a third of the work).
+        # If stage A stopped early (round limit), everything goes through every rule.
+        converged = not len(self.delta) and not self.budget_hit
+        self._all_rules = self._pending.copy() if converged else None
+        self.delta = self.ptk.copy()
+
+    def _add_derived(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Adds the derived facts (k, v) (ids >= 0) whose key is not saturated and that
+        are not known yet, within ``HARD_KEY_CAP``; returns the facts added."""
+        # saturated keys (as of the facts before this round) take nothing new
+        cnt = self.counts
+        sat = np.zeros(len(k), bool)
+        inr = k < len(cnt)
+        sat[inr] = cnt[k[inr]] >= KEY_CAP
+        k, v = k[~sat], v[~sat]
+        return self._add_facts(usort((k << 32) | v))
+
+    def _add_facts(self, cand: np.ndarray, count: bool = True) -> np.ndarray:
+        """Adds the facts of ``cand`` (sorted, unique) not yet known; returns them."""
+        if not len(cand):
+            return cand
+        fresh = ~self.pt.known(cand)
+        if count:
+            fresh &= self._within_cap(cand, fresh)
+        new = cand[fresh]
+        if len(new):
+            self.pt.add(new)
+            if count:
+                self._count(new)
+        return new
+
+    def _within_cap(self, cand: np.ndarray, fresh: np.ndarray) -> np.ndarray:
+        """Mask of the fresh facts of ``cand`` (sorted) that keep their key within
+        ``HARD_KEY_CAP`` (known facts plus those fresh facts ranked before them, by
+        value string: deterministic); the others are dropped and counted."""
+        k = cand >> 32
+        cnt = self.counts
+        base = np.zeros(len(k), np.int64)
+        inr = k < len(cnt)
+        base[inr] = cnt[k[inr]]
+        # rank of each fresh fact among the fresh facts of its key (keys are contiguous)
+        f = fresh.astype(np.int64)
+        cum = np.cumsum(f) - f
+        # first row of each key's run (k is sorted): the running max of run starts
+        start = np.ones(len(k), bool)
+        np.not_equal(k[1:], k[:-1], out=start[1:])
+        first = np.maximum.accumulate(np.where(start, np.arange(len(k)), 0))
+        rank = cum - cum[first]
+        ok = base + rank < HARD_KEY_CAP
+        if not (fresh & ~ok).any():
+            return ok
+        # A key overflows: its fresh values are ranked by their strings, not by id, so
+        # that which values stay does not depend on the order strings were interned in
+        # (ids of an interner kept between builds differ from a fresh one's).
+        over = usort(k[fresh & ~ok])
+        rows = np.flatnonzero(fresh & isin_sorted(k, over))
+        strs = self.S.strs
+        vals = (cand[rows] & MASK32).tolist()
+        order = sorted(range(len(rows)), key=lambda i: (int(k[rows[i]]), strs[vals[i]]))
+        rows = rows[np.array(order, np.int64)]
+        rk = k[rows]
+        start = np.ones(len(rows), bool)
+        np.not_equal(rk[1:], rk[:-1], out=start[1:])
+        first = np.maximum.accumulate(np.where(start, np.arange(len(rows)), 0))
+        ok[rows] = base[rows] + (np.arange(len(rows)) - first) < HARD_KEY_CAP
+        dropped = int((fresh & ~ok).sum())
+        if dropped:
+            self.truncated_facts += dropped
+            self.truncated_keys.update(usort(k[fresh & ~ok]).tolist())
+        return ok
+
+    def _every_rule_mask(self) -> np.ndarray | None:
+        """Mask of the delta facts that go through every rule (None: all)."""
+        if self._all_rules is None:
+            return None
+        # the delta is sorted and distinct (every fact, see ``enable_classes``) and
+        # much longer than ``a``: search the few facts of ``a`` in it, not the reverse
+        a, d = self._all_rules, self.delta
+        out = np.zeros(len(d), bool)
+        if len(a) and len(d):
+            pos = np.minimum(np.searchsorted(d, a), len(d) - 1)
+            hit = d[pos] == a
+            out[pos[hit]] = True
+        return out
+
+    def mro_owner(self, cls: np.ndarray, attr: np.ndarray) -> np.ndarray:
+        """Owner along the MRO of (cls, attr), -1 where none."""
+        if not len(self.lk_keys) or not len(cls):
+            return np.full(len(cls), -1, np.int64)
+        q = (cls << 32) | attr
+        pos = np.minimum(np.searchsorted(self.lk_keys, q), len(self.lk_keys) - 1)
+        return np.where(self.lk_keys[pos] == q, self.lk_owner[pos], -1)
+
+    def run(self, max_rounds: int = 200) -> None:
+        while len(self.delta) and max_rounds > 0:
+            if len(self.pt) >= FACT_BUDGET:
+                # stop widening: what is known stays, the run is reported truncated
+                self.budget_hit = True
+                log.warning(
+                    "points-to budget of %d facts reached after %d rounds; "
+                    "resolution stops widening (results incomplete)",
+                    FACT_BUDGET, self.rounds,
+                )  # fmt: skip
+                self.delta = np.zeros(0, np.int64)
+                break
+            max_rounds -= 1
+            self.rounds += 1
+            every = self._every_rule_mask()
+            self._all_rules = None
+            nd, ns, nb = self._new_flows(every)
+            new = self._new_facts(nd, ns, nb, every)
+            if len(self._pending):
+                # facts added between the stages count for the cap from the end of
+                # the first round on (as the per-round refresh of the SQL version did)
+                self._count(self._pending)
+                self._pending = np.zeros(0, np.int64)
+            if len(nd):
+                self.flows.add(nd, ns, nb)
+            self.delta = new
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "round %d: delta=%d pt=%d flows=%d new_flows=%d strings=%d rss=%.0fMiB",
+                    self.rounds, len(new), len(self.pt), self.flows.n, len(nd), self.S.n,
+                    _rss_mib(),
+                )  # fmt: skip
