@@ -72,6 +72,7 @@ import builtins
 import symtable
 from typing import Any
 
+from codeanatomy_hamilton.core.vocabulary import EdgeKind
 from codeanatomy_hamilton.extract.context import FileContext
 
 # raw symtable flags (Include/internal/pycore_symtable.h), read directly because the
@@ -1094,7 +1095,7 @@ def run_scope_pass(ctx: FileContext) -> None:
             continue
         # a global nobody binds in this module
         if name in BUILTIN_NAMES:
-            b.add_external_edge(cid, "builtins." + name, "REF")
+            b.add_external_edge(cid, "builtins." + name, EdgeKind.REF)
         if star_ords:
             for so in star_ords:
                 e_src.append(cid)
@@ -1103,7 +1104,7 @@ def run_scope_pass(ctx: FileContext) -> None:
             b.add_prop(cid, "star_import", "true", "bool")
         elif final == "unresolved":
             b.add_prop(cid, "unresolved", "true", "bool")
-    e_kind.extend(["REF"] * n_ref)
+    e_kind.extend([EdgeKind.REF] * n_ref)
     e_label.extend([None] * n_ref)
     e_index.extend([None] * n_ref)
     e_field.extend([None] * n_ref)

@@ -26,6 +26,7 @@ import time
 
 import pyarrow as pa
 
+from codeanatomy_hamilton.core.vocabulary import RS_DEF
 from codeanatomy_hamilton.resolve import engine
 from codeanatomy_hamilton.resolve.classes import class_hierarchy
 from codeanatomy_hamilton.resolve.engine import PointsTo
@@ -51,7 +52,7 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     t2 = time.perf_counter()
     out = build_outputs(inp, pt, facts, mmap, hier)
     t3 = time.perf_counter()
-    flow, flow_stats = value_flow_edges(pt, facts, _Targets(pt.S, facts["rs_def"], mmap), hier)
+    flow, flow_stats = value_flow_edges(pt, facts, _Targets(pt.S, facts[RS_DEF], mmap), hier)
     out.edges = pa.concat_tables([out.edges, flow])
     out.stats.update(flow_stats)
     out.stats["resolve_ms_valueflow"] = int((time.perf_counter() - t3) * 1000)
