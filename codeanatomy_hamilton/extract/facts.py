@@ -14,6 +14,8 @@ pass (``resolve.pipeline``) joins them without ever looking at an AST again:
   ``m:<module>`` module, ``l:<key>`` container whose elements are ``<key>[]``,
   ``x:<dotted>`` external object (``xi:`` the result of calling one),
   ``b:<fkey>|<qual>`` bound method, ``s:<qual>|<qual>`` super proxy.
+  The prefixes are ``core.vocabulary.Val``; the tables and their columns
+  ``core.vocabulary.FACT_COLUMNS``.
 
 Name binding follows CPython's ``symtable`` (shared through ``FileContext``).
 Node references are global int64 node ids (``ids.file_base(path) + ordinal``).
