@@ -57,6 +57,25 @@ class Val:
 PREFIX_LEN: Final = 2
 
 
+class Key:
+    """Suffixes of points-to keys that the resolver derives from a key as well."""
+
+    ELEMS: Final = "[]"  # ``<container key>[]``: the elements of a container
+    RET: Final = ".<ret>"  # ``<fkey>.<ret>``: what a function returns
+    GEN: Final = ".<gen>"  # ``<fkey>.<gen>``: the generator a generator function makes
+
+
+class MethodKind:
+    """``rs_def.mkind`` and ``vf_param.mkind``: how a def in a class body binds its first
+    parameter (null for a def outside a class body)."""
+
+    # ``__new__`` is STATIC in ``rs_def`` (a constructor call passes the class) and CLASS
+    # in ``vf_param`` (its first parameter receives the class)
+    STATIC: Final = "s"  # binds nothing
+    CLASS: Final = "c"  # binds the class
+    METHOD: Final = "m"  # binds the instance
+
+
 class NodeKind:
     """``cpg_nodes.kind`` (docs/tables.md, "Node kinds", in the same order)."""
 

@@ -49,6 +49,8 @@ from codeanatomy_hamilton.core.vocabulary import (
     RS_SUPER,
     RS_USE,
     CallMode,
+    Key,
+    MethodKind,
     Val,
 )
 from codeanatomy_hamilton.extract.context import FileContext
@@ -393,7 +395,7 @@ class FactExtractor:
             n = len(node.elts)
             ck = k + TUPLE_MARK + str(n) if fixed else k
             self.init(k, Val.CONTAINER + ck)
-            ek = ck + "[]"
+            ek = ck + Key.ELEMS
             keys: list[str | None] = []
             for i, elt in enumerate(node.elts):
                 if type(elt) is ast.Starred:
@@ -416,7 +418,7 @@ class FactExtractor:
             k = "#" + str(self.base + node._cid)
             ck = k + DICT_MARK
             self.init(k, Val.CONTAINER + ck)
-            ek = ck + "[]"
+            ek = ck + Key.ELEMS
             # a later equal key replaces the value of an earlier one
             last: dict[str, str | None] = {}
             for key, value in zip(node.keys, node.values, strict=False):
@@ -451,7 +453,7 @@ class FactExtractor:
                     return b
                 self.init(k, Val.CONTAINER + k)
                 self.sub(k + "s", b)
-                self.flow(k + "[]", k + "s")
+                self.flow(k + Key.ELEMS, k + "s")
                 self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
                 return k
             self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
@@ -482,7 +484,7 @@ class FactExtractor:
             v = self.ev(node.value, sc) if node.value is not None else None
             if fs is not None and fs.kind == "function" and fs.fn is not None:
                 fs.fn["gen"] = True
-                gk = fs.key + ".<gen>[]"
+                gk = fs.key + Key.GEN + Key.ELEMS
                 if t is ast.Yield:
                     self.flow(gk, v)
                 else:
@@ -755,12 +757,12 @@ class FactExtractor:
         c = res + "z"
         t = c + TUPLE_MARK
         self.init(res, Val.CONTAINER + c)
-        self.init(c + "[]", Val.CONTAINER + t)
+        self.init(c + Key.ELEMS, Val.CONTAINER + t)
         for i, p in enumerate(parts):
             e = self.elem(f"{c}{i}", p)
             if e is not None:
                 self.flow(f"{t}[{i}]", e)
-                self.flow(t + "[]", e)
+                self.flow(t + Key.ELEMS, e)
 
     def elem(self, e: str, base: str | None) -> str | None:
         if base is None:
@@ -841,9 +843,9 @@ class FactExtractor:
                 self.ev(cond, csc)
         if type(node) is ast.DictComp:
             self.ev(node.key, csc)
-            self.flow(k + "[]", self.ev(node.value, csc))
+            self.flow(k + Key.ELEMS, self.ev(node.value, csc))
         else:
-            self.flow(k + "[]", self.ev(node.elt, csc))
+            self.flow(k + Key.ELEMS, self.ev(node.elt, csc))
         return k
 
     # -- stores ------------------------------------------------------------
@@ -940,14 +942,14 @@ class FactExtractor:
         if sc.kind == "class" and not is_lambda:
             decos = {d.id if type(d) is ast.Name else ast.unparse(d) for d in node.decorator_list}
             if "staticmethod" in decos or node.name == "__new__":
-                mkind = "s"
+                mkind = MethodKind.STATIC
             elif "classmethod" in decos or node.name in ("__init_subclass__", "__class_getitem__"):
-                mkind = "c"
+                mkind = MethodKind.CLASS
             else:
-                mkind = "m"
+                mkind = MethodKind.METHOD
             fsc.fn["cls"] = sc.cls
             positional = args.posonlyargs + args.args
-            if mkind != "s" and positional:
+            if mkind != MethodKind.STATIC and positional:
                 fsc.fn["selfkey"] = key + "." + fsc.mangle(positional[0].arg)
         elif sc.kind in ("function", "comp") and sc.fn is not None and sc.fn.get("selfkey"):
             # nested functions keep seeing the method's self (closures over self)
@@ -978,7 +980,7 @@ class FactExtractor:
                 self.row(RS_PARAM, key, -1, a.arg, pk, kind)
                 self.init(pk, Val.CONTAINER + pk)
         if is_lambda:
-            self.flow(key + ".<ret>", self.ev(node.body, fsc))
+            self.flow(key + Key.RET, self.ev(node.body, fsc))
             k = "#" + str(gid)
             self.init(k, fval)
         else:
@@ -990,7 +992,7 @@ class FactExtractor:
             k = self.decorate(node, k, sc)
             self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc)
         if fsc.fn["gen"]:
-            self.init(key + ".<ret>", Val.CONTAINER + key + ".<gen>")
+            self.init(key + Key.RET, Val.CONTAINER + key + Key.GEN)
         return k
 
     def annotation(self, pk: str, ann: Any, sc: _Scope) -> None:
@@ -1094,7 +1096,7 @@ class FactExtractor:
                 while fs is not None and fs.kind not in ("function", "module"):
                     fs = fs.parent
                 if fs is not None and fs.kind == "function":
-                    self.flow(fs.key + ".<ret>", v)
+                    self.flow(fs.key + Key.RET, v)
         elif t is ast.If or t is ast.While:
             v = self.ev(node.test, sc)
             if type(node.test) in (ast.Name, ast.Attribute, ast.Call, ast.Subscript):

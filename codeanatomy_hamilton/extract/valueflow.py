@@ -47,6 +47,8 @@ from codeanatomy_hamilton.core.vocabulary import (
     VF_RET,
     VF_TRY,
     EdgeKind,
+    Key,
+    MethodKind,
     Val,
 )
 from codeanatomy_hamilton.extract.context import FileContext
@@ -401,7 +403,7 @@ class ValueFlow:
                 if fn.cid >= 0:
                     self.row(VF_RET, self.base + fn.cid, "y", self.gid(node.value))
                     if fn.key is not None:
-                        bval = Val.CONTAINER + fn.key + ".<gen>"
+                        bval = Val.CONTAINER + fn.key + Key.GEN
                         self.row(VF_ELEM, self.gid(node.value), 1, None, bval, None, 0)
             return
         for child in ast.iter_child_nodes(node):
@@ -742,11 +744,11 @@ class ValueFlow:
                     for d in node.decorator_list
                 }
                 if "staticmethod" in names:
-                    mkind = "s"
+                    mkind = MethodKind.STATIC
                 elif "classmethod" in names or node.name in ("__new__", "__init_subclass__"):
-                    mkind = "c"
+                    mkind = MethodKind.CLASS
                 else:
-                    mkind = "m"
+                    mkind = MethodKind.METHOD
         g = self.base + cid
         positional = args.posonlyargs + args.args
         pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)

@@ -23,6 +23,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     RS_CATTR,
     RS_DEF,
     RS_SUPER,
+    MethodKind,
     Val,
 )
 from codeanatomy_hamilton.resolve.engine import K_C, K_X, _expand, _usort
@@ -211,10 +212,10 @@ def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
     subs = _subclasses(h)
     mk = defs.column("mkind")
     # ``__new__`` is a static method whose first parameter is the class
-    new = pc.and_(pc.equal(mk, "s"), pc.ends_with(defs.column("val"), ".__new__"))
-    keep = pc.or_(pc.is_in(mk, value_set=pa.array(["m", "c"])), new)
+    new = pc.and_(pc.equal(mk, MethodKind.STATIC), pc.ends_with(defs.column("val"), ".__new__"))
+    keep = pc.or_(pc.is_in(mk, value_set=pa.array([MethodKind.METHOD, MethodKind.CLASS])), new)
     d = defs.filter(pc.fill_null(keep, False))
-    fkey = pt.S.lookup(pc.utf8_slice_codeunits(d.column("val"), 2))
+    fkey = pt.S.lookup(pc.utf8_slice_codeunits(d.column("val"), PREFIX_LEN))
     di, pr = pt.ix_params.probe(fkey)
     ok = pt.p_pos[pr] == 0
     di, pr = di[ok], pr[ok]
@@ -225,7 +226,9 @@ def _self_init(pt: Any, h: Hierarchy, defs: pa.Table) -> pa.Table:
     keys: list[str] = []
     seeds: list[str] = []
     for i, pk in zip(di.tolist(), pkeys, strict=True):
-        pre = Val.CLASS if kinds[i] == "c" or vals[i].endswith(".__new__") else Val.INST
+        pre = (
+            Val.CLASS if kinds[i] == MethodKind.CLASS or vals[i].endswith(".__new__") else Val.INST
+        )
         for sub in subs.get(cls[i], (cls[i],)):
             keys.append(pk)
             seeds.append(pre + sub)

@@ -45,6 +45,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     VF_TRY,
     CallMode,
     EdgeKind,
+    MethodKind,
     Val,
 )
 from codeanatomy_hamilton.models import Model, load_models
@@ -300,7 +301,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     # a classmethod always gets its class first, a staticmethod never gets a receiver,
     # however the points-to value of the callee says it was reached
     mk = np.asarray(jp.column("mkind").to_numpy(zero_copy_only=False), object)
-    shift = np.where(mk == "c", 1, np.where(mk == "s", 0, shift))
+    shift = np.where(mk == MethodKind.CLASS, 1, np.where(mk == MethodKind.STATIC, 0, shift))
     ctor = _ints(jp.column("ctor")) != 0
     kw = np.asarray(jp.column("kw").to_numpy(zero_copy_only=False), object)
     name = np.asarray(jp.column("name").to_numpy(zero_copy_only=False), object)
