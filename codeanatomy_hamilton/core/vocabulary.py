@@ -22,8 +22,10 @@ prefix                  value
 ``Val.EXT`` ``x:``      an object outside the repository or built in, ``x:<dotted>``
 ``Val.EXT_INST``        the result of calling an external object, ``xi:<dotted>``
 ``xi:``
-``Val.BOUND`` ``b:``    a bound method, ``b:<fkey>|<qualname of the receiver class>``
-``Val.SUPER`` ``s:``    a ``super()`` proxy, ``s:<class qualname>|<receiver qualname>``
+``Val.BOUND`` ``b:``    a bound method, ``b:<fkey>|<class qualname>`` (the class
+                        defining the method, else the receiver's)
+``Val.SUPER`` ``s:``    a ``super()`` proxy, ``s:<K>|<C>``: ``super()`` in a method of
+                        class K whose ``self`` is an instance (or class) C
 ======================  ===========================================================
 
 All prefixes are two characters except ``xi:`` (``PREFIX_LEN``).
