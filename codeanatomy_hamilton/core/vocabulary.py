@@ -260,6 +260,14 @@ class CallMode:
     PROTO: Final = "proto"
 
 
+class ImportKind:
+    """``rs_import.kind``: the form of the import an alias comes from."""
+
+    IMPORT: Final = "import"  # ``import a.b [as c]``
+    FROM: Final = "from"  # ``from m import x [as y]`` (relative with ``level``)
+    STAR: Final = "star"  # ``from m import *``
+
+
 # The value-flow pass's fact tables, made per file by ``extract.valueflow`` (which holds
 # their Arrow schemas, ``VF_FACT_SCHEMAS``) and joined by ``resolve.valueflow``
 VF_ARG: Final = "vf_arg"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from codeanatomy_hamilton.core import ids
-from codeanatomy_hamilton.core.vocabulary import RS_ALL, RS_IMPORT, RS_MBIND, Val
+from codeanatomy_hamilton.core.vocabulary import RS_ALL, RS_IMPORT, RS_MBIND, ImportKind, Val
 from codeanatomy_hamilton.resolve.modules import ModuleMap
 
 
@@ -112,7 +112,7 @@ def import_seeds(facts: dict[str, pa.Table], mm: ModuleMap) -> Seeds:
         modname = imp["modname"][i] or ""
         level = imp["level"][i] or 0
         src_mod = ids.file_base(path)
-        if kind == "import":
+        if kind == ImportKind.IMPORT:
             target = mm.lookup(modname, path)
             if imp["top"][i]:
                 top = modname.split(".")[0]
@@ -134,7 +134,7 @@ def import_seeds(facts: dict[str, pa.Table], mm: ModuleMap) -> Seeds:
             target = mm.lookup(modname, path)
             ext_name = modname
         name = imp["name"][i]
-        if kind == "star":
+        if kind == ImportKind.STAR:
             if target is not None:
                 stars.setdefault(module, []).append(target)
                 star_rows.append((module, target))

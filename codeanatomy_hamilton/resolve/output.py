@@ -31,6 +31,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     RS_USE,
     CallMode,
     EdgeKind,
+    ImportKind,
     NodeKind,
     Val,
 )
@@ -349,7 +350,7 @@ def build_outputs(
     edges.append(_edges(s.stmt_src, s.stmt_dst, EdgeKind.IMPORTS))
     xedges.append(_xedges(s.stmt_ext_src, s.stmt_ext_dst, EdgeKind.IMPORTS))
     imp = facts[RS_IMPORT]
-    imp = imp.filter(pc.fill_null(pc.equal(imp.column("kind"), "from"), False))
+    imp = imp.filter(pc.fill_null(pc.equal(imp.column("kind"), ImportKind.FROM), False))
     i_src, i_v = _uses(pt, _ints(imp.column("stmt_id")), imp.column("akey"))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, i_src, i_v, None)
     edges.append(_edges(e_src, e_dst, EdgeKind.IMPORTS))
