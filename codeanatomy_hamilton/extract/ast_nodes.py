@@ -187,6 +187,10 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
     e_index, e_field, e_var = b.e_index, b.e_field, b.e_variable
     add_prop = b.add_prop
     info_of = _INFO.get
+    # the kinds the per-node loop writes and tests, as locals
+    AST, CONTAINS = EdgeKind.AST, EdgeKind.CONTAINS
+    MODULE, FUNCTION, CLASS = NodeKind.MODULE, NodeKind.FUNCTION, NodeKind.CLASS
+    TYPE_PARAMETER = NodeKind.TYPE_PARAMETER
 
     # A scope context is (container, qualname prefix, global-declared names of that
     # scope). container: ordinal of the MODULE/CLASS/FUNCTION whose body holds the node.
@@ -223,7 +227,7 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
         if parent >= 0:
             e_src.append(parent)
             e_dst.append(ordinal)
-            e_kind.append(EdgeKind.AST)
+            e_kind.append(AST)
             e_label.append(None)
             e_index.append(index)
             e_field.append(field)
@@ -231,7 +235,7 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
         if container >= 0:
             e_src.append(container)
             e_dst.append(ordinal)
-            e_kind.append(EdgeKind.CONTAINS)
+            e_kind.append(CONTAINS)
             e_label.append(None)
             e_index.append(None)
             e_field.append(None)
@@ -242,14 +246,14 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
         inner: tuple | None = None  # context of the node's own body, if it opens one
         if info.name_attr is not None:
             name = getattr(node, info.name_attr)
-        if kind == NodeKind.MODULE:
+        if kind == MODULE:
             name = module_q
             qual = module_q
             inner = (ordinal, "", None)
             doc = _docstring(node) if cls is ast.Module else None
             if doc is not None:
                 add_prop(ordinal, "docstring", doc)
-        elif kind == NodeKind.FUNCTION or kind == NodeKind.CLASS:
+        elif kind == FUNCTION or kind == CLASS:
             if cls is ast.Lambda:
                 name = "<lambda>"
             if gscope is not None and name in gscope:
@@ -298,7 +302,7 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
                 ann = b.segment(node.annotation)
                 if ann is not None:
                     add_prop(ordinal, "annotation", ann)
-        elif kind == NodeKind.TYPE_PARAMETER:
+        elif kind == TYPE_PARAMETER:
             # bound or constraints tuple, and default: source text (evaluated lazily)
             bound = getattr(node, "bound", None)
             if bound is not None:
