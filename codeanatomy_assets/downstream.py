@@ -25,6 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import rustworkx as rx
 
+from codeanatomy_hamilton.core.vocabulary import EdgeKind, NodeKind
+
 from .partitions import repos_partitions
 from .public import cpg_input
 from .warehouse import WAREHOUSE_IO
@@ -98,9 +100,11 @@ def module_imports(
     when its SCC (rustworkx ``strongly_connected_components``) has more than one module.
     """
     repo = context.partition_key
-    edges = cpg_edges.filter(pc.equal(cpg_edges["kind"], "IMPORTS"))
+    edges = cpg_edges.filter(pc.equal(cpg_edges["kind"], EdgeKind.IMPORTS))
     nodes = _node_lookup(
-        cpg_nodes.filter(pc.is_in(cpg_nodes["kind"], pa.array(["MODULE", "EXTERNAL"])))
+        cpg_nodes.filter(
+            pc.is_in(cpg_nodes["kind"], pa.array([NodeKind.MODULE, NodeKind.EXTERNAL]))
+        )
     )
     g = rx.PyDiGraph()
     index: dict[int, int] = {}
@@ -111,11 +115,11 @@ def module_imports(
         return index[node_id]
 
     for src, dst in zip(edges["src_id"].to_pylist(), edges["dst_id"].to_pylist(), strict=True):
-        if src in nodes and nodes[src]["kind"] == "MODULE" and dst in nodes and src != dst:
+        if src in nodes and nodes[src]["kind"] == NodeKind.MODULE and dst in nodes and src != dst:
             if not g.has_edge(add(src), add(dst)):
                 g.add_edge(index[src], index[dst], None)
     for nid, row in nodes.items():  # modules nothing imports and that import nothing
-        if row["kind"] == "MODULE":
+        if row["kind"] == NodeKind.MODULE:
             add(nid)
     sccs = sorted(
         (sorted(g[i] for i in comp) for comp in rx.strongly_connected_components(g)),
@@ -131,7 +135,7 @@ def module_imports(
                 "repo": repo,
                 "module": nodes[nid]["qualname"],
                 "node_id": nid,
-                "is_external": nodes[nid]["kind"] == "EXTERNAL",
+                "is_external": nodes[nid]["kind"] == NodeKind.EXTERNAL,
                 "imports": g.out_degree(i),
                 "imported_by": g.in_degree(i),
                 "scc_id": scc_id,
@@ -176,11 +180,14 @@ def call_graph_metrics(
     """
     repo = context.partition_key
     kinds = cpg_edges["kind"]
-    calls = cpg_edges.filter(pc.equal(kinds, "CALL"))
-    contains = cpg_edges.filter(pc.equal(kinds, "CONTAINS"))
+    calls = cpg_edges.filter(pc.equal(kinds, EdgeKind.CALL))
+    contains = cpg_edges.filter(pc.equal(kinds, EdgeKind.CONTAINS))
     nodes = _node_lookup(
         cpg_nodes.filter(
-            pc.is_in(cpg_nodes["kind"], pa.array(["FUNCTION", "CLASS", "MODULE", "EXTERNAL"]))
+            pc.is_in(
+                cpg_nodes["kind"],
+                pa.array([NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.MODULE, NodeKind.EXTERNAL]),
+            )
         )
     )
     owner = {
@@ -188,7 +195,7 @@ def call_graph_metrics(
         for src, dst in zip(
             contains["src_id"].to_pylist(), contains["dst_id"].to_pylist(), strict=True
         )
-        if src in nodes and nodes[src]["kind"] in ("FUNCTION", "MODULE")
+        if src in nodes and nodes[src]["kind"] in (NodeKind.FUNCTION, NodeKind.MODULE)
     }
     g = rx.PyDiGraph()
     index: dict[int, int] = {}

@@ -33,7 +33,7 @@ import pyarrow as pa
 import rustworkx as rx
 
 from codeanatomy_hamilton.core.messages import first_line
-from codeanatomy_hamilton.extract.valueflow import VALUE_FLOW_KINDS
+from codeanatomy_hamilton.core.vocabulary import VALUE_FLOW_KINDS, EdgeKind, NodeKind
 from codeanatomy_hamilton.store.delta import list_tables
 from codeanatomy_hamilton.store.sql import QueryError, session
 
@@ -92,11 +92,12 @@ def _calls(ctx: Any, repo: str, qual: str) -> np.ndarray:
     so that the edge copy clustered by destination prunes its files."""
     r = _lit(repo)
     q = _lit(qual)
+    call = _lit(NodeKind.CALL)
     # one scan of the nodes: the callee(s) by qualname, unresolved calls by callee text
     try:
         t = ctx.sql(
-            f"SELECT node_id, kind = 'CALL' AND name = {q} AS named FROM cpg_nodes "
-            f"WHERE repo = {r} AND (qualname = {q} OR (kind = 'CALL' AND name = {q}))"
+            f"SELECT node_id, kind = {call} AND name = {q} AS named FROM cpg_nodes "
+            f"WHERE repo = {r} AND (qualname = {q} OR (kind = {call} AND name = {q}))"
         ).to_arrow_table()
     except Exception as exc:  # DataFusion raises plain Exceptions
         raise FlowError(f"cannot select nodes: {str(exc).strip()[:200]}") from None
@@ -104,7 +105,7 @@ def _calls(ctx: Any, repo: str, qual: str) -> np.ndarray:
     named = np.asarray(t.column("named").to_numpy(zero_copy_only=False), bool)
     resolved = _ids(
         ctx,
-        f"SELECT src_id FROM cpg_edges_by_dst WHERE repo = {r} AND kind = 'CALL' "
+        f"SELECT src_id FROM cpg_edges_by_dst WHERE repo = {r} AND kind = {_lit(EdgeKind.CALL)} "
         f"AND dst_id IN ({_in(ids[~named])})",
     )
     return _usort(np.concatenate([resolved, ids[named]]))
@@ -133,11 +134,11 @@ def select_nodes(ctx: Any, repo: str, spec: str, role: str) -> np.ndarray:
         if not part:
             return calls
         if part == "receiver":
-            cond = "a.kind = 'RECEIVER'"
+            cond = f"a.kind = {_lit(EdgeKind.RECEIVER)}"
         elif part.startswith("arg") and part[3:].isdigit():
-            cond = f"a.kind = 'ARGUMENT' AND a.\"index\" = {int(part[3:])}"
+            cond = f'a.kind = {_lit(EdgeKind.ARGUMENT)} AND a."index" = {int(part[3:])}'
         elif part.startswith("kw:"):
-            cond = f"a.kind = 'ARGUMENT' AND a.label = {_lit(part[3:])}"
+            cond = f"a.kind = {_lit(EdgeKind.ARGUMENT)} AND a.label = {_lit(part[3:])}"
         else:
             raise FlowError(f"bad SPEC {spec!r}: after '#' use argN, kw:NAME or receiver")
         return _operands(ctx, repo, calls, cond)
@@ -146,20 +147,23 @@ def select_nodes(ctx: Any, repo: str, spec: str, role: str) -> np.ndarray:
         if not qual or not name:
             raise FlowError(f"bad SPEC {spec!r}: want param:QUALNAME.PARAM")
         # FUNCTION -AST-> arguments -AST-> arg
+        ast_ = _lit(EdgeKind.AST)
         return _ids(
             ctx,
             f"SELECT p.node_id FROM cpg_nodes f "
-            f"JOIN cpg_edges e1 ON e1.repo = f.repo AND e1.src_id = f.node_id AND e1.kind = 'AST' "
-            f"JOIN cpg_edges e2 ON e2.repo = f.repo AND e2.src_id = e1.dst_id AND e2.kind = 'AST' "
+            f"JOIN cpg_edges e1 ON e1.repo = f.repo AND e1.src_id = f.node_id AND e1.kind = {ast_} "
+            f"JOIN cpg_edges e2 ON e2.repo = f.repo AND e2.src_id = e1.dst_id AND e2.kind = {ast_} "
             f"JOIN cpg_nodes p ON p.repo = f.repo AND p.node_id = e2.dst_id "
-            f"WHERE f.repo = {r} AND f.kind = 'FUNCTION' AND f.qualname = {_lit(qual)} "
-            f"AND p.kind = 'PARAMETER' AND p.name = {_lit(name)}",
+            f"WHERE f.repo = {r} AND f.kind = {_lit(NodeKind.FUNCTION)} AND f.qualname = {_lit(qual)} "
+            f"AND p.kind = {_lit(NodeKind.PARAMETER)} AND p.name = {_lit(name)}",
         )
     if "." in spec and _QUAL.match(spec):
         calls = _calls(ctx, repo, spec)
         if role == "from":
             return calls
-        return _operands(ctx, repo, calls, "a.kind IN ('ARGUMENT', 'RECEIVER')")
+        return _operands(
+            ctx, repo, calls, f"a.kind IN ({_lit(EdgeKind.ARGUMENT)}, {_lit(EdgeKind.RECEIVER)})"
+        )
     return _ids(ctx, f"SELECT node_id FROM cpg_nodes WHERE repo = {r} AND ({spec})")
 
 

@@ -20,6 +20,7 @@ from codeanatomy_hamilton.core.schema import (
     LOCAL_NODE_SCHEMA,
     XEDGE_SCHEMA,
 )
+from codeanatomy_hamilton.core.vocabulary import NodeKind
 from codeanatomy_hamilton.extract.file import FileExtract
 from codeanatomy_hamilton.extract.source import SourceError
 from codeanatomy_hamilton.fragments.store import FileSummary
@@ -125,7 +126,7 @@ def external_nodes(names: Sequence[str]) -> pa.Table:
     return pa.table(
         {
             "node_id": pa.array([ids.external_id(q) for q in names], pa.int64()),
-            "kind": pa.array(["EXTERNAL"] * n, pa.string()),
+            "kind": pa.array([NodeKind.EXTERNAL] * n, pa.string()),
             "ast_type": pa.nulls(n, pa.string()),
             "path": pa.nulls(n, pa.string()),
             "name": pa.array([q.rsplit(".", 1)[-1] for q in names], pa.string()),

@@ -13,36 +13,37 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from codeanatomy_hamilton.core.vocabulary import EdgeKind, NodeKind
 from codeanatomy_hamilton.extract.builder import FileBuilder
 
 KIND_BY_TYPE: dict[type, str] = {
-    ast.Module: "MODULE",
-    ast.Interactive: "MODULE",
-    ast.Expression: "MODULE",
-    ast.ClassDef: "CLASS",
-    ast.FunctionDef: "FUNCTION",
-    ast.AsyncFunctionDef: "FUNCTION",
-    ast.Lambda: "FUNCTION",
-    ast.arg: "PARAMETER",
+    ast.Module: NodeKind.MODULE,
+    ast.Interactive: NodeKind.MODULE,
+    ast.Expression: NodeKind.MODULE,
+    ast.ClassDef: NodeKind.CLASS,
+    ast.FunctionDef: NodeKind.FUNCTION,
+    ast.AsyncFunctionDef: NodeKind.FUNCTION,
+    ast.Lambda: NodeKind.FUNCTION,
+    ast.arg: NodeKind.PARAMETER,
     # PEP 695 type parameters bind their name in the type-parameters scope
-    ast.TypeVar: "TYPE_PARAMETER",
-    ast.ParamSpec: "TYPE_PARAMETER",
-    ast.TypeVarTuple: "TYPE_PARAMETER",
-    ast.Call: "CALL",
-    ast.Name: "IDENTIFIER",
-    ast.Attribute: "ATTRIBUTE",
-    ast.Constant: "LITERAL",
-    ast.Import: "IMPORT",
-    ast.ImportFrom: "IMPORT",
-    ast.Return: "RETURN",
-    ast.arguments: "ARGUMENTS",
-    ast.keyword: "KEYWORD",
-    ast.alias: "ALIAS",
-    ast.comprehension: "COMPREHENSION",
-    ast.ExceptHandler: "EXCEPT_HANDLER",
-    ast.withitem: "WITH_ITEM",
-    ast.match_case: "MATCH_CASE",
-    ast.TypeIgnore: "TYPE_IGNORE",
+    ast.TypeVar: NodeKind.TYPE_PARAMETER,
+    ast.ParamSpec: NodeKind.TYPE_PARAMETER,
+    ast.TypeVarTuple: NodeKind.TYPE_PARAMETER,
+    ast.Call: NodeKind.CALL,
+    ast.Name: NodeKind.IDENTIFIER,
+    ast.Attribute: NodeKind.ATTRIBUTE,
+    ast.Constant: NodeKind.LITERAL,
+    ast.Import: NodeKind.IMPORT,
+    ast.ImportFrom: NodeKind.IMPORT,
+    ast.Return: NodeKind.RETURN,
+    ast.arguments: NodeKind.ARGUMENTS,
+    ast.keyword: NodeKind.KEYWORD,
+    ast.alias: NodeKind.ALIAS,
+    ast.comprehension: NodeKind.COMPREHENSION,
+    ast.ExceptHandler: NodeKind.EXCEPT_HANDLER,
+    ast.withitem: NodeKind.WITH_ITEM,
+    ast.match_case: NodeKind.MATCH_CASE,
+    ast.TypeIgnore: NodeKind.TYPE_IGNORE,
 }
 for _t in (
     ast.If,
@@ -58,7 +59,7 @@ for _t in (
     ast.Continue,
     ast.Raise,
 ):
-    KIND_BY_TYPE[_t] = "CONTROL_STRUCTURE"
+    KIND_BY_TYPE[_t] = NodeKind.CONTROL_STRUCTURE
 
 SINGLETON_BASES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 COMPREHENSION_NAMES: dict[type, str] = {
@@ -80,15 +81,17 @@ class _TypeInfo:
         if cls in KIND_BY_TYPE:
             self.kind = KIND_BY_TYPE[cls]
         elif self.singleton:
-            self.kind = "EXPR_CONTEXT" if issubclass(cls, ast.expr_context) else "OPERATOR"
+            self.kind = (
+                NodeKind.EXPR_CONTEXT if issubclass(cls, ast.expr_context) else NodeKind.OPERATOR
+            )
         elif issubclass(cls, ast.pattern):
-            self.kind = "PATTERN"
+            self.kind = NodeKind.PATTERN
         elif issubclass(cls, ast.stmt):
-            self.kind = "STATEMENT"
+            self.kind = NodeKind.STATEMENT
         elif issubclass(cls, ast.expr):
-            self.kind = "EXPRESSION"
+            self.kind = NodeKind.EXPRESSION
         else:
-            self.kind = "AST_NODE"
+            self.kind = NodeKind.AST_NODE
         self.fields = tuple(f for f in cls._fields if f not in ("type_comment",))
         self.positioned = "lineno" in cls._attributes
         self.name_attr = {
@@ -184,6 +187,10 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
     e_index, e_field, e_var = b.e_index, b.e_field, b.e_variable
     add_prop = b.add_prop
     info_of = _INFO.get
+    # the kinds the per-node loop writes and tests, as locals
+    AST, CONTAINS = EdgeKind.AST, EdgeKind.CONTAINS
+    MODULE, FUNCTION, CLASS = NodeKind.MODULE, NodeKind.FUNCTION, NodeKind.CLASS
+    TYPE_PARAMETER = NodeKind.TYPE_PARAMETER
 
     # A scope context is (container, qualname prefix, global-declared names of that
     # scope). container: ordinal of the MODULE/CLASS/FUNCTION whose body holds the node.
@@ -220,7 +227,7 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
         if parent >= 0:
             e_src.append(parent)
             e_dst.append(ordinal)
-            e_kind.append("AST")
+            e_kind.append(AST)
             e_label.append(None)
             e_index.append(index)
             e_field.append(field)
@@ -228,7 +235,7 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
         if container >= 0:
             e_src.append(container)
             e_dst.append(ordinal)
-            e_kind.append("CONTAINS")
+            e_kind.append(CONTAINS)
             e_label.append(None)
             e_index.append(None)
             e_field.append(None)
@@ -239,14 +246,14 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
         inner: tuple | None = None  # context of the node's own body, if it opens one
         if info.name_attr is not None:
             name = getattr(node, info.name_attr)
-        if kind == "MODULE":
+        if kind == MODULE:
             name = module_q
             qual = module_q
             inner = (ordinal, "", None)
             doc = _docstring(node) if cls is ast.Module else None
             if doc is not None:
                 add_prop(ordinal, "docstring", doc)
-        elif kind == "FUNCTION" or kind == "CLASS":
+        elif kind == FUNCTION or kind == CLASS:
             if cls is ast.Lambda:
                 name = "<lambda>"
             if gscope is not None and name in gscope:
@@ -295,7 +302,7 @@ def run_ast_pass(builder: FileBuilder, tree: ast.Module) -> None:
                 ann = b.segment(node.annotation)
                 if ann is not None:
                     add_prop(ordinal, "annotation", ann)
-        elif kind == "TYPE_PARAMETER":
+        elif kind == TYPE_PARAMETER:
             # bound or constraints tuple, and default: source text (evaluated lazily)
             bound = getattr(node, "bound", None)
             if bound is not None:
@@ -352,7 +359,7 @@ def _child_context(
 ) -> tuple[tuple, tuple | None]:
     """Scope context for the children in ``field`` of a node of class ``cls``."""
     if inner is not None:
-        if kind == "MODULE":
+        if kind == NodeKind.MODULE:
             return inner, None
         if field in _INNER_FIELDS[cls]:
             # parameters keep a way back to the enclosing scope for their defaults and

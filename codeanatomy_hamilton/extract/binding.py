@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from codeanatomy_hamilton.core.vocabulary import EdgeKind
 from codeanatomy_hamilton.extract.context import FileContext
 from codeanatomy_hamilton.extract.scope_model import (
     ANNOTATION_SCOPES,
@@ -84,7 +85,7 @@ def run_scope_pass(ctx: FileContext) -> None:
             continue
         # a global nobody binds in this module
         if name in BUILTIN_NAMES:
-            b.add_external_edge(cid, "builtins." + name, "REF")
+            b.add_external_edge(cid, "builtins." + name, EdgeKind.REF)
         if star_ords:
             for so in star_ords:
                 e_src.append(cid)
@@ -93,7 +94,7 @@ def run_scope_pass(ctx: FileContext) -> None:
             b.add_prop(cid, "star_import", "true", "bool")
         elif final == "unresolved":
             b.add_prop(cid, "unresolved", "true", "bool")
-    e_kind.extend(["REF"] * n_ref)
+    e_kind.extend([EdgeKind.REF] * n_ref)
     e_label.extend([None] * n_ref)
     e_index.extend([None] * n_ref)
     e_field.extend([None] * n_ref)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 
+from codeanatomy_hamilton.core.vocabulary import EdgeKind
 from codeanatomy_hamilton.extract.builder import FileBuilder
 from codeanatomy_hamilton.extract.context import FileContext
 from codeanatomy_hamilton.extract.scopes import get_scope_model
@@ -90,7 +91,7 @@ def _call_sites(b: FileBuilder, calls: list[ast.Call]) -> None:
         for i, x in enumerate(call.args):
             e_src.append(cid)
             e_dst.append(x._cid)
-            e_kind.append("ARGUMENT")
+            e_kind.append(EdgeKind.ARGUMENT)
             e_label.append("star" if type(x) is Starred else None)
             e_index.append(i)
             e_field.append(None)
@@ -98,7 +99,7 @@ def _call_sites(b: FileBuilder, calls: list[ast.Call]) -> None:
         for kw in call.keywords:
             e_src.append(cid)
             e_dst.append(kw.value._cid)
-            e_kind.append("ARGUMENT")
+            e_kind.append(EdgeKind.ARGUMENT)
             e_label.append(kw.arg if kw.arg is not None else "**")
             e_index.append(None)
             e_field.append(None)
@@ -107,7 +108,7 @@ def _call_sites(b: FileBuilder, calls: list[ast.Call]) -> None:
         if type(func) is Attribute:
             e_src.append(cid)
             e_dst.append(func.value._cid)
-            e_kind.append("RECEIVER")
+            e_kind.append(EdgeKind.RECEIVER)
             e_label.append(None)
             e_index.append(None)
             e_field.append(None)

@@ -1,4 +1,5 @@
-"""The ``rs_*`` fact tables of ``extract.facts`` with fixed Arrow types.
+"""The fact tables (``rs_*`` of ``extract.facts``, columns in ``core.vocabulary``;
+``vf_*`` of ``extract.valueflow``) with fixed Arrow types.
 
 Per-file batches infer types (an all-null column is ``null``), so every table is cast
 to the schema below, and a table no file produced becomes an empty table. Summaries
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from codeanatomy_hamilton.extract.facts import FACT_COLUMNS
+from codeanatomy_hamilton.core.vocabulary import FACT_COLUMNS
 from codeanatomy_hamilton.extract.valueflow import VF_FACT_SCHEMAS
 
 _INT = {"callid": pa.int64(), "node_id": pa.int64(), "stmt_id": pa.int64(), "alias_id": pa.int64()}

@@ -14,6 +14,8 @@ pass (``resolve.pipeline``) joins them without ever looking at an AST again:
   ``m:<module>`` module, ``l:<key>`` container whose elements are ``<key>[]``,
   ``x:<dotted>`` external object (``xi:`` the result of calling one),
   ``b:<fkey>|<qual>`` bound method, ``s:<qual>|<qual>`` super proxy.
+  The prefixes are ``core.vocabulary.Val``; the tables and their columns
+  ``core.vocabulary.FACT_COLUMNS``.
 
 Name binding follows CPython's ``symtable`` (shared through ``FileContext``).
 Node references are global int64 node ids (``ids.file_base(path) + ordinal``).
@@ -25,6 +27,33 @@ import ast
 from typing import Any
 
 from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.vocabulary import (
+    FACT_COLUMNS,
+    RS_ALL,
+    RS_ANN,
+    RS_ARG,
+    RS_ASTORE,
+    RS_ATTR,
+    RS_BASE,
+    RS_CALL,
+    RS_CATTR,
+    RS_DEF,
+    RS_FLOW,
+    RS_IMPORT,
+    RS_INIT,
+    RS_MBIND,
+    RS_PARAM,
+    RS_PROP,
+    RS_SSTORE,
+    RS_SUB,
+    RS_SUPER,
+    RS_USE,
+    CallMode,
+    ImportKind,
+    Key,
+    MethodKind,
+    Val,
+)
 from codeanatomy_hamilton.extract.context import FileContext
 from codeanatomy_hamilton.extract.scopes import get_scope_model
 
@@ -102,49 +131,6 @@ _COMP_NAMES = {
 }
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
-# column names of every fact table (the resolver casts to these types)
-FACT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "rs_flow": ("dst", "src"),
-    "rs_init": ("key", "val"),
-    "rs_attr": ("e", "base", "attr"),
-    "rs_astore": ("base", "attr", "src"),
-    "rs_sub": ("e", "base"),
-    "rs_sstore": ("base", "src", "slot"),
-    "rs_call": ("callid", "ckey", "res", "mode", "caller"),
-    "rs_arg": ("ckey", "pos", "kw", "src", "star"),
-    "rs_param": ("fkey", "pos", "name", "key", "kind"),
-    "rs_def": ("node_id", "val", "qual", "mkind", "cls"),
-    "rs_base": ("cls", "idx", "key", "text"),
-    "rs_cattr": ("cls", "attr"),
-    "rs_ann": ("key", "src"),
-    "rs_super": ("e", "selfkey", "cls"),
-    "rs_import": (
-        "stmt_id",
-        "alias_id",
-        "module",
-        "kind",
-        "level",
-        "modname",
-        "name",
-        "top",
-        "akey",
-        "pkg",
-        "path",
-    ),
-    "rs_mbind": ("module", "name"),
-    "rs_all": ("module", "name"),
-    "rs_use": ("node_id", "akey"),
-    # functions that are property (or cached_property) accessors: an attribute
-    # access that may hold one (an ``rs_call`` row of mode ``prop``) calls it
-    "rs_prop": ("fkey",),
-}
-
-# ``rs_call.mode`` of implicit calls the output keeps only where they reach a method
-# of the repository through an instance (``resolve.output``): ``prop`` an attribute
-# access (its key is the attribute's value), ``proto`` a dunder protocol (operators,
-# comparisons, subscripts, ``len``/``str``/``repr``/..., truth tests, formatting)
-PROP_MODE = "prop"
-PROTO_MODE = "proto"
 # decorators that make a def a property accessor (``@x.setter`` etc. by suffix)
 PROPERTY_DECORATORS = frozenset(
     ("property", "cached_property", "functools.cached_property", "abstractproperty")
@@ -265,10 +251,10 @@ class FactExtractor:
             t: {c: [] for c in cs} for t, cs in FACT_COLUMNS.items()
         }
         c = self.cols
-        self._flow_d, self._flow_s = c["rs_flow"]["dst"], c["rs_flow"]["src"]
-        self._init_k, self._init_v = c["rs_init"]["key"], c["rs_init"]["val"]
-        self._attr = c["rs_attr"]
-        self._sub = c["rs_sub"]
+        self._flow_d, self._flow_s = c[RS_FLOW]["dst"], c[RS_FLOW]["src"]
+        self._init_k, self._init_v = c[RS_INIT]["key"], c[RS_INIT]["val"]
+        self._attr = c[RS_ATTR]
+        self._sub = c[RS_SUB]
         self.uses: list[tuple[int, str]] = []
         self._callee: Any = None
         # (ordinal, key) of every Name store target (read by ``extract.valueflow``)
@@ -340,11 +326,11 @@ class FactExtractor:
         """``base[key] = src``: a constant key names the slot written."""
         tok = const_token(key)
         if tok is not None:
-            self.row("rs_sstore", base, src, "=" + tok)
+            self.row(RS_SSTORE, base, src, "=" + tok)
             return
-        self.row("rs_sstore", base, src, None)
+        self.row(RS_SSTORE, base, src, None)
         if type(key) is ast.Name:
-            n = len(self.cols["rs_sstore"]["base"]) - 1
+            n = len(self.cols[RS_SSTORE]["base"]) - 1
             self.pending_sstore.append((n, self.resolve(sc, key.id)))
 
     def gid(self, node: Any) -> int:
@@ -390,7 +376,7 @@ class FactExtractor:
             k = "#" + str(gid)
             self.attr(k, b, sc.mangle(node.attr))
             if not callee:
-                self.row("rs_call", gid, k, None, PROP_MODE, sc.caller)
+                self.row(RS_CALL, gid, k, None, CallMode.PROP, sc.caller)
             return k
         if t is ast.Call:
             return self.call(node, sc)
@@ -405,8 +391,8 @@ class FactExtractor:
             fixed = t is not ast.Set and not any(type(e) is ast.Starred for e in node.elts)
             n = len(node.elts)
             ck = k + TUPLE_MARK + str(n) if fixed else k
-            self.init(k, "l:" + ck)
-            ek = ck + "[]"
+            self.init(k, Val.CONTAINER + ck)
+            ek = ck + Key.ELEMS
             keys: list[str | None] = []
             for i, elt in enumerate(node.elts):
                 if type(elt) is ast.Starred:
@@ -428,8 +414,8 @@ class FactExtractor:
         if t is ast.Dict:
             k = "#" + str(self.base + node._cid)
             ck = k + DICT_MARK
-            self.init(k, "l:" + ck)
-            ek = ck + "[]"
+            self.init(k, Val.CONTAINER + ck)
+            ek = ck + Key.ELEMS
             # a later equal key replaces the value of an earlier one
             last: dict[str, str | None] = {}
             for key, value in zip(node.keys, node.values, strict=False):
@@ -462,9 +448,9 @@ class FactExtractor:
                 # ``x[:]`` keeps their positions
                 if sl.lower is None and sl.upper is None and sl.step is None:
                     return b
-                self.init(k, "l:" + k)
+                self.init(k, Val.CONTAINER + k)
                 self.sub(k + "s", b)
-                self.flow(k + "[]", k + "s")
+                self.flow(k + Key.ELEMS, k + "s")
                 self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
                 return k
             self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
@@ -495,7 +481,7 @@ class FactExtractor:
             v = self.ev(node.value, sc) if node.value is not None else None
             if fs is not None and fs.kind == "function" and fs.fn is not None:
                 fs.fn["gen"] = True
-                gk = fs.key + ".<gen>[]"
+                gk = fs.key + Key.GEN + Key.ELEMS
                 if t is ast.Yield:
                     self.flow(gk, v)
                 else:
@@ -578,36 +564,36 @@ class FactExtractor:
         ck = "@" + str(gid)
         res = "#" + str(gid)
         self.flow(ck, fk)
-        self.row("rs_call", gid, ck, res, "call", sc.caller)
+        self.row(RS_CALL, gid, ck, res, CallMode.CALL, sc.caller)
         if type(func) is ast.Attribute:
             lit = _literal_type(func.value)
             if lit is not None:
                 # ``" ".join(xs)``, ``{}.items()``: a method of the builtin type
-                self.init(ck, f"x:builtins.{lit}.{func.attr}")
+                self.init(ck, f"{Val.EXT}builtins.{lit}.{func.attr}")
         argkeys: list[str | None] = []
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:
                 v = self.ev(a.value, sc)
                 s = "#" + str(self.base + a._cid)
                 self.sub(s, v)
-                self.row("rs_arg", ck, -1, None, s, 1)
+                self.row(RS_ARG, ck, -1, None, s, 1)
                 argkeys.append(None)
             else:
                 v = self.ev(a, sc)
                 argkeys.append(v)
                 if v is not None:
-                    self.row("rs_arg", ck, i, None, v, 0)
+                    self.row(RS_ARG, ck, i, None, v, 0)
         kwkeys: dict[str, str | None] = {}
         for kw in node.keywords:
             v = self.ev(kw.value, sc)
             if kw.arg is None:
                 s = "#" + str(self.base + kw._cid)
                 self.sub(s, v)
-                self.row("rs_arg", ck, -1, None, s, 2)
+                self.row(RS_ARG, ck, -1, None, s, 2)
             else:
                 kwkeys[kw.arg] = v
                 if v is not None:
-                    self.row("rs_arg", ck, -1, kw.arg, v, 0)
+                    self.row(RS_ARG, ck, -1, kw.arg, v, 0)
         ft = type(func)
         if ft is ast.Name:
             if func.id == "super" and fk == "builtins.super":
@@ -615,7 +601,7 @@ class FactExtractor:
                 while fs is not None and fs.kind == "comp":
                     fs = fs.parent
                 if fs is not None and fs.fn is not None and fs.fn.get("selfkey"):
-                    self.row("rs_super", res, fs.fn["selfkey"], fs.fn["cls"])
+                    self.row(RS_SUPER, res, fs.fn["selfkey"], fs.fn["cls"])
             text = func.id if fk == "builtins." + func.id else None
         elif ft is ast.Attribute:
             text = "functools.reduce" if func.attr == "reduce" else None
@@ -634,14 +620,14 @@ class FactExtractor:
                 if m in STORE_METHODS and argkeys:
                     last = argkeys[-1]
                     if last is not None:
-                        self.row("rs_sstore", base, last, slot)
+                        self.row(RS_SSTORE, base, last, slot)
                 if m in EXTEND_METHODS and argkeys and argkeys[0] is not None:
                     s = res + "x"
                     self.sub(s, argkeys[0])
-                    self.row("rs_sstore", base, s, slot)
+                    self.row(RS_SSTORE, base, s, slot)
                 if slot == SHIFT and m not in STORE_METHODS and m not in EXTEND_METHODS:
                     # pop/remove/sort/...: no new element, existing ones move
-                    self.row("rs_sstore", base, None, SHIFT)
+                    self.row(RS_SSTORE, base, None, SHIFT)
                 if m == "get" and node.args and not node.keywords:
                     # ``d.get(<constant>)`` reads that key (its default is no element)
                     got = self.keyed_sub(res, base, node.args[0], sc)
@@ -698,7 +684,7 @@ class FactExtractor:
             for a in node.args[:3]:
                 if type(a) is ast.Name:
                     self.flow(res, self.resolve(sc, a.id))
-                    self.row("rs_prop", self.resolve(sc, a.id))
+                    self.row(RS_PROP, self.resolve(sc, a.id))
         if (
             text in ("getattr", "hasattr")
             and len(node.args) >= 2
@@ -710,7 +696,7 @@ class FactExtractor:
             # a property getter, as ``hasattr`` does)
             a = res + "g"
             self.attr(a, argkeys[0], node.args[1].value)
-            self.row("rs_call", gid, a, None, PROP_MODE, sc.caller)
+            self.row(RS_CALL, gid, a, None, CallMode.PROP, sc.caller)
             if text == "getattr":
                 self.flow(res, a)
         if text is not None and text in HOF:
@@ -767,13 +753,13 @@ class FactExtractor:
         by position."""
         c = res + "z"
         t = c + TUPLE_MARK
-        self.init(res, "l:" + c)
-        self.init(c + "[]", "l:" + t)
+        self.init(res, Val.CONTAINER + c)
+        self.init(c + Key.ELEMS, Val.CONTAINER + t)
         for i, p in enumerate(parts):
             e = self.elem(f"{c}{i}", p)
             if e is not None:
                 self.flow(f"{t}[{i}]", e)
-                self.flow(t + "[]", e)
+                self.flow(t + Key.ELEMS, e)
 
     def elem(self, e: str, base: str | None) -> str | None:
         if base is None:
@@ -795,10 +781,10 @@ class FactExtractor:
             return
         hk = ck + suffix
         self.flow(hk, f)
-        self.row("rs_call", gid, hk, None, "hof", sc.caller)
+        self.row(RS_CALL, gid, hk, None, CallMode.HOF, sc.caller)
         for j, e in enumerate(elems):
             if e is not None:
-                self.row("rs_arg", hk, j, None, e, 0)
+                self.row(RS_ARG, hk, j, None, e, 0)
 
     def implicit_call(
         self, gid: int, suffix: str, recv: str | None, meth: str, sc: _Scope
@@ -811,7 +797,7 @@ class FactExtractor:
         ck = "@" + str(gid) + suffix
         res = "#" + str(gid) + suffix + "r"
         self.flow(ck, a)
-        self.row("rs_call", gid, ck, res, "implicit", sc.caller)
+        self.row(RS_CALL, gid, ck, res, CallMode.IMPLICIT, sc.caller)
         return res
 
     def proto(
@@ -825,7 +811,7 @@ class FactExtractor:
         for i, m in enumerate(meths):
             a = f"#{gid}{suffix}{i}p"
             self.attr(a, recv, m)
-            self.row("rs_call", gid, a, None, PROTO_MODE, sc.caller)
+            self.row(RS_CALL, gid, a, None, CallMode.PROTO, sc.caller)
 
     def iterate(self, gid: int, itk: str | None, target: Any, sc: _Scope, tsc: _Scope) -> None:
         if itk is None:
@@ -846,7 +832,7 @@ class FactExtractor:
         self.key_of[id(node)] = csc.key
         csc.fn = None
         k = "#" + str(gid)
-        self.init(k, "l:" + k)
+        self.init(k, Val.CONTAINER + k)
         for i, gen in enumerate(node.generators):
             itk = self.ev(gen.iter, sc if i == 0 else csc)
             self.iterate(self.base + gen._cid, itk, gen.target, csc, csc)
@@ -854,9 +840,9 @@ class FactExtractor:
                 self.ev(cond, csc)
         if type(node) is ast.DictComp:
             self.ev(node.key, csc)
-            self.flow(k + "[]", self.ev(node.value, csc))
+            self.flow(k + Key.ELEMS, self.ev(node.value, csc))
         else:
-            self.flow(k + "[]", self.ev(node.elt, csc))
+            self.flow(k + Key.ELEMS, self.ev(node.elt, csc))
         return k
 
     # -- stores ------------------------------------------------------------
@@ -873,18 +859,18 @@ class FactExtractor:
             else:
                 self.const_binds.setdefault(k, []).append(tok)
             if sc.kind == "class":
-                self.row("rs_cattr", sc.cls, sc.mangle(target.id))
+                self.row(RS_CATTR, sc.cls, sc.mangle(target.id))
             return
         if t is ast.Attribute:
             b = self.ev(target.value, sc)
             name = sc.mangle(target.attr)
             if b is not None and vkey is not None:
-                self.row("rs_astore", b, name, vkey)
+                self.row(RS_ASTORE, b, name, vkey)
             if b is not None:
                 # a property's setter runs: read what the attribute holds
                 gid = self.base + target._cid
                 self.attr("#" + str(gid), b, name)
-                self.row("rs_call", gid, "#" + str(gid), None, PROP_MODE, sc.caller)
+                self.row(RS_CALL, gid, "#" + str(gid), None, CallMode.PROP, sc.caller)
             fs = sc
             while fs is not None and fs.kind == "comp":
                 fs = fs.parent
@@ -894,7 +880,7 @@ class FactExtractor:
                 and fs.fn.get("selfkey") is not None
                 and b == fs.fn["selfkey"]
             ):
-                self.row("rs_cattr", fs.fn["cls"], name)
+                self.row(RS_CATTR, fs.fn["cls"], name)
             return
         if t is ast.Subscript:
             b = self.ev(target.value, sc)
@@ -907,7 +893,7 @@ class FactExtractor:
                 if vkey is not None:
                     s = "#" + str(self.base + target._cid) + "s"
                     self.sub(s, vkey)
-                self.row("rs_sstore", b, s, SHIFT)
+                self.row(RS_SSTORE, b, s, SHIFT)
             elif vkey is not None:
                 self.keyed_store(b, vkey, target.slice, sc)
             self.proto(self.base + target._cid, "s", b, ("__setitem__",), sc)
@@ -953,45 +939,45 @@ class FactExtractor:
         if sc.kind == "class" and not is_lambda:
             decos = {d.id if type(d) is ast.Name else ast.unparse(d) for d in node.decorator_list}
             if "staticmethod" in decos or node.name == "__new__":
-                mkind = "s"
+                mkind = MethodKind.STATIC
             elif "classmethod" in decos or node.name in ("__init_subclass__", "__class_getitem__"):
-                mkind = "c"
+                mkind = MethodKind.CLASS
             else:
-                mkind = "m"
+                mkind = MethodKind.METHOD
             fsc.fn["cls"] = sc.cls
             positional = args.posonlyargs + args.args
-            if mkind != "s" and positional:
+            if mkind != MethodKind.STATIC and positional:
                 fsc.fn["selfkey"] = key + "." + fsc.mangle(positional[0].arg)
         elif sc.kind in ("function", "comp") and sc.fn is not None and sc.fn.get("selfkey"):
             # nested functions keep seeing the method's self (closures over self)
             fsc.fn["selfkey"] = sc.fn["selfkey"]
             fsc.fn["cls"] = sc.fn["cls"]
-        fval = "f:" + key
-        self.row("rs_def", gid, fval, qual, mkind, sc.cls if mkind else None)
+        fval = Val.FUNC + key
+        self.row(RS_DEF, gid, fval, qual, mkind, sc.cls if mkind else None)
         if mkind is not None and any(_is_property(d) for d in node.decorator_list):
-            self.row("rs_prop", key)
+            self.row(RS_PROP, key)
         # parameters: defaults are evaluated in the enclosing scope
         positional = args.posonlyargs + args.args
         pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         for i, (a, d) in enumerate(zip(positional, pdefaults, strict=False)):
             pk = key + "." + fsc.mangle(a.arg)
-            self.row("rs_param", key, i, a.arg, pk, "p")
+            self.row(RS_PARAM, key, i, a.arg, pk, "p")
             if d is not None:
                 self.flow(pk, self.ev(d, sc))
             self.annotation(pk, a.annotation, sc)
         for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
             pk = key + "." + fsc.mangle(a.arg)
-            self.row("rs_param", key, -1, a.arg, pk, "k")
+            self.row(RS_PARAM, key, -1, a.arg, pk, "k")
             if d is not None:
                 self.flow(pk, self.ev(d, sc))
             self.annotation(pk, a.annotation, sc)
         for a, kind in ((args.vararg, "v"), (args.kwarg, "w")):
             if a is not None:
                 pk = key + "." + fsc.mangle(a.arg)
-                self.row("rs_param", key, -1, a.arg, pk, kind)
-                self.init(pk, "l:" + pk)
+                self.row(RS_PARAM, key, -1, a.arg, pk, kind)
+                self.init(pk, Val.CONTAINER + pk)
         if is_lambda:
-            self.flow(key + ".<ret>", self.ev(node.body, fsc))
+            self.flow(key + Key.RET, self.ev(node.body, fsc))
             k = "#" + str(gid)
             self.init(k, fval)
         else:
@@ -1003,7 +989,7 @@ class FactExtractor:
             k = self.decorate(node, k, sc)
             self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc)
         if fsc.fn["gen"]:
-            self.init(key + ".<ret>", "l:" + key + ".<gen>")
+            self.init(key + Key.RET, Val.CONTAINER + key + Key.GEN)
         return k
 
     def annotation(self, pk: str, ann: Any, sc: _Scope) -> None:
@@ -1015,11 +1001,11 @@ class FactExtractor:
             except SyntaxError:
                 return
             if type(expr) is ast.Name:
-                self.row("rs_ann", pk, self.resolve(sc, expr.id))
+                self.row(RS_ANN, pk, self.resolve(sc, expr.id))
             return
         a = self.ev(ann, sc)
         if a is not None:
-            self.row("rs_ann", pk, a)
+            self.row(RS_ANN, pk, a)
 
     def decorate(self, node: Any, k: str, sc: _Scope) -> str:
         """Apply decorators innermost first; each application is a call performed by
@@ -1032,8 +1018,8 @@ class FactExtractor:
             ck = "@" + str(dg) + "d"
             res = "#" + str(dg) + "d"
             self.flow(ck, dk)
-            self.row("rs_call", dg, ck, res, "deco", sc.caller)
-            self.row("rs_arg", ck, 0, None, k, 0)
+            self.row(RS_CALL, dg, ck, res, CallMode.DECO, sc.caller)
+            self.row(RS_ARG, ck, 0, None, k, 0)
             if type(d) is ast.Attribute and d.attr in ("setter", "getter", "deleter"):
                 # ``@x.setter`` returns a property holding the decorated accessor
                 self.flow(res, k)
@@ -1046,16 +1032,16 @@ class FactExtractor:
         qual = self.quals[cid] or node.name
         for i, b in enumerate(node.bases):
             bk = self.ev(b, sc)
-            self.row("rs_base", qual, i, bk, ast.unparse(b) if bk is None else None)
+            self.row(RS_BASE, qual, i, bk, ast.unparse(b) if bk is None else None)
         for kw in node.keywords:
             self.ev(kw.value, sc)
         csc = _Scope(qual, "class", node, sc, sc.caller)
         self.key_of[id(node)] = qual
         csc.cls = qual
-        self.row("rs_def", gid, "c:" + qual, qual, None, None)
+        self.row(RS_DEF, gid, Val.CLASS + qual, qual, None, None)
         self.body(node.body, csc)
         k = "#" + str(gid) + "f"
-        self.init(k, "c:" + qual)
+        self.init(k, Val.CLASS + qual)
         k = self.decorate(node, k, sc)
         self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc)
 
@@ -1087,7 +1073,7 @@ class FactExtractor:
                 if v is not None:
                     s = "#" + str(self.base + node._cid) + "a"
                     self.sub(s, v)
-                self.row("rs_sstore", tk, s, SHIFT)
+                self.row(RS_SSTORE, tk, s, SHIFT)
             if sc.kind == "module" and type(node.target) is ast.Name:
                 if node.target.id == "__all__":
                     self.all_names(node.value)
@@ -1095,7 +1081,7 @@ class FactExtractor:
             if node.value is not None:
                 self.store(node.target, self.ev(node.value, sc), sc, node.value)
             elif sc.kind == "class" and type(node.target) is ast.Name:
-                self.row("rs_cattr", sc.cls, sc.mangle(node.target.id))
+                self.row(RS_CATTR, sc.cls, sc.mangle(node.target.id))
         elif t in _FUNC_TYPES:
             self.function(node, sc)
         elif t is ast.ClassDef:
@@ -1107,7 +1093,7 @@ class FactExtractor:
                 while fs is not None and fs.kind not in ("function", "module"):
                     fs = fs.parent
                 if fs is not None and fs.kind == "function":
-                    self.flow(fs.key + ".<ret>", v)
+                    self.flow(fs.key + Key.RET, v)
         elif t is ast.If or t is ast.While:
             v = self.ev(node.test, sc)
             if type(node.test) in (ast.Name, ast.Attribute, ast.Call, ast.Subscript):
@@ -1137,7 +1123,7 @@ class FactExtractor:
                     self.flow(ck, "@" + str(self.base + node.exc._cid))
                 else:
                     self.flow(ck, self.ev(node.exc, sc))
-                self.row("rs_call", g, ck, None, "raise", sc.caller)
+                self.row(RS_CALL, g, ck, None, CallMode.RAISE, sc.caller)
             if node.cause is not None:
                 self.ev(node.cause, sc)
         elif t is ast.Try or t is ast.TryStar:
@@ -1147,7 +1133,7 @@ class FactExtractor:
                     v = self.ev(h.type, sc)
                     if h.name:
                         hk = "#" + str(self.base + h._cid)
-                        self.row("rs_ann", hk, v)
+                        self.row(RS_ANN, hk, v)
                         self.store(ast.Name(id=h.name, ctx=ast.Store()), hk, sc)
                 self.body(h.body, sc)
             self.body(node.orelse, sc)
@@ -1169,7 +1155,7 @@ class FactExtractor:
                     b = self.ev(tg.value, sc)
                     self.ev(tg.slice, sc)
                     if b is not None:
-                        self.row("rs_sstore", b, None, SHIFT)
+                        self.row(RS_SSTORE, b, None, SHIFT)
                         self.proto(self.base + tg._cid, "d", b, ("__delitem__",), sc)
                 else:
                     self.ev(tg, sc)
@@ -1184,7 +1170,7 @@ class FactExtractor:
         if type(value) in (ast.List, ast.Tuple):
             for e in value.elts:
                 if type(e) is ast.Constant and isinstance(e.value, str):
-                    self.row("rs_all", self.module, e.value)
+                    self.row(RS_ALL, self.module, e.value)
 
     def imports(self, node: Any, sc: _Scope) -> None:
         sid = self.base + node._cid
@@ -1195,11 +1181,11 @@ class FactExtractor:
                 top = a.asname is None
                 bind = self.resolve(sc, a.asname or a.name.split(".")[0])
                 self.row(
-                    "rs_import",
+                    RS_IMPORT,
                     sid,
                     g,
                     self.module,
-                    "import",
+                    ImportKind.IMPORT,
                     0,
                     a.name,
                     None,
@@ -1217,11 +1203,11 @@ class FactExtractor:
             ak = "#" + str(g)
             if a.name == "*":
                 self.row(
-                    "rs_import",
+                    RS_IMPORT,
                     sid,
                     g,
                     self.module,
-                    "star",
+                    ImportKind.STAR,
                     level,
                     node.module or "",
                     "*",
@@ -1233,11 +1219,11 @@ class FactExtractor:
                 continue
             bind = self.resolve(sc, a.asname or a.name)
             self.row(
-                "rs_import",
+                RS_IMPORT,
                 sid,
                 g,
                 self.module,
-                "from",
+                ImportKind.FROM,
                 level,
                 node.module or "",
                 a.name,
@@ -1257,7 +1243,7 @@ class FactExtractor:
         if not self.pending_sub and not self.pending_sstore:
             return
         bound_else = self.other_binds | set(self._flow_d) | set(self._init_k)
-        bound_else.update(self.cols["rs_param"]["key"])
+        bound_else.update(self.cols[RS_PARAM]["key"])
         toks: dict[str, str] = {}
         for k, ts in self.const_binds.items():
             if len(ts) == 1 and ts[0] is not None and k not in bound_else:
@@ -1269,7 +1255,7 @@ class FactExtractor:
                 # the read row names the slot; the expression key keeps its name
                 self.flow(e[i], e[i] + INDEX_MARK + tok)
                 e[i] += INDEX_MARK + tok
-        slots = self.cols["rs_sstore"]["slot"]
+        slots = self.cols[RS_SSTORE]["slot"]
         for i, k in self.pending_sstore:
             tok = toks.get(k)
             if tok is not None:
@@ -1280,7 +1266,7 @@ class FactExtractor:
         msc = _Scope(self.module, "module", tree, None, self.module)
         self.body(tree.body, msc)
         for name in sorted(self.mod_bound):
-            self.row("rs_mbind", self.module, name)
+            self.row(RS_MBIND, self.module, name)
         self.patch_name_keys()
         ib = self.import_bind
         if ib:
@@ -1288,7 +1274,7 @@ class FactExtractor:
                 aks = ib.get(k)
                 if aks:
                     for ak in aks:
-                        self.row("rs_use", self.base + cid, ak)
+                        self.row(RS_USE, self.base + cid, ak)
         facts = self.ctx.builder.facts
         for table, cols in self.cols.items():
             if cols[FACT_COLUMNS[table][0]]:

@@ -23,6 +23,7 @@ from codeanatomy_hamilton.core.schema import (
     PROP_SCHEMA,
     XEDGE_SCHEMA,
 )
+from codeanatomy_hamilton.core.vocabulary import NodeKind
 from codeanatomy_hamilton.extract.ast_nodes import run_ast_pass
 from codeanatomy_hamilton.extract.builder import FileBuilder
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
@@ -60,7 +61,7 @@ def extract_file(path: str, data: bytes) -> FileExtract:
     decoded = over_token_budget(data) or decode_source(data)
     if isinstance(decoded, SourceError):
         builder = FileBuilder(path, module, b"")
-        builder.add_node("MODULE", "Module", module, module)
+        builder.add_node(NodeKind.MODULE, "Module", module, module)
         return _finish(builder, [decoded], lines)
     builder = FileBuilder(path, module, decoded.utf8)
     try:
@@ -68,17 +69,17 @@ def extract_file(path: str, data: bytes) -> FileExtract:
         # matches the UTF-8 re-encoding; columns are UTF-8 byte offsets either way
         tree = ast.parse(decoded.text, filename=path)
     except SyntaxError as exc:
-        builder.add_node("MODULE", "Module", module, module)
+        builder.add_node(NodeKind.MODULE, "Module", module, module)
         return _finish(builder, [classify_syntax_error(exc, data)], lines)
     except (ValueError, MemoryError, RecursionError) as exc:
-        builder.add_node("MODULE", "Module", module, module)
+        builder.add_node(NodeKind.MODULE, "Module", module, module)
         kind = "too_deep" if isinstance(exc, RecursionError) else "parse_error"
         return _finish(builder, [SourceError(kind, f"{type(exc).__name__}: {exc}")], lines)
     try:
         run_ast_pass(builder, tree)
     except RecursionError:
         builder = FileBuilder(path, module, decoded.utf8)
-        builder.add_node("MODULE", "Module", module, module)
+        builder.add_node(NodeKind.MODULE, "Module", module, module)
         return _finish(builder, [SourceError("too_deep", "AST too deeply nested")], lines)
     ctx = FileContext(path, module, decoded.text, tree, builder)
     # the semantic passes after the AST pass, in order; an exception one raises
@@ -98,7 +99,7 @@ def extract_file(path: str, data: bytes) -> FileExtract:
     errors.extend(ctx.shared.get(SHARED_ERRORS, ()))
     if builder.node_count > ids.MAX_ORDINAL:
         builder = FileBuilder(path, module, b"")
-        builder.add_node("MODULE", "Module", module, module)
+        builder.add_node(NodeKind.MODULE, "Module", module, module)
         errors = [SourceError("too_large", "file has more nodes than a node id can address")]
     return _finish(builder, errors, lines)
 

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from codeanatomy_hamilton.core.vocabulary import EdgeKind, NodeKind
 from codeanatomy_hamilton.extract.cfg import BodyCFG, build_cfg
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
 from codeanatomy_hamilton.extract.dataflow_defs import ReachingDefsTooLarge, reaching_defs
@@ -112,34 +113,39 @@ def run_flow_pass(ctx: FileContext) -> None:
         e_label.extend(labels if labels is not None else [None] * k)
         e_index.extend([None] * k)
         e_field.extend([None] * k)
-        if kind != "REACHING_DEF":
+        if kind != EdgeKind.REACHING_DEF:
             e_var.extend([None] * k)
 
     for owner, cfg, events, is_local in flow_bodies(ctx):
         oc = owner._cid
         q = b.n_qualname[oc]
         pos = (b.n_sl[oc], b.n_sc[oc], b.n_el[oc], b.n_ec[oc])
-        entry = b.add_node("CFG_ENTRY", None, q, None, *pos)
-        exit_ = b.add_node("CFG_EXIT", None, q, None, *pos)
-        add_edge(oc, entry, "CONTAINS")
-        add_edge(oc, exit_, "CONTAINS")
+        entry = b.add_node(NodeKind.CFG_ENTRY, None, q, None, *pos)
+        exit_ = b.add_node(NodeKind.CFG_EXIT, None, q, None, *pos)
+        add_edge(oc, entry, EdgeKind.CONTAINS)
+        add_edge(oc, exit_, EdgeKind.CONTAINS)
         ords = [entry, exit_]
         ords.extend(x._cid for x in cfg.nodes[2:])
         edges = cfg.edges
         emit(
             [ords[s] for s, _, _ in edges],
             [ords[d] for _, d, _ in edges],
-            "CFG",
+            EdgeKind.CFG,
             [label for _, _, label in edges],
         )
 
         idom, ipdom, cdg = analyse(cfg)
-        emit([ords[d] for d in idom.values()], [ords[v] for v in idom], "DOMINATE", None)
-        emit([ords[d] for d in ipdom.values()], [ords[v] for v in ipdom], "POST_DOMINATE", None)
+        emit([ords[d] for d in idom.values()], [ords[v] for v in idom], EdgeKind.DOMINATE, None)
+        emit(
+            [ords[d] for d in ipdom.values()],
+            [ords[v] for v in ipdom],
+            EdgeKind.POST_DOMINATE,
+            None,
+        )
         emit(
             [ords[a] for a, _, _ in cdg],
             [ords[v] for _, v, _ in cdg],
-            "CDG",
+            EdgeKind.CDG,
             [label for _, _, label in cdg],
         )
 
@@ -149,5 +155,5 @@ def run_flow_pass(ctx: FileContext) -> None:
             # the body keeps its other edges; the file gets one error row
             ctx.shared.setdefault(SHARED_ERRORS, []).append(SourceError("too_large", str(exc)))
             rds = []
-        emit([d._cid for d, _, _ in rds], [u._cid for _, u, _ in rds], "REACHING_DEF", None)
+        emit([d._cid for d, _, _ in rds], [u._cid for _, u, _ in rds], EdgeKind.REACHING_DEF, None)
         e_var.extend([name for _, _, name in rds])

@@ -14,28 +14,7 @@ import sys
 import tokenize
 from dataclasses import dataclass
 
-# ``extract_errors.error_kind``: the whole vocabulary, in one place (the README lists
-# the same; tests/test_newer_syntax.py checks that they agree)
-ERROR_KINDS: dict[str, str] = {
-    "syntax_error": "not valid Python for the running interpreter",
-    "python2_syntax": "Python 2 source (print/exec statements, old except/raise forms)",
-    "newer_syntax": "needs a newer Python than the running one (the message names the "
-    "feature: 3.14 t-strings, PEP 758 unparenthesized except lists)",
-    "decode_error": "bytes not decodable with the declared or default encoding",
-    "unknown_encoding": "a PEP 263 coding cookie naming an unknown codec",
-    "null_bytes": "the source contains a NUL byte",
-    "parse_error": "the parser failed otherwise (e.g. out of memory)",
-    "too_deep": "the AST is nested too deeply to analyse",
-    "too_large": "the file is too large (bytes, tokens or nodes; a body whose reaching definitions exceed the budget loses only those edges)",
-    "symlink": "a symlink inside the repository, not followed",
-    "symlink_outside_repo": "a symlink pointing outside the repository, not followed",
-    "not_regular_file": "a FIFO, socket or device named *.py (never opened)",
-    "unreadable": "the file could not be read",
-    "id_collision": "its node-id range collides with another path's (see ids.py); the smaller path is analysed",
-    "pass_error": "one analysis pass failed on the file (the others' rows are kept)",
-    "submodule": "a git submodule: not analysed (its commit is recorded in the message)",
-}
-
+from codeanatomy_hamilton.core.vocabulary import ERROR_KINDS
 
 # The per-file memory budget. Extraction's peak memory grows linearly with a file's
 # tokens, about 1.6-2.5 KB per token (benchmarks/bench_memory.py; ``ast.parse`` alone
@@ -67,7 +46,8 @@ def over_token_budget(data: bytes) -> SourceError | None:
 
 @dataclass(frozen=True)
 class SourceError:
-    """Why a file could not be analysed (one ``extract_errors`` row; kinds above)."""
+    """Why a file could not be analysed (one ``extract_errors`` row of a kind in
+    ``core.vocabulary.ERROR_KINDS``)."""
 
     error_kind: str
     message: str

@@ -37,22 +37,22 @@ from typing import Any
 import pyarrow as pa
 
 from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.vocabulary import (
+    VF_ARG,
+    VF_ATTR,
+    VF_ELEM,
+    VF_IMPLICIT,
+    VF_PARAM,
+    VF_RAISE,
+    VF_RET,
+    VF_TRY,
+    EdgeKind,
+    Key,
+    MethodKind,
+    Val,
+)
 from codeanatomy_hamilton.extract.context import FileContext
 from codeanatomy_hamilton.extract.facts import INDEX_MARK, const_token
-
-# "value at A may become value at B" = reachability over these edge kinds (the first
-# is the per-body def-use relation; the rest are made here and in resolve.valueflow)
-VALUE_FLOW_KINDS: tuple[str, ...] = (
-    "REACHING_DEF",
-    "FLOW",
-    "FLOW_GLOBAL",
-    "FLOW_ARG",
-    "FLOW_RETURN",
-    "FLOW_CALL",
-    "FLOW_ATTR",
-    "FLOW_ELEM",
-    "FLOW_EXC",
-)
 
 # fact tables of this pass, with their Arrow types (registered in extract.fact_schemas)
 _I64, _I32, _STR = pa.int64(), pa.int32(), pa.string()
@@ -61,7 +61,7 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     # (keyword ``kw``), s (``*x`` at ``pos``), w (``**x``), r (receiver); ``meth`` the
     # attribute name of ``x.meth(...)`` (on every row of the call); ``key`` the
     # operand's points-to key (a container passed whole to an external call)
-    "vf_arg": pa.schema(
+    VF_ARG: pa.schema(
         [
             ("callid", _I64),
             ("kind", _STR),
@@ -74,7 +74,7 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     ),
     # one row per parameter: kind p (positional, ``pos``), k (keyword-only), v (*args),
     # w (**kwargs); ``mkind`` m/c/s for methods (first parameter bound or not)
-    "vf_param": pa.schema(
+    VF_PARAM: pa.schema(
         [
             ("fnode", _I64),
             ("kind", _STR),
@@ -86,12 +86,12 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     # returned (kind r) and yielded (y) value nodes of each function
-    "vf_ret": pa.schema([("fnode", _I64), ("kind", _STR), ("node_id", _I64)]),
+    VF_RET: pa.schema([("fnode", _I64), ("kind", _STR), ("node_id", _I64)]),
     # attribute access: ``store`` 1 for a store (``node_id`` is the value stored), 0 for
     # a load (``node_id`` the Attribute); ``base`` the points-to key of the object or
     # ``bval`` the object itself (module / class bodies); ``alloc`` the allocation site
     # (call or display node) a local variable base was bound to once, 0 when unknown
-    "vf_attr": pa.schema(
+    VF_ATTR: pa.schema(
         [
             ("node_id", _I64),
             ("store", _I32),
@@ -104,7 +104,7 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     ),
     # container elements: a store of the value at ``node_id`` (slot ``=tok`` or null
     # for unknown), a load into ``node_id`` (slot ``tok`` or null for any element)
-    "vf_elem": pa.schema(
+    VF_ELEM: pa.schema(
         [
             ("node_id", _I64),
             ("store", _I32),
@@ -115,12 +115,12 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     # raised values per function, and calls inside try bodies -> named handlers
-    "vf_raise": pa.schema([("fnode", _I64), ("node_id", _I64)]),
-    "vf_try": pa.schema([("callid", _I64), ("node_id", _I64)]),
+    VF_RAISE: pa.schema([("fnode", _I64), ("node_id", _I64)]),
+    VF_TRY: pa.schema([("callid", _I64), ("node_id", _I64)]),
     # implicit calls: ``for``/comprehension iteration (``__iter__``/``__next__``) and
     # ``with`` (``__enter__``), by the node performing them: the target their result
     # reaches and the receiver (the iterated object / context manager)
-    "vf_implicit": pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
+    VF_IMPLICIT: pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
 }
 
 # displays of more constants than this are data tables (codec maps, Unicode tables),
@@ -255,7 +255,7 @@ class ValueFlow:
         self.module_key = ctx.module
 
     # -- emitters -----------------------------------------------------------
-    def edge(self, src: Any, dst: Any, kind: str = "FLOW") -> None:
+    def edge(self, src: Any, dst: Any, kind: str = EdgeKind.FLOW) -> None:
         self.b.add_edge(src._cid, dst._cid, kind)
 
     def row(self, table: str, *values: Any) -> None:
@@ -292,13 +292,13 @@ class ValueFlow:
         settled when its function is done (see ``settle``)."""
         if type(node) is ast.Name:
             if fn.cid >= 0:
-                fn.pending.append((len(self.cols["vf_attr"]["alloc"]), node.id))
+                fn.pending.append((len(self.cols[VF_ATTR]["alloc"]), node.id))
         elif isinstance(node, _ALLOCS):
             return self.gid(node)
         return 0
 
     def settle(self, fn: _Fn) -> None:
-        alloc = self.cols["vf_attr"]["alloc"]
+        alloc = self.cols[VF_ATTR]["alloc"]
         count, site, free, base = fn.count, fn.site, fn.free, self.base
         for i, name in fn.pending:
             a = site.get(name)
@@ -401,10 +401,10 @@ class ValueFlow:
             if node.value is not None:
                 self.expr(node.value, fn)
                 if fn.cid >= 0:
-                    self.row("vf_ret", self.base + fn.cid, "y", self.gid(node.value))
+                    self.row(VF_RET, self.base + fn.cid, "y", self.gid(node.value))
                     if fn.key is not None:
-                        bval = "l:" + fn.key + ".<gen>"
-                        self.row("vf_elem", self.gid(node.value), 1, None, bval, None, 0)
+                        bval = Val.CONTAINER + fn.key + Key.GEN
+                        self.row(VF_ELEM, self.gid(node.value), 1, None, bval, None, 0)
             return
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -417,24 +417,24 @@ class ValueFlow:
         if t is ast.Dict:
             for key, v in zip(node.keys, node.values, strict=False):
                 tok = None if key is None else const_token(key)
-                self.row("vf_elem", self.gid(v), 1, k, None, None if tok is None else "=" + tok, 0)
+                self.row(VF_ELEM, self.gid(v), 1, k, None, None if tok is None else "=" + tok, 0)
             return
         elts = node.elts
         fixed = t is not ast.Set and not any(type(e) is ast.Starred for e in elts)
         n = len(elts)
         for i, e in enumerate(elts):
             if fixed:
-                self.row("vf_elem", self.gid(e), 1, k, None, f"={i}", 0)
-                self.row("vf_elem", self.gid(e), 1, k, None, f"={i - n}", 0)
+                self.row(VF_ELEM, self.gid(e), 1, k, None, f"={i}", 0)
+                self.row(VF_ELEM, self.gid(e), 1, k, None, f"={i - n}", 0)
             else:
-                self.row("vf_elem", self.gid(e), 1, k, None, None, 0)
+                self.row(VF_ELEM, self.gid(e), 1, k, None, None, 0)
 
     def attr_row(self, node: Any, store: int, base: Any, attr: str, fn: _Fn) -> None:
         k = self.key_of(base)
         if k is None:
             return
         self.row(
-            "vf_attr",
+            VF_ATTR,
             self.gid(node),
             store,
             k,
@@ -447,7 +447,7 @@ class ValueFlow:
     def elem_load(self, node: Any, base: Any, tok: str | None) -> None:
         k = self.key_of(base)
         if k is not None:
-            self.row("vf_elem", self.gid(node), 0, k, None, tok, self.gid(base))
+            self.row(VF_ELEM, self.gid(node), 0, k, None, tok, self.gid(base))
 
     def call(self, node: ast.Call, fn: _Fn) -> None:
         func = node.func
@@ -457,33 +457,33 @@ class ValueFlow:
         meth = func.attr if type(func) is ast.Attribute else None
         row = self.row
         if meth is not None:
-            row("vf_arg", cid, "r", -1, None, self.gid(func.value), meth, self.key_of(func.value))
+            row(VF_ARG, cid, "r", -1, None, self.gid(func.value), meth, self.key_of(func.value))
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:
                 self.expr(a.value, fn)
-                row("vf_arg", cid, "s", i, None, self.gid(a.value), meth, self.key_of(a.value))
+                row(VF_ARG, cid, "s", i, None, self.gid(a.value), meth, self.key_of(a.value))
             else:
                 self.expr(a, fn)
-                row("vf_arg", cid, "p", i, None, self.gid(a), meth, self.key_of(a))
+                row(VF_ARG, cid, "p", i, None, self.gid(a), meth, self.key_of(a))
         for kw in node.keywords:
             self.expr(kw.value, fn)
             if kw.arg is None:
-                row("vf_arg", cid, "w", -1, None, self.gid(kw.value), meth, self.key_of(kw.value))
+                row(VF_ARG, cid, "w", -1, None, self.gid(kw.value), meth, self.key_of(kw.value))
             else:
-                row("vf_arg", cid, "k", -1, kw.arg, self.gid(kw.value), meth, self.key_of(kw.value))
+                row(VF_ARG, cid, "k", -1, kw.arg, self.gid(kw.value), meth, self.key_of(kw.value))
         if meth is not None:
             recv = func.value
             args = node.args
             # container element stores and reads through methods (models for the
             # rest of what these calls do live in models/valueflow.yaml)
             if meth in ("append", "add", "appendleft", "insert") and args:
-                row("vf_elem", self.gid(args[-1]), 1, self.key_of(recv), None, None, 0)
+                row(VF_ELEM, self.gid(args[-1]), 1, self.key_of(recv), None, None, 0)
             elif meth == "setdefault" and len(args) == 2:
                 tok = const_token(args[0])
                 slot = None if tok is None else "=" + tok
-                row("vf_elem", self.gid(args[1]), 1, self.key_of(recv), None, slot, 0)
+                row(VF_ELEM, self.gid(args[1]), 1, self.key_of(recv), None, slot, 0)
             elif meth in ("extend", "update", "extendleft") and args:
-                row("vf_elem", self.gid(args[0]), 1, self.key_of(recv), None, None, 0)
+                row(VF_ELEM, self.gid(args[0]), 1, self.key_of(recv), None, None, 0)
             if meth in ("get", "setdefault") and args:
                 self.elem_load(node, recv, const_token(args[0]))
             elif meth in ("pop", "popleft", "popitem"):
@@ -491,7 +491,7 @@ class ValueFlow:
                 self.elem_load(node, recv, tok)
         for h in fn.handlers:
             for hid in h:
-                row("vf_try", cid, self.base + hid)
+                row(VF_TRY, cid, self.base + hid)
 
     def comprehension(self, node: Any, fn: _Fn) -> None:
         for gen in node.generators:
@@ -504,16 +504,16 @@ class ValueFlow:
             self.expr(node.key, fn)
             self.expr(node.value, fn)
             self.edge(node.value, node)
-            self.row("vf_elem", self.gid(node.value), 1, k, None, None, 0)
+            self.row(VF_ELEM, self.gid(node.value), 1, k, None, None, 0)
         else:
             self.expr(node.elt, fn)
             self.edge(node.elt, node)
-            self.row("vf_elem", self.gid(node.elt), 1, k, None, None, 0)
+            self.row(VF_ELEM, self.gid(node.elt), 1, k, None, None, 0)
 
     def iterate(self, it: Any, target: Any, fn: _Fn, owner: Any) -> None:
         """``for target in it``: the target reads an element of ``it`` (and what the
         ``__iter__``/``__next__`` of ``it`` return, see ``vf_implicit``)."""
-        self.row("vf_implicit", self.gid(owner), self.gid(target), self.gid(it))
+        self.row(VF_IMPLICIT, self.gid(owner), self.gid(target), self.gid(it))
         self.elem_load(target, it, None)
         self.store_target(target, fn)
         self.unpack(target)
@@ -550,7 +550,7 @@ class ValueFlow:
             k = self.key_of(target.value)
             if k is not None:
                 slot = None if tok is None else "=" + tok
-                self.row("vf_elem", self.gid(target), 1, k, None, slot, 0)
+                self.row(VF_ELEM, self.gid(target), 1, k, None, slot, 0)
             return
         if t is ast.Tuple or t is ast.List:
             for e in target.elts:
@@ -633,7 +633,7 @@ class ValueFlow:
             if node.value is not None:
                 self.expr(node.value, fn)
                 if fn.cid >= 0:
-                    self.row("vf_ret", self.base + fn.cid, "r", self.gid(node.value))
+                    self.row(VF_RET, self.base + fn.cid, "r", self.gid(node.value))
         elif t is ast.If or t is ast.While:
             c = truth(node.test)
             self.expr(node.test, fn)
@@ -653,16 +653,16 @@ class ValueFlow:
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, item.context_expr, fn)
                     ov, ce = item.optional_vars, item.context_expr
-                    self.row("vf_implicit", self.gid(item), self.gid(ov), self.gid(ce))
+                    self.row(VF_IMPLICIT, self.gid(item), self.gid(ov), self.gid(ce))
             self.body(node.body, fn)
         elif t is ast.Raise:
             if node.exc is not None:
                 self.expr(node.exc, fn)
                 if fn.cid >= 0:
-                    self.row("vf_raise", self.base + fn.cid, self.gid(node.exc))
+                    self.row(VF_RAISE, self.base + fn.cid, self.gid(node.exc))
                 for h in fn.handlers:
                     for hid in h:
-                        self.b.add_edge(node.exc._cid, hid, "FLOW_EXC")
+                        self.b.add_edge(node.exc._cid, hid, EdgeKind.FLOW_EXC)
             if node.cause is not None:
                 self.expr(node.cause, fn)
         elif t is ast.Try or t is ast.TryStar:
@@ -712,9 +712,9 @@ class ValueFlow:
             if "ClassVar" in (self.b.segment(st.annotation) or ""):
                 continue
             tg = st.target
-            self.row("vf_param", g, "p", pos, tg.id, self.gid(tg), None, qual)
+            self.row(VF_PARAM, g, "p", pos, tg.id, self.gid(tg), None, qual)
             if st.value is None:
-                self.row("vf_attr", self.gid(tg), 1, None, "c:" + qual, tg.id, 0, 0)
+                self.row(VF_ATTR, self.gid(tg), 1, None, Val.CLASS + qual, tg.id, 0, 0)
             pos += 1
 
     def dead(self, stmts: list[Any]) -> None:
@@ -744,32 +744,32 @@ class ValueFlow:
                     for d in node.decorator_list
                 }
                 if "staticmethod" in names:
-                    mkind = "s"
+                    mkind = MethodKind.STATIC
                 elif "classmethod" in names or node.name in ("__new__", "__init_subclass__"):
-                    mkind = "c"
+                    mkind = MethodKind.CLASS
                 else:
-                    mkind = "m"
+                    mkind = MethodKind.METHOD
         g = self.base + cid
         positional = args.posonlyargs + args.args
         pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         row = self.row
         for i, (a, d) in enumerate(zip(positional, pdefaults, strict=True)):
-            row("vf_param", g, "p", i, a.arg, self.gid(a), mkind, qual)
+            row(VF_PARAM, g, "p", i, a.arg, self.gid(a), mkind, qual)
             if d is not None:
                 self.expr(d, outer)
                 self.edge(d, a)
         for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-            row("vf_param", g, "k", -1, a.arg, self.gid(a), mkind, qual)
+            row(VF_PARAM, g, "k", -1, a.arg, self.gid(a), mkind, qual)
             if d is not None:
                 self.expr(d, outer)
                 self.edge(d, a)
         if args.vararg is not None:
-            row("vf_param", g, "v", -1, args.vararg.arg, self.gid(args.vararg), mkind, qual)
+            row(VF_PARAM, g, "v", -1, args.vararg.arg, self.gid(args.vararg), mkind, qual)
         if args.kwarg is not None:
-            row("vf_param", g, "w", -1, args.kwarg.arg, self.gid(args.kwarg), mkind, qual)
+            row(VF_PARAM, g, "w", -1, args.kwarg.arg, self.gid(args.kwarg), mkind, qual)
         if is_lambda:
             self.expr(node.body, fn)
-            row("vf_ret", g, "r", self.gid(node.body))
+            row(VF_RET, g, "r", self.gid(node.body))
             return
         fn.free.update(a.arg for a in (*positional, *args.kwonlyargs))
         for a in (args.vararg, args.kwarg):
@@ -805,16 +805,16 @@ class ValueFlow:
             for s, sb in stores:
                 for ld, lb in loads:
                     if lb != sb:
-                        add(s, ld, "FLOW_GLOBAL")
+                        add(s, ld, EdgeKind.FLOW_GLOBAL)
             owner, _, name = k.rpartition(".")
             bval = None
             if owner == mod:
-                bval = "m:" + mod
+                bval = Val.MODULE + mod
             elif any(sb == -1 for _s, sb in stores):
-                bval = "c:" + owner
+                bval = Val.CLASS + owner
             if bval is not None:
                 for s, _sb in stores:
-                    self.row("vf_attr", self.base + s, 1, None, bval, name, 0, 0)
+                    self.row(VF_ATTR, self.base + s, 1, None, bval, name, 0, 0)
 
 
 def _constants(items: list[Any]) -> bool:

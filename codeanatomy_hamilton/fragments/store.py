@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core import ids, sectioned
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA
+from codeanatomy_hamilton.core.vocabulary import RS_CALL, NodeKind
 from codeanatomy_hamilton.extract.fact_schemas import FACT_SCHEMAS, cast_fact_batch
 from codeanatomy_hamilton.extract.file import FileExtract
 from codeanatomy_hamilton.extract.source import SourceError
@@ -46,7 +47,7 @@ MAGIC = b"CAF3"
 # node kinds the resolver attaches props to (``caller``/``callee`` on call sites,
 # ``mro``/``mro_error`` on classes); their file props travel in the summary so an
 # incremental build can rebuild their ``cpg_props_map`` rows without the fragment
-XPROP_KINDS = ("CALL", "CLASS")
+XPROP_KINDS = (NodeKind.CALL, NodeKind.CLASS)
 
 
 @dataclass
@@ -155,10 +156,10 @@ def xedges_as_edges(xedges: pa.Table | pa.RecordBatch) -> pa.Table:
 def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
     """Split one file's extract into its summary and its fragment sections."""
     nodes = pa.Table.from_batches([fx.nodes])
-    calls = nodes.filter(pc.equal(nodes.column("kind"), "CALL"))
+    calls = nodes.filter(pc.equal(nodes.column("kind"), NodeKind.CALL))
     is_cand = pc.is_in(fx.nodes.column("kind"), value_set=pa.array(XPROP_KINDS))
     parts = [pc.filter(fx.nodes.column("node_id"), is_cand)]
-    rs_call = fx.facts.get("rs_call")
+    rs_call = fx.facts.get(RS_CALL)
     if rs_call is not None and rs_call.num_rows:
         parts.append(rs_call.column("callid").cast(pa.int64()))
     cand = pc.unique(pa.concat_arrays(parts))

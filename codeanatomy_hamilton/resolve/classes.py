@@ -16,6 +16,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from codeanatomy_hamilton.core.vocabulary import (
+    PREFIX_LEN,
+    RS_BASE,
+    RS_CATTR,
+    RS_DEF,
+    RS_SUPER,
+    MethodKind,
+    Val,
+)
 from codeanatomy_hamilton.resolve.points_to.arrays import expand, usort
 from codeanatomy_hamilton.resolve.points_to.core import PointsTo
 from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_X
@@ -51,9 +60,9 @@ def _linearise(h: Hierarchy) -> None:
     state: dict[str, int] = {}
 
     def mro_of(v: str) -> list[str]:
-        if not v.startswith("c:"):
+        if not v.startswith(Val.CLASS):
             return [v]
-        q = v[2:]
+        q = v[PREFIX_LEN:]
         got = h.mro.get(q)
         if got is not None:
             return got
@@ -77,7 +86,7 @@ def _linearise(h: Hierarchy) -> None:
         return res
 
     for q in list(h.bases):
-        mro_of("c:" + q)
+        mro_of(Val.CLASS + q)
 
 
 def _base_rows(pt: PointsTo, base: pa.Table) -> list[tuple[str, int, str]]:
@@ -128,8 +137,8 @@ def _lookups(h: Hierarchy, facts: dict[str, pa.Table]) -> tuple[pa.Table, pa.Tab
         for i, v in enumerate(seq):
             cls_l.append(q)
             pos_l.append(i)
-            own_l.append(v[2:] if v.startswith("c:") else v)
-    ca, sup = facts["rs_cattr"], facts["rs_super"]
+            own_l.append(v[PREFIX_LEN:] if v.startswith(Val.CLASS) else v)
+    ca, sup = facts[RS_CATTR], facts[RS_SUPER]
     # one int code per distinct string of the columns that are compared
     parts = [
         pa.array(cls_l, pa.string()),
@@ -189,8 +198,8 @@ def _subclasses(h: Hierarchy) -> dict[str, list[str]]:
     out: dict[str, set[str]] = {}
     for q, seq in h.mro.items():
         for v in seq:
-            if v.startswith("c:"):
-                out.setdefault(v[2:], set()).add(q)
+            if v.startswith(Val.CLASS):
+                out.setdefault(v[PREFIX_LEN:], set()).add(q)
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -205,8 +214,8 @@ def _self_init(pt: PointsTo, h: Hierarchy, defs: pa.Table) -> pa.Table:
     subs = _subclasses(h)
     mk = defs.column("mkind")
     # ``__new__`` is a static method whose first parameter is the class
-    new = pc.and_(pc.equal(mk, "s"), pc.ends_with(defs.column("val"), ".__new__"))
-    keep = pc.or_(pc.is_in(mk, value_set=pa.array(["m", "c"])), new)
+    new = pc.and_(pc.equal(mk, MethodKind.STATIC), pc.ends_with(defs.column("val"), ".__new__"))
+    keep = pc.or_(pc.is_in(mk, value_set=pa.array([MethodKind.METHOD, MethodKind.CLASS])), new)
     d = defs.filter(pc.fill_null(keep, False))
     fkey = pt.interner.lookup(pc.utf8_slice_codeunits(d.column("val"), 2))
     di, pos, pkey = pt.params_of(fkey)
@@ -219,7 +228,9 @@ def _self_init(pt: PointsTo, h: Hierarchy, defs: pa.Table) -> pa.Table:
     keys: list[str] = []
     seeds: list[str] = []
     for i, pk in zip(di.tolist(), pkeys, strict=True):
-        pre = "c:" if kinds[i] == "c" or vals[i].endswith(".__new__") else "i:"
+        pre = (
+            Val.CLASS if kinds[i] == MethodKind.CLASS or vals[i].endswith(".__new__") else Val.INST
+        )
         for sub in subs.get(cls[i], (cls[i],)):
             keys.append(pk)
             seeds.append(pre + sub)
@@ -231,10 +242,10 @@ def _self_init(pt: PointsTo, h: Hierarchy, defs: pa.Table) -> pa.Table:
 
 def class_hierarchy(pt: PointsTo, facts: dict[str, pa.Table]) -> Hierarchy:
     h = Hierarchy()
-    rows = _base_rows(pt, facts["rs_base"])
+    rows = _base_rows(pt, facts[RS_BASE])
     for q in (
-        facts["rs_def"]
-        .filter(pa.compute.starts_with(facts["rs_def"].column("val"), "c:"))
+        facts[RS_DEF]
+        .filter(pa.compute.starts_with(facts[RS_DEF].column("val"), Val.CLASS))
         .column("qual")
         .to_pylist()
     ):
@@ -245,5 +256,5 @@ def class_hierarchy(pt: PointsTo, facts: dict[str, pa.Table]) -> Hierarchy:
             lst.append(v)
     _linearise(h)
     h.lookup, h.superlookup = _lookups(h, facts)
-    h.self_init = _self_init(pt, h, facts["rs_def"])
+    h.self_init = _self_init(pt, h, facts[RS_DEF])
     return h

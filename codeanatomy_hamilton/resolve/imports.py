@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.vocabulary import RS_ALL, RS_IMPORT, RS_MBIND, ImportKind, Val
 from codeanatomy_hamilton.resolve.modules import ModuleMap
 
 
@@ -67,12 +68,12 @@ def _relative_base(pkg: str, level: int) -> str | None:
 def _exports(facts: dict[str, pa.Table], stars: dict[str, list[str]]) -> dict[str, set[str]]:
     """Names a ``from M import *`` binds, per in-repo module (contract qualname)."""
     public: dict[str, set[str]] = {}
-    mb = facts["rs_mbind"]
+    mb = facts[RS_MBIND]
     for m, n in zip(mb.column("module").to_pylist(), mb.column("name").to_pylist(), strict=False):
         if not n.startswith("_"):
             public.setdefault(m, set()).add(n)
     alls: dict[str, set[str]] = {}
-    al = facts["rs_all"]
+    al = facts[RS_ALL]
     for m, n in zip(al.column("module").to_pylist(), al.column("name").to_pylist(), strict=False):
         alls.setdefault(m, set()).add(n)
     out = {m: set(alls.get(m) or public.get(m, ())) for m in set(public) | set(alls)}
@@ -94,13 +95,13 @@ def _exports(facts: dict[str, pa.Table], stars: dict[str, list[str]]) -> dict[st
 def import_seeds(facts: dict[str, pa.Table], mm: ModuleMap) -> Seeds:
     s = Seeds()
     for name in dir(builtins):
-        s.init("builtins." + name, "x:builtins." + name)
+        s.init("builtins." + name, Val.EXT + "builtins." + name)
     # every module/package is an attribute of its parent package
     # every module/package is an attribute of its parent package: the key of a
     # contract name (``pkg.sub``) is also the attribute ``sub`` of module ``pkg``
     for c in sorted(mm.contract):
-        s.init(c, "m:" + c)
-    imp = facts["rs_import"].to_pydict()
+        s.init(c, Val.MODULE + c)
+    imp = facts[RS_IMPORT].to_pydict()
     stars: dict[str, list[str]] = {}
     star_rows: list[tuple[str, str]] = []
     for i in range(len(imp["alias_id"])):
@@ -111,14 +112,14 @@ def import_seeds(facts: dict[str, pa.Table], mm: ModuleMap) -> Seeds:
         modname = imp["modname"][i] or ""
         level = imp["level"][i] or 0
         src_mod = ids.file_base(path)
-        if kind == "import":
+        if kind == ImportKind.IMPORT:
             target = mm.lookup(modname, path)
             if imp["top"][i]:
                 top = modname.split(".")[0]
                 ct = mm.lookup(top, path)
-                s.init(ak, ("m:" + ct) if ct else ("x:" + top))
+                s.init(ak, (Val.MODULE + ct) if ct else (Val.EXT + top))
             else:
-                s.init(ak, ("m:" + target) if target else ("x:" + modname))
+                s.init(ak, (Val.MODULE + target) if target else (Val.EXT + modname))
             _module_edge(s, mm, src_mod, target, modname)
             _stmt_edge(s, mm, imp["stmt_id"][i], target, modname)
             continue
@@ -133,7 +134,7 @@ def import_seeds(facts: dict[str, pa.Table], mm: ModuleMap) -> Seeds:
             target = mm.lookup(modname, path)
             ext_name = modname
         name = imp["name"][i]
-        if kind == "star":
+        if kind == ImportKind.STAR:
             if target is not None:
                 stars.setdefault(module, []).append(target)
                 star_rows.append((module, target))
@@ -147,7 +148,7 @@ def import_seeds(facts: dict[str, pa.Table], mm: ModuleMap) -> Seeds:
             if sub in mm.contract:
                 _module_edge(s, mm, src_mod, sub, sub)
         else:
-            s.init(ak, "x:" + ext_name + "." + name)
+            s.init(ak, Val.EXT + ext_name + "." + name)
             _module_edge(s, mm, src_mod, None, ext_name)
     if star_rows:
         exports = _exports(facts, stars)

@@ -20,7 +20,22 @@ import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
-from codeanatomy_hamilton.extract.facts import PROP_MODE, PROTO_MODE
+from codeanatomy_hamilton.core.vocabulary import (
+    PREFIX_LEN,
+    RS_ATTR,
+    RS_BASE,
+    RS_CALL,
+    RS_DEF,
+    RS_FLOW,
+    RS_IMPORT,
+    RS_PROP,
+    RS_USE,
+    CallMode,
+    EdgeKind,
+    ImportKind,
+    NodeKind,
+    Val,
+)
 from codeanatomy_hamilton.resolve.classes import Hierarchy
 from codeanatomy_hamilton.resolve.modules import ModuleMap
 from codeanatomy_hamilton.resolve.points_to.arrays import (
@@ -100,7 +115,7 @@ class Targets:
     def __init__(self, S: Interner, defs: pa.Table, mm: ModuleMap) -> None:
         mods = sorted(mm.path_of)
         vals = np.concatenate(
-            [S.encode(defs.column("val")), S.encode(pa.array(["m:" + m for m in mods]))]
+            [S.encode(defs.column("val")), S.encode(pa.array([Val.MODULE + m for m in mods]))]
         )
         nodes = np.concatenate(
             [
@@ -125,7 +140,7 @@ def _norm(S: Interner, v: np.ndarray) -> np.ndarray:
     if not b.any():
         return v
     out = v.copy()
-    out[b] = S.prefixed("f:", S.quals(v[b]))
+    out[b] = S.prefixed(Val.FUNC, S.quals(v[b]))
     return out
 
 
@@ -156,8 +171,8 @@ def _implicit_kept(
     property accessor or a protocol method of the repository reached through an
     instance (a bound method)."""
     mode = calls.column("mode")
-    prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
-    proto = pc.fill_null(pc.equal(mode, PROTO_MODE), False).to_numpy(zero_copy_only=False)
+    prop = pc.fill_null(pc.equal(mode, CallMode.PROP), False).to_numpy(zero_copy_only=False)
+    proto = pc.fill_null(pc.equal(mode, CallMode.PROTO), False).to_numpy(zero_copy_only=False)
     if not (prop.any() or proto.any()):
         return np.ones(len(li), bool)
     vk = S.kinds(v)
@@ -165,7 +180,7 @@ def _implicit_kept(
     keep |= proto[li] & (vk == K_B)
     m = prop[li] & (vk == K_B)
     if m.any():
-        accessors = usort(S.lookup(pc.binary_join_element_wise("f:", props.column("fkey"), "")))
+        accessors = usort(S.lookup(pc.binary_join_element_wise(Val.FUNC, props.column("fkey"), "")))
         keep[m] = isin_sorted(_norm(S, v[m]), accessors)
     return keep
 
@@ -175,7 +190,7 @@ def _descriptor_calls(pt: PointsTo, calls: pa.Table, li: np.ndarray, v: np.ndarr
     instance of a class with ``__get__``: reading a descriptor calls its ``__get__``."""
     S = pt.interner
     mode = calls.column("mode")
-    prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
+    prop = pc.fill_null(pc.equal(mode, CallMode.PROP), False).to_numpy(zero_copy_only=False)
     m = prop[li] & (S.kinds(v) == K_I)
     get = S.lookup(pa.array(["__get__"], pa.string()))[0]
     if not m.any() or get < 0:
@@ -185,7 +200,7 @@ def _descriptor_calls(pt: PointsTo, calls: pa.Table, li: np.ndarray, v: np.ndarr
     h = own >= 0
     if not h.any():
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    names = ["f:" + S.text(o) + ".__get__" for o in own[h].tolist()]
+    names = [Val.FUNC + S.text(o) + ".__get__" for o in own[h].tolist()]
     fv = S.lookup(pa.array(names, pa.string()))
     ok = fv >= 0
     return rows[h][ok], fv[ok]
@@ -205,24 +220,24 @@ def _unknown_receiver_calls(
     ``r.p`` whose receiver ``r`` and callee hold no value at all: every method
     (accessor) named ``m`` (``p``) of the repository, for rare enough names."""
     S = pt.interner
-    calls = facts["rs_call"]
+    calls = facts[RS_CALL]
     mode = calls.column("mode")
     is_call = pc.fill_null(pc.equal(mode, "call"), False).to_numpy(zero_copy_only=False)
-    is_prop = pc.fill_null(pc.equal(mode, PROP_MODE), False).to_numpy(zero_copy_only=False)
+    is_prop = pc.fill_null(pc.equal(mode, CallMode.PROP), False).to_numpy(zero_copy_only=False)
 
     def empty(keys: np.ndarray) -> np.ndarray:
         return pt.fact_counts(keys) == 0
 
     # attribute reads with an empty receiver: e -> attr name
-    ae, ab, an = (pt.column_ids("rs_attr", c) for c in ("e", "base", "attr"))
+    ae, ab, an = (pt.column_ids(RS_ATTR, c) for c in ("e", "base", "attr"))
     m = empty(ab) & (ae >= 0) & (an >= 0)
     ae, an = ae[m], an[m]
     o = np.argsort(ae, kind="stable")
     ae, an = ae[o], an[o]
     # call rows -> the attribute read they call: ``prop`` rows are keyed by it, plain
     # calls flow it into their key (``rs_flow`` dst=@call, src=#attribute)
-    ck = pt.column_ids("rs_call", "ckey")
-    fd, fs = pt.column_ids("rs_flow", "dst"), pt.column_ids("rs_flow", "src")
+    ck = pt.column_ids(RS_CALL, "ckey")
+    fd, fs = pt.column_ids(RS_FLOW, "dst"), pt.column_ids(RS_FLOW, "src")
     fo = np.argsort(fd, kind="stable")
     fd, fs = fd[fo], fs[fo]
     rows = np.flatnonzero((is_call | is_prop) & empty(ck))
@@ -238,14 +253,14 @@ def _unknown_receiver_calls(
     if not len(c_row):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     # candidate methods by name: (name id, node id, accessor?) of rs_def methods
-    d = facts["rs_def"].filter(pc.is_valid(facts["rs_def"].column("mkind")))
+    d = facts[RS_DEF].filter(pc.is_valid(facts[RS_DEF].column("mkind")))
     quals = d.column("qual").to_pylist()
     names = [q.rpartition(".")[2] for q in quals]
     nid = _ints(d.column("node_id"))
     name_id = S.lookup(pa.array(names, pa.string()))
     fkeys = d.column("val").to_pylist()
-    acc = set(facts["rs_prop"].column("fkey").to_pylist())
-    is_acc = np.array([f[2:] in acc for f in fkeys], bool)
+    acc = set(facts[RS_PROP].column("fkey").to_pylist())
+    is_acc = np.array([f[PREFIX_LEN:] in acc for f in fkeys], bool)
     dunder = np.array([n.startswith("__") for n in names], bool)
     ok = (name_id >= 0) & ~dunder
     # classes defining each name: rare names only
@@ -277,24 +292,24 @@ def build_outputs(
 ) -> ResolveOutput:
     # the fixed point is done: interning more strings here cannot change its ids
     S = pt.interner
-    targets = Targets(S, facts["rs_def"], mm)
+    targets = Targets(S, facts[RS_DEF], mm)
     edges: list[pa.Table] = []
     xedges: list[pa.Table] = []
     props: list[pa.Table] = []
 
     # CALL
-    calls = facts["rs_call"]
+    calls = facts[RS_CALL]
     callid = _ints(calls.column("callid"))
-    li, v = pt.values_of(pt.column_ids("rs_call", "ckey"))
-    keep = _implicit_kept(S, calls, facts["rs_prop"], li, v)
+    li, v = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
+    keep = _implicit_kept(S, calls, facts[RS_PROP], li, v)
     d_li, d_v = _descriptor_calls(pt, calls, li, v)
     li, v = np.concatenate([li[keep], d_li]), np.concatenate([v[keep], d_v])
     c_src, c_v = _distinct(callid[li], _norm(S, v))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, c_src, c_v, (K_F, K_C))
     u_src, u_dst = _unknown_receiver_calls(pt, facts, callid)
     e_src, e_dst = _distinct(np.concatenate([e_src, u_src]), np.concatenate([e_dst, u_dst]))
-    edges.append(_edges(e_src, e_dst, "CALL"))
-    xedges.append(_xedges(x_src, x_dst, "CALL"))
+    edges.append(_edges(e_src, e_dst, EdgeKind.CALL))
+    xedges.append(_xedges(x_src, x_dst, EdgeKind.CALL))
     call_edges = len(e_src) + len(x_src)
     resolved = usort(np.concatenate([e_src, x_src]))
     # caller of every resolved call (distinct callid, caller)
@@ -310,7 +325,7 @@ def build_outputs(
         # select before filtering: only two of the node table's columns are needed
         cn = nodes.select(["node_id", "name", "kind"])
         calls_n = cn.filter(
-            pc.and_(pc.equal(cn.column("kind"), "CALL"), pc.is_valid(cn.column("name")))
+            pc.and_(pc.equal(cn.column("kind"), NodeKind.CALL), pc.is_valid(cn.column("name")))
         ).select(["node_id", "name"])
         keep = ~isin_sorted(_ints(calls_n.column("node_id")), resolved)
         unres = calls_n.filter(pa.array(keep))
@@ -319,37 +334,37 @@ def build_outputs(
 
     # IMPORTS
     s = pt.seeds
-    edges.append(_edges(s.mod_src, s.mod_dst, "IMPORTS"))
-    xedges.append(_xedges(s.mod_ext_src, s.mod_ext_dst, "IMPORTS"))
-    edges.append(_edges(s.stmt_src, s.stmt_dst, "IMPORTS"))
-    xedges.append(_xedges(s.stmt_ext_src, s.stmt_ext_dst, "IMPORTS"))
-    imp = facts["rs_import"]
-    imp = imp.filter(pc.fill_null(pc.equal(imp.column("kind"), "from"), False))
+    edges.append(_edges(s.mod_src, s.mod_dst, EdgeKind.IMPORTS))
+    xedges.append(_xedges(s.mod_ext_src, s.mod_ext_dst, EdgeKind.IMPORTS))
+    edges.append(_edges(s.stmt_src, s.stmt_dst, EdgeKind.IMPORTS))
+    xedges.append(_xedges(s.stmt_ext_src, s.stmt_ext_dst, EdgeKind.IMPORTS))
+    imp = facts[RS_IMPORT]
+    imp = imp.filter(pc.fill_null(pc.equal(imp.column("kind"), ImportKind.FROM), False))
     i_src, i_v = _uses(pt, _ints(imp.column("stmt_id")), imp.column("akey"))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, i_src, i_v, None)
-    edges.append(_edges(e_src, e_dst, "IMPORTS"))
-    xedges.append(_xedges(x_src, x_dst, "IMPORTS"))
+    edges.append(_edges(e_src, e_dst, EdgeKind.IMPORTS))
+    xedges.append(_xedges(x_src, x_dst, EdgeKind.IMPORTS))
 
     # REF across modules
-    use = facts["rs_use"]
+    use = facts[RS_USE]
     u_src, u_v = _uses(pt, _ints(use.column("node_id")), use.column("akey"))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, u_src, u_v, None)
-    edges.append(_edges(e_src, e_dst, "REF"))
-    xedges.append(_xedges(x_src, x_dst, "REF"))
+    edges.append(_edges(e_src, e_dst, EdgeKind.REF))
+    xedges.append(_xedges(x_src, x_dst, EdgeKind.REF))
 
     # INHERITS (the raw values: a base is a class, not a bound method) and MRO
-    base = facts["rs_base"]
+    base = facts[RS_BASE]
     bi, bv = pt.values_of(S.lookup(base.column("key")))
     ok = _kind_in(S, bv, (K_C, K_X))
     bi, bv = bi[ok], bv[ok]
     # the CLASS node(s) of each base row's class: definitions with value ``c:<cls>``
-    cls_val = S.lookup(pc.binary_join_element_wise("c:", base.column("cls"), ""))
+    cls_val = S.lookup(pc.binary_join_element_wise(Val.CLASS, base.column("cls"), ""))
     row, node = targets.join(np.arange(len(bi)), cls_val[bi])
     src, v = node, bv[row]
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, src, v, (K_C,))
-    edges.append(_edges(e_src, e_dst, "INHERITS"))
-    xedges.append(_xedges(x_src, x_dst, "INHERITS"))
-    cdefs = facts["rs_def"].filter(pc.starts_with(facts["rs_def"].column("val"), "c:"))
+    edges.append(_edges(e_src, e_dst, EdgeKind.INHERITS))
+    xedges.append(_xedges(x_src, x_dst, EdgeKind.INHERITS))
+    cdefs = facts[RS_DEF].filter(pc.starts_with(facts[RS_DEF].column("val"), Val.CLASS))
     mro_n: list[int] = []
     mro_v: list[str] = []
     err_n: list[int] = []
@@ -357,7 +372,7 @@ def build_outputs(
     for nid, q in zip(
         cdefs.column("node_id").to_pylist(), cdefs.column("qual").to_pylist(), strict=False
     ):
-        seq = [v[2:] for v in h.mro.get(q, ["c:" + q])]
+        seq = [v[PREFIX_LEN:] for v in h.mro.get(q, [Val.CLASS + q])]
         if "builtins.object" not in seq:
             seq.append("builtins.object")
         mro_n.append(nid)

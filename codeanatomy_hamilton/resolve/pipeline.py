@@ -26,6 +26,7 @@ import time
 
 import pyarrow as pa
 
+from codeanatomy_hamilton.core.vocabulary import RS_DEF
 from codeanatomy_hamilton.extract.fact_schemas import load_facts
 from codeanatomy_hamilton.resolve.classes import class_hierarchy
 from codeanatomy_hamilton.resolve.imports import import_seeds
@@ -51,7 +52,7 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     t2 = time.perf_counter()
     out = build_outputs(inp, pt, facts, mmap, hier)
     t3 = time.perf_counter()
-    targets = Targets(pt.interner, facts["rs_def"], mmap)
+    targets = Targets(pt.interner, facts[RS_DEF], mmap)
     flow, flow_stats = value_flow_edges(pt, facts, targets, hier)
     out.edges = pa.concat_tables([out.edges, flow])
     out.stats.update(flow_stats)

@@ -31,6 +31,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA
+from codeanatomy_hamilton.core.vocabulary import (
+    PREFIX_LEN,
+    RS_CALL,
+    RS_DEF,
+    VF_ARG,
+    VF_ATTR,
+    VF_ELEM,
+    VF_IMPLICIT,
+    VF_PARAM,
+    VF_RAISE,
+    VF_RET,
+    VF_TRY,
+    CallMode,
+    EdgeKind,
+    MethodKind,
+    Val,
+)
 from codeanatomy_hamilton.models import Model, load_models
 from codeanatomy_hamilton.resolve.points_to.arrays import (
     distinct_pairs,
@@ -108,22 +125,22 @@ class _Calls:
 
     def __init__(self, pt: Any, facts: dict[str, pa.Table], targets: Any, hier: Any) -> None:
         S = pt.interner
-        calls = facts["rs_call"]
+        calls = facts[RS_CALL]
         callid = _ints(calls.column("callid"))
         explicit = np.asarray(
-            pc.fill_null(pc.equal(calls.column("mode"), "call"), False).to_numpy(
+            pc.fill_null(pc.equal(calls.column("mode"), CallMode.CALL), False).to_numpy(
                 zero_copy_only=False
             ),
             bool,
         )
-        li, v = pt.values_of(pt.column_ids("rs_call", "ckey"))
+        li, v = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
         m = explicit[li]
         li, v = li[m], v[m]
         kind = S.kinds(v)
         bound = kind == K_B
         fval = v.copy()
         if bound.any():
-            fval[bound] = S.prefixed("f:", S.quals(v[bound]))
+            fval[bound] = S.prefixed(Val.FUNC, S.quals(v[bound]))
         # plain functions and bound methods
         fm = (kind == K_F) | bound
         row, node = targets.join(np.nonzero(fm)[0], fval[fm])
@@ -154,9 +171,9 @@ class _Calls:
         self.ctor = np.concatenate(ct)
         # implicit calls (iteration, ``with``): (callid, function, bound) of their
         # resolved methods
-        li2, v2 = pt.values_of(pt.column_ids("rs_call", "ckey"))
+        li2, v2 = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
         imp = np.asarray(
-            pc.fill_null(pc.equal(calls.column("mode"), "implicit"), False).to_numpy(
+            pc.fill_null(pc.equal(calls.column("mode"), CallMode.IMPLICIT), False).to_numpy(
                 zero_copy_only=False
             ),
             bool,
@@ -166,7 +183,7 @@ class _Calls:
         b2 = k2 == K_B
         f2 = v2.copy()
         if b2.any():
-            f2[b2] = S.prefixed("f:", S.quals(v2[b2]))
+            f2[b2] = S.prefixed(Val.FUNC, S.quals(v2[b2]))
         m2 = np.nonzero((k2 == K_F) | b2)[0]
         r2, n2 = targets.join(m2, f2[m2])
         self.i_callid = callid[li2[r2]]
@@ -194,9 +211,11 @@ def _constructors(facts: dict[str, pa.Table], hier: Any) -> dict[str, list[tuple
     """class qualname -> (node, INIT or NEW) of its ``__init__`` and ``__new__`` (a
     dataclass without them: the class node, whose parameters are its fields). The
     value of the call is what ``__new__`` returns, never what ``__init__`` does."""
-    defs = facts["rs_def"]
+    defs = facts[RS_DEF]
     class_quals = {
-        v[2:] for v in defs.column("val").to_pylist() if v is not None and v.startswith("c:")
+        v[PREFIX_LEN:]
+        for v in defs.column("val").to_pylist()
+        if v is not None and v.startswith(Val.CLASS)
     }
     by_qual: dict[str, list[int]] = {}
     for nid, q in zip(
@@ -204,7 +223,7 @@ def _constructors(facts: dict[str, pa.Table], hier: Any) -> dict[str, list[tuple
     ):
         if q and (q.endswith(".__init__") or q.endswith(".__new__")):
             by_qual.setdefault(q, []).append(nid)
-    vp = facts["vf_param"]
+    vp = facts[VF_PARAM]
     fields = {
         q: f
         for q, f, m in zip(
@@ -217,7 +236,9 @@ def _constructors(facts: dict[str, pa.Table], hier: Any) -> dict[str, list[tuple
     }
     out: dict[str, list[tuple[int, int]]] = {}
     for cls in set(hier.mro) | class_quals:
-        mro = [m[2:] for m in hier.mro.get(cls, ["c:" + cls]) if m.startswith("c:")]
+        mro = [
+            m[PREFIX_LEN:] for m in hier.mro.get(cls, [Val.CLASS + cls]) if m.startswith(Val.CLASS)
+        ]
         found: list[tuple[int, int]] = []
         for meth, how in (("__init__", INIT), ("__new__", NEW)):
             for k in mro:
@@ -259,8 +280,8 @@ def value_flow_edges(
 
 # -- FLOW_ARG / FLOW_RETURN ---------------------------------------------------------
 def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
-    args = facts["vf_arg"].select(["callid", "kind", "pos", "kw", "node_id"])
-    params = facts["vf_param"].select(["fnode", "kind", "pos", "name", "node_id", "mkind"])
+    args = facts[VF_ARG].select(["callid", "kind", "pos", "kw", "node_id"])
+    params = facts[VF_PARAM].select(["fnode", "kind", "pos", "name", "node_id", "mkind"])
     params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode", "mkind"])
     j = args.join(calls.table(), "callid", join_type="inner")
     if not j.num_rows or not params.num_rows:
@@ -274,12 +295,12 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     # a classmethod always gets its class first, a staticmethod never gets a receiver,
     # however the points-to value of the callee says it was reached
     mk = np.asarray(jp.column("mkind").to_numpy(zero_copy_only=False), object)
-    shift = np.where(mk == "c", 1, np.where(mk == "s", 0, shift))
+    shift = np.where(mk == MethodKind.CLASS, 1, np.where(mk == MethodKind.STATIC, 0, shift))
     ctor = _ints(jp.column("ctor")) != 0
     kw = np.asarray(jp.column("kw").to_numpy(zero_copy_only=False), object)
     name = np.asarray(jp.column("name").to_numpy(zero_copy_only=False), object)
     # positional parameters of each function (for packing into *args)
-    pp = facts["vf_param"]
+    pp = facts[VF_PARAM]
     ppk = np.asarray(pp.column("kind").to_numpy(zero_copy_only=False))
     fn_all = _ints(pp.column("fnode"))
     fn_p = fn_all[ppk == "p"]
@@ -313,15 +334,15 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     )
     src = _ints(jp.column("node_id"))[m]
     dst = _ints(jp.column("pnode"))[m]
-    return _edges(src, dst, "FLOW_ARG")
+    return _edges(src, dst, EdgeKind.FLOW_ARG)
 
 
 def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
-    ret = facts["vf_ret"]
+    ret = facts[VF_RET]
     t = calls.table()
     t = t.filter(pc.not_equal(t.column("ctor"), INIT))
     j = ret.join(t, "fnode", join_type="inner")
-    out = [_edges(_ints(j.column("node_id")), _ints(j.column("callid")), "FLOW_RETURN")]
+    out = [_edges(_ints(j.column("node_id")), _ints(j.column("callid")), EdgeKind.FLOW_RETURN)]
     # implicit calls: what __iter__/__next__/__enter__ return reaches the loop / with
     # target; the iterated object / context manager is their self
     imp = pa.table(
@@ -331,28 +352,28 @@ def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
             "bound": pa.array(calls.i_bound, pa.bool_()),
         }
     )
-    vi = facts["vf_implicit"].rename_columns(["callid", "target", "recv"])
+    vi = facts[VF_IMPLICIT].rename_columns(["callid", "target", "recv"])
     ji = imp.join(vi, "callid", join_type="inner")
     jr = ji.join(ret.rename_columns(["fnode", "rkind", "rnode"]), "fnode", join_type="inner")
-    out.append(_edges(_ints(jr.column("rnode")), _ints(jr.column("target")), "FLOW_RETURN"))
+    out.append(_edges(_ints(jr.column("rnode")), _ints(jr.column("target")), EdgeKind.FLOW_RETURN))
     pp = (
-        facts["vf_param"]
+        facts[VF_PARAM]
         .filter(
             pc.and_(
-                pc.equal(facts["vf_param"].column("kind"), "p"),
-                pc.equal(facts["vf_param"].column("pos"), 0),
+                pc.equal(facts[VF_PARAM].column("kind"), "p"),
+                pc.equal(facts[VF_PARAM].column("pos"), 0),
             )
         )
         .select(["fnode", "node_id"])
     )
     jb = ji.filter(ji.column("bound")).join(pp, "fnode", join_type="inner")
-    out.append(_edges(_ints(jb.column("recv")), _ints(jb.column("node_id")), "FLOW_ARG"))
+    out.append(_edges(_ints(jb.column("recv")), _ints(jb.column("node_id")), EdgeKind.FLOW_ARG))
     return pa.concat_tables(out)
 
 
 # -- FLOW_CALL ------------------------------------------------------------------------
 def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Model]) -> pa.Table:
-    args = facts["vf_arg"]
+    args = facts[VF_ARG]
     if not args.num_rows:
         return EDGE_SCHEMA.empty_table()
     callid = _ints(args.column("callid"))
@@ -373,7 +394,7 @@ def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Mod
     m_model = has_m[mcode]
     # no model: every input -> the result (vectorised: most calls)
     d = todo & ~q_model & ~m_model
-    parts = [_edges(node[d], callid[d], "FLOW_CALL", label="*")]
+    parts = [_edges(node[d], callid[d], EdgeKind.FLOW_CALL, label="*")]
     # the calls with a model, one at a time
     sel = np.flatnonzero(todo & (q_model | m_model))
     if len(sel):
@@ -425,7 +446,9 @@ def _model_edges(
                         dsts.append(dst)
                         labels.append(mdl.key)
                         tags.append(tag)
-    return _edges(np.array(srcs, np.int64), np.array(dsts, np.int64), "FLOW_CALL", labels, tags)
+    return _edges(
+        np.array(srcs, np.int64), np.array(dsts, np.int64), EdgeKind.FLOW_CALL, labels, tags
+    )
 
 
 def _matches(spec: str, kind: str, pos: int, kw: str | None) -> bool:
@@ -450,7 +473,7 @@ PAIR_CHUNK = 4_000_000
 
 def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]:
     S = pt.interner
-    t = facts["vf_attr"]
+    t = facts[VF_ATTR]
     if not t.num_rows:
         return []
     store = _ints(t.column("store")) == 1
@@ -503,14 +526,16 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     empty = np.zeros(0, np.int64)
     src = np.concatenate(srcs) if srcs else empty
     dst = np.concatenate(dsts) if dsts else empty
-    out = [_edges(src, dst, "FLOW_ATTR")]
+    out = [_edges(src, dst, EdgeKind.FLOW_ATTR)]
     # loads from objects the analysis does not track: the base's value -> the load
     untracked = np.ones(ld.num_rows, bool)
     untracked[li[obj]] = False
     other = np.zeros(ld.num_rows, bool)
     other[li[~obj]] = True
     fb = untracked | other
-    out.append(_edges(_ints(ld.column("base_node"))[fb], l_node[fb], "FLOW_ATTR", label="base"))
+    out.append(
+        _edges(_ints(ld.column("base_node"))[fb], l_node[fb], EdgeKind.FLOW_ATTR, label="base")
+    )
     return out
 
 
@@ -526,8 +551,8 @@ def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.n
     extra_q: list[int] = []
     extra_v: list[str] = []
     for i, q in enumerate(quals):
-        for m in hier.mro.get(q, ["c:" + q])[0 if uq[i] % 2 else 1 :]:
-            if m.startswith("c:"):
+        for m in hier.mro.get(q, [Val.CLASS + q])[0 if uq[i] % 2 else 1 :]:
+            if m.startswith(Val.CLASS):
                 extra_q.append(i)
                 extra_v.append(m)
     if not extra_q:
@@ -548,7 +573,7 @@ def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.n
 # -- FLOW_ELEM ------------------------------------------------------------------------
 def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]:
     S = pt.interner
-    t = facts["vf_elem"]
+    t = facts[VF_ELEM]
     if not t.num_rows:
         return []
     store = _ints(t.column("store")) == 1
@@ -573,7 +598,7 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     ss, ls = s_slot[s_row], l_slot[l_row]
     keep = (ss < 0) | (ls < 0) | (ss == ls)
     s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
-    out = [_edges(s_node[s_row][keep], l_node[l_row][keep], "FLOW_ELEM")]
+    out = [_edges(s_node[s_row][keep], l_node[l_row][keep], EdgeKind.FLOW_ELEM)]
     # reads from a base that may hold something other than a container with known
     # stores (an external object, a str, an unknown value): base -> the load
     stored = np.unique(sv)
@@ -583,10 +608,12 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     nc = ~cont | ~np.isin(lv, stored)
     bad[li[nc]] = True
     fb = ~known | bad
-    out.append(_edges(_ints(ld.column("base_node"))[fb], l_node[fb], "FLOW_ELEM", label="base"))
+    out.append(
+        _edges(_ints(ld.column("base_node"))[fb], l_node[fb], EdgeKind.FLOW_ELEM, label="base")
+    )
     # a container handed whole to a call outside the repository (``list(xs)``,
     # ``d.values()``, ``", ".join(xs)``): its elements flow into that operand
-    args = facts["vf_arg"]
+    args = facts[VF_ARG]
     ext = ~isin_sorted(_ints(args.column("callid")), usort(calls.callid))
     ext |= isin_sorted(_ints(args.column("callid")), usort(calls.x_call))
     a = args.filter(pa.array(ext))
@@ -597,16 +624,18 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     hi = np.searchsorted(sv_s, av, "right")
     x, y = expand(lo, hi - lo, None)
     out.append(
-        _edges(s_node[si_s[y]], _ints(a.column("node_id"))[ai[x]], "FLOW_ELEM", label="whole")
+        _edges(
+            s_node[si_s[y]], _ints(a.column("node_id"))[ai[x]], EdgeKind.FLOW_ELEM, label="whole"
+        )
     )
     return out
 
 
 # -- FLOW_EXC -------------------------------------------------------------------------
 def _exc_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
-    tr, rz = facts["vf_try"], facts["vf_raise"]
+    tr, rz = facts[VF_TRY], facts[VF_RAISE]
     if not tr.num_rows or not rz.num_rows:
         return EDGE_SCHEMA.empty_table()
     j = tr.rename_columns(["callid", "handler"]).join(calls.table(), "callid", join_type="inner")
     j = j.join(rz.rename_columns(["fnode", "exc"]), "fnode", join_type="inner")
-    return _edges(_ints(j.column("exc")), _ints(j.column("handler")), "FLOW_EXC")
+    return _edges(_ints(j.column("exc")), _ints(j.column("handler")), EdgeKind.FLOW_EXC)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from codeanatomy_hamilton.core.vocabulary import EdgeKind, NodeKind
 from codeanatomy_hamilton.security.graph import NO, Cpg
 from codeanatomy_hamilton.security.rules import Matcher, Rule, RuleSet
 
@@ -73,7 +74,7 @@ class Analysis:
         self.g = cpg
         self.rules = rules
         g = cpg
-        self.is_call = g.kind.eq("CALL")
+        self.is_call = g.kind.eq(NodeKind.CALL)
         # (CALL position, callee code) pairs: resolved targets' qualnames, else the
         # callee text; codes index ``self._callee_names`` (each distinct string once)
         cs, cd = g.calls.src, g.calls.dst
@@ -161,7 +162,7 @@ class Analysis:
         gets: list[tuple[int, int, tuple[Any, Any]]] = []
         for c in self.calls_matching([".set", ".get"]).tolist():
             recv = g.receiver.targets(c).tolist()
-            if len(recv) != 1 or g.kind[recv[0]] != "IDENTIFIER":
+            if len(recv) != 1 or g.kind[recv[0]] != NodeKind.IDENTIFIER:
                 continue
             d = self._single_def(recv[0])
             meth = str(g.name[c]).rpartition(".")[2]
@@ -180,13 +181,13 @@ class Analysis:
         stores: list[tuple[int, int]] = []  # (value node, receiver / base name node)
         for c in mcalls.tolist():
             recv = g.receiver.targets(c).tolist()
-            if len(recv) == 1 and g.kind[recv[0]] == "IDENTIFIER":
+            if len(recv) == 1 and g.kind[recv[0]] == NodeKind.IDENTIFIER:
                 for e in g.args.of(c):
                     stores.append((int(g.args.dst[e]), recv[0]))
         for i in np.flatnonzero(g.ast.eq("Subscript")).tolist():
             if g.pfield[i] in _STORE_FIELDS:
                 base = g.child(i, "value")
-                if base >= 0 and g.kind[base] == "IDENTIFIER":
+                if base >= 0 and g.kind[base] == NodeKind.IDENTIFIER:
                     stores.append((i, base))  # the stored value flows into the target
         fl = g.flow
         for v, base in stores:
@@ -197,8 +198,8 @@ class Analysis:
                 u = int(fl.dst[e])
                 if (
                     u != base
-                    and fl.cols["kind"][e] == "REACHING_DEF"
-                    and (u in arg_nodes or g.kind[int(g.parent[u])] == "RETURN")
+                    and fl.cols["kind"][e] == EdgeKind.REACHING_DEF
+                    and (u in arg_nodes or g.kind[int(g.parent[u])] == NodeKind.RETURN)
                 ):
                     src.append(v)
                     dst.append(u)
@@ -214,7 +215,9 @@ class Analysis:
         g = self.g
         fl = g.flow
         ok = np.ones(len(fl.dst), bool)
-        whole = np.flatnonzero((fl.cols["kind"] == "FLOW_ELEM") & (fl.cols["label"] == "whole"))
+        whole = np.flatnonzero(
+            (fl.cols["kind"] == EdgeKind.FLOW_ELEM) & (fl.cols["label"] == "whole")
+        )
         if not len(whole):
             return ok
         reads = self.calls_matching([".get", ".pop", ".setdefault"])
@@ -247,7 +250,7 @@ class Analysis:
             for c in view_classes:
                 for e in ch.of(c):
                     j = int(ch.dst[e])
-                    if g.kind[j] == "FUNCTION" and g.name[j] in methods:
+                    if g.kind[j] == NodeKind.FUNCTION and g.name[j] in methods:
                         out.add(j)
         return out
 
@@ -292,14 +295,19 @@ class Analysis:
         while stack:
             j = stack.pop()
             k = g.kind[j]
-            if k in ("FUNCTION", "CLASS"):
+            if k in (NodeKind.FUNCTION, NodeKind.CLASS):
                 continue
-            if k == "RETURN":
+            if k == NodeKind.RETURN:
                 v = g.child(j, "value")
                 if v >= 0:
                     out.append(v)
                 continue
-            if g.kind[j] in ("STATEMENT", "CONTROL_STRUCTURE", "EXCEPT_HANDLER", "MATCH_CASE"):
+            if g.kind[j] in (
+                NodeKind.STATEMENT,
+                NodeKind.CONTROL_STRUCTURE,
+                NodeKind.EXCEPT_HANDLER,
+                NodeKind.MATCH_CASE,
+            ):
                 stack.extend(g.children.targets(j).tolist())
         return out
 
@@ -309,7 +317,9 @@ class Analysis:
         out: list[int] = []
         attrs = {str(a) for a in src.get("attributes", [])}
         last = {a.rpartition(".")[2] for a in attrs}
-        cand = np.flatnonzero(g.kind.isin(["ATTRIBUTE", "IDENTIFIER"]) & g.name.isin(last))
+        cand = np.flatnonzero(
+            g.kind.isin([NodeKind.ATTRIBUTE, NodeKind.IDENTIFIER]) & g.name.isin(last)
+        )
         for i in cand.tolist():
             if g.pfield[i] in _STORE_FIELDS:
                 continue
@@ -321,12 +331,14 @@ class Analysis:
         pattrs = src.get("parameter_attributes") or {}
         if pattrs:
             names = {a for v in pattrs.values() for a in v}
-            for i in np.flatnonzero(g.kind.eq("ATTRIBUTE") & g.name.isin(names)).tolist():
+            for i in np.flatnonzero(g.kind.eq(NodeKind.ATTRIBUTE) & g.name.isin(names)).tolist():
                 base = g.child(i, "value")
-                if base < 0 or g.kind[base] != "IDENTIFIER":
+                if base < 0 or g.kind[base] != NodeKind.IDENTIFIER:
                     continue
                 for p in g.ref.targets(base).tolist():
-                    if g.kind[p] == "PARAMETER" and g.name[i] in pattrs.get(str(g.name[p]), ()):
+                    if g.kind[p] == NodeKind.PARAMETER and g.name[i] in pattrs.get(
+                        str(g.name[p]), ()
+                    ):
                         out.append(i)
         if src.get("view_parameters"):
             for f in self.views:
@@ -345,19 +357,21 @@ class Analysis:
         for obj, members in objects.items():
             names = {str(m) for m in members}
             last = obj.rpartition(".")[2]
-            cand = np.flatnonzero(g.kind.isin(["IDENTIFIER", "ATTRIBUTE"]) & g.name.eq(last))
+            cand = np.flatnonzero(
+                g.kind.isin([NodeKind.IDENTIFIER, NodeKind.ATTRIBUTE]) & g.name.eq(last)
+            )
             roots = [i for i in cand.tolist() if g.dotted(i) == obj]
             if not roots:
                 continue
             none = np.zeros(g.n, bool)
             parent = self._bfs(np.asarray(roots, np.int64), none, np.ones(len(g.flow.dst), bool))
             reached = parent != -2
-            for i in np.flatnonzero(g.kind.eq("ATTRIBUTE") & g.name.isin(names)).tolist():
+            for i in np.flatnonzero(g.kind.eq(NodeKind.ATTRIBUTE) & g.name.isin(names)).tolist():
                 base = g.child(i, "value")
                 if base < 0 or not reached[base] or g.pfield[i] in _STORE_FIELDS:
                     continue
                 p = int(g.parent[i])
-                if p >= 0 and g.kind[p] == "CALL" and g.pfield[i] == "func":
+                if p >= 0 and g.kind[p] == NodeKind.CALL and g.pfield[i] == "func":
                     out.append(p)  # a method: its result
                 else:
                     out.append(i)
@@ -411,19 +425,19 @@ class Analysis:
             return isinstance(t, str) and "html" not in t.lower() and "/" in t
 
         for m in self._defs_back(v, 3):
-            if g.kind[m] == "CALL":
+            if g.kind[m] == NodeKind.CALL:
                 for kw in ("mimetype", "content_type"):
                     if plain(g.arg(m, "kw:" + kw)):
                         return True
         d = -1
-        if g.kind[v] == "IDENTIFIER":
+        if g.kind[v] == NodeKind.IDENTIFIER:
             d = self._single_def(v)
-        elif g.kind[v] == "CALL":  # the variable the response is assigned to
+        elif g.kind[v] == NodeKind.CALL:  # the variable the response is assigned to
             d = next(
                 (
                     t
                     for t in g.flow.targets(v).tolist()
-                    if t >= 0 and g.kind[t] == "IDENTIFIER" and g.pfield[t] in _STORE_FIELDS
+                    if t >= 0 and g.kind[t] == NodeKind.IDENTIFIER and g.pfield[t] in _STORE_FIELDS
                 ),
                 -1,
             )
@@ -581,7 +595,7 @@ class Analysis:
                     return el[idx] if idx < len(el) else -1
                 # an empty list filled by appends
                 d = self._defs_back(a, 1)
-                defs = [x for x in d if g.kind[x] == "IDENTIFIER" and x != a]
+                defs = [x for x in d if g.kind[x] == NodeKind.IDENTIFIER and x != a]
                 added = []
                 for x in defs[:1]:
                     for u in g.flow.targets(x).tolist():
@@ -613,7 +627,7 @@ class Analysis:
 
     def _guarded(self, i: int) -> bool:
         g = self.g
-        if g.kind[i] != "IDENTIFIER" or g.pfield[i] in _STORE_FIELDS:
+        if g.kind[i] != NodeKind.IDENTIFIER or g.pfield[i] in _STORE_FIELDS:
             return False
         name = str(g.name[i])
         for p, c in g.ancestors(i):
@@ -629,7 +643,7 @@ class Analysis:
                     if g.ast[s] == "If" and self._exits(s):
                         if self._checks(g.child(s, "test"), name) < 0:
                             return True
-            if g.kind[p] in ("FUNCTION", "CLASS", "MODULE"):
+            if g.kind[p] in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.MODULE):
                 break
         return False
 
@@ -639,11 +653,13 @@ class Analysis:
         reads (the list made empty once, only appended to, in straight-line code)."""
         g = self.g
         fl = g.flow
-        e = next((e for e in fl.of(u) if fl.dst[e] == v and fl.cols["kind"][e] == "FLOW_ELEM"), -1)
+        e = next(
+            (e for e in fl.of(u) if fl.dst[e] == v and fl.cols["kind"][e] == EdgeKind.FLOW_ELEM), -1
+        )
         if e < 0 or g.ast[v] != "Subscript":
             return -1
         call = int(g.parent[u])
-        if call < 0 or g.kind[call] != "CALL" or g.pfield[u] != "args":
+        if call < 0 or g.kind[call] != NodeKind.CALL or g.pfield[u] != "args":
             return -1
         recv = g.receiver.targets(call).tolist()
         base = g.child(v, "value")
@@ -654,7 +670,7 @@ class Analysis:
         if defs < 0 or defs != self._single_def(base):
             return -1
         fb = g.flow_back
-        init = [int(fb.dst[x]) for x in fb.of(defs) if fb.cols["kind"][x] == "FLOW"]
+        init = [int(fb.dst[x]) for x in fb.of(defs) if fb.cols["kind"][x] == EdgeKind.FLOW]
         if len(init) != 1 or g.ast[init[0]] != "List" or g.kids(init[0], "elts"):
             return -1
         block = int(g.parent[defs])  # the Assign statement
@@ -669,7 +685,7 @@ class Analysis:
                 return -1
             c = int(g.parent[p])
             meth = g.name[p]
-            if g.kind[c] != "CALL" or meth not in ("append", "pop", "insert"):
+            if g.kind[c] != NodeKind.CALL or meth not in ("append", "pop", "insert"):
                 return -1
             stmt = int(g.parent[c])
             if int(g.parent[stmt]) != owner or g.pfield[stmt] != fld:
@@ -702,7 +718,7 @@ class Analysis:
 
     def _single_def(self, use: int) -> int:
         fb = self.g.flow_back
-        d = [int(fb.dst[x]) for x in fb.of(use) if fb.cols["kind"][x] == "REACHING_DEF"]
+        d = [int(fb.dst[x]) for x in fb.of(use) if fb.cols["kind"][x] == EdgeKind.REACHING_DEF]
         return d[0] if len(d) == 1 else -1
 
     def _exits(self, if_node: int) -> bool:
@@ -711,20 +727,20 @@ class Analysis:
         if not body:
             return False
         last = body[-1]
-        if g.ast[last] in _EXITS or g.kind[last] == "RETURN":
+        if g.ast[last] in _EXITS or g.kind[last] == NodeKind.RETURN:
             return True
         if g.ast[last] == "Expr":
             v = g.child(last, "value")
             return (
                 v >= 0
-                and g.kind[v] == "CALL"
+                and g.kind[v] == NodeKind.CALL
                 and any(n.rpartition(".")[2] in ("abort", "exit") for n in g.callees(v))
             )
         return False
 
     def _mentions(self, i: int, name: str) -> bool:
         g = self.g
-        return any(g.kind[j] == "IDENTIFIER" and g.name[j] == name for j in g.walk(i))
+        return any(g.kind[j] == NodeKind.IDENTIFIER and g.name[j] == name for j in g.walk(i))
 
     def _checks(self, t: int, name: str) -> int:
         """+1 when the test passing means ``name`` was validated, -1 when the test
@@ -749,7 +765,7 @@ class Analysis:
             if ops[0] in ("NotIn", "NotEq", "IsNot"):
                 return -1
             return 0
-        if g.kind[t] == "CALL":
+        if g.kind[t] == NodeKind.CALL:
             gd = self.rules.guards
             meths = {str(m) for m in gd.get("methods", [])}
             funcs = Matcher([str(f) for f in gd.get("functions", [])])
@@ -1003,7 +1019,11 @@ class Analysis:
     ) -> str | None:
         g = self.g
         fld = g.pfield[r]
-        if g.kind[r] == "IDENTIFIER" and fld in _STORE_FIELDS and token.search(str(g.name[r])):
+        if (
+            g.kind[r] == NodeKind.IDENTIFIER
+            and fld in _STORE_FIELDS
+            and token.search(str(g.name[r]))
+        ):
             return f"secret ({g.name[r]})"
         if g.ast[r] == "Subscript" and fld in _STORE_FIELDS:
             if g.dotted(g.child(r, "value")) in sink_subs:
@@ -1014,9 +1034,9 @@ class Analysis:
         p = int(g.parent[r])
         if p < 0:
             return None
-        if g.kind[p] == "RETURN":
+        if g.kind[p] == NodeKind.RETURN:
             f = g.function_of(p)
-            if f >= 0 and g.kind[f] == "FUNCTION" and token.search(str(g.name[f])):
+            if f >= 0 and g.kind[f] == NodeKind.FUNCTION and token.search(str(g.name[f])):
                 return f"secret (returned by {g.name[f]})"
         if g.ast[p] == "Dict" and fld == "values":
             keys = g.kids(p, "keys")

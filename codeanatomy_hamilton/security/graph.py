@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from codeanatomy_hamilton.extract.valueflow import VALUE_FLOW_KINDS
+from codeanatomy_hamilton.core.vocabulary import VALUE_FLOW_KINDS, EdgeKind, NodeKind
 
 NO = object()  # "not a constant"
 _FOLD_DEPTH = 12
@@ -161,7 +161,7 @@ class Cpg:
         # them, never read here: operators are props)
         a = ctx.sql(
             f'SELECT src_id, dst_id, field, "index" FROM {etable} WHERE repo = {r} '
-            "AND kind = 'AST' AND field NOT IN ('ctx', 'op', 'ops')"
+            f"AND kind = '{EdgeKind.AST}' AND field NOT IN ('ctx', 'op', 'ops')"
         ).to_arrow_table()
         s, d = self.pos(_ints(a, "src_id", 0)), self.pos(_ints(a, "dst_id", 0))
         field = _col(a, "field")
@@ -183,14 +183,14 @@ class Cpg:
         self.flow_back = Adj(n, fd, fs, kind=fkind, label=label)
         del f
 
-        x = edges(["REF", "CALL", "INHERITS", "RECEIVER"], ", kind")
+        x = edges([EdgeKind.REF, EdgeKind.CALL, EdgeKind.INHERITS, EdgeKind.RECEIVER], ", kind")
         xs, xd = self.pos(_ints(x, "src_id", 0)), self.pos(_ints(x, "dst_id", 0))
         xk = _col(x, "kind")
-        self.ref = Adj(n, xs[xk.eq("REF")], xd[xk.eq("REF")])
-        self.calls = Adj(n, xs[xk.eq("CALL")], xd[xk.eq("CALL")])
-        self.inherits = Adj(n, xs[xk.eq("INHERITS")], xd[xk.eq("INHERITS")])
-        self.receiver = Adj(n, xs[xk.eq("RECEIVER")], xd[xk.eq("RECEIVER")])
-        g = edges(["ARGUMENT"], ', label, "index"')
+        self.ref = Adj(n, xs[xk.eq(EdgeKind.REF)], xd[xk.eq(EdgeKind.REF)])
+        self.calls = Adj(n, xs[xk.eq(EdgeKind.CALL)], xd[xk.eq(EdgeKind.CALL)])
+        self.inherits = Adj(n, xs[xk.eq(EdgeKind.INHERITS)], xd[xk.eq(EdgeKind.INHERITS)])
+        self.receiver = Adj(n, xs[xk.eq(EdgeKind.RECEIVER)], xd[xk.eq(EdgeKind.RECEIVER)])
+        g = edges([EdgeKind.ARGUMENT], ', label, "index"')
         self.args = Adj(
             n,
             self.pos(_ints(g, "src_id", 0)),
@@ -281,7 +281,7 @@ class Cpg:
 
     def function_of(self, i: int) -> int:
         for p, _c in self.ancestors(i):
-            if self.kind[p] in ("FUNCTION", "MODULE", "CLASS"):
+            if self.kind[p] in (NodeKind.FUNCTION, NodeKind.MODULE, NodeKind.CLASS):
                 return p
         return -1
 
@@ -303,15 +303,15 @@ class Cpg:
         if i < 0 or depth > 8:
             return None
         k = self.kind[i]
-        if k == "IDENTIFIER":
+        if k == NodeKind.IDENTIFIER:
             for j in self.ref.targets(i).tolist():
-                if self.kind[j] == "EXTERNAL" and self.qual[j]:
+                if self.kind[j] == NodeKind.EXTERNAL and self.qual[j]:
                     return str(self.qual[j])
             return None
-        if k == "ATTRIBUTE":
+        if k == NodeKind.ATTRIBUTE:
             base = self.dotted(self.child(i, "value"), depth + 1)
             return None if base is None else base + "." + str(self.name[i])
-        if k == "EXTERNAL":
+        if k == NodeKind.EXTERNAL:
             return self.qual[i]
         return None
 
@@ -463,14 +463,14 @@ class Cpg:
                     return base[key]
                 except IndexError:
                     return NO
-            return self._fold_defs(i, depth, ("FLOW_ELEM",))
-        if at == "Name" and self.kind[i] == "IDENTIFIER":
-            v = self._fold_defs(i, depth, ("REACHING_DEF", "FLOW_GLOBAL"))
+            return self._fold_defs(i, depth, (EdgeKind.FLOW_ELEM,))
+        if at == "Name" and self.kind[i] == NodeKind.IDENTIFIER:
+            v = self._fold_defs(i, depth, (EdgeKind.REACHING_DEF, EdgeKind.FLOW_GLOBAL))
             if v is NO:
                 v = self._fold_import(i, depth)
             return v
         if at == "Attribute":
-            return self._fold_defs(i, depth, ("FLOW_ATTR",))
+            return self._fold_defs(i, depth, (EdgeKind.FLOW_ATTR,))
         return NO
 
     def _fold_defs(self, i: int, depth: int, kinds: tuple[str, ...]) -> Any:
@@ -499,11 +499,11 @@ class Cpg:
 
     def _fold_def(self, d: int, depth: int) -> Any:
         """The value a definition node holds: a store target gets its one FLOW source."""
-        if self.kind[d] in ("PARAMETER", "ALIAS", "FUNCTION", "CLASS"):
+        if self.kind[d] in (NodeKind.PARAMETER, NodeKind.ALIAS, NodeKind.FUNCTION, NodeKind.CLASS):
             return NO
-        if self.ast[d] in ("Name", "Attribute", "Subscript") or self.kind[d] == "IDENTIFIER":
+        if self.ast[d] in ("Name", "Attribute", "Subscript") or self.kind[d] == NodeKind.IDENTIFIER:
             fb = self.flow_back
-            srcs = [int(fb.dst[e]) for e in fb.of(d) if fb.cols["kind"][e] == "FLOW"]
+            srcs = [int(fb.dst[e]) for e in fb.of(d) if fb.cols["kind"][e] == EdgeKind.FLOW]
             if len(srcs) == 1 and self.pfield[d] in ("targets", "target"):
                 return self.fold(srcs[0], depth)
             return NO
@@ -512,7 +512,7 @@ class Cpg:
     def _fold_import(self, i: int, depth: int) -> Any:
         """A name imported with ``from .mod import NAME``: the module's constant."""
         for a in self.ref.targets(i).tolist():
-            if self.kind[a] != "ALIAS":
+            if self.kind[a] != NodeKind.ALIAS:
                 continue
             imp = int(self.parent[a])
             if imp < 0 or self.ast[imp] != "ImportFrom":
@@ -553,9 +553,9 @@ class Cpg:
         stores = [
             j
             for j in np.flatnonzero(self.path.eq(path) & self.name.eq(name)).tolist()
-            if self.kind[j] == "IDENTIFIER"
+            if self.kind[j] == NodeKind.IDENTIFIER
             and self.pfield[j] == "targets"
-            and self.kind[int(self.parent[int(self.parent[j])])] == "MODULE"
+            and self.kind[int(self.parent[int(self.parent[j])])] == NodeKind.MODULE
         ]
         if len(stores) != 1:
             return NO

@@ -20,7 +20,24 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from codeanatomy_hamilton.extract.facts import INDEX_MARK, PROP_MODE, PROTO_MODE
+from codeanatomy_hamilton.core.vocabulary import (
+    RS_ANN,
+    RS_ARG,
+    RS_ASTORE,
+    RS_ATTR,
+    RS_CALL,
+    RS_DEF,
+    RS_FLOW,
+    RS_INIT,
+    RS_PARAM,
+    RS_SSTORE,
+    RS_SUB,
+    RS_SUPER,
+    CallMode,
+    MethodKind,
+    Val,
+)
+from codeanatomy_hamilton.extract.facts import INDEX_MARK
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings
 from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, expand, isin_sorted, ucount, usort
 from codeanatomy_hamilton.resolve.points_to.interner import (
@@ -54,7 +71,7 @@ HARD_KEY_CAP = 256
 # the sorted array and its per-round copies; 30M facts keep resolution in a few GiB.
 FACT_BUDGET = 30_000_000
 # ``rs_def.mkind`` -> method-kind bit
-_MK = {"s": MK_S, "c": MK_C, "m": MK_M}
+_MK = {MethodKind.STATIC: MK_S, MethodKind.CLASS: MK_C, MethodKind.METHOD: MK_M}
 
 # External callables whose result calls (or is) their first argument: calling the
 # result calls it; called without a positional argument (``lru_cache(maxsize=8)``)
@@ -91,14 +108,14 @@ def _eq(col: Any, value: str) -> np.ndarray:
 
 # the input columns interned in one pass (their ids are what ``kept_strings`` keeps)
 ENCODED_COLUMNS: list[tuple[str, str]] = [
-    ("rs_init", "key"), ("rs_init", "val"), ("rs_flow", "dst"), ("rs_flow", "src"),
-    ("rs_attr", "e"), ("rs_attr", "base"), ("rs_attr", "attr"),
-    ("rs_astore", "base"), ("rs_astore", "attr"), ("rs_astore", "src"),
-    ("rs_sub", "e"), ("rs_sub", "base"), ("rs_sstore", "base"), ("rs_sstore", "src"),
-    ("rs_call", "ckey"), ("rs_call", "res"), ("rs_arg", "ckey"), ("rs_arg", "src"),
-    ("rs_arg", "kw"), ("rs_param", "fkey"), ("rs_param", "key"), ("rs_param", "name"),
-    ("rs_ann", "key"), ("rs_ann", "src"), ("rs_super", "e"), ("rs_super", "selfkey"),
-    ("rs_super", "cls"),
+    (RS_INIT, "key"), (RS_INIT, "val"), (RS_FLOW, "dst"), (RS_FLOW, "src"),
+    (RS_ATTR, "e"), (RS_ATTR, "base"), (RS_ATTR, "attr"),
+    (RS_ASTORE, "base"), (RS_ASTORE, "attr"), (RS_ASTORE, "src"),
+    (RS_SUB, "e"), (RS_SUB, "base"), (RS_SSTORE, "base"), (RS_SSTORE, "src"),
+    (RS_CALL, "ckey"), (RS_CALL, "res"), (RS_ARG, "ckey"), (RS_ARG, "src"),
+    (RS_ARG, "kw"), (RS_PARAM, "fkey"), (RS_PARAM, "key"), (RS_PARAM, "name"),
+    (RS_ANN, "key"), (RS_ANN, "src"), (RS_SUPER, "e"), (RS_SUPER, "selfkey"),
+    (RS_SUPER, "cls"),
 ]  # fmt: skip
 
 
@@ -132,10 +149,10 @@ class PointsTo(Rules):
         def enc(t: str, c: str) -> np.ndarray:
             return done[(t, c)]
 
-        ik = np.concatenate([enc("rs_init", "key"), got[-4]])
-        iv = np.concatenate([enc("rs_init", "val"), got[-3]])
-        fd = np.concatenate([enc("rs_flow", "dst"), got[-2]])
-        fs = np.concatenate([enc("rs_flow", "src"), got[-1]])
+        ik = np.concatenate([enc(RS_INIT, "key"), got[-4]])
+        iv = np.concatenate([enc(RS_INIT, "val"), got[-3]])
+        fd = np.concatenate([enc(RS_FLOW, "dst"), got[-2]])
+        fs = np.concatenate([enc(RS_FLOW, "src"), got[-1]])
         ok = (fd >= 0) & (fs >= 0)
         # flows: (dst, src, bind), deduplicated; indexed by src (appended per round)
         pairs = usort((fd[ok] << 32) | fs[ok])  # distinct (dst, src), sorted
@@ -144,61 +161,61 @@ class PointsTo(Rules):
         self.flow_seen = PairSet(pairs, fb)
         # static relations
         self.a_e, self.a_base, self.a_attr = (
-            enc("rs_attr", "e"),
-            enc("rs_attr", "base"),
-            enc("rs_attr", "attr"),
+            enc(RS_ATTR, "e"),
+            enc(RS_ATTR, "base"),
+            enc(RS_ATTR, "attr"),
         )
         self.ix_attr = CsrIndex(self.a_base)
         # protocol reads (``extract.facts.proto``: keys ending in ``p``) look for
         # methods of the repository only: no external ``x.__add__`` values
-        a_e = facts["rs_attr"]["e"]
+        a_e = facts[RS_ATTR]["e"]
         self.a_proto = (
             pc.ends_with(a_e, "p").to_numpy(zero_copy_only=False).astype(bool)
             if len(a_e)
             else np.zeros(0, bool)
         )
         self.as_base, self.as_attr, self.as_src = (
-            enc("rs_astore", "base"),
-            enc("rs_astore", "attr"),
-            enc("rs_astore", "src"),
+            enc(RS_ASTORE, "base"),
+            enc(RS_ASTORE, "attr"),
+            enc(RS_ASTORE, "src"),
         )
         self.ix_astore = CsrIndex(self.as_base)
-        self.sb_e, self.sb_base = enc("rs_sub", "e"), enc("rs_sub", "base")
+        self.sb_e, self.sb_base = enc(RS_SUB, "e"), enc(RS_SUB, "base")
         self.ix_sub = CsrIndex(self.sb_base)
         # positional reads (``e`` ends with ``~i<N>``): the interned id of "N", else -1
-        e_str = facts["rs_sub"]["e"]
+        e_str = facts[RS_SUB]["e"]
         if isinstance(e_str, pa.ChunkedArray):
             e_str = e_str.combine_chunks() if e_str.num_chunks else pa.array([], pa.string())
         e_str = e_str.cast(pa.string())
         pos = pc.extract_regex(e_str, INDEX_MARK + r"(?P<n>-?[0-9]+|s[0-9a-f]*)$")
         self.sb_pos = S.intern(pc.struct_field(pos, [0]) if len(e_str) else e_str)
-        self.ss_base, self.ss_src = enc("rs_sstore", "base"), enc("rs_sstore", "src")
-        self.ss_slot = S.intern(facts["rs_sstore"]["slot"])
+        self.ss_base, self.ss_src = enc(RS_SSTORE, "base"), enc(RS_SSTORE, "src")
+        self.ss_slot = S.intern(facts[RS_SSTORE]["slot"])
         self._init_containers()
         self.ix_sstore = CsrIndex(self.ss_base)
-        c = facts["rs_call"]
-        self.c_key, self.c_res = enc("rs_call", "ckey"), enc("rs_call", "res")
+        c = facts[RS_CALL]
+        self.c_key, self.c_res = enc(RS_CALL, "ckey"), enc(RS_CALL, "res")
         self.c_mode_deco = _eq(c["mode"], "deco")
         self.c_mode_hof = _eq(c["mode"], "hof")
         self.c_mode_raise = _eq(c["mode"], "raise")
         # property accesses and protocol calls are keyed by the attribute read itself:
         # what it holds is called, and it never gets constructors or ``__call__``
-        self.c_mode_attr = _eq(c["mode"], PROP_MODE) | _eq(c["mode"], PROTO_MODE)
+        self.c_mode_attr = _eq(c["mode"], CallMode.PROP) | _eq(c["mode"], CallMode.PROTO)
         self.ix_calls = CsrIndex(self.c_key)
-        g = facts["rs_arg"]
+        g = facts[RS_ARG]
         self.g_key, self.g_src, self.g_kw = (
-            enc("rs_arg", "ckey"),
-            enc("rs_arg", "src"),
-            enc("rs_arg", "kw"),
+            enc(RS_ARG, "ckey"),
+            enc(RS_ARG, "src"),
+            enc(RS_ARG, "kw"),
         )
         self.g_pos = g["pos"].fill_null(-1).to_numpy().astype(np.int64)
         self.g_star = g["star"].fill_null(0).to_numpy().astype(np.int64)
         self.ix_args = CsrIndex(self.g_key)
-        p = facts["rs_param"]
+        p = facts[RS_PARAM]
         self.p_fkey, self.p_key, self.p_name = (
-            enc("rs_param", "fkey"),
-            enc("rs_param", "key"),
-            enc("rs_param", "name"),
+            enc(RS_PARAM, "fkey"),
+            enc(RS_PARAM, "key"),
+            enc(RS_PARAM, "name"),
         )
         self.p_pos = p["pos"].fill_null(-1).to_numpy().astype(np.int64)
         self.p_kind_p, self.p_kind_k = _eq(p["kind"], "p"), _eq(p["kind"], "k")
@@ -215,15 +232,15 @@ class PointsTo(Rules):
         nv = ~(self.p_kind_v | self.p_kind_w)
         self.p_named = usort((self.p_fkey[nv] << 32) | self.p_name[nv])
 
-        self.an_key, self.an_src = enc("rs_ann", "key"), enc("rs_ann", "src")
+        self.an_key, self.an_src = enc(RS_ANN, "key"), enc(RS_ANN, "src")
         self.ix_ann = CsrIndex(self.an_src)
         self.su_e, self.su_self, self.su_cls = (
-            enc("rs_super", "e"),
-            enc("rs_super", "selfkey"),
-            enc("rs_super", "cls"),
+            enc(RS_SUPER, "e"),
+            enc(RS_SUPER, "selfkey"),
+            enc(RS_SUPER, "cls"),
         )
         self.ix_sup = CsrIndex(self.su_self)
-        d = facts["rs_def"].filter(pc.is_valid(facts["rs_def"]["mkind"]))
+        d = facts[RS_DEF].filter(pc.is_valid(facts[RS_DEF]["mkind"]))
         vid = S.intern(d["val"])
         mk = d["mkind"].to_numpy(zero_copy_only=False)
         bits = np.zeros(len(mk), np.int8)
@@ -250,7 +267,7 @@ class PointsTo(Rules):
         self.sl_pair: dict[tuple[int, int], int] = {}
         self.init_attr = S.get("__init__")
         self.call_attr = S.get("__call__")
-        self.wrap_ids = usort(np.array([S.get("x:" + w) for w in WRAPPERS], np.int64))
+        self.wrap_ids = usort(np.array([S.get(Val.EXT + w) for w in WRAPPERS], np.int64))
         # call keys with a positional first argument
         self.has_arg0 = usort(self.g_key[(self.g_pos == 0) & (self.g_key >= 0)])
         self.class_attr = S.get("__class__")

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from codeanatomy_hamilton.core.vocabulary import Val
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings, StrList
 from codeanatomy_hamilton.resolve.points_to.arrays import uinv, usort
 from codeanatomy_hamilton.resolve.points_to.levels import IntMap
@@ -146,7 +147,7 @@ class Interner:
         self._grow(self.n)
         self.dots[i] = s.count(".")
         kind = K_NONE
-        if s.startswith("xi:"):
+        if s.startswith(Val.EXT_INST):
             kind, rest = K_XI, s[3:]
         elif len(s) > 1 and s[1] == ":" and s[0] in _PREFIX:
             kind, rest = _PREFIX[s[0]], s[2:]
@@ -188,7 +189,7 @@ class Interner:
                 if kind == K_NONE:
                     return
                 rest = s[2:]
-            elif s.startswith("xi:"):
+            elif s.startswith(Val.EXT_INST):
                 kind, rest = K_XI, s[3:]
             else:
                 return
@@ -264,10 +265,21 @@ class Interner:
         self._grow(self.n)
         ids = np.arange(n0, n0 + m, dtype=np.int64)
         p2 = pc.utf8_slice_codeunits(arr, 0, 2)
-        kinds = pa.array(["f:", "c:", "i:", "m:", "l:", "x:", "b:", "s:"])
+        kinds = pa.array(
+            [
+                Val.FUNC,
+                Val.CLASS,
+                Val.INST,
+                Val.MODULE,
+                Val.CONTAINER,
+                Val.EXT,
+                Val.BOUND,
+                Val.SUPER,
+            ]
+        )
         codes = np.array([K_F, K_C, K_I, K_M, K_L, K_X, K_B, K_S, K_NONE], np.int8)
         vk = codes[pc.index_in(p2, value_set=kinds).fill_null(len(kinds)).to_numpy()]
-        xi = pc.starts_with(arr, "xi:").to_numpy(zero_copy_only=False)
+        xi = pc.starts_with(arr, Val.EXT_INST).to_numpy(zero_copy_only=False)
         vk[xi] = K_XI
         vidx = np.nonzero(vk != K_NONE)[0]
         if not len(vidx):

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from codeanatomy_hamilton.core.vocabulary import Val
 from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, isin_sorted
 from codeanatomy_hamilton.resolve.points_to.containers import PLAIN, Containers
 from codeanatomy_hamilton.resolve.points_to.interner import (
@@ -126,7 +127,7 @@ class Rules(Containers):
                 emit(
                     e[m][hit],
                     dot(self.sl_owner[pos][hit], attr[m][hit]),
-                    self._val("i:", k2[hit]),
+                    self._val(Val.INST, k2[hit]),
                 )
         # attribute stores
         li, ri = _probe_kinds(self.ix_astore, dk, vk, _ATTR_STORE)
@@ -194,7 +195,7 @@ class Rules(Containers):
                 at = np.where(mc[m], self.init_attr, self.call_attr)
                 own = self.mro_owner(q, at)
                 h = own >= 0
-                emit(self.c_key[ri][m][h], dot(own[h], at[h]), self._val("i:", q[h]))
+                emit(self.c_key[ri][m][h], dot(own[h], at[h]), self._val(Val.INST, q[h]))
             # ... and ``__new__`` first, bound to the class (``_transform``)
             if mc.any():
                 q = vq[li][mc]
@@ -297,14 +298,14 @@ class Rules(Containers):
         # annotated parameters and except-as names hold instances of the class
         li, ri = _probe_kinds(self.ix_ann, dk, vk, _CLASS)
         m = vk[li] == K_C
-        emit(self.an_key[ri][m], self._val("i:", vq[li][m]))
+        emit(self.an_key[ri][m], self._val(Val.INST, vq[li][m]))
         # calling a class makes an instance; calling something external, an external
         li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALL_VALUE)
         if len(li):
             k = vk[li]
             res = self.c_res[ri]
             m = (res >= 0) & (k == K_C)
-            emit(res[m], self._val("i:", vq[li][m]))
+            emit(res[m], self._val(Val.INST, vq[li][m]))
             m = (res >= 0) & (k == K_X) & ~S.bi[dv[li]]
             # only a class-like name (CapWords, PEP 8) makes an instance whose methods
             # we may name; what a function outside the repo returns is unknown, and
@@ -317,7 +318,7 @@ class Rules(Containers):
                     bool,
                 )
                 m[idx[~cap]] = False
-            emit(res[m], self._val("xi:", vq[li][m]))
+            emit(res[m], self._val(Val.EXT_INST, vq[li][m]))
             # the receiver of a bound method call is its first parameter
             m = k == K_B
             if m.any():
@@ -329,8 +330,8 @@ class Rules(Containers):
                 bits = S.mk[fk[pj]]
                 c = (bits & (MK_C | MK_NEW)) != 0
                 other = (((bits & (MK_M | MK_S)) != 0) & ~c) | (bits == 0)
-                emit(self.p_key[pr][c], self._val("c:", q[pj][c]))
-                emit(self.p_key[pr][other], self._val("i:", q[pj][other]))
+                emit(self.p_key[pr][c], self._val(Val.CLASS, q[pj][c]))
+                emit(self.p_key[pr][other], self._val(Val.INST, q[pj][other]))
         # ``C[int]`` is a generic alias of class C: calling it constructs C, its
         # attributes are C's (PEP 484/695), so the subscript holds the class itself
         li, ri = _probe_kinds(self.ix_sub, dk, vk, _CLASS)
@@ -340,7 +341,7 @@ class Rules(Containers):
         li, ri = _probe_kinds(self.ix_attr, dk, vk, _INSTANCE)
         m = self.a_attr[ri] == self.class_attr
         if m.any():
-            emit(self.a_e[ri][m], self._val("c:", vq[li][m]))
+            emit(self.a_e[ri][m], self._val(Val.CLASS, vq[li][m]))
         # attributes of external objects are external objects (bounded dotted depth:
         # ``n = n.next`` loops would grow names forever)
         li, ri = _probe_kinds(self.ix_attr, dk, vk, _EXTERNAL)
@@ -350,13 +351,13 @@ class Rules(Containers):
             m = ((k == K_X) | ((k == K_XI) & ~S.bi[v])) & (S.dots[v] < 5)
             m &= ~self.a_proto[ri]
             q = self._dot(vq[li][m], self.a_attr[ri][m])
-            emit(self.a_e[ri][m], self._val("x:", q))
+            emit(self.a_e[ri][m], self._val(Val.EXT, q))
         # super() inside a method of class K, for each class C of self
         li, ri = _probe_kinds(self.ix_sup, dk, vk, _SUPER_SELF)
         m = (vk[li] == K_I) | (vk[li] == K_C)
         if m.any():
             cls, q = self.su_cls[ri][m], vq[li][m]
-            sv = S.binary("sup", cls, q, lambda a, b: "s:" + a + "|" + b)
+            sv = S.binary("sup", cls, q, lambda a, b: Val.SUPER + a + "|" + b)
             emit(self.su_e[ri][m], sv)
         if not keys:
             return np.zeros(0, np.int64)
@@ -393,7 +394,7 @@ class Rules(Containers):
                 "bound",
                 fk,
                 np.where(own >= 0, own, S.vq[bind[idx[to_b]]]),
-                lambda a, b: "b:" + a + "|" + b,
+                lambda a, b: Val.BOUND + a + "|" + b,
             )
             # rows that only become bound methods drop their plain value
             keep[idx[~stay]] = False
