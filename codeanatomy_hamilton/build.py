@@ -21,9 +21,9 @@ from codeanatomy_hamilton.core.version import VERSION
 from codeanatomy_hamilton.fragments.store import FragmentDamaged, FragmentStore
 from codeanatomy_hamilton.incremental.planning import BuildPlan, describe_changes, plan_build
 from codeanatomy_hamilton.runtime.driver import TABLE_OUTPUTS, make_driver
+from codeanatomy_hamilton.runtime.execute import execute_planned
 from codeanatomy_hamilton.runtime.executors import make_executor
 from codeanatomy_hamilton.runtime.hooks import DiagnosticsHook, ProgressEvent, ProgressHook
-from codeanatomy_hamilton.runtime.plan import execute_planned
 from codeanatomy_hamilton.runtime.tracking import make_tracker
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot, ScanError, is_git_root, resolve_commit
 from codeanatomy_hamilton.store import delta as store
@@ -237,8 +237,9 @@ def _execute(
             req.executor, req.workers, req.dask_address, repo_root=req.repo_path
         ),
     )
-    # the build names the outputs; the plan puts them in topological order as final_vars
-    # and says which subset Hamilton must run for them (see plan.execute_planned)
+    # the build names the outputs; ``execute_planned`` puts them in topological order as
+    # final_vars, Hamilton runs what they need, and the diagnostics say whether that was
+    # exactly the plan's upstream closure (``plan_matches``)
     outputs, diagnostics = execute_planned(
         dr,
         hook,

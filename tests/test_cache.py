@@ -11,6 +11,7 @@ from deltalake import DeltaTable
 from hamilton.caching.fingerprinting import hash_value
 
 from codeanatomy_hamilton.build import BuildRequest, run_build
+from codeanatomy_hamilton.runtime.caching import register_fingerprints
 from codeanatomy_hamilton.scan.snapshot import scan_repo
 from tests.ca_helpers import commit, make_repo, write_files
 
@@ -21,6 +22,7 @@ def _rows(warehouse: Path, table: str) -> list[dict]:
 
 
 def test_fingerprints() -> None:
+    register_fingerprints()
     a = pa.table({"x": [1, 2, 3], "y": ["a", "b", None]})
     assert hash_value(a) == hash_value(pa.table({"x": [1, 2, 3], "y": ["a", "b", None]}))
     assert hash_value(a) != hash_value(pa.table({"x": [1, 2, 4], "y": ["a", "b", None]}))
@@ -28,6 +30,7 @@ def test_fingerprints() -> None:
 
 
 def test_snapshot_fingerprint_is_content_not_location(tmp_path: Path) -> None:
+    register_fingerprints()
     repo = make_repo(tmp_path)
     clone = tmp_path / "clone"
     import subprocess

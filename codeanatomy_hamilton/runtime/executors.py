@@ -30,9 +30,12 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import cloudpickle
 from hamilton.execution import executors as h_exec
 from hamilton.execution.grouping import TaskImplementation
 from hamilton.execution.state import TaskState
+
+from codeanatomy_hamilton.runtime.caching import register_fingerprints
 
 EXECUTORS = ("local", "processes", "dask")
 ENV_EXECUTOR = "CODEANATOMY_EXECUTOR"
@@ -181,6 +184,8 @@ def _combine(old: Any, new: Any) -> Any:
 
 def run_task_shipping_records(task: TaskImplementation) -> tuple[dict[str, Any], list]:
     """Worker side: run the task as Hamilton would, and return its hook records too."""
+    # the cache adapter hashes the task's results here, in the worker
+    register_fingerprints()
     # the hooks arrive holding the driver's records so far, including earlier batches
     # of these same nodes; start them clean so only this task's share is shipped back
     names = {n.name for n in task.nodes}
@@ -191,6 +196,14 @@ def run_task_shipping_records(task: TaskImplementation) -> tuple[dict[str, Any],
                 records.pop(name, None)
     results = h_exec.base_execute_task(task)
     return results, _remote_records(task)
+
+
+def run_pickled_task(blob: bytes) -> tuple[dict[str, Any], list]:
+    """Worker side of :class:`ProcessTaskExecutor`: the task arrives cloudpickled. A
+    task's nodes link to the whole graph, whose ``@parameterize`` nodes (the store
+    nodes) are closures the standard pickle cannot ship; cloudpickle ships them by
+    value (Dask's executor does the same)."""
+    return run_task_shipping_records(cloudpickle.loads(blob))
 
 
 class _RecordsFuture(h_exec.TaskFuture):
@@ -306,7 +319,7 @@ class ProcessTaskExecutor(h_exec.TaskExecutor):
     def submit_task(self, task: TaskImplementation) -> h_exec.TaskFuture:
         if self.pool is None:
             self.pool = self._start_pool()
-        future = self.pool.submit(run_task_shipping_records, task)
+        future = self.pool.submit(run_pickled_task, cloudpickle.dumps(task))
         self.active.add(future)
         adapters = list(task.adapter.adapters)
         return _RecordsFuture(future, adapters, self.active, self.release_idle_workers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from hamilton.function_modifiers import tag
+from hamilton.function_modifiers import cache, tag
 
 from codeanatomy_hamilton.emit import rows as emit
 from codeanatomy_hamilton.emit import streams
@@ -17,22 +17,25 @@ from codeanatomy_hamilton.emit.streams import TableStream
 from codeanatomy_hamilton.fragments.store import FileSummary
 from codeanatomy_hamilton.incremental.planning import BuildPlan
 from codeanatomy_hamilton.resolve import ResolveOutput
-from codeanatomy_hamilton.runtime.registry import semantic_tags
+from codeanatomy_hamilton.runtime.semantics import semantic_tags
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot
 
 
+@cache(behavior="disable")
 @tag(layer="emit")
 def cross_edges(resolved: ResolveOutput, node_paths: emit.NodePaths) -> pa.Table:
     """The resolver's edges (origin xfile) with the path of their source node."""
     return streams.cross_edges(resolved, node_paths)
 
 
+@cache(behavior="disable")
 @tag(layer="emit")
 def cross_props(resolved: ResolveOutput, node_paths: emit.NodePaths) -> pa.Table:
     """The resolver's props (origin xfile) with the path of their node."""
     return streams.cross_props(resolved, node_paths)
 
 
+@cache(behavior="disable")
 @tag(**semantic_tags("cpg_nodes", "emit"))
 def cpg_nodes(
     emit_extracts: list[FileSummary], external_names: list[str], repo_id: str
@@ -41,18 +44,21 @@ def cpg_nodes(
     return streams.nodes_stream(streams.by_id(emit_extracts), external_names, repo_id)
 
 
+@cache(behavior="disable")
 @tag(**semantic_tags("cpg_edges", "emit"))
 def cpg_edges(emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str) -> TableStream:
     """One row per CPG edge, per-file and cross-file."""
     return streams.edges_stream(streams.by_id(emit_extracts), cross_edges, repo_id)
 
 
+@cache(behavior="disable")
 @tag(**semantic_tags("cpg_props", "emit"))
 def cpg_props(emit_extracts: list[FileSummary], cross_props: pa.Table, repo_id: str) -> TableStream:
     """Node properties as (node_id, key, value, value_type) rows."""
     return streams.props_stream(streams.by_id(emit_extracts), cross_props, repo_id)
 
 
+@cache(behavior="disable")
 @tag(**semantic_tags("cpg_props_map", "emit"))
 def cpg_props_map(
     file_extracts: list[FileSummary],
@@ -73,6 +79,7 @@ def cpg_props_map(
     return streams.props_map_stream(streams.by_id(files), others, cross_props, repo_id)
 
 
+@cache(behavior="disable")
 @tag(**semantic_tags("cpg_edges_by_src", "emit"))
 def cpg_edges_by_src(
     emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str
@@ -81,6 +88,7 @@ def cpg_edges_by_src(
     return streams.sorted_edges_stream(streams.by_id(emit_extracts), cross_edges, "src_id", repo_id)
 
 
+@cache(behavior="disable")
 @tag(**semantic_tags("cpg_edges_by_dst", "emit"))
 def cpg_edges_by_dst(
     emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str
@@ -89,6 +97,7 @@ def cpg_edges_by_dst(
     return streams.sorted_edges_stream(streams.by_id(emit_extracts), cross_edges, "dst_id", repo_id)
 
 
+@cache(behavior="disable")
 @tag(**semantic_tags("extract_errors", "emit"))
 def extract_errors(
     emit_extracts: list[FileSummary],
@@ -105,6 +114,7 @@ def extract_errors(
     return errors.filter(pc.is_in(errors.column("path"), value_set=scope))
 
 
+@cache(behavior="disable")
 @tag(**semantic_tags("file_index", "emit"))
 def file_index(
     emit_extracts: list[FileSummary], repo_snapshot: RepoSnapshot, repo_id: str
