@@ -268,7 +268,9 @@ class CheckedResultStore(FileResultStore):
                     file_path.unlink(missing_ok=True)
 
 
-def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
+def cache_stores(cache_dir: str, limit_bytes: int) -> tuple[SQLiteMetadataStore, FileResultStore]:
+    """The stores of this code version's cache under ``cache_dir``; the result store
+    pruned to ``limit_bytes`` (see ``prune_results``)."""
     root = hamilton_cache_dir(cache_dir)
     os.makedirs(root, exist_ok=True)
     # the caches of other code versions (and of the unversioned layout) never hit again
@@ -283,28 +285,15 @@ def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
             with contextlib.suppress(OSError):
                 os.remove(full)
     results = os.path.join(root, "results")
-    prune_results(results, result_store_limit())
+    prune_results(results, limit_bytes)
     return SQLiteMetadataStore(path=root), CheckedResultStore(path=results)
 
 
 # Hamilton's result store has no eviction; every new resolution adds ~9 MB for the
 # stdlib, so a repo rebuilt on every push would grow it without bound. Past the limit
-# the least recently written results go (a metadata row whose result file is gone is a
-# miss that recomputes: Hamilton logs MISSING_RESULT).
-ENV_CACHE_LIMIT = "CODEANATOMY_CACHE_MAX_MB"
-DEFAULT_CACHE_LIMIT_MB = 2048
-
-
-def result_store_limit() -> int:
-    """Bytes the result store may hold (``$CODEANATOMY_CACHE_MAX_MB``, default 2 GiB)."""
-    raw = os.environ.get(ENV_CACHE_LIMIT, "")
-    try:
-        mb = float(raw) if raw else DEFAULT_CACHE_LIMIT_MB
-    except ValueError as exc:
-        raise ValueError(f"{ENV_CACHE_LIMIT}={raw!r} is not a number of megabytes") from exc
-    return int(mb * 1024 * 1024)
-
-
+# (``Settings.cache_max_mb``, $CODEANATOMY_CACHE_MAX_MB) the least recently written
+# results go (a metadata row whose result file is gone is a miss that recomputes:
+# Hamilton logs MISSING_RESULT).
 def prune_results(results_dir: str, limit: int) -> int:
     """Deletes the oldest result files until ``results_dir`` holds at most 80% of
     ``limit`` bytes (only when it is over ``limit``); returns the files deleted."""

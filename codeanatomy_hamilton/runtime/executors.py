@@ -35,11 +35,9 @@ from hamilton.execution import executors as h_exec
 from hamilton.execution.grouping import TaskImplementation
 from hamilton.execution.state import TaskState
 
+from codeanatomy_hamilton.core.settings import EXECUTORS
 from codeanatomy_hamilton.runtime.caching import register_fingerprints
 
-EXECUTORS = ("local", "processes", "dask")
-ENV_EXECUTOR = "CODEANATOMY_EXECUTOR"
-ENV_DASK_ADDRESS = "CODEANATOMY_DASK_ADDRESS"
 # modules a fresh worker would import to unpickle a task; preloaded once in the forkserver
 _PRELOAD = ["codeanatomy_hamilton.runtime.nodes"]
 # how long a poll of a running task may block: Hamilton's scheduler loop polls task
@@ -48,9 +46,10 @@ _POLL_SECONDS = 0.02
 
 
 def choose_executor(executor: str | None, workers: int) -> str:
-    """The executor kind: explicit choice, else ``$CODEANATOMY_EXECUTOR``, else
-    ``processes`` for more than one worker and ``local`` for one."""
-    kind = executor or os.environ.get(ENV_EXECUTOR) or ("processes" if workers > 1 else "local")
+    """The executor kind: the choice given (a ``BuildRequest`` field, else the
+    settings' ``CODEANATOMY_EXECUTOR``), else ``processes`` for more than one worker and
+    ``local`` for one."""
+    kind = executor or ("processes" if workers > 1 else "local")
     if kind not in EXECUTORS:
         raise ValueError(f"unknown executor {kind!r}; expected one of {', '.join(EXECUTORS)}")
     return kind
@@ -70,9 +69,7 @@ def make_executor(
         return h_exec.SynchronousLocalTaskExecutor()
     if kind == "processes":
         return ProcessTaskExecutor(workers, repo_root=repo_root)
-    return dask_executor(
-        workers, dask_address or os.environ.get(ENV_DASK_ADDRESS) or None, repo_root=repo_root
-    )
+    return dask_executor(workers, dask_address or None, repo_root=repo_root)
 
 
 # -- worker import paths --------------------------------------------------------------
