@@ -123,3 +123,11 @@ def test_the_bound_warehouse_is_resolved_by_dagster(tmp_path: Path, monkeypatch)
     with dg.build_resources({"codeanatomy": resource}) as resources:
         assert resources.codeanatomy.warehouse == str(tmp_path / "later")
         assert resources.codeanatomy.warehouse_path() == str(tmp_path / "later")
+
+
+def test_one_setting_is_read_without_parsing_the_others() -> None:
+    env = {"CODEANATOMY_MODELS": "/m.yaml", "CODEANATOMY_CACHE_MAX_MB": "lots"}
+    assert Settings.read("models", env) == "/m.yaml"
+    assert Settings.read("hamilton_project", env) == 1
+    with pytest.raises(SettingsError, match="CODEANATOMY_CACHE_MAX_MB"):
+        Settings.read("cache_max_mb", env)

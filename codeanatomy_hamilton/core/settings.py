@@ -10,6 +10,7 @@ checks it).
     Settings.from_env()          # the process environment
     Settings.from_env({...})     # any mapping (tests)
     Settings.describe()          # (variable, type, default, meaning) per setting
+    Settings.read("models")      # one setting, where no settings object reaches
 """
 
 from __future__ import annotations
@@ -93,6 +94,14 @@ class Settings:
             if raw:
                 values[f.name] = _parse(f, raw)
         return cls(**values)
+
+    @classmethod
+    def read(cls, setting: str, environ: Mapping[str, str] | None = None) -> Any:
+        """One setting (a field name) from ``environ`` (default ``os.environ``), for the
+        one place no settings object reaches; the others are not parsed."""
+        env = os.environ if environ is None else environ
+        var = cls.env_name(setting)
+        return getattr(cls.from_env({var: env[var]} if var in env else {}), setting)
 
     @classmethod
     def env_name(cls, setting: str) -> str:

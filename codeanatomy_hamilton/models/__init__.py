@@ -68,7 +68,7 @@ def model_texts(user: str | None = None) -> list[tuple[str, str]]:
     models deep inside resolution, where no settings object reaches: the default is
     read from the environment here, through ``core.settings``."""
     texts = [(str(SHIPPED), SHIPPED.read_text("utf-8"))]
-    path = user if user is not None else Settings.from_env().models
+    path = user if user is not None else Settings.read("models")
     if path:
         try:
             texts.append((path, Path(path).read_text("utf-8")))
