@@ -39,8 +39,8 @@ How a rebuild of an unchanged repository hits the cache:
 
 ``register_fingerprints()`` registers the fingerprints; the driver calls it
 (``driver.make_driver``), and so does every remote task of the engine's executors
-(``executors.run_task_shipping_records``), since Hamilton's cache adapter hashes results
-in the worker process that ran the node.
+(``executors.run_task_shipping_records``): Hamilton's cache adapter runs in the process
+that runs the node, so a cached node on a worker would be fingerprinted there.
 """
 
 from __future__ import annotations

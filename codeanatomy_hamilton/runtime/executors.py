@@ -181,7 +181,9 @@ def _combine(old: Any, new: Any) -> Any:
 
 def run_task_shipping_records(task: TaskImplementation) -> tuple[dict[str, Any], list]:
     """Worker side: run the task as Hamilton would, and return its hook records too."""
-    # the cache adapter hashes the task's results here, in the worker
+    # Hamilton's cache adapter runs where the node runs: a cached remote node would be
+    # fingerprinted here, in the worker. (Today's remote nodes, the extraction batches,
+    # are never cached, so nothing is hashed here yet.)
     register_fingerprints()
     # the hooks arrive holding the driver's records so far, including earlier batches
     # of these same nodes; start them clean so only this task's share is shipped back
