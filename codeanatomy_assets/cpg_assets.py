@@ -75,6 +75,7 @@ def build_for_partition(
         tables=tables,
         cache_dir=codeanatomy.cache_path() if codeanatomy.use_cache else None,
         hamilton_ui=codeanatomy.hamilton_ui or None,
+        settings=codeanatomy.settings(),
         # each stage's start and end, with counts, in the run log
         progress=lambda event: None if event.phase == "step" else context.log.info(event.message),
     )

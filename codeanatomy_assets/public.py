@@ -28,7 +28,7 @@ from codeanatomy_hamilton.core.table_docs import TABLE_DESCRIPTIONS
 
 from .cpg_assets import CPG_GROUP, asset_key
 from .partitions import repos_partitions
-from .resources import CodeAnatomyResource
+from .resources import CodeAnatomyResource, resource_from_env
 from .warehouse import WAREHOUSE_IO, warehouse_io_manager
 
 
@@ -67,8 +67,9 @@ def cpg_input(table: str, columns: list[str] | None = None) -> dg.AssetIn:
 
 def default_resources(codeanatomy: CodeAnatomyResource | None = None) -> dict[str, Any]:
     """The resources a downstream asset needs: the ``codeanatomy`` settings (where the
-    warehouse is) and the warehouse IO manager under ``WAREHOUSE_IO``."""
+    warehouse is; by default bound to the ``CODEANATOMY_*`` variables that are set,
+    ``resources.resource_from_env``) and the warehouse IO manager under ``WAREHOUSE_IO``."""
     return {
-        "codeanatomy": codeanatomy or CodeAnatomyResource(),
+        "codeanatomy": codeanatomy or resource_from_env(),
         WAREHOUSE_IO: warehouse_io_manager,
     }

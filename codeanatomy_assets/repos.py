@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from codeanatomy_hamilton.core.ids import REPO_ID_RE
+from codeanatomy_hamilton.core.settings import Settings
 
 SAMPLE_REPO = str(Path(__file__).parent / "sample_repo")
 
@@ -48,7 +49,9 @@ def dagster_home() -> str:
 
 
 def repos_file() -> str:
-    return os.environ.get("CODEANATOMY_REPOS") or os.path.join(dagster_home(), "repos.yaml")
+    """The repositories file: the setting ``CODEANATOMY_REPOS``, else
+    ``$DAGSTER_HOME/repos.yaml``."""
+    return Settings.from_env().repos_file or os.path.join(dagster_home(), "repos.yaml")
 
 
 def default_repos() -> list[RepoConfig]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -17,13 +18,14 @@ from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
 from codeanatomy_hamilton.core.lock import repo_lock
 from codeanatomy_hamilton.core.schema import CPG_TABLES, RUN_MANIFEST_SCHEMA
+from codeanatomy_hamilton.core.settings import Settings
 from codeanatomy_hamilton.core.version import VERSION
 from codeanatomy_hamilton.fragments.store import FragmentDamaged, FragmentStore
 from codeanatomy_hamilton.incremental.planning import BuildPlan, describe_changes, plan_build
 from codeanatomy_hamilton.runtime.driver import TABLE_OUTPUTS, make_driver
+from codeanatomy_hamilton.runtime.execute import execute_planned
 from codeanatomy_hamilton.runtime.executors import make_executor
 from codeanatomy_hamilton.runtime.hooks import DiagnosticsHook, ProgressEvent, ProgressHook
-from codeanatomy_hamilton.runtime.plan import execute_planned
 from codeanatomy_hamilton.runtime.tracking import make_tracker
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot, ScanError, is_git_root, resolve_commit
 from codeanatomy_hamilton.store import delta as store
@@ -41,15 +43,15 @@ class BuildRequest:
     source_roots: list[str] = field(default_factory=list)
     # contract tables to write; None means all of them plus the run manifest
     tables: Sequence[str] | None = None
-    # Hamilton cache (SQLite metadata + file results) and plan timings; None: env
-    # CODEANATOMY_CACHE_DIR, else no caching
+    # Hamilton cache (SQLite metadata + file results) and plan timings; None:
+    # settings.cache_dir, else no caching
     cache_dir: str | None = None
-    # Hamilton UI URL (opt-in tracking); None: env CODEANATOMY_HAMILTON_UI, else off
+    # Hamilton UI URL (opt-in tracking); None: settings.hamilton_ui, else off
     hamilton_ui: str | None = None
-    # where extraction batches run: "local" | "processes" | "dask"; None: env
-    # CODEANATOMY_EXECUTOR, else processes when workers > 1 (see executors)
+    # where extraction batches run: "local" | "processes" | "dask"; None:
+    # settings.executor, else processes when workers > 1 (see executors)
     executor: str | None = None
-    # dask scheduler address; None: env CODEANATOMY_DASK_ADDRESS, else a LocalCluster
+    # dask scheduler address; None: settings.dask_address, else a LocalCluster
     dask_address: str | None = None
     # per-file fragment store and extract cache (see fragments); None: <warehouse>/.codeanatomy/
     # extract-cache; "": no cache
@@ -58,6 +60,9 @@ class BuildRequest:
     lock_timeout: float = 0.0
     # called with each stage's start and end (and steps), e.g. for a log or a bar
     progress: Callable[[ProgressEvent], None] | None = None
+    # the CODEANATOMY_* settings (``core.settings``); None: read from the environment
+    # when the build starts. The fields above, when given, win over them.
+    settings: Settings | None = None
 
 
 @dataclass
@@ -112,6 +117,8 @@ def default_extract_cache_dir(warehouse: str) -> str:
 
 
 def run_build(req: BuildRequest, adapters: Sequence[Any] = ()) -> BuildResult:
+    if req.settings is None:
+        req = dataclasses.replace(req, settings=Settings.from_env())
     validate_request(req)
     repo_id = req.repo_id or default_repo_id(req.repo_path)
     # one build per repo and warehouse at a time: two would interleave their predicate
@@ -225,20 +232,31 @@ def _execute(
     extract_cache_dir: str,
 ) -> BuildResult:
     hook = DiagnosticsHook()
-    cache_dir = req.cache_dir or os.environ.get("CODEANATOMY_CACHE_DIR") or None
-    tracker = make_tracker(req.hamilton_ui, repo_id=repo_id)
+    settings = req.settings or Settings()
+    cache_dir = req.cache_dir or settings.cache_dir
+    tracker = make_tracker(
+        req.hamilton_ui or settings.hamilton_ui,
+        repo_id=repo_id,
+        project_id=settings.hamilton_project,
+        username=settings.hamilton_user,
+    )
     tables = list(req.tables) if req.tables is not None else list(TABLE_OUTPUTS)
     final_vars = [TABLE_OUTPUTS[t] for t in tables if t in TABLE_OUTPUTS]
     progress = [ProgressHook(req.progress, final_vars)] if req.progress else []
     dr = make_driver(
         [hook, *progress, *adapters, *([tracker] if tracker else [])],
         cache_dir=cache_dir,
+        cache_limit_bytes=settings.cache_max_bytes,
         executor=make_executor(
-            req.executor, req.workers, req.dask_address, repo_root=req.repo_path
+            req.executor or settings.executor,
+            req.workers,
+            req.dask_address or settings.dask_address,
+            repo_root=req.repo_path,
         ),
     )
-    # the build names the outputs; the plan puts them in topological order as final_vars
-    # and says which subset Hamilton must run for them (see plan.execute_planned)
+    # the build names the outputs; ``execute_planned`` puts them in topological order as
+    # final_vars, Hamilton runs what they need, and the diagnostics say whether that was
+    # exactly the plan's upstream closure (``plan_matches``)
     outputs, diagnostics = execute_planned(
         dr,
         hook,

@@ -20,9 +20,13 @@ from typing import NoReturn
 from codeanatomy_hamilton.build import BuildRequest, caused_by, run_build
 from codeanatomy_hamilton.core.lock import BuildLockError
 from codeanatomy_hamilton.core.messages import first_line
+from codeanatomy_hamilton.core.settings import Settings, SettingsError
+from codeanatomy_hamilton.flows import FlowError, find_flows, format_flows
+from codeanatomy_hamilton.models import ModelError, load_models
 from codeanatomy_hamilton.runtime.hooks import NodeExecutionError
 from codeanatomy_hamilton.runtime.progress import terminal_progress
 from codeanatomy_hamilton.scan.snapshot import ScanError
+from codeanatomy_hamilton.security import FindingsError, find_findings, format_findings
 from codeanatomy_hamilton.store.delta import WarehouseError
 from codeanatomy_hamilton.store.sql import (
     DEFAULT_MEMORY_MB,
@@ -31,6 +35,7 @@ from codeanatomy_hamilton.store.sql import (
     stream,
     write_result,
 )
+from codeanatomy_hamilton.store.timetravel import versions_at
 
 MAX_WORKERS = 4096
 
@@ -170,6 +175,10 @@ def _fail(message: str) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return _fail(str(exc))
     req = BuildRequest(
         repo_path=args.repo,
         warehouse=args.warehouse,
@@ -181,11 +190,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         dask_address=args.dask_address,
         source_roots=args.source_root,
         extract_cache_dir=args.fragment_cache,
+        settings=settings,
     )
-    from codeanatomy_hamilton.models import ModelError, load_models
-
     try:
-        load_models()  # a broken $CODEANATOMY_MODELS file is named before any work
+        load_models(settings.models)  # a broken $CODEANATOMY_MODELS file is named before any work
         with terminal_progress(sys.stderr) as progress:
             req.progress = progress
             result = run_build(req)
@@ -206,8 +214,6 @@ def cmd_sql(args: argparse.Namespace) -> int:
         return _fail(f"warehouse does not exist: {args.warehouse}")
     versions = None
     if args.at:
-        from codeanatomy_hamilton.store.timetravel import versions_at
-
         try:
             versions = versions_at(args.warehouse, args.at)
         except LookupError as exc:
@@ -228,8 +234,6 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_flows(args: argparse.Namespace) -> int:
-    from codeanatomy_hamilton.flows import FlowError, find_flows, format_flows
-
     try:
         result = find_flows(
             args.warehouse,
@@ -247,8 +251,6 @@ def cmd_flows(args: argparse.Namespace) -> int:
 
 
 def cmd_findings(args: argparse.Namespace) -> int:
-    from codeanatomy_hamilton.security import FindingsError, find_findings, format_findings
-
     try:
         report = find_findings(
             args.warehouse, args.repo_id, rules_file=args.rules, min_severity=args.min_severity

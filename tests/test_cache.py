@@ -11,6 +11,8 @@ from deltalake import DeltaTable
 from hamilton.caching.fingerprinting import hash_value
 
 from codeanatomy_hamilton.build import BuildRequest, run_build
+from codeanatomy_hamilton.core.settings import Settings, SettingsError
+from codeanatomy_hamilton.runtime.caching import register_fingerprints
 from codeanatomy_hamilton.scan.snapshot import scan_repo
 from tests.ca_helpers import commit, make_repo, write_files
 
@@ -21,6 +23,7 @@ def _rows(warehouse: Path, table: str) -> list[dict]:
 
 
 def test_fingerprints() -> None:
+    register_fingerprints()
     a = pa.table({"x": [1, 2, 3], "y": ["a", "b", None]})
     assert hash_value(a) == hash_value(pa.table({"x": [1, 2, 3], "y": ["a", "b", None]}))
     assert hash_value(a) != hash_value(pa.table({"x": [1, 2, 4], "y": ["a", "b", None]}))
@@ -28,6 +31,7 @@ def test_fingerprints() -> None:
 
 
 def test_snapshot_fingerprint_is_content_not_location(tmp_path: Path) -> None:
+    register_fingerprints()
     repo = make_repo(tmp_path)
     clone = tmp_path / "clone"
     import subprocess
@@ -116,22 +120,21 @@ def test_result_store_is_pruned_oldest_first(tmp_path: Path, monkeypatch) -> Non
     # over 5,000 bytes: the oldest go until at most 4,000 remain
     assert caching.prune_results(str(results), 5_000) == 6
     assert sorted(p.name for p in results.iterdir()) == ["r6", "r7", "r8", "r9"]
-    monkeypatch.setenv(caching.ENV_CACHE_LIMIT, "0.5")
-    assert caching.result_store_limit() == 512 * 1024
-    monkeypatch.setenv(caching.ENV_CACHE_LIMIT, "lots")
-    with pytest.raises(ValueError, match="CODEANATOMY_CACHE_MAX_MB"):
-        caching.result_store_limit()
+    limit = Settings.from_env({"CODEANATOMY_CACHE_MAX_MB": "0.5"}).cache_max_bytes
+    assert limit == 512 * 1024
+    assert Settings.from_env({}).cache_max_bytes == 2048 * 1024 * 1024
+    with pytest.raises(SettingsError, match="CODEANATOMY_CACHE_MAX_MB='lots'"):
+        Settings.from_env({"CODEANATOMY_CACHE_MAX_MB": "lots"})
 
 
 def test_evicted_results_are_recomputed(tmp_path: Path, monkeypatch) -> None:
-    from codeanatomy_hamilton.runtime import caching
 
     repo = make_repo(tmp_path)
     wh, cache = tmp_path / "wh", str(tmp_path / "cache")
     run_build(BuildRequest(str(repo), str(wh), cache_dir=cache))
     expected = {t: _rows(wh, t) for t in ("cpg_nodes", "cpg_edges")}
     # a limit of zero evicts every stored result when the next build opens the cache
-    monkeypatch.setenv(caching.ENV_CACHE_LIMIT, "0")
+    monkeypatch.setenv("CODEANATOMY_CACHE_MAX_MB", "0")
     second = run_build(BuildRequest(str(repo), str(wh), cache_dir=cache))
     outcomes = {r["node"]: r["cache"] for r in second.diagnostics["nodes"]}
     assert outcomes["resolved"] != "hit"

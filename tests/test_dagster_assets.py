@@ -143,3 +143,15 @@ def test_definitions_hold_checks_and_downstream() -> None:
     check_keys = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert ("cpg/cpg_nodes", "unique_node_ids") in check_keys
     assert ("cpg/cpg_edges", "edge_endpoints_exist") in check_keys
+
+
+def test_readme_names_the_asset_groups_of_the_definitions() -> None:
+    """Every ``group `X``` the README names is a group of ``defs``, and every group of
+    ``defs`` is named there (the README once called ``cpg_analysis`` ``analysis``)."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    named = set(re.findall(r"group `([a-z_]+)`", readme))
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert named == groups

@@ -8,10 +8,12 @@ from __future__ import annotations
 import ast
 import inspect
 
+from codeanatomy_hamilton.core.schema import CPG_TABLES
 from codeanatomy_hamilton.runtime.driver import TABLE_OUTPUTS, make_driver
 from codeanatomy_hamilton.runtime.nodes import MODULES
 from codeanatomy_hamilton.runtime.plan import LAYER_COST_ESTIMATES, compile_driver_plan
-from codeanatomy_hamilton.runtime.registry import SEMANTIC_KEYS
+from codeanatomy_hamilton.runtime.semantics import SEMANTIC_KEYS, semantic_tags
+from codeanatomy_hamilton.runtime.validation import ContractSchema
 
 # the outputs callers ask for: the Delta writes, the plan nodes, and the two the build
 # reads for its result (``build._execute``)
@@ -85,7 +87,56 @@ def test_every_node_carries_its_tags() -> None:
         if "semantic_id" in tags:
             missing = [k for k in SEMANTIC_KEYS if not tags.get(k)]
             assert missing == [], (var.name, missing)
+            if tags["layer"] in ("emit", "store"):
+                # exactly the vocabulary's tags for its table, none changed on the way
+                want = semantic_tags(tags["artifact"], tags["layer"])
+                assert {k: tags.get(k) for k in want} == want, var.name
     # and every node that emits or writes a contract table is in the registry
     for table, written in TABLE_OUTPUTS.items():
         for name in (table, written):
             assert "semantic_id" in (dr.graph.nodes[name].tags or {}), name
+
+
+def test_every_node_declares_its_cache_behavior() -> None:
+    """Hamilton's ``@cache(behavior=...)`` on the node functions: readers and writers
+    of the outside world recompute, lazy streams and what the fragment store keeps are
+    never stored, the resolver's input is left out of its consumers' keys."""
+    dr = make_driver()
+    behavior = {
+        name: (node.tags or {}).get("cache.behavior", "default")
+        for name, node in dr.graph.nodes.items()
+        if not node.user_defined
+    }
+    layer = {name: dr.graph.nodes[name].tags.get("layer") for name in behavior}
+    for name, b in behavior.items():
+        if layer[name] in ("store", "plan"):
+            assert b == "recompute", name
+        if layer[name] == "emit":
+            assert b == "disable", name
+    recompute = {"repo_snapshot", "fragments_pruned", "summary_pack_written"}
+    disable = {"cached_extracts", "extract_snapshot", "file_batches", "batch_extract"}
+    assert {n for n in recompute if behavior[n] == "recompute"} == recompute
+    assert {n for n in disable if behavior[n] == "disable"} == disable
+    assert behavior["resolve_input"] == "ignore"
+    # the work the cache exists for
+    for name in ("resolved", "file_extracts", "external_names", "fragment_store"):
+        assert behavior[name] == "default", name
+
+
+def test_every_contract_table_has_its_schema_checked() -> None:
+    """``@check_output_custom(ContractSchema(...))`` on each emit node: a node
+    ``<table>_contract_schema`` that every write of the table waits for."""
+    plan = compile_driver_plan(make_driver())
+    for table, written in TABLE_OUTPUTS.items():
+        assert f"{table}_contract_schema" in plan.upstream([written]), table
+
+
+def test_the_schema_check_fails_on_another_schema() -> None:
+    check = ContractSchema("file_index")
+    good = CPG_TABLES["file_index"].empty_table()
+    assert check.validate(good).passes
+    renamed = good.rename_columns(["repository", *good.column_names[1:]])
+    result = check.validate(renamed)
+    assert not result.passes
+    assert "repo: missing" in result.message and "repository:" in result.message
+    assert not check.validate(object()).passes

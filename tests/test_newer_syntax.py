@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from codeanatomy_hamilton.core.errors import SourceError
 from codeanatomy_hamilton.core.vocabulary import ERROR_KINDS
 from codeanatomy_hamilton.extract.file import extract_file
-from codeanatomy_hamilton.extract.source import SourceError
 
 pytestmark = pytest.mark.skipif(
     sys.version_info >= (3, 14), reason="3.14 parses t-strings and PEP 758 except lists"

@@ -10,6 +10,7 @@ from deltalake import DeltaTable
 
 from codeanatomy_hamilton.build import BuildRequest, run_build
 from codeanatomy_hamilton.core.schema import CPG_TABLES
+from codeanatomy_hamilton.core.settings import Settings, SettingsError
 from codeanatomy_hamilton.runtime.executors import (
     ProcessTaskExecutor,
     choose_executor,
@@ -99,12 +100,15 @@ def test_balanced_batches() -> None:
     assert len(_balanced_batches(files[:2], 8)) == 2  # never an empty batch
 
 
-def test_choose_executor(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CODEANATOMY_EXECUTOR", raising=False)
+def test_choose_executor() -> None:
     assert choose_executor(None, 1) == "local"
     assert choose_executor(None, 4) == "processes"
-    monkeypatch.setenv("CODEANATOMY_EXECUTOR", "local")
-    assert choose_executor(None, 4) == "local"
+    # the setting, as ``build`` passes it down when the request names no executor
+    assert choose_executor(Settings.from_env({"CODEANATOMY_EXECUTOR": "local"}).executor, 4) == (
+        "local"
+    )
+    with pytest.raises(SettingsError, match="CODEANATOMY_EXECUTOR='threads'"):
+        Settings.from_env({"CODEANATOMY_EXECUTOR": "threads"})
     assert choose_executor("processes", 1) == "processes"
     assert isinstance(make_executor("processes", 2), ProcessTaskExecutor)
     with pytest.raises(ValueError, match="unknown executor"):

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.errors import SourceError
 from codeanatomy_hamilton.core.schema import (
     CPG_PROPS_MAP_SCHEMA,
     EDGE_SCHEMA,
@@ -22,7 +23,6 @@ from codeanatomy_hamilton.core.schema import (
 )
 from codeanatomy_hamilton.core.vocabulary import NodeKind
 from codeanatomy_hamilton.extract.file import FileExtract
-from codeanatomy_hamilton.extract.source import SourceError
 from codeanatomy_hamilton.fragments.store import FileSummary
 from codeanatomy_hamilton.resolve import ResolveConfig, ResolveInput
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.errors import SourceError
 from codeanatomy_hamilton.core.schema import (
     EDGE_SCHEMA,
     LOCAL_NODE_SCHEMA,
@@ -29,7 +30,6 @@ from codeanatomy_hamilton.extract.builder import FileBuilder
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
 from codeanatomy_hamilton.extract.passes import PASSES
 from codeanatomy_hamilton.extract.source import (
-    SourceError,
     classify_syntax_error,
     decode_source,
     over_token_budget,

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from codeanatomy_hamilton.core.errors import SourceError
 from codeanatomy_hamilton.core.vocabulary import EdgeKind, NodeKind
 from codeanatomy_hamilton.extract.cfg import BodyCFG, build_cfg
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
@@ -23,7 +24,6 @@ from codeanatomy_hamilton.extract.def_events import Event, EventCollector, param
 from codeanatomy_hamilton.extract.dominance import analyse
 from codeanatomy_hamilton.extract.scope_model import DEF_BOUND
 from codeanatomy_hamilton.extract.scopes import get_scope_model
-from codeanatomy_hamilton.extract.source import SourceError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import sys
 import tokenize
 from dataclasses import dataclass
 
-from codeanatomy_hamilton.core.vocabulary import ERROR_KINDS
+from codeanatomy_hamilton.core.errors import SourceError
 
 # The per-file memory budget. Extraction's peak memory grows linearly with a file's
 # tokens, about 1.6-2.5 KB per token (benchmarks/bench_memory.py; ``ast.parse`` alone
@@ -42,20 +42,6 @@ def over_token_budget(data: bytes) -> SourceError | None:
                 "per-file memory budget",
             )
     return None
-
-
-@dataclass(frozen=True)
-class SourceError:
-    """Why a file could not be analysed (one ``extract_errors`` row of a kind in
-    ``core.vocabulary.ERROR_KINDS``)."""
-
-    error_kind: str
-    message: str
-    line: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.error_kind not in ERROR_KINDS:
-            raise ValueError(f"unknown error_kind {self.error_kind!r} (see ERROR_KINDS)")
 
 
 @dataclass(frozen=True)

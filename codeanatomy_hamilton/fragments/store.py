@@ -37,11 +37,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core import ids, sectioned
+from codeanatomy_hamilton.core.errors import SourceError
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, LOCAL_NODE_SCHEMA, PROP_SCHEMA
 from codeanatomy_hamilton.core.vocabulary import RS_CALL, NodeKind
 from codeanatomy_hamilton.extract.fact_schemas import FACT_SCHEMAS, cast_fact_batch
 from codeanatomy_hamilton.extract.file import FileExtract
-from codeanatomy_hamilton.extract.source import SourceError
 
 MAGIC = b"CAF3"
 # node kinds the resolver attaches props to (``caller``/``callee`` on call sites,

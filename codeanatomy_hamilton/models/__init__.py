@@ -9,15 +9,15 @@ time; ``codeanatomy_hamilton.flows`` and the security rules read the sanitizer t
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from codeanatomy_hamilton.core.settings import Settings
+
 SHIPPED = Path(__file__).with_name("valueflow.yaml")
-ENV = "CODEANATOMY_MODELS"
 _SRC = re.compile(r"^(arg\d+|kw:[A-Za-z_]\w*|args|kwargs|receiver|any)$")
 _DST = re.compile(r"^(result|receiver|arg\d+)$")
 
@@ -63,10 +63,12 @@ def _parse(text: str, origin: str) -> dict[str, Model]:
 
 
 def model_texts(user: str | None = None) -> list[tuple[str, str]]:
-    """(origin, text) of the shipped file and the user file (argument, else
-    ``$CODEANATOMY_MODELS``), in the order they apply."""
+    """(origin, text) of the shipped file and the user file (argument, else the
+    setting ``CODEANATOMY_MODELS``), in the order they apply. The resolver loads the
+    models deep inside resolution, where no settings object reaches: the default is
+    read from the environment here, through ``core.settings``."""
     texts = [(str(SHIPPED), SHIPPED.read_text("utf-8"))]
-    path = user if user is not None else os.environ.get(ENV) or None
+    path = user if user is not None else Settings.read("models")
     if path:
         try:
             texts.append((path, Path(path).read_text("utf-8")))

@@ -16,13 +16,31 @@ How a rebuild of an unchanged repository hits the cache:
   ``RecordBatch`` through their Arrow IPC bytes, ``FileSummary``, ``ResolveInput`` and
   ``ResolveOutput`` field by field); without them Hamilton would call them unhashable,
   warn on every node and never reuse downstream work.
-- Store nodes (Delta writes) always run: the warehouse is outside world too (another
-  build, a vacuum or a user may have changed it since), and ``replace_repo_rows`` makes a
-  re-write of identical rows correct, if not free. Plan nodes always run: their result
-  depends on the code of every module, which their own code version cannot see.
+- Each node declares its own cache behavior with Hamilton's ``@cache(behavior=...)``
+  (``hamilton.function_modifiers.cache``) where it is not the default:
 
-Importing this module registers the fingerprints; the dataflow imports it, so worker
-processes of a process executor register them as well.
+  - ``recompute``: nodes that read the outside world (git, the disk, the fragment
+    store) always run. So do the store nodes (Delta writes): the warehouse is outside
+    world too (another build, a vacuum or a user may have changed it since), and
+    ``replace_repo_rows`` makes a re-write of identical rows correct, if not free. And
+    the plan nodes: their result depends on the code of every module, which their own
+    code version cannot see.
+  - ``disable``: never stored. The emit nodes return lazy streams over the per-file
+    fragments (cheap to make, nothing to store); the per-file extraction nodes'
+    results are what the fragment store and the summary pack already keep on disk
+    (stored, they cost ~4 s and ~100 MB per incremental build of the stdlib). A
+    disabled node makes its consumers' cache keys miss, so only nodes whose consumers
+    recompute anyway are disabled.
+  - ``ignore``: the resolver's input (~50 MB on the stdlib, rebuilt from the summary
+    pack in ms) is never stored nor hashed; it runs whenever a consumer needs it, and
+    its consumers' cache keys leave it out, so ``resolved`` is keyed on
+    ``file_extracts`` (whose fingerprint, the fragment locations, names the content)
+    and ``source_roots``.
+
+``register_fingerprints()`` registers the fingerprints; the driver calls it
+(``driver.make_driver``), and so does every remote task of the engine's executors
+(``executors.run_task_shipping_records``): Hamilton's cache adapter runs in the process
+that runs the node, so a cached node on a worker would be fingerprinted there.
 """
 
 from __future__ import annotations
@@ -34,7 +52,7 @@ import logging
 import os
 import shutil
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,29 +67,13 @@ from codeanatomy_hamilton.core.fingerprint import source_fingerprint
 from codeanatomy_hamilton.core.version import VERSION
 from codeanatomy_hamilton.emit.streams import TableStream
 from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore
+from codeanatomy_hamilton.models import models_digest
 from codeanatomy_hamilton.resolve import ResolveConfig, ResolveInput, ResolveOutput
-from codeanatomy_hamilton.runtime.plan import ExecutionPlan, GraphNode
+from codeanatomy_hamilton.runtime.plan import ExecutionPlan
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot
 
 logger = logging.getLogger(__name__)
 
-# layers whose nodes always run, whatever the cache holds
-RECOMPUTE_LAYERS = frozenset({"store", "plan"})
-# layers kept out of the cache altogether: emit nodes return lazy streams over the
-# per-file fragments (cheap to make, nothing to store; the fragment store is the
-# extract stage's own cache)
-UNCACHED_LAYERS = frozenset({"emit"})
-# nodes tagged ``result_cache="off"`` are never stored either (Hamilton's DISABLE): the
-# per-file extraction nodes, whose results the fragment store and the summary pack
-# already keep on disk; stored, they cost ~4 s and ~100 MB per incremental build of the
-# stdlib. A disabled node makes its consumers' cache keys miss, so only nodes whose
-# consumers recompute anyway are disabled.
-# ``result_cache="ignore"`` (Hamilton's IGNORE) is for the resolver's input (~50 MB on
-# the stdlib, rebuilt from the summary pack in ms): never stored nor hashed, it runs
-# whenever a consumer needs it, and its consumers' cache keys leave it out, so
-# ``resolved`` is keyed on ``file_extracts`` (whose fingerprint, the fragment
-# locations, names the content) and ``source_roots``.
-RESULT_CACHE_TAG = "result_cache"
 # bump to invalidate every stored fingerprint when the fingerprint scheme changes
 FINGERPRINT_VERSION = "2"
 
@@ -115,13 +117,10 @@ def _digest(*parts: str) -> str:
     return fingerprinting._compact_hash(h.digest())
 
 
-@fingerprinting.hash_value.register(pa.Table)
-@fingerprinting.hash_value.register(pa.RecordBatch)
 def hash_arrow(obj: pa.Table | pa.RecordBatch, *args: Any, **kwargs: Any) -> str:
     return _digest("arrow", arrow_digest(obj))
 
 
-@fingerprinting.hash_value.register(RepoSnapshot)
 def hash_repo_snapshot(obj: RepoSnapshot, *args: Any, **kwargs: Any) -> str:
     """Commit + (path, blob sha) of every file + skipped files: what the content is, not
     where it was checked out, so unchanged repos hit the cache downstream."""
@@ -131,7 +130,6 @@ def hash_repo_snapshot(obj: RepoSnapshot, *args: Any, **kwargs: Any) -> str:
     return _digest("repo_snapshot", *parts)
 
 
-@fingerprinting.hash_value.register(FileSummary)
 def hash_file_summary(obj: FileSummary, *args: Any, **kwargs: Any) -> str:
     """The fragment's location, which names the content: a fragment's path holds the
     engine fingerprint (the code that shapes rows and summaries) and a key of (path,
@@ -154,12 +152,10 @@ def hash_file_summary(obj: FileSummary, *args: Any, **kwargs: Any) -> str:
     return _digest("file_summary", h.hexdigest())
 
 
-@fingerprinting.hash_value.register(FragmentStore)
 def hash_fragment_store(obj: FragmentStore, *args: Any, **kwargs: Any) -> str:
     return _digest("fragment_store", obj.root)
 
 
-@fingerprinting.hash_value.register(TableStream)
 def hash_table_stream(obj: TableStream, *args: Any, **kwargs: Any) -> str:
     """A stream is never reused from a cache (emit nodes recompute); a per-object
     token keeps its fingerprint from ever matching another's."""
@@ -173,17 +169,31 @@ def _hash_dataclass(obj: Any, depth: int = 0) -> str:
     return _digest(*parts)
 
 
-@fingerprinting.hash_value.register(ResolveInput)
-@fingerprinting.hash_value.register(ResolveOutput)
-@fingerprinting.hash_value.register(ResolveConfig)
 def hash_resolve_types(obj: Any, *args: Any, depth: int = 0, **kwargs: Any) -> str:
     return _hash_dataclass(obj, depth)
 
 
-@fingerprinting.hash_value.register(ExecutionPlan)
 def hash_plan(obj: ExecutionPlan, *args: Any, **kwargs: Any) -> str:
     costs = ",".join(f"{k}={v:.6f}" for k, v in sorted(obj.costs.items()))
     return _digest("plan", obj.signature, costs)
+
+
+@lru_cache(maxsize=1)
+def register_fingerprints() -> None:
+    """Teach Hamilton's cache to fingerprint the engine's types (idempotent). Without
+    it Hamilton calls them unhashable, warns on every node and never reuses downstream
+    work. Called by ``driver.make_driver`` and by every remote task of the engine's
+    executors, in the worker process that runs it."""
+    register = fingerprinting.hash_value.register
+    register(pa.Table)(hash_arrow)
+    register(pa.RecordBatch)(hash_arrow)
+    register(RepoSnapshot)(hash_repo_snapshot)
+    register(FileSummary)(hash_file_summary)
+    register(FragmentStore)(hash_fragment_store)
+    register(TableStream)(hash_table_stream)
+    for kind in (ResolveInput, ResolveOutput, ResolveConfig):
+        register(kind)(hash_resolve_types)
+    register(ExecutionPlan)(hash_plan)
 
 
 # -- wiring ---------------------------------------------------------------------------------
@@ -197,8 +207,6 @@ def code_fingerprint() -> str:
     extraction's rows; its pruning then deleted the new folder, so every build
     re-parsed everything). Each code version therefore gets its own cache (and so does
     each set of value-flow models, read once per process)."""
-    from codeanatomy_hamilton.models import models_digest
-
     root = Path(__file__).resolve().parents[1]
     # the value-flow models (YAML, read at build time) shape the resolver's output too
     salt = f"{VERSION}\0{FINGERPRINT_VERSION}\0{models_digest()}"
@@ -260,7 +268,9 @@ class CheckedResultStore(FileResultStore):
                     file_path.unlink(missing_ok=True)
 
 
-def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
+def cache_stores(cache_dir: str, limit_bytes: int) -> tuple[SQLiteMetadataStore, FileResultStore]:
+    """The stores of this code version's cache under ``cache_dir``; the result store
+    pruned to ``limit_bytes`` (see ``prune_results``)."""
     root = hamilton_cache_dir(cache_dir)
     os.makedirs(root, exist_ok=True)
     # the caches of other code versions (and of the unversioned layout) never hit again
@@ -275,28 +285,15 @@ def cache_stores(cache_dir: str) -> tuple[SQLiteMetadataStore, FileResultStore]:
             with contextlib.suppress(OSError):
                 os.remove(full)
     results = os.path.join(root, "results")
-    prune_results(results, result_store_limit())
+    prune_results(results, limit_bytes)
     return SQLiteMetadataStore(path=root), CheckedResultStore(path=results)
 
 
 # Hamilton's result store has no eviction; every new resolution adds ~9 MB for the
 # stdlib, so a repo rebuilt on every push would grow it without bound. Past the limit
-# the least recently written results go (a metadata row whose result file is gone is a
-# miss that recomputes: Hamilton logs MISSING_RESULT).
-ENV_CACHE_LIMIT = "CODEANATOMY_CACHE_MAX_MB"
-DEFAULT_CACHE_LIMIT_MB = 2048
-
-
-def result_store_limit() -> int:
-    """Bytes the result store may hold (``$CODEANATOMY_CACHE_MAX_MB``, default 2 GiB)."""
-    raw = os.environ.get(ENV_CACHE_LIMIT, "")
-    try:
-        mb = float(raw) if raw else DEFAULT_CACHE_LIMIT_MB
-    except ValueError as exc:
-        raise ValueError(f"{ENV_CACHE_LIMIT}={raw!r} is not a number of megabytes") from exc
-    return int(mb * 1024 * 1024)
-
-
+# (``Settings.cache_max_mb``, $CODEANATOMY_CACHE_MAX_MB) the least recently written
+# results go (a metadata row whose result file is gone is a miss that recomputes:
+# Hamilton logs MISSING_RESULT).
 def prune_results(results_dir: str, limit: int) -> int:
     """Deletes the oldest result files until ``results_dir`` holds at most 80% of
     ``limit`` bytes (only when it is over ``limit``); returns the files deleted."""
@@ -319,43 +316,6 @@ def prune_results(results_dir: str, limit: int) -> int:
         total -= size
         removed += 1
     return removed
-
-
-def _uncached(n: GraphNode) -> bool:
-    return n.tags.get("layer") in UNCACHED_LAYERS or n.tags.get(RESULT_CACHE_TAG) == "off"
-
-
-def _ignored(n: GraphNode) -> bool:
-    return n.tags.get(RESULT_CACHE_TAG) == "ignore"
-
-
-def recompute_nodes(nodes: Iterable[GraphNode]) -> list[str]:
-    """Nodes that must run on every execution: readers of the outside world (tag
-    ``reads_outside_world="true"``), Delta writers and plan nodes."""
-    out = []
-    for n in nodes:
-        if n.is_input:
-            continue
-        if _uncached(n) or _ignored(n):
-            continue
-        if (
-            str(n.tags.get("reads_outside_world", "")).lower() == "true"
-            or n.tags.get("layer") in RECOMPUTE_LAYERS
-        ):
-            out.append(n.name)
-    return sorted(out)
-
-
-def uncached_nodes(nodes: Iterable[GraphNode]) -> list[str]:
-    """Nodes Hamilton's cache must neither read nor write (``UNCACHED_LAYERS``, tag
-    ``result_cache="off"``)."""
-    return sorted(n.name for n in nodes if not n.is_input and _uncached(n))
-
-
-def ignored_nodes(nodes: Iterable[GraphNode]) -> list[str]:
-    """Nodes whose results the cache never stores and their consumers' keys leave out
-    (tag ``result_cache="ignore"``)."""
-    return sorted(n.name for n in nodes if not n.is_input and _ignored(n))
 
 
 def cache_outcomes(dr: Any) -> dict[str, str]:

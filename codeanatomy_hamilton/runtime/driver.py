@@ -8,6 +8,12 @@ from typing import Any
 from hamilton import driver
 from hamilton.execution.executors import SynchronousLocalTaskExecutor
 
+from codeanatomy_hamilton.core.settings import Settings
+from codeanatomy_hamilton.runtime.caching import (
+    cache_stores,
+    hamilton_cache_dir,
+    register_fingerprints,
+)
 from codeanatomy_hamilton.runtime.nodes import MODULES
 
 # outputs a build writes, in the order a full build asks for them
@@ -28,9 +34,12 @@ def make_driver(
     config: dict[str, Any] | None = None,
     cache_dir: str | None = None,
     executor: Any = None,
+    cache_limit_bytes: int = Settings().cache_max_bytes,
 ) -> driver.Driver:
     """Build the driver; ``adapters`` are Hamilton lifecycle hooks. With ``cache_dir``,
-    Hamilton caching is on (SQLite metadata + file results, see ``caching``)."""
+    Hamilton caching is on (SQLite metadata + file results, see ``caching``), its
+    result store pruned to ``cache_limit_bytes``."""
+    register_fingerprints()
     # The extract stage is Parallelizable/Collect, which only dynamic execution runs;
     # ``executor`` (see ``executors.make_executor``) runs its batches, default in process.
     builder = (
@@ -44,31 +53,16 @@ def make_driver(
     if adapters:
         builder = builder.with_adapters(*adapters)
     if cache_dir:
-        builder = with_engine_cache(builder, cache_dir, config)
+        builder = with_engine_cache(builder, cache_dir, cache_limit_bytes)
     return builder.build()
 
 
-def with_engine_cache(
-    builder: driver.Builder, cache_dir: str, config: dict[str, Any] | None = None
-) -> driver.Builder:
-    """``builder.with_cache`` with the engine's stores and recompute set (readers of the
-    outside world, Delta writers, plan nodes)."""
-    from codeanatomy_hamilton.runtime.caching import (
-        cache_stores,
-        hamilton_cache_dir,
-        ignored_nodes,
-        recompute_nodes,
-        uncached_nodes,
-    )
-    from codeanatomy_hamilton.runtime.plan import module_graph_nodes
-
-    nodes = module_graph_nodes(MODULES, config)
-    metadata_store, result_store = cache_stores(cache_dir)
+def with_engine_cache(builder: driver.Builder, cache_dir: str, limit_bytes: int) -> driver.Builder:
+    """``builder.with_cache`` with the engine's stores. Each node declares its own
+    behavior (``@cache(behavior=...)`` on the node functions, see ``caching``)."""
+    metadata_store, result_store = cache_stores(cache_dir, limit_bytes)
     return builder.with_cache(
         path=hamilton_cache_dir(cache_dir),
         metadata_store=metadata_store,
         result_store=result_store,
-        recompute=recompute_nodes(nodes),
-        disable=uncached_nodes(nodes),
-        ignore=ignored_nodes(nodes),
     )

@@ -30,13 +30,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import cloudpickle
 from hamilton.execution import executors as h_exec
 from hamilton.execution.grouping import TaskImplementation
 from hamilton.execution.state import TaskState
 
-EXECUTORS = ("local", "processes", "dask")
-ENV_EXECUTOR = "CODEANATOMY_EXECUTOR"
-ENV_DASK_ADDRESS = "CODEANATOMY_DASK_ADDRESS"
+from codeanatomy_hamilton.core.settings import EXECUTORS
+from codeanatomy_hamilton.runtime.caching import register_fingerprints
+
 # modules a fresh worker would import to unpickle a task; preloaded once in the forkserver
 _PRELOAD = ["codeanatomy_hamilton.runtime.nodes"]
 # how long a poll of a running task may block: Hamilton's scheduler loop polls task
@@ -45,9 +46,10 @@ _POLL_SECONDS = 0.02
 
 
 def choose_executor(executor: str | None, workers: int) -> str:
-    """The executor kind: explicit choice, else ``$CODEANATOMY_EXECUTOR``, else
-    ``processes`` for more than one worker and ``local`` for one."""
-    kind = executor or os.environ.get(ENV_EXECUTOR) or ("processes" if workers > 1 else "local")
+    """The executor kind: the choice given (a ``BuildRequest`` field, else the
+    settings' ``CODEANATOMY_EXECUTOR``), else ``processes`` for more than one worker and
+    ``local`` for one."""
+    kind = executor or ("processes" if workers > 1 else "local")
     if kind not in EXECUTORS:
         raise ValueError(f"unknown executor {kind!r}; expected one of {', '.join(EXECUTORS)}")
     return kind
@@ -67,9 +69,7 @@ def make_executor(
         return h_exec.SynchronousLocalTaskExecutor()
     if kind == "processes":
         return ProcessTaskExecutor(workers, repo_root=repo_root)
-    return dask_executor(
-        workers, dask_address or os.environ.get(ENV_DASK_ADDRESS) or None, repo_root=repo_root
-    )
+    return dask_executor(workers, dask_address or None, repo_root=repo_root)
 
 
 # -- worker import paths --------------------------------------------------------------
@@ -181,6 +181,10 @@ def _combine(old: Any, new: Any) -> Any:
 
 def run_task_shipping_records(task: TaskImplementation) -> tuple[dict[str, Any], list]:
     """Worker side: run the task as Hamilton would, and return its hook records too."""
+    # Hamilton's cache adapter runs where the node runs: a cached remote node would be
+    # fingerprinted here, in the worker. (Today's remote nodes, the extraction batches,
+    # are never cached, so nothing is hashed here yet.)
+    register_fingerprints()
     # the hooks arrive holding the driver's records so far, including earlier batches
     # of these same nodes; start them clean so only this task's share is shipped back
     names = {n.name for n in task.nodes}
@@ -191,6 +195,14 @@ def run_task_shipping_records(task: TaskImplementation) -> tuple[dict[str, Any],
                 records.pop(name, None)
     results = h_exec.base_execute_task(task)
     return results, _remote_records(task)
+
+
+def run_pickled_task(blob: bytes) -> tuple[dict[str, Any], list]:
+    """Worker side of :class:`ProcessTaskExecutor`: the task arrives cloudpickled. A
+    task's nodes link to the whole graph, whose ``@parameterize`` nodes (the store
+    nodes) are closures the standard pickle cannot ship; cloudpickle ships them by
+    value (Dask's executor does the same)."""
+    return run_task_shipping_records(cloudpickle.loads(blob))
 
 
 class _RecordsFuture(h_exec.TaskFuture):
@@ -306,7 +318,7 @@ class ProcessTaskExecutor(h_exec.TaskExecutor):
     def submit_task(self, task: TaskImplementation) -> h_exec.TaskFuture:
         if self.pool is None:
             self.pool = self._start_pool()
-        future = self.pool.submit(run_task_shipping_records, task)
+        future = self.pool.submit(run_pickled_task, cloudpickle.dumps(task))
         self.active.add(future)
         adapters = list(task.adapter.adapters)
         return _RecordsFuture(future, adapters, self.active, self.release_idle_workers)

@@ -3,10 +3,12 @@
 One compiled ``ExecutionPlan`` serves every consumer of the engine:
 
 - the subset a caller needs (``upstream`` / ``final_vars_for``): the CLI and every Dagster
-  asset ask the same driver for a few outputs, and the plan says which nodes that runs;
-- scheduling (``submission_order``): under parallel execution, tasks are submitted most
-  critical first (longest remaining weighted path to a sink, the classic list-scheduling
-  priority), so the critical path is never starved behind cheap work;
+  asset ask the same driver for a few outputs; Hamilton decides what runs for them, and
+  the plan's closure is what a run is checked against (``execute.execute_planned``);
+- a priority order (``submission_order``): most critical first (longest remaining
+  weighted path to a sink, the classic list-scheduling priority), for an executor that
+  orders tasks. None of the engine's executors uses it: Hamilton submits tasks in its
+  own order, and the extract stage puts its largest batch first itself;
 - diagnostics (``summary`` / ``node_facts``): generations, critical path, dominators,
   betweenness, bridges and articulation points become tags and Dagster metadata;
 - identity (``signature``): a hash of the sorted nodes, edges and node code versions,
@@ -14,8 +16,8 @@ One compiled ``ExecutionPlan`` serves every consumer of the engine:
 
 Costs are the seconds each node took on the last run where known (``load_timings`` reads
 them from the cache dir, ``save_timings`` writes them after a build) and estimated from the
-node's layer otherwise. Compiling a plan runs no node (``execute_planned``, at the end,
-is what runs a driver through it), and nothing here imports dagster.
+node's layer otherwise. Compiling a plan runs no node; ``execute.execute_planned`` is
+what runs a driver through it. Nothing here imports dagster.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import rustworkx as rx
+from hamilton import graph as hgraph
+from hamilton.graph_types import HamiltonNode
 
 # Seconds a node of a layer takes when it has never been measured: only their order matters
 # (extract dominates, then resolve, emit, store), so the critical path is sensible from
@@ -169,8 +173,6 @@ class ExecutionPlan:
 # -- building the graph ----------------------------------------------------------------------
 def graph_nodes(fn_graph: Any) -> list[GraphNode]:
     """Plain ``GraphNode``s from a Hamilton ``FunctionGraph`` (``dr.graph``)."""
-    from hamilton.graph_types import HamiltonNode
-
     out: list[GraphNode] = []
     for name, node in fn_graph.nodes.items():
         is_input = bool(node.user_defined)
@@ -193,8 +195,6 @@ def module_graph_nodes(
 ) -> list[GraphNode]:
     """The same nodes, built from a module list (what a Hamilton node can do: it cannot
     introspect the driver that runs it)."""
-    from hamilton import graph as hgraph
-
     fn_graph = hgraph.FunctionGraph.from_modules(*modules, config=dict(config or {}))
     return graph_nodes(fn_graph)
 
@@ -342,59 +342,3 @@ def save_timings(
     with open(tmp, "w") as fh:
         json.dump({"seconds": dict(sorted(merged.items()))}, fh, indent=1)
     os.replace(tmp, path)  # atomic: concurrent builds never read a half-written file
-
-
-# -- executing a subset through the plan -----------------------------------------------------
-def execute_planned(
-    dr: Any,
-    hook: Any,
-    outputs: Iterable[str],
-    inputs: Mapping[str, Any],
-    cache_dir: str | None = None,
-    passthrough: tuple[type[BaseException], ...] = (),
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Execute ``outputs`` on ``dr`` as the plan decides; returns (results, diagnostics).
-
-    The plan computes ``final_vars`` and the upstream closure Hamilton must run; after
-    execution the diagnostics say whether what ran (``hook.records``, cache hits
-    included) is exactly that closure (``plan_matches``). A failing node is re-raised as
-    ``NodeExecutionError`` naming it, except for the ``passthrough`` exception types
-    (errors about unusable input that callers report as one line).
-    """
-    from codeanatomy_hamilton.runtime.caching import cache_outcomes
-    from codeanatomy_hamilton.runtime.hooks import NodeExecutionError
-
-    plan = compile_driver_plan(dr, cache_dir)
-    final_vars = plan.final_vars_for(outputs)
-    expected = plan.upstream(final_vars)
-    try:
-        results = dr.execute(final_vars, inputs=dict(inputs))
-    except passthrough:
-        raise
-    except Exception as exc:
-        node = getattr(hook, "failed_node", None)
-        if node is None:
-            raise
-        raise NodeExecutionError(node, exc) from exc
-    # dynamic execution runs inputs as tasks too, so hooks may see them: not computed nodes
-    for name in [n for n in hook.records if n in plan.nodes and plan.nodes[n].is_input]:
-        del hook.records[name]
-    outcomes = cache_outcomes(dr) if cache_dir else {}
-    hook.attach_cache_outcomes(outcomes)
-    executed = set(hook.records)
-    save_timings(cache_dir, hook.node_seconds(), [n for n, o in outcomes.items() if o == "hit"])
-    diagnostics: dict[str, Any] = {
-        "plan_signature": plan.signature,
-        "plan": plan.summary(expected),
-        "final_vars": final_vars,
-        "expected_nodes": sorted(expected),
-        # per requested output, the nodes it needs (per-asset timing tables use this)
-        "upstream_by_output": {o: sorted(plan.upstream([o])) for o in final_vars},
-        "executed_nodes": sorted(executed),
-        "plan_matches": executed == expected,
-        "nodes": hook.as_dicts(),
-        "node_facts": {n: plan.node_facts(n) for n in sorted(expected)},
-        "cache_enabled": bool(cache_dir),
-        "cache": hook.cache_counts(),
-    }
-    return results, diagnostics

@@ -1,10 +1,11 @@
 """Optional Hamilton UI tracking (off by default).
 
 Enable it with ``BuildRequest.hamilton_ui`` / ``CodeAnatomyResource.hamilton_ui`` or the
-environment variable ``CODEANATOMY_HAMILTON_UI=http://127.0.0.1:8241``; needs the ``ui``
-extra (``pip install -e ".[ui]"``, i.e. ``apache-hamilton[sdk]``). The project id and user
-come from ``CODEANATOMY_HAMILTON_PROJECT`` (default 1) and ``CODEANATOMY_HAMILTON_USER``
-(default ``codeanatomy``); the project must exist in the UI first (see docs/dagster.md).
+setting ``CODEANATOMY_HAMILTON_UI=http://127.0.0.1:8241`` (``core.settings``); needs the
+``ui`` extra (``pip install -e ".[ui]"``, i.e. ``apache-hamilton[sdk]``). The project id
+and user come from the settings too (``CODEANATOMY_HAMILTON_PROJECT``, default 1, and
+``CODEANATOMY_HAMILTON_USER``, default ``codeanatomy``); the project must exist in the UI
+first (see docs/dagster.md).
 
 A build never fails because of tracking: the tracker connects to the UI when it is
 constructed, so an unreachable UI, a missing project or a missing SDK is logged as a
@@ -14,27 +15,21 @@ warning and the build runs untracked.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
-ENV_URL = "CODEANATOMY_HAMILTON_UI"
-ENV_PROJECT = "CODEANATOMY_HAMILTON_PROJECT"
-ENV_USER = "CODEANATOMY_HAMILTON_USER"
-
-
-def tracking_url(explicit: str | None = None) -> str | None:
-    """The UI URL to track to, or None when tracking is off."""
-    url = (explicit or os.environ.get(ENV_URL) or "").strip()
-    return url or None
-
 
 def make_tracker(
-    url: str | None = None, repo_id: str = "", dag_name: str = "codeanatomy"
+    url: str | None = None,
+    repo_id: str = "",
+    dag_name: str = "codeanatomy",
+    project_id: int = 1,
+    username: str = "codeanatomy",
 ) -> Any | None:
-    """A ``HamiltonTracker`` adapter for the driver, or None (off, or the UI is down)."""
-    url = tracking_url(url)
+    """A ``HamiltonTracker`` adapter for the driver, or None (no ``url``: off, or the
+    UI is down)."""
+    url = (url or "").strip() or None
     if url is None:
         return None
     try:
@@ -46,10 +41,9 @@ def make_tracker(
         )
         return None
     try:
-        project_id = int(os.environ.get(ENV_PROJECT, "1"))
         return HamiltonTracker(
             project_id=project_id,
-            username=os.environ.get(ENV_USER, "codeanatomy"),
+            username=username,
             dag_name=dag_name,
             tags={"repo": repo_id, "tool": "codeanatomy"},
             hamilton_api_url=url,

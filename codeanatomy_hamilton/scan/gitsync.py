@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 
-from codeanatomy_hamilton.scan.snapshot import ScanError
+from codeanatomy_hamilton.scan.snapshot import ScanError, is_git_root, resolve_commit
 
 # ``ext::`` runs a command of the URL's choosing; git refuses it by default, and a
 # user's git config must not turn it back on for URLs read from repos.yaml
@@ -60,8 +60,6 @@ def sync_clone(url: str, dest: str) -> str:
 def ref_commit(path: str, ref: str) -> str | None:
     """The commit ``ref`` names in the git repository at ``path``; None for a plain
     directory (nothing to watch). Raises ScanError for an unknown ref."""
-    from codeanatomy_hamilton.scan.snapshot import is_git_root, resolve_commit
-
     if not is_git_root(path):
         return None
     return resolve_commit(path, ref)

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from codeanatomy_hamilton.core import ids
-from codeanatomy_hamilton.extract.source import SourceError
+from codeanatomy_hamilton.core.errors import SourceError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SKIP_DIRS = frozenset({".git", "__pycache__", ".hg", ".svn", ".tox", ".nox", "node_modules"})

@@ -37,6 +37,7 @@ from codeanatomy_hamilton.store.delta import (
     open_readable,
     table_path,
 )
+from codeanatomy_hamilton.store.timetravel import latest_build_versions
 
 DEFAULT_MEMORY_MB = 2048
 DEFAULT_TIMEOUT_S = 600.0
@@ -73,8 +74,6 @@ def session(
     versions of the newest successful build), with a spilling memory pool
     (``datasets``: registered as pyarrow datasets, see ``_RECURSIVE``)."""
     if versions is None:
-        from codeanatomy_hamilton.store.timetravel import latest_build_versions
-
         try:
             versions = latest_build_versions(warehouse) or {}
         except DeltaError as exc:

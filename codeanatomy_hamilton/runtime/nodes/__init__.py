@@ -1,27 +1,12 @@
 """The Hamilton dataflow: plain functions whose names are the node names.
 
-scan -> extract -> resolve -> emit -> store, plus the plan nodes (``plan_nodes``).
-``MODULES`` is what the driver loads.
+scan -> extract -> resolve -> emit -> store (``stages.STAGE_MODULES``), plus the plan
+nodes (``plan_nodes``). ``MODULES`` is what the driver loads.
 """
 
 from __future__ import annotations
 
-from codeanatomy_hamilton.runtime.nodes import (
-    emit_nodes,
-    extract_nodes,
-    incremental_nodes,
-    plan_nodes,
-    resolve_nodes,
-    scan_nodes,
-    store_nodes,
-)
+from codeanatomy_hamilton.runtime.nodes import plan_nodes
+from codeanatomy_hamilton.runtime.nodes.stages import STAGE_MODULES
 
-MODULES = [
-    scan_nodes,
-    incremental_nodes,
-    extract_nodes,
-    resolve_nodes,
-    emit_nodes,
-    store_nodes,
-    plan_nodes,
-]
+MODULES = [*STAGE_MODULES, plan_nodes]

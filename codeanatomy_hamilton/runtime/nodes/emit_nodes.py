@@ -3,13 +3,22 @@
 The big tables are ``streams.TableStream`` objects: nothing is read until the store
 stage writes them, a few files at a time. ``extract_errors`` and ``file_index`` are
 small (a row per file) and built in memory.
+
+Every contract table node is ``@_contract_table(name)``: never cached (a stream is
+cheap to make, the fragment store holds the rows), its schema checked against the
+contract by Hamilton's ``@check_output_custom`` (``validation.ContractSchema``: the
+node ``<name>`` then rests on ``<name>_raw`` and ``<name>_contract_schema``), and its
+semantic tags on the node callers ask for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.compute as pc
-from hamilton.function_modifiers import tag
+from hamilton.function_modifiers import cache, check_output_custom, tag
 
 from codeanatomy_hamilton.emit import rows as emit
 from codeanatomy_hamilton.emit import streams
@@ -17,23 +26,38 @@ from codeanatomy_hamilton.emit.streams import TableStream
 from codeanatomy_hamilton.fragments.store import FileSummary
 from codeanatomy_hamilton.incremental.planning import BuildPlan
 from codeanatomy_hamilton.resolve import ResolveOutput
-from codeanatomy_hamilton.runtime.registry import semantic_tags
+from codeanatomy_hamilton.runtime.semantics import semantic_tags
+from codeanatomy_hamilton.runtime.validation import ContractSchema
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot
 
 
+def _contract_table(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The decorators of the node that emits contract table ``name``."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn = tag(**semantic_tags(name, "emit"))(fn)  # the final node only
+        fn = tag(layer="emit", target_=...)(fn)  # and the raw and check nodes
+        fn = check_output_custom(ContractSchema(name))(fn)
+        return cache(behavior="disable", target_=...)(fn)
+
+    return decorate
+
+
+@cache(behavior="disable")
 @tag(layer="emit")
 def cross_edges(resolved: ResolveOutput, node_paths: emit.NodePaths) -> pa.Table:
     """The resolver's edges (origin xfile) with the path of their source node."""
     return streams.cross_edges(resolved, node_paths)
 
 
+@cache(behavior="disable")
 @tag(layer="emit")
 def cross_props(resolved: ResolveOutput, node_paths: emit.NodePaths) -> pa.Table:
     """The resolver's props (origin xfile) with the path of their node."""
     return streams.cross_props(resolved, node_paths)
 
 
-@tag(**semantic_tags("cpg_nodes", "emit"))
+@_contract_table("cpg_nodes")
 def cpg_nodes(
     emit_extracts: list[FileSummary], external_names: list[str], repo_id: str
 ) -> TableStream:
@@ -41,19 +65,19 @@ def cpg_nodes(
     return streams.nodes_stream(streams.by_id(emit_extracts), external_names, repo_id)
 
 
-@tag(**semantic_tags("cpg_edges", "emit"))
+@_contract_table("cpg_edges")
 def cpg_edges(emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str) -> TableStream:
     """One row per CPG edge, per-file and cross-file."""
     return streams.edges_stream(streams.by_id(emit_extracts), cross_edges, repo_id)
 
 
-@tag(**semantic_tags("cpg_props", "emit"))
+@_contract_table("cpg_props")
 def cpg_props(emit_extracts: list[FileSummary], cross_props: pa.Table, repo_id: str) -> TableStream:
     """Node properties as (node_id, key, value, value_type) rows."""
     return streams.props_stream(streams.by_id(emit_extracts), cross_props, repo_id)
 
 
-@tag(**semantic_tags("cpg_props_map", "emit"))
+@_contract_table("cpg_props_map")
 def cpg_props_map(
     file_extracts: list[FileSummary],
     cross_props: pa.Table,
@@ -73,7 +97,7 @@ def cpg_props_map(
     return streams.props_map_stream(streams.by_id(files), others, cross_props, repo_id)
 
 
-@tag(**semantic_tags("cpg_edges_by_src", "emit"))
+@_contract_table("cpg_edges_by_src")
 def cpg_edges_by_src(
     emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str
 ) -> TableStream:
@@ -81,7 +105,7 @@ def cpg_edges_by_src(
     return streams.sorted_edges_stream(streams.by_id(emit_extracts), cross_edges, "src_id", repo_id)
 
 
-@tag(**semantic_tags("cpg_edges_by_dst", "emit"))
+@_contract_table("cpg_edges_by_dst")
 def cpg_edges_by_dst(
     emit_extracts: list[FileSummary], cross_edges: pa.Table, repo_id: str
 ) -> TableStream:
@@ -89,7 +113,7 @@ def cpg_edges_by_dst(
     return streams.sorted_edges_stream(streams.by_id(emit_extracts), cross_edges, "dst_id", repo_id)
 
 
-@tag(**semantic_tags("extract_errors", "emit"))
+@_contract_table("extract_errors")
 def extract_errors(
     emit_extracts: list[FileSummary],
     repo_snapshot: RepoSnapshot,
@@ -105,7 +129,7 @@ def extract_errors(
     return errors.filter(pc.is_in(errors.column("path"), value_set=scope))
 
 
-@tag(**semantic_tags("file_index", "emit"))
+@_contract_table("file_index")
 def file_index(
     emit_extracts: list[FileSummary], repo_snapshot: RepoSnapshot, repo_id: str
 ) -> pa.Table:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from hamilton.function_modifiers import tag
+from hamilton.function_modifiers import cache, tag
 from hamilton.htypes import Collect, Parallelizable
 
 from codeanatomy_hamilton.core.memory import paused_gc
@@ -59,7 +59,8 @@ def _balanced_batches(
     return sorted(batches, key=lambda b: -b.size)
 
 
-@tag(layer="extract", result_cache="off")
+@cache(behavior="disable")
+@tag(layer="extract")
 def file_batches(
     extract_snapshot: RepoSnapshot, workers: int, fragment_store: FragmentStore
 ) -> Parallelizable[FileBatch]:
@@ -72,7 +73,8 @@ def file_batches(
     yield from _balanced_batches(files, count, fragment_store)
 
 
-@tag(layer="extract", reads_outside_world="true", result_cache="off")
+@cache(behavior="disable")  # the fragment store keeps its results
+@tag(layer="extract")
 def batch_extract(file_batches: FileBatch) -> list[FileSummary]:
     """Every file of one batch extracted, its rows written to its fragment (runs on the
     remote executor); returns the files' summaries."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from hamilton.function_modifiers import tag
+from hamilton.function_modifiers import cache, tag
 
 from codeanatomy_hamilton.core.fingerprint import engine_fingerprint
 from codeanatomy_hamilton.emit.rows import NodePaths
@@ -38,7 +38,8 @@ def fragment_store(extract_cache_dir: str, repo_id: str) -> FragmentStore:
     return FragmentStore(extract_cache_dir, repo_id, engine_fingerprint())
 
 
-@tag(layer="extract", reads_outside_world="true", result_cache="off")
+@cache(behavior="disable")  # reads the fragment store, which keeps them
+@tag(layer="extract")
 def cached_extracts(
     repo_snapshot: RepoSnapshot, fragment_store: FragmentStore
 ) -> list[FileSummary]:
@@ -47,7 +48,8 @@ def cached_extracts(
     return cached_summaries(fragment_store, repo_snapshot.files)
 
 
-@tag(layer="extract", result_cache="off")
+@cache(behavior="disable")
+@tag(layer="extract")
 def extract_snapshot(
     repo_snapshot: RepoSnapshot, cached_extracts: list[FileSummary]
 ) -> RepoSnapshot:
@@ -65,7 +67,8 @@ def extract_snapshot(
     )
 
 
-@tag(layer="extract", reads_outside_world="true")
+@cache(behavior="recompute")  # changes the fragment store
+@tag(layer="extract")
 def fragments_pruned(file_extracts: list[FileSummary], fragment_store: FragmentStore) -> int:
     """Prunes fragments this repo's snapshot no longer uses (older blobs, other engine
     versions) and no build has used for ``PRUNE_GRACE_S``; returns how many entries
@@ -73,7 +76,8 @@ def fragments_pruned(file_extracts: list[FileSummary], fragment_store: FragmentS
     return fragment_store.prune(file_extracts, grace_s=PRUNE_GRACE_S)
 
 
-@tag(layer="extract", reads_outside_world="true")
+@cache(behavior="recompute")  # writes the summary pack
+@tag(layer="extract")
 def summary_pack_written(
     file_extracts: list[FileSummary], resolve_input: ResolveInput, fragment_store: FragmentStore
 ) -> int:
@@ -96,6 +100,7 @@ def fragment_store_settled(fragments_pruned: int, summary_pack_written: int) -> 
     return {"pruned": fragments_pruned, "pack_entries": summary_pack_written}
 
 
+@cache(behavior="disable")
 @tag(layer="emit")
 def emit_extracts(
     file_extracts: list[FileSummary],
@@ -109,12 +114,14 @@ def emit_extracts(
     return [e for e in file_extracts if e.path in build_plan.paths]
 
 
+@cache(behavior="disable")
 @tag(layer="emit")
 def node_paths(file_extracts: list[FileSummary]) -> NodePaths:
     """Node id -> file path, for the ``path`` column of cross-file rows."""
     return NodePaths([e.path for e in file_extracts])
 
 
+@cache(behavior="disable")
 @tag(layer="emit")
 def props_map_paths(
     resolved: ResolveOutput,

@@ -5,7 +5,7 @@ the plan from the dataflow module list (the same modules the driver loads, so th
 graph and the same signature ``run_build`` records). Measured node costs come in as the
 optional input ``plan_costs`` (seconds per node, e.g. ``plan.load_timings(cache_dir)``).
 
-These nodes always recompute (see ``caching.recompute_nodes``): their result depends on
+These nodes always recompute (``@cache(behavior="recompute")``): their result depends on
 the code of every other module, which the cache's code version of this module cannot see.
 
     dr.execute(["plan_signature", "plan_critical_path"], inputs={"plan_costs": {}})
@@ -13,11 +13,12 @@ the code of every other module, which the cache's code version of this module ca
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from hamilton.function_modifiers import tag
+from hamilton.function_modifiers import cache, tag
 
-from codeanatomy_hamilton.runtime import caching  # noqa: F401  (registers fingerprints, in worker processes too)
+from codeanatomy_hamilton.runtime.nodes.stages import STAGE_MODULES
 from codeanatomy_hamilton.runtime.plan import ExecutionPlan, compile_plan, module_graph_nodes
 
 _PLAN_TAGS = {
@@ -32,34 +33,38 @@ _PLAN_TAGS = {
 }
 
 
+@cache(behavior="recompute")
 @tag(kind="plan", semantic_id="codeanatomy.plan.execution_plan", **_PLAN_TAGS)
 def execution_plan(plan_costs: dict[str, float] | None = None) -> ExecutionPlan:
     """The compiled rustworkx plan of the whole dataflow."""
-    from codeanatomy_hamilton.runtime.nodes import (
-        MODULES,  # late: this module is itself one of MODULES
-    )
+    # the modules ``nodes.MODULES`` lists, this one last (it cannot import that list:
+    # the package imports this module)
+    modules = [*STAGE_MODULES, sys.modules[__name__]]
+    return compile_plan(module_graph_nodes(modules), plan_costs or {})
 
-    return compile_plan(module_graph_nodes(MODULES), plan_costs or {})
 
-
+@cache(behavior="recompute")
 @tag(kind="plan", semantic_id="codeanatomy.plan.signature", **_PLAN_TAGS)
 def plan_signature(execution_plan: ExecutionPlan) -> str:
     """Hash of the sorted nodes, edges and node code versions."""
     return execution_plan.signature
 
 
+@cache(behavior="recompute")
 @tag(kind="plan", semantic_id="codeanatomy.plan.critical_path", **_PLAN_TAGS)
 def plan_critical_path(execution_plan: ExecutionPlan) -> list[str]:
     """Nodes of the weighted longest path through the dataflow."""
     return list(execution_plan.critical_path)
 
 
+@cache(behavior="recompute")
 @tag(kind="plan", semantic_id="codeanatomy.plan.generations", **_PLAN_TAGS)
 def plan_generations(execution_plan: ExecutionPlan) -> list[list[str]]:
     """Topological generations: nodes of one generation can run at the same time."""
     return [list(g) for g in execution_plan.generations]
 
 
+@cache(behavior="recompute")
 @tag(kind="plan", semantic_id="codeanatomy.plan.summary", **_PLAN_TAGS)
 def plan_summary(execution_plan: ExecutionPlan) -> dict[str, Any]:
     """Plain-data summary: signature, generations, critical path, bridges, cut nodes."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hamilton.function_modifiers import tag
+from hamilton.function_modifiers import cache, tag
 
 from codeanatomy_hamilton.core.memory import paused_gc, release_memory
 from codeanatomy_hamilton.emit import streams
@@ -18,12 +18,13 @@ from codeanatomy_hamilton.resolve import (
 from codeanatomy_hamilton.resolve.reuse import input_digest, load_output, save_output
 
 
-@tag(layer="resolve", result_cache="ignore")
+@cache(behavior="ignore")
+@tag(layer="resolve")
 def resolve_input(file_extracts: list[FileSummary], source_roots: list[str]) -> ResolveInput:
     """All files' facts concatenated into the tables resolution joins over, with the
     digest of what resolution reads (``resolve.reuse``). Cheap to rebuild from the
     summary pack (~3 ms on the stdlib) and ~50 MB, so Hamilton never stores or hashes
-    it: its cache behaviour is IGNORE (``caching.ignored_nodes``), so the cache keys of
+    it: its cache behavior is ``ignore``, so the cache keys of
     ``resolved`` and ``summary_pack_written`` rest on their other inputs, above all
     ``file_extracts``, whose fingerprint names the content."""
     config = ResolveConfig(source_roots=source_roots or None)

@@ -1,14 +1,27 @@
-"""Store stage: each contract table written to its Delta table (one commit each)."""
+"""Store stage: each contract table written to its Delta table (one commit each).
+
+One function, ``table_written``, expanded by Hamilton's ``@parameterize`` into a node
+``<table>_written`` per contract table (``core.schema.CPG_TABLES``); each carries the
+semantic tags of its table (``semantics.semantic_tags``) and always recomputes (the
+warehouse is outside world: another build, a vacuum or a user may have changed it).
+"""
 
 from __future__ import annotations
 
-import pyarrow as pa
-from hamilton.function_modifiers import tag
+from collections.abc import Callable
 
+import pyarrow as pa
+from hamilton.function_modifiers import cache, parameterize, source, tag, value
+
+from codeanatomy_hamilton.core.schema import CPG_TABLES
 from codeanatomy_hamilton.emit.streams import TableStream
 from codeanatomy_hamilton.incremental.planning import BuildPlan
-from codeanatomy_hamilton.runtime.registry import semantic_tags
+from codeanatomy_hamilton.runtime.semantics import semantic_tags
 from codeanatomy_hamilton.store.delta import TableWrite, replace_repo_rows, skip_write
+
+# paths an incremental write of a table replaces beyond the plan's changed files:
+# ``cpg_props_map`` also rewrites the maps of nodes whose cross-file props changed
+_EXTRA_PATHS = {"cpg_props_map": "props_map_paths"}
 
 
 def _write(
@@ -38,61 +51,36 @@ def _write(
     )
 
 
-@tag(**semantic_tags("cpg_nodes", "store"))
-def cpg_nodes_written(
-    cpg_nodes: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
-) -> TableWrite:
-    return _write(warehouse, "cpg_nodes", cpg_nodes, repo_id, build_plan)
+def _store_node(func: Callable[..., TableWrite]) -> Callable[..., TableWrite]:
+    """``@parameterize`` into one node per contract table, each with its own tags."""
+    for name in CPG_TABLES:
+        func = tag(target_=f"{name}_written", **semantic_tags(name, "store"))(func)
+    return parameterize(
+        **{
+            f"{name}_written": (
+                {
+                    "table": source(name),
+                    "name": value(name),
+                    "extra_paths": (
+                        source(_EXTRA_PATHS[name]) if name in _EXTRA_PATHS else value(None)
+                    ),
+                },
+                f"Writes ``{name}`` to its Delta table: the repo's rows, or in an "
+                "incremental build those of the build plan's scope.",
+            )
+            for name in CPG_TABLES
+        }
+    )(func)
 
 
-@tag(**semantic_tags("cpg_edges", "store"))
-def cpg_edges_written(
-    cpg_edges: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
-) -> TableWrite:
-    return _write(warehouse, "cpg_edges", cpg_edges, repo_id, build_plan)
-
-
-@tag(**semantic_tags("cpg_props", "store"))
-def cpg_props_written(
-    cpg_props: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
-) -> TableWrite:
-    return _write(warehouse, "cpg_props", cpg_props, repo_id, build_plan)
-
-
-@tag(**semantic_tags("cpg_props_map", "store"))
-def cpg_props_map_written(
-    cpg_props_map: TableStream,
+@cache(behavior="recompute", target_=...)
+@_store_node
+def table_written(
+    table: TableStream | pa.Table,
+    name: str,
+    extra_paths: frozenset[str] | None,
     warehouse: str,
     repo_id: str,
-    props_map_paths: frozenset[str] | None,
     build_plan: BuildPlan | None = None,
 ) -> TableWrite:
-    return _write(warehouse, "cpg_props_map", cpg_props_map, repo_id, build_plan, props_map_paths)
-
-
-@tag(**semantic_tags("cpg_edges_by_src", "store"))
-def cpg_edges_by_src_written(
-    cpg_edges_by_src: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
-) -> TableWrite:
-    return _write(warehouse, "cpg_edges_by_src", cpg_edges_by_src, repo_id, build_plan)
-
-
-@tag(**semantic_tags("cpg_edges_by_dst", "store"))
-def cpg_edges_by_dst_written(
-    cpg_edges_by_dst: TableStream, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
-) -> TableWrite:
-    return _write(warehouse, "cpg_edges_by_dst", cpg_edges_by_dst, repo_id, build_plan)
-
-
-@tag(**semantic_tags("extract_errors", "store"))
-def extract_errors_written(
-    extract_errors: pa.Table, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
-) -> TableWrite:
-    return _write(warehouse, "extract_errors", extract_errors, repo_id, build_plan)
-
-
-@tag(**semantic_tags("file_index", "store"))
-def file_index_written(
-    file_index: pa.Table, warehouse: str, repo_id: str, build_plan: BuildPlan | None = None
-) -> TableWrite:
-    return _write(warehouse, "file_index", file_index, repo_id, build_plan)
+    return _write(warehouse, name, table, repo_id, build_plan, extra_paths)
