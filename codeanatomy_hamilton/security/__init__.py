@@ -10,7 +10,7 @@ See ``engine`` for what the analysis does and ``rules`` for the rules file.
 
 from __future__ import annotations
 
-from codeanatomy_hamilton.security.engine import Finding, Step
+from codeanatomy_hamilton.security.findings import Finding, Step
 from codeanatomy_hamilton.security.report import (
     FINDINGS_SCHEMA,
     FindingsError,

@@ -16,7 +16,8 @@ import pyarrow.compute  # noqa: F401 - pa.compute
 from deltalake import DeltaTable
 
 from codeanatomy_hamilton.core.version import VERSION
-from codeanatomy_hamilton.security.engine import Analysis, Finding
+from codeanatomy_hamilton.security.engine import Analysis
+from codeanatomy_hamilton.security.findings import Finding
 from codeanatomy_hamilton.security.graph import Cpg, lit
 from codeanatomy_hamilton.security.rules import (
     SEVERITIES,
