@@ -21,7 +21,16 @@ from deltalake import DeltaTable
 
 # columns that differ between two builds of the same input by design
 RUN_COLUMNS = {"run_id", "started_at", "ended_at", "build_seconds", "stage_seconds"}
-DEFAULT_TABLES = ("cpg_nodes", "cpg_edges", "cpg_props", "extract_errors", "file_index")
+DEFAULT_TABLES = (
+    "cpg_nodes",
+    "cpg_edges",
+    "cpg_props",
+    "cpg_props_map",
+    "cpg_edges_by_src",
+    "cpg_edges_by_dst",
+    "extract_errors",
+    "file_index",
+)
 BREAKDOWN = ("kind", "ast_type", "error_kind", "key")
 
 
@@ -36,9 +45,17 @@ def read(warehouse: Path, table: str, repo: str | None) -> pa.Table | None:
     return t.select(sorted(keep))
 
 
+def _text(col: pa.ChunkedArray) -> pa.Array:
+    """The column as text: a cast where Arrow has one, else each value's repr (map and
+    list columns such as ``cpg_props_map.props``, entries in stored order)."""
+    if pa.types.is_nested(col.type):
+        return pa.array([None if v is None else repr(v) for v in col.to_pylist()], pa.string())
+    return pc.cast(col, pa.string())
+
+
 def row_keys(t: pa.Table) -> pa.Array:
     """One text key per row, with nulls spelled apart from every value (joins drop nulls)."""
-    parts = [pc.fill_null(pc.cast(t[c], pa.string()), "\x00null") for c in t.column_names]
+    parts = [pc.fill_null(_text(t[c]), "\x00null") for c in t.column_names]
     return pc.binary_join_element_wise(*parts, "\x1f")
 
 
@@ -50,7 +67,11 @@ def only_in(a: pa.Table, b: pa.Table) -> pa.Table:
     extra = pc.subtract(joined["count_all"], pc.fill_null(joined["count_all_b"], 0))
     diff = pa.table({"k": joined["k"], "extra": extra}).filter(pc.greater(extra, 0))
     # back to the rows themselves, one per differing key
-    rows = a.append_column("k", row_keys(a))
+    # (joins carry no map or list columns: those are shown as text)
+    shown = pa.table(
+        {c: _text(a[c]) if pa.types.is_nested(a[c].type) else a[c] for c in a.column_names}
+    )
+    rows = shown.append_column("k", row_keys(a))
     picked = rows.join(diff, keys="k", join_type="inner")
     first = picked.group_by(["k"], use_threads=False).aggregate(
         [(c, "first") for c in a.column_names]
