@@ -245,10 +245,14 @@ class ValueFlow:
         loads, stores = ctx.shared.get("fact_name_keys", ([], []))
         self.load_key: dict[int, str] = dict(loads)
         self.store_key: dict[int, str] = dict(stores)
-        self.cols: dict[str, dict[str, list[Any]]] = {
-            t: {c: [] for c in s.names} for t, s in VF_FACT_SCHEMAS.items()
-        }
-        self.colv = {t: list(c.values()) for t, c in self.cols.items()}
+        # fact rows as tuples, one list per table, turned into columns once per file
+        # (``zip(*rows)``): a Python append per row instead of one per column
+        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in VF_FACT_SCHEMAS}
+        # FLOW / FLOW_GLOBAL / FLOW_EXC edges (ordinals), handed to the builder at the
+        # end in the order they were made
+        self.e_src: list[int] = []
+        self.e_dst: list[int] = []
+        self.e_kind: list[str] = []
         # FLOW_GLOBAL: variable key -> [(ordinal, body ordinal)] of stores / loads
         self.cell_st: dict[str, list[tuple[int, int]]] = {}
         self.cell_ld: dict[str, list[tuple[int, int]]] = {}
@@ -256,11 +260,17 @@ class ValueFlow:
 
     # -- emitters -----------------------------------------------------------
     def edge(self, src: Any, dst: Any, kind: str = "FLOW") -> None:
-        self.b.add_edge(src._cid, dst._cid, kind)
+        self.e_src.append(src._cid)
+        self.e_dst.append(dst._cid)
+        self.e_kind.append(kind)
+
+    def add_edge(self, src: int, dst: int, kind: str) -> None:
+        self.e_src.append(src)
+        self.e_dst.append(dst)
+        self.e_kind.append(kind)
 
     def row(self, table: str, *values: Any) -> None:
-        for col, v in zip(self.colv[table], values, strict=True):
-            col.append(v)
+        self.rows[table].append(values)
 
     def gid(self, node: Any) -> int:
         return self.base + node._cid
@@ -292,18 +302,18 @@ class ValueFlow:
         settled when its function is done (see ``settle``)."""
         if type(node) is ast.Name:
             if fn.cid >= 0:
-                fn.pending.append((len(self.cols["vf_attr"]["alloc"]), node.id))
+                fn.pending.append((len(self.rows["vf_attr"]), node.id))
         elif isinstance(node, _ALLOCS):
             return self.gid(node)
         return 0
 
     def settle(self, fn: _Fn) -> None:
-        alloc = self.cols["vf_attr"]["alloc"]
+        rows = self.rows["vf_attr"]
         count, site, free, base = fn.count, fn.site, fn.free, self.base
         for i, name in fn.pending:
             a = site.get(name)
             if a is not None and count.get(name) == 1 and name not in free:
-                alloc[i] = base + a
+                rows[i] = (*rows[i][:6], base + a)
 
     # -- expressions -------------------------------------------------------
     def expr(self, node: Any, fn: _Fn) -> None:  # noqa: C901 - one dispatch
@@ -315,6 +325,15 @@ class ValueFlow:
                     self.cell_ld.setdefault(k, []).append((node._cid, fn.cid))
             return
         if t is ast.Constant:
+            return
+        # the commonest kinds first (the branches test disjoint types)
+        if t is ast.Call:
+            self.call(node, fn)
+            return
+        if t is ast.Attribute:
+            self.expr(node.value, fn)
+            if type(node.ctx) is ast.Load:
+                self.attr_row(node, 0, node.value, node.attr, fn)
             return
         if t is ast.BinOp:
             self.expr(node.left, fn)
@@ -375,11 +394,6 @@ class ValueFlow:
             self.edge(node.value, node)
             self.assign(node.target, node.value, fn)
             return
-        if t is ast.Attribute:
-            self.expr(node.value, fn)
-            if type(node.ctx) is ast.Load:
-                self.attr_row(node, 0, node.value, node.attr, fn)
-            return
         if t is ast.Subscript:
             self.expr(node.value, fn)
             self.expr(node.slice, fn)
@@ -387,9 +401,6 @@ class ValueFlow:
                 sl = node.slice
                 tok = None if type(sl) is ast.Slice else const_token(sl)
                 self.elem_load(node, node.value, tok)
-            return
-        if t is ast.Call:
-            self.call(node, fn)
             return
         if t is ast.Lambda:
             self.function(node, fn)
@@ -453,24 +464,28 @@ class ValueFlow:
         func = node.func
         # a method's attribute load carries no data (the receiver does, see vf_arg)
         self.expr(func.value if type(func) is ast.Attribute else func, fn)
-        cid = self.gid(node)
+        base = self.base
+        cid = base + node._cid
         meth = func.attr if type(func) is ast.Attribute else None
         row = self.row
+        arg = self.rows["vf_arg"].append
+        key_of, expr = self.key_of, self.expr
         if meth is not None:
-            row("vf_arg", cid, "r", -1, None, self.gid(func.value), meth, self.key_of(func.value))
+            arg((cid, "r", -1, None, base + func.value._cid, meth, key_of(func.value)))
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:
-                self.expr(a.value, fn)
-                row("vf_arg", cid, "s", i, None, self.gid(a.value), meth, self.key_of(a.value))
+                expr(a.value, fn)
+                arg((cid, "s", i, None, base + a.value._cid, meth, key_of(a.value)))
             else:
-                self.expr(a, fn)
-                row("vf_arg", cid, "p", i, None, self.gid(a), meth, self.key_of(a))
+                expr(a, fn)
+                arg((cid, "p", i, None, base + a._cid, meth, key_of(a)))
         for kw in node.keywords:
-            self.expr(kw.value, fn)
+            v = kw.value
+            expr(v, fn)
             if kw.arg is None:
-                row("vf_arg", cid, "w", -1, None, self.gid(kw.value), meth, self.key_of(kw.value))
+                arg((cid, "w", -1, None, base + v._cid, meth, key_of(v)))
             else:
-                row("vf_arg", cid, "k", -1, kw.arg, self.gid(kw.value), meth, self.key_of(kw.value))
+                arg((cid, "k", -1, kw.arg, base + v._cid, meth, key_of(v)))
         if meth is not None:
             recv = func.value
             args = node.args
@@ -662,7 +677,7 @@ class ValueFlow:
                     self.row("vf_raise", self.base + fn.cid, self.gid(node.exc))
                 for h in fn.handlers:
                     for hid in h:
-                        self.b.add_edge(node.exc._cid, hid, "FLOW_EXC")
+                        self.add_edge(node.exc._cid, hid, "FLOW_EXC")
             if node.cause is not None:
                 self.expr(node.cause, fn)
         elif t is ast.Try or t is ast.TryStar:
@@ -787,18 +802,26 @@ class ValueFlow:
         self.method_ids: set[int] = set()  # filled as class bodies are entered
         self.body(tree.body, _Fn(-2, None))
         self.cells()
-        facts = self.b.facts
-        for table, cols in self.cols.items():
-            first = VF_FACT_SCHEMAS[table].names[0]
-            if cols[first]:
-                facts[table] = cols
+        b = self.b
+        n = len(self.e_src)
+        b.e_src.extend(self.e_src)
+        b.e_dst.extend(self.e_dst)
+        b.e_kind.extend(self.e_kind)
+        none = [None] * n
+        for col in (b.e_label, b.e_index, b.e_field, b.e_variable):
+            col.extend(none)
+        for table, rows in self.rows.items():
+            if rows:
+                names = VF_FACT_SCHEMAS[table].names
+                cols = map(list, zip(*rows, strict=True))
+                b.facts[table] = dict(zip(names, cols, strict=True))
 
     def cells(self) -> None:
         """FLOW_GLOBAL: a store to a variable -> its loads in other bodies (module
         globals, ``global`` and ``nonlocal`` names; names local to one body meet
         only there, where REACHING_DEF already links them). Module-level and class
         body stores are also attribute stores of the module / class object."""
-        add = self.b.add_edge
+        add = self.add_edge
         mod = self.module_key
         for k, stores in self.cell_st.items():
             loads = self.cell_ld.get(k, ())
