@@ -86,6 +86,12 @@ def _pick(v: Any, first: np.ndarray, keep: np.ndarray, n: int, t: pa.DataType) -
     return pa.array(np.asarray(v, object)[first][keep], t)
 
 
+def _chars(col: Any) -> np.ndarray:
+    """A column of one-letter codes (null: empty) as a fixed-width numpy array, whose
+    comparisons run in C rather than per Python object."""
+    return np.asarray(pc.fill_null(col, "").to_numpy(zero_copy_only=False), "U1")
+
+
 def _strings(cols: list[Any]) -> pa.Array:
     """One string array of the given (chunked) columns, in order."""
     chunks: list[pa.Array] = []
@@ -272,21 +278,25 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     if not j.num_rows or not params.num_rows:
         return EDGE_SCHEMA.empty_table()
     jp = j.join(params, "fnode", join_type="inner")
-    kind = np.asarray(jp.column("kind").to_numpy(zero_copy_only=False))
-    pkind = np.asarray(jp.column("pkind").to_numpy(zero_copy_only=False))
+    kind = _chars(jp.column("kind"))
+    pkind = _chars(jp.column("pkind"))
     pos = _ints(jp.column("pos"))
     ppos = _ints(jp.column("ppos"))
     shift = _ints(jp.column("shift"))
     # a classmethod always gets its class first, a staticmethod never gets a receiver,
     # however the points-to value of the callee says it was reached
-    mk = np.asarray(jp.column("mkind").to_numpy(zero_copy_only=False), object)
+    mk = _chars(jp.column("mkind"))
     shift = np.where(mk == "c", 1, np.where(mk == "s", 0, shift))
     ctor = _ints(jp.column("ctor")) != 0
-    kw = np.asarray(jp.column("kw").to_numpy(zero_copy_only=False), object)
-    name = np.asarray(jp.column("name").to_numpy(zero_copy_only=False), object)
+    # keyword and parameter names as codes of one dictionary (null never matches)
+    nk = jp.num_rows
+    names = pc.dictionary_encode(_strings([jp.column("kw"), jp.column("name")]))
+    codes = names.indices
+    kw = _ints(codes.slice(0, nk).fill_null(-1))
+    name = _ints(codes.slice(nk).fill_null(-2))
     # positional parameters of each function (for packing into *args)
     pp = facts["vf_param"]
-    ppk = np.asarray(pp.column("kind").to_numpy(zero_copy_only=False))
+    ppk = _chars(pp.column("kind"))
     fn_all = _ints(pp.column("fnode"))
     fn_p = fn_all[ppk == "p"]
     uf, npos = np.unique(fn_p, return_counts=True)
@@ -303,9 +313,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     if isk.any():
         # (function, keyword) pairs some named parameter takes, as one int key
         _u, finv = np.unique(fnode, return_inverse=True)
-        kde = pc.dictionary_encode(pa.array(kw, pa.string()))
-        kcode = kde.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
-        key = finv.astype(np.int64) * (len(kde.dictionary) + 1) + kcode
+        key = finv.astype(np.int64) * (len(names.dictionary) + 1) + kw + 1
         match = isk & ((pkind == "p") | (pkind == "k")) & (kw == name)
         kw_taken = isk & _member(key, _usort(key[match]))
     m = (
@@ -368,10 +376,14 @@ def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Mod
     todo = ~_member(callid, _usort(calls.callid)) | ext
     # external callees with a model, per call
     by_call: dict[int, list[Model]] = {}
-    for c, q in zip(calls.x_call.tolist(), calls.x_qual, strict=True):
-        mdl = models.get(q)
-        if mdl is not None:
-            by_call.setdefault(c, []).append(mdl)
+    if calls.x_qual:
+        # one model lookup per distinct qualname, a Python loop only over modelled calls
+        xq = pc.dictionary_encode(pa.array(calls.x_qual, pa.string()))
+        found = [models.get(q) for q in xq.dictionary.to_pylist()]
+        has = np.array([m is not None for m in found], bool)
+        qcode = xq.indices.to_numpy(zero_copy_only=False)
+        for r in np.flatnonzero(has[qcode]).tolist():
+            by_call.setdefault(int(calls.x_call[r]), []).append(found[qcode[r]])
     q_model = _member(callid, _usort(np.array(list(by_call), np.int64)))
     de = pc.dictionary_encode(args.column("meth").combine_chunks())
     has_m = np.array([("." + m) in models for m in de.dictionary.to_pylist()] + [False])
