@@ -163,6 +163,13 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         PRELUDE + "\nfrom cases import conf\n\n\ndef modattr():\n"
         "    sink(conf.VALUE)\n\n\ndef modattr_other():\n    sink(conf.OTHER)\n"
     )
+    (repo / "cases" / "fromimp.py").write_text(
+        PRELUDE + "\nfrom cases.conf import VALUE, OTHER\nfrom .conf import VALUE as V2\n"
+        "from os.path import sep\n\n\n"
+        "def fromimp():\n    sink(VALUE)\n\n\ndef fromimp_rel():\n    sink(V2)\n\n\n"
+        "def fromimp_other():\n    sink(OTHER)\n\n\ndef fromimp_ext():\n    sink(sep)\n\n\n"
+        "sink(VALUE)\n"
+    )
     wh = root / "wh"
     result = run_build(BuildRequest(repo_path=str(repo), warehouse=str(wh), repo_id="vf"))
     assert result.error_count == 0
@@ -204,6 +211,36 @@ def test_module_attribute_across_files(warehouse: Path) -> None:
     paths = find_flows(str(warehouse), "call:cases.conf.source", sink_arg("modattr")).paths
     assert paths and any(s.edge == "FLOW_ATTR" for s in paths[0])
     assert not find_flows(str(warehouse), "call:cases.conf.source", sink_arg("modattr_other")).paths
+
+
+def _sink_in(qualname: str) -> str:
+    """The argument of the ``sink`` call in the body of ``qualname`` (a function or,
+    for a module, its top level)."""
+    return (
+        "node_id IN (SELECT a.dst_id FROM cpg_edges a JOIN cpg_nodes c ON c.node_id = "
+        "a.src_id JOIN cpg_edges k ON k.dst_id = c.node_id AND k.kind = 'CONTAINS' "
+        "JOIN cpg_nodes f ON f.node_id = k.src_id WHERE a.kind = 'ARGUMENT' AND "
+        f"c.name = 'sink' AND f.qualname = '{qualname}')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("cases.fromimp.fromimp", True),  # a global read in a function
+        ("cases.fromimp.fromimp_rel", True),  # ``from .conf import VALUE as V2``
+        ("cases.fromimp", True),  # read at module level (REACHING_DEF from the alias)
+        ("cases.fromimp.fromimp_other", False),  # another variable of the same module
+        ("cases.fromimp.fromimp_ext", False),  # a module outside the repository
+    ],
+)
+def test_from_import_of_a_module_variable(warehouse: Path, where: str, expected: bool) -> None:
+    # ``from m import X``: the stores of X in m reach the alias (FLOW_ATTR), and from
+    # there its reads (REACHING_DEF in the same body, FLOW_GLOBAL in functions)
+    paths = find_flows(str(warehouse), "call:cases.conf.source", _sink_in(where)).paths
+    assert bool(paths) is expected, [[(s.location(), s.edge) for s in p] for p in paths]
+    if expected:
+        assert any(s.edge == "FLOW_ATTR" for s in paths[0])
 
 
 def test_every_kind_is_built(warehouse: Path) -> None:

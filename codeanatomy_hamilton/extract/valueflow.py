@@ -705,6 +705,8 @@ class ValueFlow:
             for a in node.names:
                 bound = (a.asname or a.name).split(".")[0]
                 fn.count[bound] = fn.count.get(bound, 0) + 2
+            if t is ast.ImportFrom:
+                self.import_from(node, fn)
         elif t is ast.Pass:
             return
         else:
@@ -713,6 +715,43 @@ class ValueFlow:
                     self.expr(child, fn)
                 elif isinstance(child, ast.stmt):
                     self.stmt(child, fn)
+
+    def import_from(self, node: ast.ImportFrom, fn: _Fn) -> None:
+        """``from m import X``: the alias (the definition REACHING_DEF starts from)
+        reads attribute ``X`` of module ``m``, so FLOW_ATTR links the stores of ``X``
+        in ``m`` to it; at module level the alias is also a store of the global ``X``
+        (FLOW_GLOBAL to its loads in the functions of this file)."""
+        mod = self.absolute(node)
+        for a in node.names:
+            if a.name == "*":
+                continue
+            if mod:
+                self.row("vf_attr", self.base + a._cid, 0, None, "m:" + mod, a.name, 0, 0)
+            if fn.cid == -2:
+                key = self.module_key + "." + (a.asname or a.name)
+                self.cell_st.setdefault(key, []).append((a._cid, fn.cid))
+
+    def absolute(self, node: ast.ImportFrom) -> str:
+        """The module a ``from`` import names, relative imports made absolute from
+        this file's package (empty when they climb above the repository root)."""
+        if not node.level:
+            return node.module or ""
+        path = self.ctx.path
+        mod = self.module_key
+        is_pkg = path.endswith(("/__init__.py", "/__init__.pyi")) or path in (
+            "__init__.py",
+            "__init__.pyi",
+        )
+        parts = mod.split(".") if mod else []
+        if not is_pkg:
+            parts = parts[:-1]
+        up = node.level - 1
+        if up > len(parts):
+            return ""
+        parts = parts[: len(parts) - up]
+        if node.module:
+            parts.append(node.module)
+        return ".".join(parts)
 
     def dataclass_fields(self, node: ast.ClassDef) -> None:
         """The generated ``__init__`` of a dataclass: its fields, in order, are the

@@ -478,7 +478,7 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     ok = _OBJ[S.vk[sv]]
     si, sv = si[ok], sv[ok]
     # loads: their objects, plus the classes on the MRO of each (class attributes)
-    li, lv = _values(pt, ld.column("base"))
+    li, lv = _values(pt, ld.column("base"), ld.column("bval"))
     obj = _OBJ[S.vk[lv]]
     li_o, lv_o = li[obj], lv[obj]
     # attribute names as ints (one dictionary for both sides)
@@ -527,8 +527,10 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     untracked[li[obj]] = False
     other = np.zeros(ld.num_rows, bool)
     other[li[~obj]] = True
-    fb = untracked | other
-    out.append(_edges(_ints(ld.column("base_node"))[fb], l_node[fb], "FLOW_ATTR", label="base"))
+    # (a ``from m import X`` alias has no base node: a module outside the repository)
+    base_node = _ints(ld.column("base_node"))
+    fb = (untracked | other) & (base_node != 0)
+    out.append(_edges(base_node[fb], l_node[fb], "FLOW_ATTR", label="base"))
     return out
 
 
