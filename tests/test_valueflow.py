@@ -137,6 +137,34 @@ CASES: dict[str, tuple[str, bool]] = {
     "raise_in_callee": ("try:\n    raiser(source())\nexcept ValueError as e:\n    sink(e)", True),
     # module globals and closures
     "closure": ("v = source()\n\ndef inner():\n    sink(v)\n\ninner()", True),
+    # functions called back by builtins and functools.partial
+    "hof_map": ("def use(v):\n    sink(v)\n\nlist(map(use, [source()]))", True),
+    "hof_map_result": ("for y in map(ident, [source()]):\n    sink(y)", True),
+    "hof_map_other_iterable": (
+        "def use(v, w):\n    sink(w)\n\nlist(map(use, [source()], ['safe']))",
+        False,
+    ),
+    "hof_sorted_key": ("def k(v):\n    sink(v)\n    return 0\n\nsorted([source()], key=k)", True),
+    "hof_filter": ("def keep(v):\n    sink(v)\n    return True\n\nfilter(keep, [source()])", True),
+    "hof_key_result": (
+        "def k(v):\n    return source()\n\nsink(sorted(['a'], key=k))",
+        False,
+    ),
+    "partial": (
+        "import functools\n\ndef use(a, b):\n    sink(b)\n\n"
+        "functools.partial(use, 'x', source())()",
+        True,
+    ),
+    "partial_keyword": (
+        "import functools\n\ndef use(a, b=None):\n    sink(b)\n\n"
+        "functools.partial(use, b=source())('x')",
+        True,
+    ),
+    "partial_other_param": (
+        "import functools\n\ndef use(a, b):\n    sink(a)\n\n"
+        "functools.partial(use, 'x', source())()",
+        False,
+    ),
 }
 
 GLOBAL_CASE = """
@@ -145,6 +173,29 @@ G = source()
 
 def global_read():
     sink(G)
+"""
+
+
+DECO_CASE = """
+def deco(fn):
+    return fn
+
+
+def wrap(fn):
+    def wrapper(*a):
+        return fn(*a)
+
+    return wrapper
+
+
+@wrap
+@deco
+def decorated():
+    return 1
+
+
+def plain():
+    return 2
 """
 
 
@@ -170,6 +221,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "def fromimp_other():\n    sink(OTHER)\n\n\ndef fromimp_ext():\n    sink(sep)\n\n\n"
         "sink(VALUE)\n"
     )
+    (repo / "cases" / "deco.py").write_text(DECO_CASE)
     wh = root / "wh"
     result = run_build(BuildRequest(repo_path=str(repo), warehouse=str(wh), repo_id="vf"))
     assert result.error_count == 0
@@ -241,6 +293,23 @@ def test_from_import_of_a_module_variable(warehouse: Path, where: str, expected:
     assert bool(paths) is expected, [[(s.location(), s.edge) for s in p] for p in paths]
     if expected:
         assert any(s.edge == "FLOW_ATTR" for s in paths[0])
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "expected"),
+    [
+        # the def -> the innermost decorator's parameter
+        ("cases.deco.decorated", "param:cases.deco.deco.fn", True),
+        # what that decorator returns -> the outer decorator's parameter
+        ("cases.deco.decorated", "param:cases.deco.wrap.fn", True),
+        # an undecorated def reaches no decorator
+        ("cases.deco.plain", "param:cases.deco.deco.fn", False),
+    ],
+)
+def test_decorator_application(warehouse: Path, source: str, target: str, expected: bool) -> None:
+    src = f"kind = 'FUNCTION' AND qualname = '{source}'"
+    paths = find_flows(str(warehouse), src, target).paths
+    assert bool(paths) is expected, [[(s.location(), s.edge) for s in p] for p in paths]
 
 
 def test_every_kind_is_built(warehouse: Path) -> None:

@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.extract.context import FileContext
-from codeanatomy_hamilton.extract.facts import INDEX_MARK, const_token
+from codeanatomy_hamilton.extract.facts import HOF, INDEX_MARK, const_token
 
 # "value at A may become value at B" = reachability over these edge kinds (the first
 # is the per-body def-use relation; the rest are made here and in resolve.valueflow)
@@ -121,7 +121,17 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     # ``with`` (``__enter__``), by the node performing them: the target their result
     # reaches and the receiver (the iterated object / context manager)
     "vf_implicit": pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
+    # functions called back by the node ``callid`` (``map(f, xs)``, ``sorted(xs,
+    # key=f)``, ``functools.partial(f, a)``, a decorator applied to a def): the value
+    # at ``node_id`` reaches the callback's parameter at ``pos`` (or named ``kw``);
+    # ``ret`` 1 when what the callback returns is the value of ``callid``
+    "vf_hof": pa.schema(
+        [("callid", _I64), ("node_id", _I64), ("pos", _I32), ("kw", _STR), ("ret", _I32)]
+    ),
 }
+# builtins calling a function argument (``extract.facts.HOF``) whose result holds what
+# the callback returns (``map``, ``reduce``); the others use it as a key or a test
+_HOF_RESULT = frozenset({"map", "reduce", "functools.reduce"})
 
 # displays of more constants than this are data tables (codec maps, Unicode tables),
 # not configuration: their elements get no FLOW edge or element store (a constant is
@@ -486,6 +496,14 @@ class ValueFlow:
                 arg((cid, "w", -1, None, base + v._cid, meth, key_of(v)))
             else:
                 arg((cid, "k", -1, kw.arg, base + v._cid, meth, key_of(v)))
+        if type(func) is ast.Name:
+            if func.id in HOF:
+                self.hof_args(node, func.id)
+        elif type(func) is ast.Attribute:
+            if func.attr == "reduce":
+                self.hof_args(node, "functools.reduce")
+            elif func.attr == "partial" and getattr(func.value, "id", None) == "functools":
+                self.partial_args(node)
         if meth is not None:
             recv = func.value
             args = node.args
@@ -507,6 +525,36 @@ class ValueFlow:
         for h in fn.handlers:
             for hid in h:
                 row("vf_try", cid, self.base + hid)
+
+    def hof_args(self, node: ast.Call, text: str) -> None:
+        """``map(f, xs, ys)``, ``filter(f, xs)``, ``sorted(xs, key=f)``, ``reduce(f,
+        xs)``: the iterables (their elements) reach the callback's parameters."""
+        args = node.args
+        ret = 1 if text in _HOF_RESULT else 0
+        cid = self.base + node._cid
+        for j, p in enumerate(HOF[text][1]):
+            if p < len(args) and type(args[p]) is not ast.Starred:
+                self.row("vf_hof", cid, self.base + args[p]._cid, j, None, ret)
+
+    def partial_args(self, node: ast.Call) -> None:
+        """``functools.partial(f, a, k=b)``: the bound arguments reach ``f``'s
+        parameters (by position after ``f``, by keyword)."""
+        cid = self.base + node._cid
+        for i, a in enumerate(node.args[1:]):
+            if type(a) is ast.Starred:
+                break
+            self.row("vf_hof", cid, self.base + a._cid, i, None, 0)
+        for kw in node.keywords:
+            if kw.arg is not None:
+                self.row("vf_hof", cid, self.base + kw.value._cid, -1, kw.arg, 0)
+
+    def decorators(self, node: Any) -> None:
+        """A decorator is called with the def (or the result of the decorator below
+        it), and returns the value of its decorator expression node."""
+        inner = node
+        for d in reversed(node.decorator_list):
+            self.row("vf_hof", self.base + d._cid, self.base + inner._cid, 0, None, 1)
+            inner = d
 
     def comprehension(self, node: Any, fn: _Fn) -> None:
         for gen in node.generators:
@@ -639,6 +687,7 @@ class ValueFlow:
                     self.method_ids.add(s._cid)
             for d in node.decorator_list:
                 self.expr(d, fn)
+            self.decorators(node)
             for b in node.bases:
                 self.expr(b, fn)
             self.body(node.body, _Fn(-1, None))
@@ -792,6 +841,7 @@ class ValueFlow:
         if not is_lambda:
             for d in node.decorator_list:
                 self.expr(d, outer)
+            self.decorators(node)
             if outer.cid < 0 and outer.key is None and self._in_class(node):
                 names = {
                     d.id if type(d) is ast.Name else getattr(d, "attr", "")

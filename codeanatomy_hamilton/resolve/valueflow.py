@@ -164,29 +164,35 @@ class _Calls:
         self.fnode = np.concatenate(f)
         self.shift = np.concatenate(sh)
         self.ctor = np.concatenate(ct)
-        # implicit calls (iteration, ``with``): (callid, function, bound) of their
-        # resolved methods
+        # implicit calls (iteration, ``with``) and functions called back (builtins
+        # calling a function argument, ``functools.partial``, decorators): (callid,
+        # function, bound) of their resolved functions and methods
         li2, v2 = pt.values_of(pt.c_key)
-        imp = np.asarray(
-            pc.fill_null(pc.equal(calls.column("mode"), "implicit"), False).to_numpy(
-                zero_copy_only=False
-            ),
-            bool,
-        )[li2]
-        li2, v2 = li2[imp], v2[imp]
-        k2 = S.vk[v2]
-        b2 = k2 == K_B
-        f2 = v2.copy()
-        if b2.any():
-            f2[b2] = S.unary("f:", S.vq[v2[b2]], lambda s: "f:" + s)
-        m2 = np.nonzero((k2 == K_F) | b2)[0]
-        r2, n2 = targets.join(m2, f2[m2])
-        self.i_callid = callid[li2[r2]]
-        self.i_fnode = n2
-        self.i_bound = b2[r2]
+        self.i_callid, self.i_fnode, self.i_bound = self._bound(
+            pt, targets, callid, li2, v2, pc.equal(calls.column("mode"), "implicit")
+        )
+        hof = pc.is_in(calls.column("mode"), value_set=pa.array(["hof", "deco"]))
+        self.h_callid, self.h_fnode, self.h_bound = self._bound(pt, targets, callid, li2, v2, hof)
         x = kind == K_X
         self.x_call = callid[li[x]]
         self.x_qual = S.decode(S.vq[v[x]]).to_pylist() if x.any() else []
+
+    @staticmethod
+    def _bound(
+        pt: Any, targets: Any, callid: np.ndarray, li: np.ndarray, v: np.ndarray, mode: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(callid, FUNCTION node, bound method?) of the rows of ``mode``."""
+        S = pt.S
+        sel = np.asarray(pc.fill_null(mode, False).to_numpy(zero_copy_only=False), bool)[li]
+        li, v = li[sel], v[sel]
+        k = S.vk[v]
+        b = k == K_B
+        f = v.copy()
+        if b.any():
+            f[b] = S.unary("f:", S.vq[v[b]], lambda s: "f:" + s)
+        m = np.nonzero((k == K_F) | b)[0]
+        r, n = targets.join(m, f[m])
+        return callid[li[r]], n, b[r]
 
     def table(self) -> pa.Table:
         return pa.table(
@@ -258,6 +264,7 @@ def value_flow_edges(
     parts = [
         _arg_edges(facts, calls),
         _return_edges(facts, calls),
+        *_callback_edges(facts, calls),
         _call_edges(facts, calls, models),
         *_attr_edges(pt, facts, hier),
         *_elem_edges(pt, facts, calls),
@@ -362,6 +369,45 @@ def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     jb = ji.filter(ji.column("bound")).join(pp, "fnode", join_type="inner")
     out.append(_edges(_ints(jb.column("recv")), _ints(jb.column("node_id")), "FLOW_ARG"))
     return pa.concat_tables(out)
+
+
+def _callback_edges(facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]:
+    """Functions called back (``map(f, xs)``, ``sorted(xs, key=f)``,
+    ``functools.partial(f, a)``, decorators): the values ``vf_hof`` names -> the
+    parameters of every resolved callback (after ``self`` for a bound method), and
+    what the callback returns -> the calling node where the result holds it."""
+    h = facts["vf_hof"]
+    if not h.num_rows or not len(calls.h_callid):
+        return []
+    t = pa.table(
+        {
+            "callid": pa.array(calls.h_callid, pa.int64()),
+            "fnode": pa.array(calls.h_fnode, pa.int64()),
+            "bound": pa.array(calls.h_bound.astype(np.int64), pa.int64()),
+        }
+    )
+    j = h.join(t, "callid", join_type="inner")
+    params = facts["vf_param"].select(["fnode", "kind", "pos", "name", "node_id", "mkind"])
+    params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode", "mkind"])
+    jp = j.join(params, "fnode", join_type="inner")
+    mk = _chars(jp.column("mkind"))
+    shift = np.where(mk == "c", 1, np.where(mk == "s", 0, _ints(jp.column("bound"))))
+    pkind = _chars(jp.column("pkind"))
+    pos = _ints(jp.column("pos"))
+    nk = jp.num_rows
+    names = pc.dictionary_encode(_strings([jp.column("kw"), jp.column("name")])).indices
+    kw = _ints(names.slice(0, nk).fill_null(-1))
+    name = _ints(names.slice(nk).fill_null(-2))
+    m = ((pkind == "p") & (kw < 0) & (pos >= 0) & (_ints(jp.column("ppos")) == pos + shift)) | (
+        ((pkind == "p") | (pkind == "k")) & (kw == name)
+    )
+    out = [_edges(_ints(jp.column("node_id"))[m], _ints(jp.column("pnode"))[m], "FLOW_ARG")]
+    r = j.filter(pc.equal(j.column("ret"), 1)).select(["callid", "fnode"])
+    ret = facts["vf_ret"]
+    ret = ret.filter(pc.equal(ret.column("kind"), "r")).select(["fnode", "node_id"])
+    jr = r.join(ret, "fnode", join_type="inner")
+    out.append(_edges(_ints(jr.column("node_id")), _ints(jr.column("callid")), "FLOW_RETURN"))
+    return out
 
 
 # -- FLOW_CALL ------------------------------------------------------------------------
