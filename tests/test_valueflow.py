@@ -118,6 +118,11 @@ CASES: dict[str, tuple[str, bool]] = {
     "dict_other_key": ("d = {'a': source(), 'b': 'safe'}\nsink(d['b'])", False),
     "dict_store_get": ("d = {}\nd['k'] = source()\nsink(d.get('k'))", True),
     "dict_store_other": ("d = {}\nd['k'] = source()\nsink(d['j'])", False),
+    "dict_get_key": ("d = {'a': source(), 'b': 'safe'}\nsink(d.get('a'))", True),
+    "dict_get_other_key": ("d = {'a': source(), 'b': 'safe'}\nsink(d.get('b'))", False),
+    "dict_pop_other_key": ("d = {'b': 'safe'}\nd['a'] = source()\nsink(d.pop('b'))", False),
+    "dict_get_unknown_key": ("d = {'a': source()}\nk = input()\nsink(d.get(k))", True),
+    "dict_get_untracked": ("x = source()\nsink(x.get('b'))", True),
     "whole_list_to_external": ("sink(', '.join([source()]))", True),
     # constant conditions
     "dead_if": ("x = source()\nif False:\n    sink(x)", False),

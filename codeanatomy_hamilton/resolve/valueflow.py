@@ -265,7 +265,7 @@ def value_flow_edges(
         _arg_edges(facts, calls),
         _return_edges(facts, calls),
         *_callback_edges(facts, calls),
-        _call_edges(facts, calls, models),
+        _call_edges(pt, facts, calls, models),
         *_attr_edges(pt, facts, hier),
         *_elem_edges(pt, facts, calls),
         _exc_edges(facts, calls),
@@ -411,7 +411,30 @@ def _callback_edges(facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]
 
 
 # -- FLOW_CALL ------------------------------------------------------------------------
-def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Model]) -> pa.Table:
+# method models that read an element of their receiver (``d.get(k)``, ``d.pop(k)``):
+# on a container the analysis tracks, FLOW_ELEM reads the element by its key, so the
+# model's "receiver -> result" would only add every other element
+_ELEM_READS = frozenset({".get", ".pop", ".setdefault", ".popitem", ".popleft"})
+
+
+def _tracked_receivers(pt: Any, args: pa.Table) -> set[int]:
+    """Calls whose receiver may only be containers the analysis tracks (allocation
+    sites in the repository, whose element stores FLOW_ELEM follows)."""
+    S = pt.S
+    r = args.filter(pc.equal(args.column("kind"), "r"))
+    if not r.num_rows:
+        return set()
+    li, lv = _values(pt, r.column("key"))
+    has = np.zeros(r.num_rows, bool)
+    has[li] = True
+    other = np.zeros(r.num_rows, bool)
+    other[li[~_CONT[S.vk[lv]]]] = True
+    return set(_ints(r.column("callid"))[has & ~other].tolist())
+
+
+def _call_edges(
+    pt: Any, facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Model]
+) -> pa.Table:
     args = facts["vf_arg"]
     if not args.num_rows:
         return EDGE_SCHEMA.empty_table()
@@ -443,12 +466,15 @@ def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Mod
     if len(sel):
         sel = sel[np.argsort(callid[sel], kind="stable")]  # a call's rows together
         sub = args.take(pa.array(sel))
-        parts.append(_model_edges(sub, by_call, models))
+        parts.append(_model_edges(sub, by_call, models, _tracked_receivers(pt, sub)))
     return pa.concat_tables(parts)
 
 
 def _model_edges(
-    args: pa.Table, by_call: dict[int, list[Model]], models: dict[str, Model]
+    args: pa.Table,
+    by_call: dict[int, list[Model]],
+    models: dict[str, Model],
+    tracked: set[int],
 ) -> pa.Table:
     callid = _ints(args.column("callid"))
     meth = args.column("meth").to_pylist()
@@ -470,7 +496,10 @@ def _model_edges(
         recv = next((int(node[i]) for i in range(a, b) if kind[i] == "r"), None)
         for mdl in mdls:
             tag = "sanitizes:" + ",".join(mdl.sanitizes) if mdl.sanitizes else None
+            elem_read = mdl.key in _ELEM_READS and c in tracked
             for s_spec, d_spec in mdl.flows:
+                if elem_read and s_spec == "receiver" and d_spec == "result":
+                    continue
                 if d_spec == "result":
                     dst = c
                 elif d_spec == "receiver":
