@@ -556,6 +556,13 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     li, lv = _values(pt, ld.column("base"), ld.column("bval"))
     obj = _OBJ[S.vk[lv]]
     li_o, lv_o = li[obj], lv[obj]
+    # loads from objects the analysis does not track (see the end), decided now so
+    # that the (row, value) pairs are freed before the stores are joined
+    untracked = np.ones(ld.num_rows, bool)
+    untracked[li_o] = False
+    other = np.zeros(ld.num_rows, bool)
+    other[li[~obj]] = True
+    del li, lv, obj
     # attribute names as ints (one dictionary for both sides)
     names = _strings([st.column("attr"), ld.column("attr")])
     code = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -568,6 +575,7 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     # per row the expansion grew ~70-fold on the whole stdlib (~11 GiB). Each distinct
     # key then gets its stores, and each load row the stores of its keys.
     uk, key_of_pair = np.unique((lv_o << 20) | l_attr[li_o], return_inverse=True)
+    del lv_o
     mi, mv = _mro_values(S, np.arange(len(uk)), uk >> 20, hier)
     owner = np.concatenate([np.arange(len(uk)), mi])
     okey = np.concatenate([uk, (mv << 20) | (uk[mi] & ((1 << 20) - 1))])
@@ -598,15 +606,31 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     dst = np.concatenate(dsts) if dsts else empty
     out = [_edges(src, dst, "FLOW_ATTR")]
     # loads from objects the analysis does not track: the base's value -> the load
-    untracked = np.ones(ld.num_rows, bool)
-    untracked[li[obj]] = False
-    other = np.zeros(ld.num_rows, bool)
-    other[li[~obj]] = True
     # (a ``from m import X`` alias has no base node: a module outside the repository)
     base_node = _ints(ld.column("base_node"))
     fb = (untracked | other) & (base_node != 0)
     out.append(_edges(base_node[fb], l_node[fb], "FLOW_ATTR", label="base"))
     return out
+
+
+def _runs(lo: np.ndarray, cnt: np.ndarray) -> Any:
+    """The (probe row, relation row) pairs of ``_expand(lo, cnt)``, a run of probe rows
+    at a time, so that at most about ``PAIR_CHUNK`` pairs exist at once."""
+    ends = np.cumsum(cnt)
+    start = 0
+    while start < len(lo):
+        done = int(ends[start - 1]) if start else 0
+        end = max(int(np.searchsorted(ends, done + PAIR_CHUNK, "right")), start + 1)
+        a, b = _expand(lo[start:end], cnt[start:end], None)
+        yield a + start, b
+        start = end
+
+
+def _pairs(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    empty = np.zeros(0, np.int64)
+    if not parts:
+        return empty, empty
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -653,6 +677,17 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     si, sv = si[ok], sv[ok]
     li, lv = _values(pt, ld.column("base"))
     cont = _CONT[S.vk[lv]]
+    # reads from a base that may hold something other than a container with known
+    # stores (an external object, a str, an unknown value): base -> the load (edges
+    # made below; decided now so that the (row, value) pairs are freed first)
+    stored = np.unique(sv)
+    known = np.zeros(ld.num_rows, bool)
+    known[li[cont]] = True
+    bad = np.zeros(ld.num_rows, bool)
+    nc = ~cont | ~np.isin(lv, stored)
+    bad[li[nc]] = True
+    fb = ~known | bad
+    del nc, stored
     # slots as ints: -1 unknown (matches every slot)
     slots = _strings([pc.utf8_slice_codeunits(st.column("slot"), 1), ld.column("slot")])
     de = pc.dictionary_encode(slots)
@@ -661,23 +696,17 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     o = np.argsort(sv, kind="stable")
     sv_s, si_s = sv[o], si[o]
     lrow, lval = li[cont], lv[cont]
+    del li, lv, cont
     lo = np.searchsorted(sv_s, lval, "left")
     hi = np.searchsorted(sv_s, lval, "right")
-    a, b = _expand(lo, hi - lo, None)
-    s_row, l_row = si_s[b], lrow[a]
-    ss, ls = s_slot[s_row], l_slot[l_row]
-    keep = (ss < 0) | (ls < 0) | (ss == ls)
     s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
-    out = [_edges(s_node[s_row][keep], l_node[l_row][keep], "FLOW_ELEM")]
-    # reads from a base that may hold something other than a container with known
-    # stores (an external object, a str, an unknown value): base -> the load
-    stored = np.unique(sv)
-    known = np.zeros(ld.num_rows, bool)
-    known[li[cont]] = True
-    bad = np.zeros(ld.num_rows, bool)
-    nc = ~cont | ~np.isin(lv, stored)
-    bad[li[nc]] = True
-    fb = ~known | bad
+    found = []
+    for a, b in _runs(lo, hi - lo):  # store x load pairs, a run of loads at a time
+        s_row, l_row = si_s[b], lrow[a]
+        ss, ls = s_slot[s_row], l_slot[l_row]
+        keep = (ss < 0) | (ls < 0) | (ss == ls)
+        found.append(_distinct_pairs(s_node[s_row][keep], l_node[l_row][keep])[:2])
+    out = [_edges(*_pairs(found), "FLOW_ELEM")]
     out.append(_edges(_ints(ld.column("base_node"))[fb], l_node[fb], "FLOW_ELEM", label="base"))
     # a container handed whole to a call outside the repository (``list(xs)``,
     # ``d.values()``, ``", ".join(xs)``): its elements flow into that operand
@@ -690,10 +719,9 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     ai, av = ai[c], av[c]
     lo = np.searchsorted(sv_s, av, "left")
     hi = np.searchsorted(sv_s, av, "right")
-    x, y = _expand(lo, hi - lo, None)
-    out.append(
-        _edges(s_node[si_s[y]], _ints(a.column("node_id"))[ai[x]], "FLOW_ELEM", label="whole")
-    )
+    a_node = _ints(a.column("node_id"))
+    found = [_distinct_pairs(s_node[si_s[y]], a_node[ai[x]])[:2] for x, y in _runs(lo, hi - lo)]
+    out.append(_edges(*_pairs(found), "FLOW_ELEM", label="whole"))
     return out
 
 
