@@ -284,7 +284,26 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     j = args.join(calls.table(), "callid", join_type="inner")
     if not j.num_rows or not params.num_rows:
         return EDGE_SCHEMA.empty_table()
-    jp = j.join(params, "fnode", join_type="inner")
+    # positional parameters of each function (for packing into *args)
+    pp = facts["vf_param"]
+    ppk = _chars(pp.column("kind"))
+    uf, npos = np.unique(_ints(pp.column("fnode"))[ppk == "p"], return_counts=True)
+    # (argument, callee) rows a slice at a time, each joined to all the callee's
+    # parameters (every decision below is about one argument row and its own
+    # parameter rows, which a slice keeps together), so memory stays bounded
+    found = []
+    for off in range(0, j.num_rows, ARG_CHUNK):
+        jp = j.slice(off, ARG_CHUNK).join(params, "fnode", join_type="inner")
+        found.append(_arg_pairs(jp, uf, npos))
+    return _edges(*_pairs(found), "FLOW_ARG")
+
+
+# (argument, callee) rows joined to their callee's parameters at once (``_arg_edges``)
+ARG_CHUNK = 500_000
+
+
+def _arg_pairs(jp: pa.Table, uf: np.ndarray, npos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (argument, PARAMETER) pairs of the (argument, callee, parameter) rows."""
     kind = _chars(jp.column("kind"))
     pkind = _chars(jp.column("pkind"))
     pos = _ints(jp.column("pos"))
@@ -301,12 +320,6 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     codes = names.indices
     kw = _ints(codes.slice(0, nk).fill_null(-1))
     name = _ints(codes.slice(nk).fill_null(-2))
-    # positional parameters of each function (for packing into *args)
-    pp = facts["vf_param"]
-    ppk = _chars(pp.column("kind"))
-    fn_all = _ints(pp.column("fnode"))
-    fn_p = fn_all[ppk == "p"]
-    uf, npos = np.unique(fn_p, return_counts=True)
     fnode = _ints(jp.column("fnode"))
     nparam = np.zeros(len(fnode), np.int64)
     if len(uf):
@@ -334,7 +347,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     )
     src = _ints(jp.column("node_id"))[m]
     dst = _ints(jp.column("pnode"))[m]
-    return _edges(src, dst, "FLOW_ARG")
+    return _distinct_pairs(src, dst)[:2]
 
 
 def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
