@@ -593,8 +593,12 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     owner = np.concatenate([np.arange(len(uk)), mi])
     okey = np.concatenate([uk, (mv << 20) | (uk[mi] & ((1 << 20) - 1))])
     lo = np.searchsorted(sk, okey, "left")
-    a, b = _expand(lo, np.searchsorted(sk, okey, "right") - lo, None)
-    k_own, k_store = _distinct_pairs(owner[a], si_s[b])[:2]  # stores of each key, by key
+    cnt = np.searchsorted(sk, okey, "right") - lo
+    # stores of each key, by key (a run of keys at a time, then once more over all:
+    # a key's own stores and its MRO's come from different runs)
+    found = [_distinct_pairs(owner[a], si_s[b])[:2] for a, b in _runs(lo, cnt)]
+    k_own, k_store = _distinct_pairs(*_pairs(found))[:2]
+    del found, lo, cnt, owner, okey
     k_lo = np.searchsorted(k_own, key_of_pair, "left")
     k_cnt = np.searchsorted(k_own, key_of_pair, "right") - k_lo
     s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
