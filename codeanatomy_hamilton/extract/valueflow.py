@@ -17,10 +17,13 @@ This pass emits what one file decides on its own:
 
 Everything that needs another file, the call graph or points-to is a fact row:
 ``vf_arg`` (arguments and receivers of calls), ``vf_param``, ``vf_ret`` (returned and
-yielded values), ``vf_attr`` (attribute stores and loads), ``vf_elem`` (container
-element stores and loads), ``vf_try`` (calls inside ``try`` bodies with named
-handlers). Bases are named by their points-to key (``extract.facts``), read from the
-facts pass through ``FileContext.shared``.
+yielded values), ``vf_attr`` (attribute stores and loads; also the ``alias`` of ``from m
+import X``, a load of ``X`` on module ``m``), ``vf_elem`` (container element stores and
+loads), ``vf_try`` (calls inside ``try`` bodies with named handlers), ``vf_hof``
+(values handed to a function called back: the iterables of ``map``, ``sorted`` ..., the
+arguments bound by ``functools.partial``, a decorated def). Bases are named by their
+points-to key (``extract.facts``), read from the facts pass through
+``FileContext.shared``.
 
 Code under a constant-false condition (``if False:``, ``if 0:``, ``while 0``, the dead
 arm of ``x if 1 else y``) cannot run: nothing inside it gets a value-flow edge or fact,

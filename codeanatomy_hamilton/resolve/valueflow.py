@@ -4,11 +4,14 @@ per-file ``vf_*`` facts of ``extract.valueflow`` (kinds in docs/tables.md):
 * FLOW_ARG: argument -> PARAMETER of every resolved callee (positional, keyword,
   ``*args``/``**kwargs`` packing, ``*x``/``**x`` unpacking, the receiver -> ``self`` /
   ``cls`` of a bound method, constructors through ``__init__`` / ``__new__`` found on
-  the class's MRO);
-* FLOW_RETURN: returned or yielded value -> the CALL node of every resolved call site;
+  the class's MRO; values handed to a function called back: ``map``/``filter``/
+  ``sorted(key=)``/... iterables, ``functools.partial`` arguments, a decorated def);
+* FLOW_RETURN: returned or yielded value -> the CALL node of every resolved call site
+  (also a ``map``/``reduce`` callback's -> that call, a decorator's -> its expression);
 * FLOW_CALL: an input of a call with no callee in the repository (external or
   unresolved) -> its result, receiver or another argument, as the models say
-  (``codeanatomy_hamilton.models``; no model: every input -> the result). ``label``
+  (``codeanatomy_hamilton.models``; no model: every input -> the result; an element
+  read such as ``d.get(k)`` on a tracked container: not the receiver). ``label``
   names the model (``*`` for the default), ``variable`` holds ``sanitizes:<tags>``;
 * FLOW_ATTR: attribute store -> loads of the same attribute on an object that may be
   the same (points-to values; instances are per class, refined by the allocation site
