@@ -118,6 +118,11 @@ CASES: dict[str, tuple[str, bool]] = {
     "dict_other_key": ("d = {'a': source(), 'b': 'safe'}\nsink(d['b'])", False),
     "dict_store_get": ("d = {}\nd['k'] = source()\nsink(d.get('k'))", True),
     "dict_store_other": ("d = {}\nd['k'] = source()\nsink(d['j'])", False),
+    "dict_get_key": ("d = {'a': source(), 'b': 'safe'}\nsink(d.get('a'))", True),
+    "dict_get_other_key": ("d = {'a': source(), 'b': 'safe'}\nsink(d.get('b'))", False),
+    "dict_pop_other_key": ("d = {'b': 'safe'}\nd['a'] = source()\nsink(d.pop('b'))", False),
+    "dict_get_unknown_key": ("d = {'a': source()}\nk = input()\nsink(d.get(k))", True),
+    "dict_get_untracked": ("x = source()\nsink(x.get('b'))", True),
     "whole_list_to_external": ("sink(', '.join([source()]))", True),
     # constant conditions
     "dead_if": ("x = source()\nif False:\n    sink(x)", False),
@@ -137,6 +142,34 @@ CASES: dict[str, tuple[str, bool]] = {
     "raise_in_callee": ("try:\n    raiser(source())\nexcept ValueError as e:\n    sink(e)", True),
     # module globals and closures
     "closure": ("v = source()\n\ndef inner():\n    sink(v)\n\ninner()", True),
+    # functions called back by builtins and functools.partial
+    "hof_map": ("def use(v):\n    sink(v)\n\nlist(map(use, [source()]))", True),
+    "hof_map_result": ("for y in map(ident, [source()]):\n    sink(y)", True),
+    "hof_map_other_iterable": (
+        "def use(v, w):\n    sink(w)\n\nlist(map(use, [source()], ['safe']))",
+        False,
+    ),
+    "hof_sorted_key": ("def k(v):\n    sink(v)\n    return 0\n\nsorted([source()], key=k)", True),
+    "hof_filter": ("def keep(v):\n    sink(v)\n    return True\n\nfilter(keep, [source()])", True),
+    "hof_key_result": (
+        "def k(v):\n    return source()\n\nsink(sorted(['a'], key=k))",
+        False,
+    ),
+    "partial": (
+        "import functools\n\ndef use(a, b):\n    sink(b)\n\n"
+        "functools.partial(use, 'x', source())()",
+        True,
+    ),
+    "partial_keyword": (
+        "import functools\n\ndef use(a, b=None):\n    sink(b)\n\n"
+        "functools.partial(use, b=source())('x')",
+        True,
+    ),
+    "partial_other_param": (
+        "import functools\n\ndef use(a, b):\n    sink(a)\n\n"
+        "functools.partial(use, 'x', source())()",
+        False,
+    ),
 }
 
 GLOBAL_CASE = """
@@ -145,6 +178,29 @@ G = source()
 
 def global_read():
     sink(G)
+"""
+
+
+DECO_CASE = """
+def deco(fn):
+    return fn
+
+
+def wrap(fn):
+    def wrapper(*a):
+        return fn(*a)
+
+    return wrapper
+
+
+@wrap
+@deco
+def decorated():
+    return 1
+
+
+def plain():
+    return 2
 """
 
 
@@ -163,6 +219,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         PRELUDE + "\nfrom cases import conf\n\n\ndef modattr():\n"
         "    sink(conf.VALUE)\n\n\ndef modattr_other():\n    sink(conf.OTHER)\n"
     )
+    (repo / "cases" / "fromimp.py").write_text(
+        PRELUDE + "\nfrom cases.conf import VALUE, OTHER\nfrom .conf import VALUE as V2\n"
+        "from os.path import sep\n\n\n"
+        "def fromimp():\n    sink(VALUE)\n\n\ndef fromimp_rel():\n    sink(V2)\n\n\n"
+        "def fromimp_other():\n    sink(OTHER)\n\n\ndef fromimp_ext():\n    sink(sep)\n\n\n"
+        "sink(VALUE)\n"
+    )
+    (repo / "cases" / "deco.py").write_text(DECO_CASE)
     wh = root / "wh"
     result = run_build(BuildRequest(repo_path=str(repo), warehouse=str(wh), repo_id="vf"))
     assert result.error_count == 0
@@ -204,6 +268,53 @@ def test_module_attribute_across_files(warehouse: Path) -> None:
     paths = find_flows(str(warehouse), "call:cases.conf.source", sink_arg("modattr")).paths
     assert paths and any(s.edge == "FLOW_ATTR" for s in paths[0])
     assert not find_flows(str(warehouse), "call:cases.conf.source", sink_arg("modattr_other")).paths
+
+
+def _sink_in(qualname: str) -> str:
+    """The argument of the ``sink`` call in the body of ``qualname`` (a function or,
+    for a module, its top level)."""
+    return (
+        "node_id IN (SELECT a.dst_id FROM cpg_edges a JOIN cpg_nodes c ON c.node_id = "
+        "a.src_id JOIN cpg_edges k ON k.dst_id = c.node_id AND k.kind = 'CONTAINS' "
+        "JOIN cpg_nodes f ON f.node_id = k.src_id WHERE a.kind = 'ARGUMENT' AND "
+        f"c.name = 'sink' AND f.qualname = '{qualname}')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("cases.fromimp.fromimp", True),  # a global read in a function
+        ("cases.fromimp.fromimp_rel", True),  # ``from .conf import VALUE as V2``
+        ("cases.fromimp", True),  # read at module level (REACHING_DEF from the alias)
+        ("cases.fromimp.fromimp_other", False),  # another variable of the same module
+        ("cases.fromimp.fromimp_ext", False),  # a module outside the repository
+    ],
+)
+def test_from_import_of_a_module_variable(warehouse: Path, where: str, expected: bool) -> None:
+    # ``from m import X``: the stores of X in m reach the alias (FLOW_ATTR), and from
+    # there its reads (REACHING_DEF in the same body, FLOW_GLOBAL in functions)
+    paths = find_flows(str(warehouse), "call:cases.conf.source", _sink_in(where)).paths
+    assert bool(paths) is expected, [[(s.location(), s.edge) for s in p] for p in paths]
+    if expected:
+        assert any(s.edge == "FLOW_ATTR" for s in paths[0])
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "expected"),
+    [
+        # the def -> the innermost decorator's parameter
+        ("cases.deco.decorated", "param:cases.deco.deco.fn", True),
+        # what that decorator returns -> the outer decorator's parameter
+        ("cases.deco.decorated", "param:cases.deco.wrap.fn", True),
+        # an undecorated def reaches no decorator
+        ("cases.deco.plain", "param:cases.deco.deco.fn", False),
+    ],
+)
+def test_decorator_application(warehouse: Path, source: str, target: str, expected: bool) -> None:
+    src = f"kind = 'FUNCTION' AND qualname = '{source}'"
+    paths = find_flows(str(warehouse), src, target).paths
+    assert bool(paths) is expected, [[(s.location(), s.edge) for s in p] for p in paths]
 
 
 def test_every_kind_is_built(warehouse: Path) -> None:

@@ -278,6 +278,7 @@ VF_ELEM: Final = "vf_elem"
 VF_TRY: Final = "vf_try"
 VF_RAISE: Final = "vf_raise"
 VF_IMPLICIT: Final = "vf_implicit"
+VF_HOF: Final = "vf_hof"
 
 VF_TABLES: Final[tuple[str, ...]] = (
     VF_ARG,
@@ -288,6 +289,7 @@ VF_TABLES: Final[tuple[str, ...]] = (
     VF_TRY,
     VF_RAISE,
     VF_IMPLICIT,
+    VF_HOF,
 )
 # every fact table a file's extraction may produce
 FACT_TABLES: Final[tuple[str, ...]] = (*FACT_COLUMNS, *VF_TABLES)

@@ -17,10 +17,13 @@ This pass emits what one file decides on its own:
 
 Everything that needs another file, the call graph or points-to is a fact row:
 ``vf_arg`` (arguments and receivers of calls), ``vf_param``, ``vf_ret`` (returned and
-yielded values), ``vf_attr`` (attribute stores and loads), ``vf_elem`` (container
-element stores and loads), ``vf_try`` (calls inside ``try`` bodies with named
-handlers). Bases are named by their points-to key (``extract.facts``), read from the
-facts pass through ``FileContext.shared``.
+yielded values), ``vf_attr`` (attribute stores and loads; also the ``alias`` of ``from m
+import X``, a load of ``X`` on module ``m``), ``vf_elem`` (container element stores and
+loads), ``vf_try`` (calls inside ``try`` bodies with named handlers), ``vf_hof``
+(values handed to a function called back: the iterables of ``map``, ``sorted`` ..., the
+arguments bound by ``functools.partial``, a decorated def). Bases are named by their
+points-to key (``extract.facts``), read from the facts pass through
+``FileContext.shared``.
 
 Code under a constant-false condition (``if False:``, ``if 0:``, ``while 0``, the dead
 arm of ``x if 1 else y``) cannot run: nothing inside it gets a value-flow edge or fact,
@@ -41,6 +44,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     VF_ARG,
     VF_ATTR,
     VF_ELEM,
+    VF_HOF,
     VF_IMPLICIT,
     VF_PARAM,
     VF_RAISE,
@@ -52,7 +56,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     Val,
 )
 from codeanatomy_hamilton.extract.context import FileContext
-from codeanatomy_hamilton.extract.facts import INDEX_MARK, const_token
+from codeanatomy_hamilton.extract.facts import HOF, INDEX_MARK, const_token
 
 # fact tables of this pass, with their Arrow types (registered in extract.fact_schemas)
 _I64, _I32, _STR = pa.int64(), pa.int32(), pa.string()
@@ -121,7 +125,17 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     # ``with`` (``__enter__``), by the node performing them: the target their result
     # reaches and the receiver (the iterated object / context manager)
     VF_IMPLICIT: pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
+    # functions called back by the node ``callid`` (``map(f, xs)``, ``sorted(xs,
+    # key=f)``, ``functools.partial(f, a)``, a decorator applied to a def): the value
+    # at ``node_id`` reaches the callback's parameter at ``pos`` (or named ``kw``);
+    # ``ret`` 1 when what the callback returns is the value of ``callid``
+    VF_HOF: pa.schema(
+        [("callid", _I64), ("node_id", _I64), ("pos", _I32), ("kw", _STR), ("ret", _I32)]
+    ),
 }
+# builtins calling a function argument (``extract.facts.HOF``) whose result holds what
+# the callback returns (``map``, ``reduce``); the others use it as a key or a test
+_HOF_RESULT = frozenset({"map", "reduce", "functools.reduce"})
 
 # displays of more constants than this are data tables (codec maps, Unicode tables),
 # not configuration: their elements get no FLOW edge or element store (a constant is
@@ -245,10 +259,14 @@ class ValueFlow:
         loads, stores = ctx.shared.get("fact_name_keys", ([], []))
         self.load_key: dict[int, str] = dict(loads)
         self.store_key: dict[int, str] = dict(stores)
-        self.cols: dict[str, dict[str, list[Any]]] = {
-            t: {c: [] for c in s.names} for t, s in VF_FACT_SCHEMAS.items()
-        }
-        self.colv = {t: list(c.values()) for t, c in self.cols.items()}
+        # fact rows as tuples, one list per table, turned into columns once per file
+        # (``zip(*rows)``): a Python append per row instead of one per column
+        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in VF_FACT_SCHEMAS}
+        # FLOW / FLOW_GLOBAL / FLOW_EXC edges (ordinals), handed to the builder at the
+        # end in the order they were made
+        self.e_src: list[int] = []
+        self.e_dst: list[int] = []
+        self.e_kind: list[str] = []
         # FLOW_GLOBAL: variable key -> [(ordinal, body ordinal)] of stores / loads
         self.cell_st: dict[str, list[tuple[int, int]]] = {}
         self.cell_ld: dict[str, list[tuple[int, int]]] = {}
@@ -256,11 +274,17 @@ class ValueFlow:
 
     # -- emitters -----------------------------------------------------------
     def edge(self, src: Any, dst: Any, kind: str = EdgeKind.FLOW) -> None:
-        self.b.add_edge(src._cid, dst._cid, kind)
+        self.e_src.append(src._cid)
+        self.e_dst.append(dst._cid)
+        self.e_kind.append(kind)
+
+    def add_edge(self, src: int, dst: int, kind: str) -> None:
+        self.e_src.append(src)
+        self.e_dst.append(dst)
+        self.e_kind.append(kind)
 
     def row(self, table: str, *values: Any) -> None:
-        for col, v in zip(self.colv[table], values, strict=True):
-            col.append(v)
+        self.rows[table].append(values)
 
     def gid(self, node: Any) -> int:
         return self.base + node._cid
@@ -292,18 +316,18 @@ class ValueFlow:
         settled when its function is done (see ``settle``)."""
         if type(node) is ast.Name:
             if fn.cid >= 0:
-                fn.pending.append((len(self.cols[VF_ATTR]["alloc"]), node.id))
+                fn.pending.append((len(self.rows[VF_ATTR]), node.id))
         elif isinstance(node, _ALLOCS):
             return self.gid(node)
         return 0
 
     def settle(self, fn: _Fn) -> None:
-        alloc = self.cols[VF_ATTR]["alloc"]
+        rows = self.rows[VF_ATTR]
         count, site, free, base = fn.count, fn.site, fn.free, self.base
         for i, name in fn.pending:
             a = site.get(name)
             if a is not None and count.get(name) == 1 and name not in free:
-                alloc[i] = base + a
+                rows[i] = (*rows[i][:6], base + a)
 
     # -- expressions -------------------------------------------------------
     def expr(self, node: Any, fn: _Fn) -> None:  # noqa: C901 - one dispatch
@@ -315,6 +339,15 @@ class ValueFlow:
                     self.cell_ld.setdefault(k, []).append((node._cid, fn.cid))
             return
         if t is ast.Constant:
+            return
+        # the commonest kinds first (the branches test disjoint types)
+        if t is ast.Call:
+            self.call(node, fn)
+            return
+        if t is ast.Attribute:
+            self.expr(node.value, fn)
+            if type(node.ctx) is ast.Load:
+                self.attr_row(node, 0, node.value, node.attr, fn)
             return
         if t is ast.BinOp:
             self.expr(node.left, fn)
@@ -375,11 +408,6 @@ class ValueFlow:
             self.edge(node.value, node)
             self.assign(node.target, node.value, fn)
             return
-        if t is ast.Attribute:
-            self.expr(node.value, fn)
-            if type(node.ctx) is ast.Load:
-                self.attr_row(node, 0, node.value, node.attr, fn)
-            return
         if t is ast.Subscript:
             self.expr(node.value, fn)
             self.expr(node.slice, fn)
@@ -387,9 +415,6 @@ class ValueFlow:
                 sl = node.slice
                 tok = None if type(sl) is ast.Slice else const_token(sl)
                 self.elem_load(node, node.value, tok)
-            return
-        if t is ast.Call:
-            self.call(node, fn)
             return
         if t is ast.Lambda:
             self.function(node, fn)
@@ -453,24 +478,36 @@ class ValueFlow:
         func = node.func
         # a method's attribute load carries no data (the receiver does, see vf_arg)
         self.expr(func.value if type(func) is ast.Attribute else func, fn)
-        cid = self.gid(node)
+        base = self.base
+        cid = base + node._cid
         meth = func.attr if type(func) is ast.Attribute else None
         row = self.row
+        arg = self.rows[VF_ARG].append
+        key_of, expr = self.key_of, self.expr
         if meth is not None:
-            row(VF_ARG, cid, "r", -1, None, self.gid(func.value), meth, self.key_of(func.value))
+            arg((cid, "r", -1, None, base + func.value._cid, meth, key_of(func.value)))
         for i, a in enumerate(node.args):
             if type(a) is ast.Starred:
-                self.expr(a.value, fn)
-                row(VF_ARG, cid, "s", i, None, self.gid(a.value), meth, self.key_of(a.value))
+                expr(a.value, fn)
+                arg((cid, "s", i, None, base + a.value._cid, meth, key_of(a.value)))
             else:
-                self.expr(a, fn)
-                row(VF_ARG, cid, "p", i, None, self.gid(a), meth, self.key_of(a))
+                expr(a, fn)
+                arg((cid, "p", i, None, base + a._cid, meth, key_of(a)))
         for kw in node.keywords:
-            self.expr(kw.value, fn)
+            v = kw.value
+            expr(v, fn)
             if kw.arg is None:
-                row(VF_ARG, cid, "w", -1, None, self.gid(kw.value), meth, self.key_of(kw.value))
+                arg((cid, "w", -1, None, base + v._cid, meth, key_of(v)))
             else:
-                row(VF_ARG, cid, "k", -1, kw.arg, self.gid(kw.value), meth, self.key_of(kw.value))
+                arg((cid, "k", -1, kw.arg, base + v._cid, meth, key_of(v)))
+        if type(func) is ast.Name:
+            if func.id in HOF:
+                self.hof_args(node, func.id)
+        elif type(func) is ast.Attribute:
+            if func.attr == "reduce":
+                self.hof_args(node, "functools.reduce")
+            elif func.attr == "partial" and getattr(func.value, "id", None) == "functools":
+                self.partial_args(node)
         if meth is not None:
             recv = func.value
             args = node.args
@@ -492,6 +529,36 @@ class ValueFlow:
         for h in fn.handlers:
             for hid in h:
                 row(VF_TRY, cid, self.base + hid)
+
+    def hof_args(self, node: ast.Call, text: str) -> None:
+        """``map(f, xs, ys)``, ``filter(f, xs)``, ``sorted(xs, key=f)``, ``reduce(f,
+        xs)``: the iterables (their elements) reach the callback's parameters."""
+        args = node.args
+        ret = 1 if text in _HOF_RESULT else 0
+        cid = self.base + node._cid
+        for j, p in enumerate(HOF[text][1]):
+            if p < len(args) and type(args[p]) is not ast.Starred:
+                self.row(VF_HOF, cid, self.base + args[p]._cid, j, None, ret)
+
+    def partial_args(self, node: ast.Call) -> None:
+        """``functools.partial(f, a, k=b)``: the bound arguments reach ``f``'s
+        parameters (by position after ``f``, by keyword)."""
+        cid = self.base + node._cid
+        for i, a in enumerate(node.args[1:]):
+            if type(a) is ast.Starred:
+                break
+            self.row(VF_HOF, cid, self.base + a._cid, i, None, 0)
+        for kw in node.keywords:
+            if kw.arg is not None:
+                self.row(VF_HOF, cid, self.base + kw.value._cid, -1, kw.arg, 0)
+
+    def decorators(self, node: Any) -> None:
+        """A decorator is called with the def (or the result of the decorator below
+        it), and returns the value of its decorator expression node."""
+        inner = node
+        for d in reversed(node.decorator_list):
+            self.row(VF_HOF, self.base + d._cid, self.base + inner._cid, 0, None, 1)
+            inner = d
 
     def comprehension(self, node: Any, fn: _Fn) -> None:
         for gen in node.generators:
@@ -624,6 +691,7 @@ class ValueFlow:
                     self.method_ids.add(s._cid)
             for d in node.decorator_list:
                 self.expr(d, fn)
+            self.decorators(node)
             for b in node.bases:
                 self.expr(b, fn)
             self.body(node.body, _Fn(-1, None))
@@ -662,7 +730,7 @@ class ValueFlow:
                     self.row(VF_RAISE, self.base + fn.cid, self.gid(node.exc))
                 for h in fn.handlers:
                     for hid in h:
-                        self.b.add_edge(node.exc._cid, hid, EdgeKind.FLOW_EXC)
+                        self.add_edge(node.exc._cid, hid, EdgeKind.FLOW_EXC)
             if node.cause is not None:
                 self.expr(node.cause, fn)
         elif t is ast.Try or t is ast.TryStar:
@@ -690,6 +758,8 @@ class ValueFlow:
             for a in node.names:
                 bound = (a.asname or a.name).split(".")[0]
                 fn.count[bound] = fn.count.get(bound, 0) + 2
+            if t is ast.ImportFrom:
+                self.import_from(node, fn)
         elif t is ast.Pass:
             return
         else:
@@ -698,6 +768,43 @@ class ValueFlow:
                     self.expr(child, fn)
                 elif isinstance(child, ast.stmt):
                     self.stmt(child, fn)
+
+    def import_from(self, node: ast.ImportFrom, fn: _Fn) -> None:
+        """``from m import X``: the alias (the definition REACHING_DEF starts from)
+        reads attribute ``X`` of module ``m``, so FLOW_ATTR links the stores of ``X``
+        in ``m`` to it; at module level the alias is also a store of the global ``X``
+        (FLOW_GLOBAL to its loads in the functions of this file)."""
+        mod = self.absolute(node)
+        for a in node.names:
+            if a.name == "*":
+                continue
+            if mod:
+                self.row(VF_ATTR, self.base + a._cid, 0, None, Val.MODULE + mod, a.name, 0, 0)
+            if fn.cid == -2:
+                key = self.module_key + "." + (a.asname or a.name)
+                self.cell_st.setdefault(key, []).append((a._cid, fn.cid))
+
+    def absolute(self, node: ast.ImportFrom) -> str:
+        """The module a ``from`` import names, relative imports made absolute from
+        this file's package (empty when they climb above the repository root)."""
+        if not node.level:
+            return node.module or ""
+        path = self.ctx.path
+        mod = self.module_key
+        is_pkg = path.endswith(("/__init__.py", "/__init__.pyi")) or path in (
+            "__init__.py",
+            "__init__.pyi",
+        )
+        parts = mod.split(".") if mod else []
+        if not is_pkg:
+            parts = parts[:-1]
+        up = node.level - 1
+        if up > len(parts):
+            return ""
+        parts = parts[: len(parts) - up]
+        if node.module:
+            parts.append(node.module)
+        return ".".join(parts)
 
     def dataclass_fields(self, node: ast.ClassDef) -> None:
         """The generated ``__init__`` of a dataclass: its fields, in order, are the
@@ -738,6 +845,7 @@ class ValueFlow:
         if not is_lambda:
             for d in node.decorator_list:
                 self.expr(d, outer)
+            self.decorators(node)
             if outer.cid < 0 and outer.key is None and self._in_class(node):
                 names = {
                     d.id if type(d) is ast.Name else getattr(d, "attr", "")
@@ -787,18 +895,26 @@ class ValueFlow:
         self.method_ids: set[int] = set()  # filled as class bodies are entered
         self.body(tree.body, _Fn(-2, None))
         self.cells()
-        facts = self.b.facts
-        for table, cols in self.cols.items():
-            first = VF_FACT_SCHEMAS[table].names[0]
-            if cols[first]:
-                facts[table] = cols
+        b = self.b
+        n = len(self.e_src)
+        b.e_src.extend(self.e_src)
+        b.e_dst.extend(self.e_dst)
+        b.e_kind.extend(self.e_kind)
+        none = [None] * n
+        for col in (b.e_label, b.e_index, b.e_field, b.e_variable):
+            col.extend(none)
+        for table, rows in self.rows.items():
+            if rows:
+                names = VF_FACT_SCHEMAS[table].names
+                cols = map(list, zip(*rows, strict=True))
+                b.facts[table] = dict(zip(names, cols, strict=True))
 
     def cells(self) -> None:
         """FLOW_GLOBAL: a store to a variable -> its loads in other bodies (module
         globals, ``global`` and ``nonlocal`` names; names local to one body meet
         only there, where REACHING_DEF already links them). Module-level and class
         body stores are also attribute stores of the module / class object."""
-        add = self.b.add_edge
+        add = self.add_edge
         mod = self.module_key
         for k, stores in self.cell_st.items():
             loads = self.cell_ld.get(k, ())

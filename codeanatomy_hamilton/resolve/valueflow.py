@@ -4,11 +4,14 @@ per-file ``vf_*`` facts of ``extract.valueflow`` (kinds in docs/tables.md):
 * FLOW_ARG: argument -> PARAMETER of every resolved callee (positional, keyword,
   ``*args``/``**kwargs`` packing, ``*x``/``**x`` unpacking, the receiver -> ``self`` /
   ``cls`` of a bound method, constructors through ``__init__`` / ``__new__`` found on
-  the class's MRO);
-* FLOW_RETURN: returned or yielded value -> the CALL node of every resolved call site;
+  the class's MRO; values handed to a function called back: ``map``/``filter``/
+  ``sorted(key=)``/... iterables, ``functools.partial`` arguments, a decorated def);
+* FLOW_RETURN: returned or yielded value -> the CALL node of every resolved call site
+  (also a ``map``/``reduce`` callback's -> that call, a decorator's -> its expression);
 * FLOW_CALL: an input of a call with no callee in the repository (external or
   unresolved) -> its result, receiver or another argument, as the models say
-  (``codeanatomy_hamilton.models``; no model: every input -> the result). ``label``
+  (``codeanatomy_hamilton.models``; no model: every input -> the result; an element
+  read such as ``d.get(k)`` on a tracked container: not the receiver). ``label``
   names the model (``*`` for the default), ``variable`` holds ``sanitizes:<tags>``;
 * FLOW_ATTR: attribute store -> loads of the same attribute on an object that may be
   the same (points-to values; instances are per class, refined by the allocation site
@@ -38,6 +41,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     VF_ARG,
     VF_ATTR,
     VF_ELEM,
+    VF_HOF,
     VF_IMPLICIT,
     VF_PARAM,
     VF_RAISE,
@@ -95,6 +99,12 @@ def _pick(v: Any, first: np.ndarray, keep: np.ndarray, n: int, t: pa.DataType) -
     if isinstance(v, str):
         return pa.array([v] * n, t)
     return pa.array(np.asarray(v, object)[first][keep], t)
+
+
+def _chars(col: Any) -> np.ndarray:
+    """A column of one-letter codes (null: empty) as a fixed-width numpy array, whose
+    comparisons run in C rather than per Python object."""
+    return np.asarray(pc.fill_null(col, "").to_numpy(zero_copy_only=False), "U1")
 
 
 def _strings(cols: list[Any]) -> pa.Array:
@@ -169,29 +179,35 @@ class _Calls:
         self.fnode = np.concatenate(f)
         self.shift = np.concatenate(sh)
         self.ctor = np.concatenate(ct)
-        # implicit calls (iteration, ``with``): (callid, function, bound) of their
-        # resolved methods
+        # implicit calls (iteration, ``with``) and functions called back (builtins
+        # calling a function argument, ``functools.partial``, decorators): (callid,
+        # function, bound) of their resolved functions and methods
         li2, v2 = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
-        imp = np.asarray(
-            pc.fill_null(pc.equal(calls.column("mode"), CallMode.IMPLICIT), False).to_numpy(
-                zero_copy_only=False
-            ),
-            bool,
-        )[li2]
-        li2, v2 = li2[imp], v2[imp]
-        k2 = S.kinds(v2)
-        b2 = k2 == K_B
-        f2 = v2.copy()
-        if b2.any():
-            f2[b2] = S.prefixed(Val.FUNC, S.quals(v2[b2]))
-        m2 = np.nonzero((k2 == K_F) | b2)[0]
-        r2, n2 = targets.join(m2, f2[m2])
-        self.i_callid = callid[li2[r2]]
-        self.i_fnode = n2
-        self.i_bound = b2[r2]
+        self.i_callid, self.i_fnode, self.i_bound = self._bound(
+            pt, targets, callid, li2, v2, pc.equal(calls.column("mode"), "implicit")
+        )
+        hof = pc.is_in(calls.column("mode"), value_set=pa.array(["hof", "deco"]))
+        self.h_callid, self.h_fnode, self.h_bound = self._bound(pt, targets, callid, li2, v2, hof)
         x = kind == K_X
         self.x_call = callid[li[x]]
         self.x_qual = S.decode(S.quals(v[x])).to_pylist() if x.any() else []
+
+    @staticmethod
+    def _bound(
+        pt: Any, targets: Any, callid: np.ndarray, li: np.ndarray, v: np.ndarray, mode: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(callid, FUNCTION node, bound method?) of the rows of ``mode``."""
+        S = pt.interner
+        sel = np.asarray(pc.fill_null(mode, False).to_numpy(zero_copy_only=False), bool)[li]
+        li, v = li[sel], v[sel]
+        k = S.kinds(v)
+        b = k == K_B
+        f = v.copy()
+        if b.any():
+            f[b] = S.prefixed(Val.FUNC, S.quals(v[b]))
+        m = np.nonzero((k == K_F) | b)[0]
+        r, n = targets.join(m, f[m])
+        return callid[li[r]], n, b[r]
 
     def table(self) -> pa.Table:
         return pa.table(
@@ -267,7 +283,8 @@ def value_flow_edges(
     parts = [
         _arg_edges(facts, calls),
         _return_edges(facts, calls),
-        _call_edges(facts, calls, models),
+        *_callback_edges(facts, calls),
+        _call_edges(pt, facts, calls, models),
         *_attr_edges(pt, facts, hier),
         *_elem_edges(pt, facts, calls),
         _exc_edges(facts, calls),
@@ -286,25 +303,42 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     j = args.join(calls.table(), "callid", join_type="inner")
     if not j.num_rows or not params.num_rows:
         return EDGE_SCHEMA.empty_table()
-    jp = j.join(params, "fnode", join_type="inner")
-    kind = np.asarray(jp.column("kind").to_numpy(zero_copy_only=False))
-    pkind = np.asarray(jp.column("pkind").to_numpy(zero_copy_only=False))
+    # positional parameters of each function (for packing into *args)
+    pp = facts[VF_PARAM]
+    ppk = _chars(pp.column("kind"))
+    uf, npos = np.unique(_ints(pp.column("fnode"))[ppk == "p"], return_counts=True)
+    # (argument, callee) rows a slice at a time, each joined to all the callee's
+    # parameters (every decision below is about one argument row and its own
+    # parameter rows, which a slice keeps together), so memory stays bounded
+    found = []
+    for off in range(0, j.num_rows, ARG_CHUNK):
+        jp = j.slice(off, ARG_CHUNK).join(params, "fnode", join_type="inner")
+        found.append(_arg_pairs(jp, uf, npos))
+    return _edges(*_pairs(found), EdgeKind.FLOW_ARG)
+
+
+# (argument, callee) rows joined to their callee's parameters at once (``_arg_edges``)
+ARG_CHUNK = 500_000
+
+
+def _arg_pairs(jp: pa.Table, uf: np.ndarray, npos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (argument, PARAMETER) pairs of the (argument, callee, parameter) rows."""
+    kind = _chars(jp.column("kind"))
+    pkind = _chars(jp.column("pkind"))
     pos = _ints(jp.column("pos"))
     ppos = _ints(jp.column("ppos"))
     shift = _ints(jp.column("shift"))
     # a classmethod always gets its class first, a staticmethod never gets a receiver,
     # however the points-to value of the callee says it was reached
-    mk = np.asarray(jp.column("mkind").to_numpy(zero_copy_only=False), object)
+    mk = _chars(jp.column("mkind"))
     shift = np.where(mk == MethodKind.CLASS, 1, np.where(mk == MethodKind.STATIC, 0, shift))
     ctor = _ints(jp.column("ctor")) != 0
-    kw = np.asarray(jp.column("kw").to_numpy(zero_copy_only=False), object)
-    name = np.asarray(jp.column("name").to_numpy(zero_copy_only=False), object)
-    # positional parameters of each function (for packing into *args)
-    pp = facts[VF_PARAM]
-    ppk = np.asarray(pp.column("kind").to_numpy(zero_copy_only=False))
-    fn_all = _ints(pp.column("fnode"))
-    fn_p = fn_all[ppk == "p"]
-    uf, npos = np.unique(fn_p, return_counts=True)
+    # keyword and parameter names as codes of one dictionary (null never matches)
+    nk = jp.num_rows
+    names = pc.dictionary_encode(_strings([jp.column("kw"), jp.column("name")]))
+    codes = names.indices
+    kw = _ints(codes.slice(0, nk).fill_null(-1))
+    name = _ints(codes.slice(nk).fill_null(-2))
     fnode = _ints(jp.column("fnode"))
     nparam = np.zeros(len(fnode), np.int64)
     if len(uf):
@@ -318,9 +352,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     if isk.any():
         # (function, keyword) pairs some named parameter takes, as one int key
         _u, finv = np.unique(fnode, return_inverse=True)
-        kde = pc.dictionary_encode(pa.array(kw, pa.string()))
-        kcode = kde.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
-        key = finv.astype(np.int64) * (len(kde.dictionary) + 1) + kcode
+        key = finv.astype(np.int64) * (len(names.dictionary) + 1) + kw + 1
         match = isk & ((pkind == "p") | (pkind == "k")) & (kw == name)
         kw_taken = isk & isin_sorted(key, usort(key[match]))
     m = (
@@ -334,7 +366,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     )
     src = _ints(jp.column("node_id"))[m]
     dst = _ints(jp.column("pnode"))[m]
-    return _edges(src, dst, EdgeKind.FLOW_ARG)
+    return distinct_pairs(src, dst)[:2]
 
 
 def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
@@ -371,8 +403,74 @@ def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     return pa.concat_tables(out)
 
 
+def _callback_edges(facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]:
+    """Functions called back (``map(f, xs)``, ``sorted(xs, key=f)``,
+    ``functools.partial(f, a)``, decorators): the values ``vf_hof`` names -> the
+    parameters of every resolved callback (after ``self`` for a bound method), and
+    what the callback returns -> the calling node where the result holds it."""
+    h = facts[VF_HOF]
+    if not h.num_rows or not len(calls.h_callid):
+        return []
+    t = pa.table(
+        {
+            "callid": pa.array(calls.h_callid, pa.int64()),
+            "fnode": pa.array(calls.h_fnode, pa.int64()),
+            "bound": pa.array(calls.h_bound.astype(np.int64), pa.int64()),
+        }
+    )
+    j = h.join(t, "callid", join_type="inner")
+    params = facts[VF_PARAM].select(["fnode", "kind", "pos", "name", "node_id", "mkind"])
+    params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode", "mkind"])
+    jp = j.join(params, "fnode", join_type="inner")
+    mk = _chars(jp.column("mkind"))
+    shift = np.where(
+        mk == MethodKind.CLASS, 1, np.where(mk == MethodKind.STATIC, 0, _ints(jp.column("bound")))
+    )
+    pkind = _chars(jp.column("pkind"))
+    pos = _ints(jp.column("pos"))
+    nk = jp.num_rows
+    names = pc.dictionary_encode(_strings([jp.column("kw"), jp.column("name")])).indices
+    kw = _ints(names.slice(0, nk).fill_null(-1))
+    name = _ints(names.slice(nk).fill_null(-2))
+    m = ((pkind == "p") & (kw < 0) & (pos >= 0) & (_ints(jp.column("ppos")) == pos + shift)) | (
+        ((pkind == "p") | (pkind == "k")) & (kw == name)
+    )
+    out = [_edges(_ints(jp.column("node_id"))[m], _ints(jp.column("pnode"))[m], EdgeKind.FLOW_ARG)]
+    r = j.filter(pc.equal(j.column("ret"), 1)).select(["callid", "fnode"])
+    ret = facts[VF_RET]
+    ret = ret.filter(pc.equal(ret.column("kind"), "r")).select(["fnode", "node_id"])
+    jr = r.join(ret, "fnode", join_type="inner")
+    out.append(
+        _edges(_ints(jr.column("node_id")), _ints(jr.column("callid")), EdgeKind.FLOW_RETURN)
+    )
+    return out
+
+
 # -- FLOW_CALL ------------------------------------------------------------------------
-def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Model]) -> pa.Table:
+# method models that read an element of their receiver (``d.get(k)``, ``d.pop(k)``):
+# on a container the analysis tracks, FLOW_ELEM reads the element by its key, so the
+# model's "receiver -> result" would only add every other element
+_ELEM_READS = frozenset({".get", ".pop", ".setdefault", ".popitem", ".popleft"})
+
+
+def _tracked_receivers(pt: Any, args: pa.Table) -> set[int]:
+    """Calls whose receiver may only be containers the analysis tracks (allocation
+    sites in the repository, whose element stores FLOW_ELEM follows)."""
+    S = pt.interner
+    r = args.filter(pc.equal(args.column("kind"), "r"))
+    if not r.num_rows:
+        return set()
+    li, lv = _values(pt, r.column("key"))
+    has = np.zeros(r.num_rows, bool)
+    has[li] = True
+    other = np.zeros(r.num_rows, bool)
+    other[li[~_CONT[S.kinds(lv)]]] = True
+    return set(_ints(r.column("callid"))[has & ~other].tolist())
+
+
+def _call_edges(
+    pt: Any, facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Model]
+) -> pa.Table:
     args = facts[VF_ARG]
     if not args.num_rows:
         return EDGE_SCHEMA.empty_table()
@@ -383,10 +481,14 @@ def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Mod
     todo = ~isin_sorted(callid, usort(calls.callid)) | ext
     # external callees with a model, per call
     by_call: dict[int, list[Model]] = {}
-    for c, q in zip(calls.x_call.tolist(), calls.x_qual, strict=True):
-        mdl = models.get(q)
-        if mdl is not None:
-            by_call.setdefault(c, []).append(mdl)
+    if calls.x_qual:
+        # one model lookup per distinct qualname, a Python loop only over modelled calls
+        xq = pc.dictionary_encode(pa.array(calls.x_qual, pa.string()))
+        found = [models.get(q) for q in xq.dictionary.to_pylist()]
+        has = np.array([m is not None for m in found], bool)
+        qcode = xq.indices.to_numpy(zero_copy_only=False)
+        for r in np.flatnonzero(has[qcode]).tolist():
+            by_call.setdefault(int(calls.x_call[r]), []).append(found[qcode[r]])
     q_model = isin_sorted(callid, usort(np.array(list(by_call), np.int64)))
     de = pc.dictionary_encode(args.column("meth").combine_chunks())
     has_m = np.array([("." + m) in models for m in de.dictionary.to_pylist()] + [False])
@@ -400,12 +502,15 @@ def _call_edges(facts: dict[str, pa.Table], calls: _Calls, models: dict[str, Mod
     if len(sel):
         sel = sel[np.argsort(callid[sel], kind="stable")]  # a call's rows together
         sub = args.take(pa.array(sel))
-        parts.append(_model_edges(sub, by_call, models))
+        parts.append(_model_edges(sub, by_call, models, _tracked_receivers(pt, sub)))
     return pa.concat_tables(parts)
 
 
 def _model_edges(
-    args: pa.Table, by_call: dict[int, list[Model]], models: dict[str, Model]
+    args: pa.Table,
+    by_call: dict[int, list[Model]],
+    models: dict[str, Model],
+    tracked: set[int],
 ) -> pa.Table:
     callid = _ints(args.column("callid"))
     meth = args.column("meth").to_pylist()
@@ -427,7 +532,10 @@ def _model_edges(
         recv = next((int(node[i]) for i in range(a, b) if kind[i] == "r"), None)
         for mdl in mdls:
             tag = "sanitizes:" + ",".join(mdl.sanitizes) if mdl.sanitizes else None
+            elem_read = mdl.key in _ELEM_READS and c in tracked
             for s_spec, d_spec in mdl.flows:
+                if elem_read and s_spec == "receiver" and d_spec == "result":
+                    continue
                 if d_spec == "result":
                     dst = c
                 elif d_spec == "receiver":
@@ -483,9 +591,16 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     ok = _OBJ[S.kinds(sv)]
     si, sv = si[ok], sv[ok]
     # loads: their objects, plus the classes on the MRO of each (class attributes)
-    li, lv = _values(pt, ld.column("base"))
+    li, lv = _values(pt, ld.column("base"), ld.column("bval"))
     obj = _OBJ[S.kinds(lv)]
     li_o, lv_o = li[obj], lv[obj]
+    # loads from objects the analysis does not track (see the end), decided now so
+    # that the (row, value) pairs are freed before the stores are joined
+    untracked = np.ones(ld.num_rows, bool)
+    untracked[li_o] = False
+    other = np.zeros(ld.num_rows, bool)
+    other[li[~obj]] = True
+    del li, lv, obj
     # attribute names as ints (one dictionary for both sides)
     names = _strings([st.column("attr"), ld.column("attr")])
     code = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -498,12 +613,17 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     # per row the expansion grew ~70-fold on the whole stdlib (~11 GiB). Each distinct
     # key then gets its stores, and each load row the stores of its keys.
     uk, key_of_pair = np.unique((lv_o << 20) | l_attr[li_o], return_inverse=True)
+    del lv_o
     mi, mv = _mro_values(S, np.arange(len(uk)), uk >> 20, hier)
     owner = np.concatenate([np.arange(len(uk)), mi])
     okey = np.concatenate([uk, (mv << 20) | (uk[mi] & ((1 << 20) - 1))])
     lo = np.searchsorted(sk, okey, "left")
-    a, b = expand(lo, np.searchsorted(sk, okey, "right") - lo, None)
-    k_own, k_store = distinct_pairs(owner[a], si_s[b])[:2]  # stores of each key, by key
+    cnt = np.searchsorted(sk, okey, "right") - lo
+    # stores of each key, by key (a run of keys at a time, then once more over all:
+    # a key's own stores and its MRO's come from different runs)
+    found = [distinct_pairs(owner[a], si_s[b])[:2] for a, b in _runs(lo, cnt)]
+    k_own, k_store = distinct_pairs(*_pairs(found))[:2]
+    del found, lo, cnt, owner, okey
     k_lo = np.searchsorted(k_own, key_of_pair, "left")
     k_cnt = np.searchsorted(k_own, key_of_pair, "right") - k_lo
     s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
@@ -528,15 +648,31 @@ def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table
     dst = np.concatenate(dsts) if dsts else empty
     out = [_edges(src, dst, EdgeKind.FLOW_ATTR)]
     # loads from objects the analysis does not track: the base's value -> the load
-    untracked = np.ones(ld.num_rows, bool)
-    untracked[li[obj]] = False
-    other = np.zeros(ld.num_rows, bool)
-    other[li[~obj]] = True
-    fb = untracked | other
-    out.append(
-        _edges(_ints(ld.column("base_node"))[fb], l_node[fb], EdgeKind.FLOW_ATTR, label="base")
-    )
+    # (a ``from m import X`` alias has no base node: a module outside the repository)
+    base_node = _ints(ld.column("base_node"))
+    fb = (untracked | other) & (base_node != 0)
+    out.append(_edges(base_node[fb], l_node[fb], EdgeKind.FLOW_ATTR, label="base"))
     return out
+
+
+def _runs(lo: np.ndarray, cnt: np.ndarray) -> Any:
+    """The (probe row, relation row) pairs of ``expand(lo, cnt)``, a run of probe rows
+    at a time, so that at most about ``PAIR_CHUNK`` pairs exist at once."""
+    ends = np.cumsum(cnt)
+    start = 0
+    while start < len(lo):
+        done = int(ends[start - 1]) if start else 0
+        end = max(int(np.searchsorted(ends, done + PAIR_CHUNK, "right")), start + 1)
+        a, b = expand(lo[start:end], cnt[start:end], None)
+        yield a + start, b
+        start = end
+
+
+def _pairs(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    empty = np.zeros(0, np.int64)
+    if not parts:
+        return empty, empty
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -583,6 +719,17 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     si, sv = si[ok], sv[ok]
     li, lv = _values(pt, ld.column("base"))
     cont = _CONT[S.kinds(lv)]
+    # reads from a base that may hold something other than a container with known
+    # stores (an external object, a str, an unknown value): base -> the load (edges
+    # made below; decided now so that the (row, value) pairs are freed first)
+    stored = np.unique(sv)
+    known = np.zeros(ld.num_rows, bool)
+    known[li[cont]] = True
+    bad = np.zeros(ld.num_rows, bool)
+    nc = ~cont | ~np.isin(lv, stored)
+    bad[li[nc]] = True
+    fb = ~known | bad
+    del nc, stored
     # slots as ints: -1 unknown (matches every slot)
     slots = _strings([pc.utf8_slice_codeunits(st.column("slot"), 1), ld.column("slot")])
     de = pc.dictionary_encode(slots)
@@ -591,23 +738,17 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     o = np.argsort(sv, kind="stable")
     sv_s, si_s = sv[o], si[o]
     lrow, lval = li[cont], lv[cont]
+    del li, lv, cont
     lo = np.searchsorted(sv_s, lval, "left")
     hi = np.searchsorted(sv_s, lval, "right")
-    a, b = expand(lo, hi - lo, None)
-    s_row, l_row = si_s[b], lrow[a]
-    ss, ls = s_slot[s_row], l_slot[l_row]
-    keep = (ss < 0) | (ls < 0) | (ss == ls)
     s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
-    out = [_edges(s_node[s_row][keep], l_node[l_row][keep], EdgeKind.FLOW_ELEM)]
-    # reads from a base that may hold something other than a container with known
-    # stores (an external object, a str, an unknown value): base -> the load
-    stored = np.unique(sv)
-    known = np.zeros(ld.num_rows, bool)
-    known[li[cont]] = True
-    bad = np.zeros(ld.num_rows, bool)
-    nc = ~cont | ~np.isin(lv, stored)
-    bad[li[nc]] = True
-    fb = ~known | bad
+    found = []
+    for a, b in _runs(lo, hi - lo):  # store x load pairs, a run of loads at a time
+        s_row, l_row = si_s[b], lrow[a]
+        ss, ls = s_slot[s_row], l_slot[l_row]
+        keep = (ss < 0) | (ls < 0) | (ss == ls)
+        found.append(distinct_pairs(s_node[s_row][keep], l_node[l_row][keep])[:2])
+    out = [_edges(*_pairs(found), EdgeKind.FLOW_ELEM)]
     out.append(
         _edges(_ints(ld.column("base_node"))[fb], l_node[fb], EdgeKind.FLOW_ELEM, label="base")
     )
@@ -622,12 +763,9 @@ def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.T
     ai, av = ai[c], av[c]
     lo = np.searchsorted(sv_s, av, "left")
     hi = np.searchsorted(sv_s, av, "right")
-    x, y = expand(lo, hi - lo, None)
-    out.append(
-        _edges(
-            s_node[si_s[y]], _ints(a.column("node_id"))[ai[x]], EdgeKind.FLOW_ELEM, label="whole"
-        )
-    )
+    a_node = _ints(a.column("node_id"))
+    found = [distinct_pairs(s_node[si_s[y]], a_node[ai[x]])[:2] for x, y in _runs(lo, hi - lo)]
+    out.append(_edges(*_pairs(found), EdgeKind.FLOW_ELEM, label="whole"))
     return out
 
 
