@@ -10,7 +10,7 @@ from pathlib import Path
 import codeanatomy_hamilton
 from codeanatomy_hamilton.core import vocabulary
 from codeanatomy_hamilton.core.vocabulary import EDGE_KINDS, FACT_TABLES, NODE_KINDS, Val
-from codeanatomy_hamilton.extract.valueflow import VF_FACT_SCHEMAS
+from codeanatomy_hamilton.extract.fact_schemas import VF_FACT_SCHEMAS
 
 ROOT = Path(codeanatomy_hamilton.__file__).parent
 WORDS = (

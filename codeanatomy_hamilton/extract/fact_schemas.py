@@ -12,12 +12,98 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from codeanatomy_hamilton.core.vocabulary import FACT_COLUMNS
-from codeanatomy_hamilton.extract.valueflow import VF_FACT_SCHEMAS
+from codeanatomy_hamilton.core.vocabulary import (
+    FACT_COLUMNS,
+    VF_ARG,
+    VF_ATTR,
+    VF_ELEM,
+    VF_HOF,
+    VF_IMPLICIT,
+    VF_PARAM,
+    VF_RAISE,
+    VF_RET,
+    VF_TRY,
+)
 
 _INT = {"callid": pa.int64(), "node_id": pa.int64(), "stmt_id": pa.int64(), "alias_id": pa.int64()}
 _SMALL = {"pos": pa.int32(), "idx": pa.int32(), "star": pa.int32(), "level": pa.int32()}
 _BOOL = {"top": pa.bool_()}
+
+# the value-flow pass's tables (``extract.valueflow``), with their Arrow types
+_I64, _I32, _STR = pa.int64(), pa.int32(), pa.string()
+VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
+    # one row per argument / receiver of a call: kind p (positional, ``pos``), k
+    # (keyword ``kw``), s (``*x`` at ``pos``), w (``**x``), r (receiver); ``meth`` the
+    # attribute name of ``x.meth(...)`` (on every row of the call); ``key`` the
+    # operand's points-to key (a container passed whole to an external call)
+    VF_ARG: pa.schema(
+        [
+            ("callid", _I64),
+            ("kind", _STR),
+            ("pos", _I32),
+            ("kw", _STR),
+            ("node_id", _I64),
+            ("meth", _STR),
+            ("key", _STR),
+        ]
+    ),
+    # one row per parameter: kind p (positional, ``pos``), k (keyword-only), v (*args),
+    # w (**kwargs); ``mkind`` m/c/s for methods (first parameter bound or not)
+    VF_PARAM: pa.schema(
+        [
+            ("fnode", _I64),
+            ("kind", _STR),
+            ("pos", _I32),
+            ("name", _STR),
+            ("node_id", _I64),
+            ("mkind", _STR),
+            ("qual", _STR),
+        ]
+    ),
+    # returned (kind r) and yielded (y) value nodes of each function
+    VF_RET: pa.schema([("fnode", _I64), ("kind", _STR), ("node_id", _I64)]),
+    # attribute access: ``store`` 1 for a store (``node_id`` is the value stored), 0 for
+    # a load (``node_id`` the Attribute); ``base`` the points-to key of the object or
+    # ``bval`` the object itself (module / class bodies); ``alloc`` the allocation site
+    # (call or display node) a local variable base was bound to once, 0 when unknown
+    VF_ATTR: pa.schema(
+        [
+            ("node_id", _I64),
+            ("store", _I32),
+            ("base", _STR),
+            ("bval", _STR),
+            ("attr", _STR),
+            ("base_node", _I64),
+            ("alloc", _I64),
+        ]
+    ),
+    # container elements: a store of the value at ``node_id`` (slot ``=tok`` or null
+    # for unknown), a load into ``node_id`` (slot ``tok`` or null for any element)
+    VF_ELEM: pa.schema(
+        [
+            ("node_id", _I64),
+            ("store", _I32),
+            ("base", _STR),
+            ("bval", _STR),
+            ("slot", _STR),
+            ("base_node", _I64),
+        ]
+    ),
+    # raised values per function, and calls inside try bodies -> named handlers
+    VF_RAISE: pa.schema([("fnode", _I64), ("node_id", _I64)]),
+    VF_TRY: pa.schema([("callid", _I64), ("node_id", _I64)]),
+    # implicit calls: ``for``/comprehension iteration (``__iter__``/``__next__``) and
+    # ``with`` (``__enter__``), by the node performing them: the target their result
+    # reaches and the receiver (the iterated object / context manager)
+    VF_IMPLICIT: pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
+    # functions called back by the node ``callid`` (``map(f, xs)``, ``sorted(xs,
+    # key=f)``, ``functools.partial(f, a)``, a decorator applied to a def): the value
+    # at ``node_id`` reaches the callback's parameter at ``pos`` (or named ``kw``);
+    # ``ret`` 1 when what the callback returns is the value of ``callid``
+    VF_HOF: pa.schema(
+        [("callid", _I64), ("node_id", _I64), ("pos", _I32), ("kw", _STR), ("ret", _I32)]
+    ),
+}
 
 FACT_SCHEMAS: dict[str, pa.Schema] = {
     table: pa.schema(
@@ -25,7 +111,7 @@ FACT_SCHEMAS: dict[str, pa.Schema] = {
     )
     for table, cols in FACT_COLUMNS.items()
 }
-# the value-flow pass's tables (``extract.valueflow``) travel the same way
+# the value-flow pass's tables travel the same way
 FACT_SCHEMAS.update(VF_FACT_SCHEMAS)
 
 

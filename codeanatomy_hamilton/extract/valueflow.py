@@ -34,10 +34,7 @@ never start or end a flow there.
 from __future__ import annotations
 
 import ast
-import operator
 from typing import Any
-
-import pyarrow as pa
 
 from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.core.vocabulary import (
@@ -46,93 +43,21 @@ from codeanatomy_hamilton.core.vocabulary import (
     VF_ELEM,
     VF_HOF,
     VF_IMPLICIT,
-    VF_PARAM,
-    VF_RAISE,
     VF_RET,
     VF_TRY,
     EdgeKind,
     Key,
-    MethodKind,
     Val,
 )
+from codeanatomy_hamilton.extract.constfold import truth
 from codeanatomy_hamilton.extract.context import FileContext
+from codeanatomy_hamilton.extract.fact_schemas import VF_FACT_SCHEMAS
 from codeanatomy_hamilton.extract.facts import HOF, INDEX_MARK, const_token
+from codeanatomy_hamilton.extract.valueflow_stmts import (
+    BodyState,
+    StatementFlow,
+)
 
-# fact tables of this pass, with their Arrow types (registered in extract.fact_schemas)
-_I64, _I32, _STR = pa.int64(), pa.int32(), pa.string()
-VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
-    # one row per argument / receiver of a call: kind p (positional, ``pos``), k
-    # (keyword ``kw``), s (``*x`` at ``pos``), w (``**x``), r (receiver); ``meth`` the
-    # attribute name of ``x.meth(...)`` (on every row of the call); ``key`` the
-    # operand's points-to key (a container passed whole to an external call)
-    VF_ARG: pa.schema(
-        [
-            ("callid", _I64),
-            ("kind", _STR),
-            ("pos", _I32),
-            ("kw", _STR),
-            ("node_id", _I64),
-            ("meth", _STR),
-            ("key", _STR),
-        ]
-    ),
-    # one row per parameter: kind p (positional, ``pos``), k (keyword-only), v (*args),
-    # w (**kwargs); ``mkind`` m/c/s for methods (first parameter bound or not)
-    VF_PARAM: pa.schema(
-        [
-            ("fnode", _I64),
-            ("kind", _STR),
-            ("pos", _I32),
-            ("name", _STR),
-            ("node_id", _I64),
-            ("mkind", _STR),
-            ("qual", _STR),
-        ]
-    ),
-    # returned (kind r) and yielded (y) value nodes of each function
-    VF_RET: pa.schema([("fnode", _I64), ("kind", _STR), ("node_id", _I64)]),
-    # attribute access: ``store`` 1 for a store (``node_id`` is the value stored), 0 for
-    # a load (``node_id`` the Attribute); ``base`` the points-to key of the object or
-    # ``bval`` the object itself (module / class bodies); ``alloc`` the allocation site
-    # (call or display node) a local variable base was bound to once, 0 when unknown
-    VF_ATTR: pa.schema(
-        [
-            ("node_id", _I64),
-            ("store", _I32),
-            ("base", _STR),
-            ("bval", _STR),
-            ("attr", _STR),
-            ("base_node", _I64),
-            ("alloc", _I64),
-        ]
-    ),
-    # container elements: a store of the value at ``node_id`` (slot ``=tok`` or null
-    # for unknown), a load into ``node_id`` (slot ``tok`` or null for any element)
-    VF_ELEM: pa.schema(
-        [
-            ("node_id", _I64),
-            ("store", _I32),
-            ("base", _STR),
-            ("bval", _STR),
-            ("slot", _STR),
-            ("base_node", _I64),
-        ]
-    ),
-    # raised values per function, and calls inside try bodies -> named handlers
-    VF_RAISE: pa.schema([("fnode", _I64), ("node_id", _I64)]),
-    VF_TRY: pa.schema([("callid", _I64), ("node_id", _I64)]),
-    # implicit calls: ``for``/comprehension iteration (``__iter__``/``__next__``) and
-    # ``with`` (``__enter__``), by the node performing them: the target their result
-    # reaches and the receiver (the iterated object / context manager)
-    VF_IMPLICIT: pa.schema([("callid", _I64), ("node_id", _I64), ("recv", _I64)]),
-    # functions called back by the node ``callid`` (``map(f, xs)``, ``sorted(xs,
-    # key=f)``, ``functools.partial(f, a)``, a decorator applied to a def): the value
-    # at ``node_id`` reaches the callback's parameter at ``pos`` (or named ``kw``);
-    # ``ret`` 1 when what the callback returns is the value of ``callid``
-    VF_HOF: pa.schema(
-        [("callid", _I64), ("node_id", _I64), ("pos", _I32), ("kw", _STR), ("ret", _I32)]
-    ),
-}
 # builtins calling a function argument (``extract.facts.HOF``) whose result holds what
 # the callback returns (``map``, ``reduce``); the others use it as a key or a test
 _HOF_RESULT = frozenset({"map", "reduce", "functools.reduce"})
@@ -142,114 +67,12 @@ _HOF_RESULT = frozenset({"map", "reduce", "functools.reduce"})
 # never tainted; small displays keep theirs, so a constant from a config dict or list
 # still reaches a sink)
 BIG_TABLE = 64
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)
 _ALLOCS = (ast.Call, *_DISPLAYS)
 _COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-_BINOPS: dict[type, Any] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_,
-}
-_CMPS: dict[type, Any] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
-_NO = object()
 
 
-def fold(node: Any) -> Any:
-    """The value of a constant expression (literals combined by arithmetic,
-    comparisons, ``not``, ``and``/``or``), else ``_NO``. Small ints and short strings
-    only, so folding never builds a huge value."""
-    t = type(node)
-    if t is ast.Constant:
-        v = node.value
-        return v if isinstance(v, (int, float, str, bool, type(None))) else _NO
-    if t is ast.UnaryOp:
-        v = fold(node.operand)
-        if v is _NO:
-            return _NO
-        if type(node.op) is ast.Not:
-            return not v
-        if type(node.op) is ast.USub and isinstance(v, (int, float)):
-            return -v
-        return _NO
-    if t is ast.BinOp:
-        op = _BINOPS.get(type(node.op))
-        a, b = fold(node.left), fold(node.right)
-        if op is None or a is _NO or b is _NO:
-            return _NO
-        if not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
-            return _NO
-        if abs(a) > 1e12 or abs(b) > 1e12:
-            return _NO
-        try:
-            return op(a, b)
-        except (ArithmeticError, TypeError, ValueError):
-            return _NO
-    if t is ast.Compare:
-        left = fold(node.left)
-        if left is _NO:
-            return _NO
-        result = True
-        for op, right in zip(node.ops, node.comparators, strict=False):
-            f = _CMPS.get(type(op))
-            r = fold(right)
-            if f is None or r is _NO:
-                return _NO
-            try:
-                ok = f(left, r)
-            except TypeError:
-                return _NO
-            result = result and bool(ok)
-            left = r
-        return result
-    if t is ast.BoolOp:
-        vals = [fold(v) for v in node.values]
-        if any(v is _NO for v in vals):
-            return _NO
-        if type(node.op) is ast.And:
-            return all(vals)
-        return any(vals)
-    return _NO
-
-
-def truth(node: Any) -> bool | None:
-    """True/False when the condition is a constant, None when it depends on data."""
-    v = fold(node)
-    if v is _NO:
-        return None
-    return bool(v)
-
-
-class _Fn:
-    """The function (or module) body being walked."""
-
-    __slots__ = ("cid", "key", "handlers", "count", "site", "free", "pending")
-
-    def __init__(self, cid: int, key: str | None) -> None:
-        self.cid = cid  # FUNCTION node ordinal; -1 for module/class bodies
-        self.key = key  # points-to function key (generator container), None at module
-        # allocation sites of locals bound once (decided when the body is done):
-        # bindings per name, the call/display bound by ``name = ...``, names that are
-        # parameters or global/nonlocal, and vf_attr rows waiting for the answer
-        self.count: dict[str, int] = {}
-        self.site: dict[str, int] = {}
-        self.free: set[str] = set()
-        self.pending: list[tuple[int, str]] = []
-        self.handlers: list[list[int]] = []  # enclosing try bodies' named handlers
-
-
-class ValueFlow:
+class ValueFlow(StatementFlow):
     """Walks one module, emitting per-file edges and ``vf_*`` fact rows."""
 
     def __init__(self, ctx: FileContext) -> None:
@@ -311,7 +134,7 @@ class ValueFlow:
             return None
         return "#" + str(self.gid(node))
 
-    def alloc_of(self, node: Any, fn: _Fn) -> int:
+    def alloc_of(self, node: Any, fn: BodyState) -> int:
         """The allocation site of a base: a call or display itself; a local name is
         settled when its function is done (see ``settle``)."""
         if type(node) is ast.Name:
@@ -321,7 +144,7 @@ class ValueFlow:
             return self.gid(node)
         return 0
 
-    def settle(self, fn: _Fn) -> None:
+    def settle(self, fn: BodyState) -> None:
         rows = self.rows[VF_ATTR]
         count, site, free, base = fn.count, fn.site, fn.free, self.base
         for i, name in fn.pending:
@@ -330,7 +153,7 @@ class ValueFlow:
                 rows[i] = (*rows[i][:6], base + a)
 
     # -- expressions -------------------------------------------------------
-    def expr(self, node: Any, fn: _Fn) -> None:  # noqa: C901 - one dispatch
+    def expr(self, node: Any, fn: BodyState) -> None:  # noqa: C901 - one dispatch
         t = type(node)
         if t is ast.Name:
             if type(node.ctx) is ast.Load:
@@ -454,7 +277,7 @@ class ValueFlow:
             else:
                 self.row(VF_ELEM, self.gid(e), 1, k, None, None, 0)
 
-    def attr_row(self, node: Any, store: int, base: Any, attr: str, fn: _Fn) -> None:
+    def attr_row(self, node: Any, store: int, base: Any, attr: str, fn: BodyState) -> None:
         k = self.key_of(base)
         if k is None:
             return
@@ -474,7 +297,7 @@ class ValueFlow:
         if k is not None:
             self.row(VF_ELEM, self.gid(node), 0, k, None, tok, self.gid(base))
 
-    def call(self, node: ast.Call, fn: _Fn) -> None:
+    def call(self, node: ast.Call, fn: BodyState) -> None:
         func = node.func
         # a method's attribute load carries no data (the receiver does, see vf_arg)
         self.expr(func.value if type(func) is ast.Attribute else func, fn)
@@ -560,7 +383,7 @@ class ValueFlow:
             self.row(VF_HOF, self.base + d._cid, self.base + inner._cid, 0, None, 1)
             inner = d
 
-    def comprehension(self, node: Any, fn: _Fn) -> None:
+    def comprehension(self, node: Any, fn: BodyState) -> None:
         for gen in node.generators:
             self.expr(gen.iter, fn)
             self.iterate(gen.iter, gen.target, fn, gen)
@@ -577,7 +400,7 @@ class ValueFlow:
             self.edge(node.elt, node)
             self.row(VF_ELEM, self.gid(node.elt), 1, k, None, None, 0)
 
-    def iterate(self, it: Any, target: Any, fn: _Fn, owner: Any) -> None:
+    def iterate(self, it: Any, target: Any, fn: BodyState, owner: Any) -> None:
         """``for target in it``: the target reads an element of ``it`` (and what the
         ``__iter__``/``__next__`` of ``it`` return, see ``vf_implicit``)."""
         self.row(VF_IMPLICIT, self.gid(owner), self.gid(target), self.gid(it))
@@ -595,7 +418,7 @@ class ValueFlow:
             self.edge(target, target.value)
 
     # -- stores --------------------------------------------------------------
-    def store_target(self, target: Any, fn: _Fn) -> None:
+    def store_target(self, target: Any, fn: BodyState) -> None:
         """Facts of a store target whose incoming edge the caller made: attribute and
         element stores, module/class/global variables."""
         t = type(target)
@@ -626,7 +449,7 @@ class ValueFlow:
         if t is ast.Starred:
             self.store_target(target.value, fn)
 
-    def assign(self, target: Any, value: Any, fn: _Fn) -> None:
+    def assign(self, target: Any, value: Any, fn: BodyState) -> None:
         """``target = value`` where ``value`` was walked already."""
         t = type(target)
         vt = type(value)
@@ -660,240 +483,11 @@ class ValueFlow:
             fn.site[target.id] = value._cid
         self.store_target(target, fn)
 
-    # -- statements ----------------------------------------------------------
-    def body(self, stmts: list[Any], fn: _Fn) -> None:
-        for s in stmts:
-            self.stmt(s, fn)
-
-    def stmt(self, node: Any, fn: _Fn) -> None:  # noqa: C901 - one dispatch
-        t = type(node)
-        if t is ast.Expr:
-            self.expr(node.value, fn)
-        elif t is ast.Assign:
-            self.expr(node.value, fn)
-            for tg in node.targets:
-                self.assign(tg, node.value, fn)
-        elif t is ast.AugAssign:
-            self.expr(node.value, fn)
-            self.edge(node.value, node.target)
-            self.store_target(node.target, fn)
-        elif t is ast.AnnAssign:
-            if node.value is not None:
-                self.expr(node.value, fn)
-                self.assign(node.target, node.value, fn)
-        elif t in _FUNCS:
-            fn.count[node.name] = fn.count.get(node.name, 0) + 2
-            self.function(node, fn)
-        elif t is ast.ClassDef:
-            fn.count[node.name] = fn.count.get(node.name, 0) + 2
-            for s in node.body:
-                if type(s) in _FUNCS:
-                    self.method_ids.add(s._cid)
-            for d in node.decorator_list:
-                self.expr(d, fn)
-            self.decorators(node)
-            for b in node.bases:
-                self.expr(b, fn)
-            self.body(node.body, _Fn(-1, None))
-            if any(_deco_name(d) == "dataclass" for d in node.decorator_list):
-                self.dataclass_fields(node)
-        elif t is ast.Return:
-            if node.value is not None:
-                self.expr(node.value, fn)
-                if fn.cid >= 0:
-                    self.row(VF_RET, self.base + fn.cid, "r", self.gid(node.value))
-        elif t is ast.If or t is ast.While:
-            c = truth(node.test)
-            self.expr(node.test, fn)
-            for arm, live in ((node.body, c is not False), (node.orelse, c is not True)):
-                if live:
-                    self.body(arm, fn)
-                else:
-                    self.dead(arm)
-        elif t is ast.For or t is ast.AsyncFor:
-            self.expr(node.iter, fn)
-            self.iterate(node.iter, node.target, fn, node)
-            self.body(node.body, fn)
-            self.body(node.orelse, fn)
-        elif t is ast.With or t is ast.AsyncWith:
-            for item in node.items:
-                self.expr(item.context_expr, fn)
-                if item.optional_vars is not None:
-                    self.assign(item.optional_vars, item.context_expr, fn)
-                    ov, ce = item.optional_vars, item.context_expr
-                    self.row(VF_IMPLICIT, self.gid(item), self.gid(ov), self.gid(ce))
-            self.body(node.body, fn)
-        elif t is ast.Raise:
-            if node.exc is not None:
-                self.expr(node.exc, fn)
-                if fn.cid >= 0:
-                    self.row(VF_RAISE, self.base + fn.cid, self.gid(node.exc))
-                for h in fn.handlers:
-                    for hid in h:
-                        self.add_edge(node.exc._cid, hid, EdgeKind.FLOW_EXC)
-            if node.cause is not None:
-                self.expr(node.cause, fn)
-        elif t is ast.Try or t is ast.TryStar:
-            named = [h._cid for h in node.handlers if h.name]
-            fn.handlers.append(named)
-            self.body(node.body, fn)
-            fn.handlers.pop()
-            for h in node.handlers:
-                if h.name:
-                    fn.count[h.name] = fn.count.get(h.name, 0) + 2
-                if h.type is not None:
-                    self.expr(h.type, fn)
-                self.body(h.body, fn)
-            self.body(node.orelse, fn)
-            self.body(node.finalbody, fn)
-        elif t is ast.Match:
-            self.expr(node.subject, fn)
-            for case in node.cases:
-                if case.guard is not None:
-                    self.expr(case.guard, fn)
-                self.body(case.body, fn)
-        elif t is ast.Global or t is ast.Nonlocal:
-            fn.free.update(node.names)
-        elif t is ast.Import or t is ast.ImportFrom:
-            for a in node.names:
-                bound = (a.asname or a.name).split(".")[0]
-                fn.count[bound] = fn.count.get(bound, 0) + 2
-            if t is ast.ImportFrom:
-                self.import_from(node, fn)
-        elif t is ast.Pass:
-            return
-        else:
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.expr):
-                    self.expr(child, fn)
-                elif isinstance(child, ast.stmt):
-                    self.stmt(child, fn)
-
-    def import_from(self, node: ast.ImportFrom, fn: _Fn) -> None:
-        """``from m import X``: the alias (the definition REACHING_DEF starts from)
-        reads attribute ``X`` of module ``m``, so FLOW_ATTR links the stores of ``X``
-        in ``m`` to it; at module level the alias is also a store of the global ``X``
-        (FLOW_GLOBAL to its loads in the functions of this file)."""
-        mod = self.absolute(node)
-        for a in node.names:
-            if a.name == "*":
-                continue
-            if mod:
-                self.row(VF_ATTR, self.base + a._cid, 0, None, Val.MODULE + mod, a.name, 0, 0)
-            if fn.cid == -2:
-                key = self.module_key + "." + (a.asname or a.name)
-                self.cell_st.setdefault(key, []).append((a._cid, fn.cid))
-
-    def absolute(self, node: ast.ImportFrom) -> str:
-        """The module a ``from`` import names, relative imports made absolute from
-        this file's package (empty when they climb above the repository root)."""
-        if not node.level:
-            return node.module or ""
-        path = self.ctx.path
-        mod = self.module_key
-        is_pkg = path.endswith(("/__init__.py", "/__init__.pyi")) or path in (
-            "__init__.py",
-            "__init__.pyi",
-        )
-        parts = mod.split(".") if mod else []
-        if not is_pkg:
-            parts = parts[:-1]
-        up = node.level - 1
-        if up > len(parts):
-            return ""
-        parts = parts[: len(parts) - up]
-        if node.module:
-            parts.append(node.module)
-        return ".".join(parts)
-
-    def dataclass_fields(self, node: ast.ClassDef) -> None:
-        """The generated ``__init__`` of a dataclass: its fields, in order, are the
-        parameters of the class (after ``self``) and class-attribute stores, so that a
-        constructor argument reaches ``obj.field`` (one object per class)."""
-        qual = self.b.n_qualname[node._cid] or node.name
-        g = self.base + node._cid
-        pos = 1
-        for st in node.body:
-            if type(st) is not ast.AnnAssign or type(st.target) is not ast.Name:
-                continue
-            if "ClassVar" in (self.b.segment(st.annotation) or ""):
-                continue
-            tg = st.target
-            self.row(VF_PARAM, g, "p", pos, tg.id, self.gid(tg), None, qual)
-            if st.value is None:
-                self.row(VF_ATTR, self.gid(tg), 1, None, Val.CLASS + qual, tg.id, 0, 0)
-            pos += 1
-
-    def dead(self, stmts: list[Any]) -> None:
-        """Code under a constant-false condition: prop ``unreachable`` on its nodes."""
-        add = self.b.add_prop
-        for s in stmts:
-            for n in ast.walk(s):
-                cid = getattr(n, "_cid", None)  # the shared Load/Store singletons
-                if cid is not None:
-                    add(cid, "unreachable", "true", "bool")
-
-    # -- scopes ------------------------------------------------------------
-    def function(self, node: Any, outer: _Fn) -> None:
-        cid = node._cid
-        is_lambda = type(node) is ast.Lambda
-        qual = self.b.n_qualname[cid] or node.__class__.__name__
-        key = f"{qual}@{cid}" if is_lambda else qual
-        fn = _Fn(cid, key)
-        args = node.args
-        mkind = None
-        if not is_lambda:
-            for d in node.decorator_list:
-                self.expr(d, outer)
-            self.decorators(node)
-            if outer.cid < 0 and outer.key is None and self._in_class(node):
-                names = {
-                    d.id if type(d) is ast.Name else getattr(d, "attr", "")
-                    for d in node.decorator_list
-                }
-                if "staticmethod" in names:
-                    mkind = MethodKind.STATIC
-                elif "classmethod" in names or node.name in ("__new__", "__init_subclass__"):
-                    mkind = MethodKind.CLASS
-                else:
-                    mkind = MethodKind.METHOD
-        g = self.base + cid
-        positional = args.posonlyargs + args.args
-        pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        row = self.row
-        for i, (a, d) in enumerate(zip(positional, pdefaults, strict=True)):
-            row(VF_PARAM, g, "p", i, a.arg, self.gid(a), mkind, qual)
-            if d is not None:
-                self.expr(d, outer)
-                self.edge(d, a)
-        for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-            row(VF_PARAM, g, "k", -1, a.arg, self.gid(a), mkind, qual)
-            if d is not None:
-                self.expr(d, outer)
-                self.edge(d, a)
-        if args.vararg is not None:
-            row(VF_PARAM, g, "v", -1, args.vararg.arg, self.gid(args.vararg), mkind, qual)
-        if args.kwarg is not None:
-            row(VF_PARAM, g, "w", -1, args.kwarg.arg, self.gid(args.kwarg), mkind, qual)
-        if is_lambda:
-            self.expr(node.body, fn)
-            row(VF_RET, g, "r", self.gid(node.body))
-            return
-        fn.free.update(a.arg for a in (*positional, *args.kwonlyargs))
-        for a in (args.vararg, args.kwarg):
-            if a is not None:
-                fn.free.add(a.arg)
-        self.body(node.body, fn)
-        self.settle(fn)
-
-    def _in_class(self, node: Any) -> bool:
-        return node._cid in self.method_ids
-
     # -- driver ------------------------------------------------------------
     def run(self) -> None:
         tree = self.ctx.tree
         self.method_ids: set[int] = set()  # filled as class bodies are entered
-        self.body(tree.body, _Fn(-2, None))
+        self.body(tree.body, BodyState(-2, None))
         self.cells()
         b = self.b
         n = len(self.e_src)
@@ -909,29 +503,6 @@ class ValueFlow:
                 cols = map(list, zip(*rows, strict=True))
                 b.facts[table] = dict(zip(names, cols, strict=True))
 
-    def cells(self) -> None:
-        """FLOW_GLOBAL: a store to a variable -> its loads in other bodies (module
-        globals, ``global`` and ``nonlocal`` names; names local to one body meet
-        only there, where REACHING_DEF already links them). Module-level and class
-        body stores are also attribute stores of the module / class object."""
-        add = self.add_edge
-        mod = self.module_key
-        for k, stores in self.cell_st.items():
-            loads = self.cell_ld.get(k, ())
-            for s, sb in stores:
-                for ld, lb in loads:
-                    if lb != sb:
-                        add(s, ld, EdgeKind.FLOW_GLOBAL)
-            owner, _, name = k.rpartition(".")
-            bval = None
-            if owner == mod:
-                bval = Val.MODULE + mod
-            elif any(sb == -1 for _s, sb in stores):
-                bval = Val.CLASS + owner
-            if bval is not None:
-                for s, _sb in stores:
-                    self.row(VF_ATTR, self.base + s, 1, None, bval, name, 0, 0)
-
 
 def _constants(items: list[Any]) -> bool:
     for v in items:
@@ -942,16 +513,6 @@ def _constants(items: list[Any]) -> bool:
         if t is not ast.Constant:
             return False
     return True
-
-
-def _deco_name(d: Any) -> str | None:
-    if type(d) is ast.Call:
-        d = d.func
-    if type(d) is ast.Name:
-        return d.id
-    if type(d) is ast.Attribute:
-        return d.attr
-    return None
 
 
 def run_valueflow_pass(ctx: FileContext) -> None:
