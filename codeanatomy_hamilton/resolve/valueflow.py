@@ -39,8 +39,6 @@ from codeanatomy_hamilton.core.vocabulary import (
     RS_CALL,
     RS_DEF,
     VF_ARG,
-    VF_ATTR,
-    VF_ELEM,
     VF_HOF,
     VF_IMPLICIT,
     VF_PARAM,
@@ -53,79 +51,22 @@ from codeanatomy_hamilton.core.vocabulary import (
     Val,
 )
 from codeanatomy_hamilton.models import Model, load_models
+from codeanatomy_hamilton.resolve.flow_tables import (
+    CONTAINER_KINDS,
+    chars,
+    concat_pairs,
+    edges,
+    ints,
+    strings,
+    values_of_keys,
+)
 from codeanatomy_hamilton.resolve.points_to.arrays import (
     distinct_pairs,
-    expand,
     isin_sorted,
     usort,
 )
-from codeanatomy_hamilton.resolve.points_to.interner import K_B, K_C, K_F, K_I, K_L, K_M, K_X
-
-_OBJ = np.zeros(16, bool)
-_OBJ[[K_I, K_C, K_M]] = True
-_CONT = np.zeros(16, bool)
-_CONT[K_L] = True
-
-
-def _ints(col: Any) -> np.ndarray:
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks() if col.num_chunks else pa.array([], pa.int64())
-    return np.asarray(col.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
-
-
-def _edges(
-    src: np.ndarray, dst: np.ndarray, kind: str, label: Any = None, var: Any = None
-) -> pa.Table:
-    src, dst, first = distinct_pairs(np.asarray(src, np.int64), np.asarray(dst, np.int64))
-    keep = src != dst
-    n = int(keep.sum())
-    cols: dict[str, Any] = {"src_id": src[keep], "dst_id": dst[keep]}
-    arrays = []
-    for f in EDGE_SCHEMA:
-        if f.name in cols:
-            arrays.append(pa.array(cols[f.name], f.type))
-        elif f.name == "kind":
-            arrays.append(pa.array([kind] * n, f.type))
-        elif f.name == "label" and label is not None:
-            arrays.append(_pick(label, first, keep, n, f.type))
-        elif f.name == "variable" and var is not None:
-            arrays.append(_pick(var, first, keep, n, f.type))
-        else:
-            arrays.append(pa.nulls(n, f.type))
-    return pa.table(arrays, schema=EDGE_SCHEMA)
-
-
-def _pick(v: Any, first: np.ndarray, keep: np.ndarray, n: int, t: pa.DataType) -> pa.Array:
-    if isinstance(v, str):
-        return pa.array([v] * n, t)
-    return pa.array(np.asarray(v, object)[first][keep], t)
-
-
-def _chars(col: Any) -> np.ndarray:
-    """A column of one-letter codes (null: empty) as a fixed-width numpy array, whose
-    comparisons run in C rather than per Python object."""
-    return np.asarray(pc.fill_null(col, "").to_numpy(zero_copy_only=False), "U1")
-
-
-def _strings(cols: list[Any]) -> pa.Array:
-    """One string array of the given (chunked) columns, in order."""
-    chunks: list[pa.Array] = []
-    for c in cols:
-        chunks.extend(c.chunks if isinstance(c, pa.ChunkedArray) else [c])
-    return pa.chunked_array(chunks, pa.string()).combine_chunks()
-
-
-def _values(pt: Any, keys: Any, bval: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """(row, value id) of the objects each row's base key may hold, plus the value
-    named directly in ``bval``."""
-    S = pt.interner
-    li, v = pt.values_of(S.lookup(keys))
-    if bval is not None:
-        direct = S.lookup(bval)
-        ok = direct >= 0
-        li = np.concatenate([li, np.nonzero(ok)[0]])
-        v = np.concatenate([v, direct[ok]])
-    return li, v
+from codeanatomy_hamilton.resolve.points_to.interner import K_B, K_C, K_F, K_X
+from codeanatomy_hamilton.resolve.valueflow_heap import attr_edges, elem_edges
 
 
 class _Calls:
@@ -136,7 +77,7 @@ class _Calls:
     def __init__(self, pt: Any, facts: dict[str, pa.Table], targets: Any, hier: Any) -> None:
         S = pt.interner
         calls = facts[RS_CALL]
-        callid = _ints(calls.column("callid"))
+        callid = ints(calls.column("callid"))
         explicit = np.asarray(
             pc.fill_null(pc.equal(calls.column("mode"), CallMode.CALL), False).to_numpy(
                 zero_copy_only=False
@@ -285,8 +226,8 @@ def value_flow_edges(
         _return_edges(facts, calls),
         *_callback_edges(facts, calls),
         _call_edges(pt, facts, calls, models),
-        *_attr_edges(pt, facts, hier),
-        *_elem_edges(pt, facts, calls),
+        *attr_edges(pt, facts, hier),
+        *elem_edges(pt, facts, calls.callid, calls.x_call),
         _exc_edges(facts, calls),
     ]
     out = pa.concat_tables(parts)
@@ -305,8 +246,8 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
         return EDGE_SCHEMA.empty_table()
     # positional parameters of each function (for packing into *args)
     pp = facts[VF_PARAM]
-    ppk = _chars(pp.column("kind"))
-    uf, npos = np.unique(_ints(pp.column("fnode"))[ppk == "p"], return_counts=True)
+    ppk = chars(pp.column("kind"))
+    uf, npos = np.unique(ints(pp.column("fnode"))[ppk == "p"], return_counts=True)
     # (argument, callee) rows a slice at a time, each joined to all the callee's
     # parameters (every decision below is about one argument row and its own
     # parameter rows, which a slice keeps together), so memory stays bounded
@@ -314,7 +255,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     for off in range(0, j.num_rows, ARG_CHUNK):
         jp = j.slice(off, ARG_CHUNK).join(params, "fnode", join_type="inner")
         found.append(_arg_pairs(jp, uf, npos))
-    return _edges(*_pairs(found), EdgeKind.FLOW_ARG)
+    return edges(*concat_pairs(found), EdgeKind.FLOW_ARG)
 
 
 # (argument, callee) rows joined to their callee's parameters at once (``_arg_edges``)
@@ -323,23 +264,23 @@ ARG_CHUNK = 500_000
 
 def _arg_pairs(jp: pa.Table, uf: np.ndarray, npos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (argument, PARAMETER) pairs of the (argument, callee, parameter) rows."""
-    kind = _chars(jp.column("kind"))
-    pkind = _chars(jp.column("pkind"))
-    pos = _ints(jp.column("pos"))
-    ppos = _ints(jp.column("ppos"))
-    shift = _ints(jp.column("shift"))
+    kind = chars(jp.column("kind"))
+    pkind = chars(jp.column("pkind"))
+    pos = ints(jp.column("pos"))
+    ppos = ints(jp.column("ppos"))
+    shift = ints(jp.column("shift"))
     # a classmethod always gets its class first, a staticmethod never gets a receiver,
     # however the points-to value of the callee says it was reached
-    mk = _chars(jp.column("mkind"))
+    mk = chars(jp.column("mkind"))
     shift = np.where(mk == MethodKind.CLASS, 1, np.where(mk == MethodKind.STATIC, 0, shift))
-    ctor = _ints(jp.column("ctor")) != 0
+    ctor = ints(jp.column("ctor")) != 0
     # keyword and parameter names as codes of one dictionary (null never matches)
     nk = jp.num_rows
-    names = pc.dictionary_encode(_strings([jp.column("kw"), jp.column("name")]))
+    names = pc.dictionary_encode(strings([jp.column("kw"), jp.column("name")]))
     codes = names.indices
-    kw = _ints(codes.slice(0, nk).fill_null(-1))
-    name = _ints(codes.slice(nk).fill_null(-2))
-    fnode = _ints(jp.column("fnode"))
+    kw = ints(codes.slice(0, nk).fill_null(-1))
+    name = ints(codes.slice(nk).fill_null(-2))
+    fnode = ints(jp.column("fnode"))
     nparam = np.zeros(len(fnode), np.int64)
     if len(uf):
         idx = np.minimum(np.searchsorted(uf, fnode), len(uf) - 1)
@@ -364,8 +305,8 @@ def _arg_pairs(jp: pa.Table, uf: np.ndarray, npos: np.ndarray) -> tuple[np.ndarr
         | ((kind == "w") & (((pkind == "p") & (ppos >= shift)) | (pkind == "k") | (pkind == "w")))
         | ((kind == "r") & (shift == 1) & ~ctor & (pkind == "p") & (ppos == 0))
     )
-    src = _ints(jp.column("node_id"))[m]
-    dst = _ints(jp.column("pnode"))[m]
+    src = ints(jp.column("node_id"))[m]
+    dst = ints(jp.column("pnode"))[m]
     return distinct_pairs(src, dst)[:2]
 
 
@@ -374,7 +315,7 @@ def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     t = calls.table()
     t = t.filter(pc.not_equal(t.column("ctor"), INIT))
     j = ret.join(t, "fnode", join_type="inner")
-    out = [_edges(_ints(j.column("node_id")), _ints(j.column("callid")), EdgeKind.FLOW_RETURN)]
+    out = [edges(ints(j.column("node_id")), ints(j.column("callid")), EdgeKind.FLOW_RETURN)]
     # implicit calls: what __iter__/__next__/__enter__ return reaches the loop / with
     # target; the iterated object / context manager is their self
     imp = pa.table(
@@ -387,7 +328,7 @@ def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     vi = facts[VF_IMPLICIT].rename_columns(["callid", "target", "recv"])
     ji = imp.join(vi, "callid", join_type="inner")
     jr = ji.join(ret.rename_columns(["fnode", "rkind", "rnode"]), "fnode", join_type="inner")
-    out.append(_edges(_ints(jr.column("rnode")), _ints(jr.column("target")), EdgeKind.FLOW_RETURN))
+    out.append(edges(ints(jr.column("rnode")), ints(jr.column("target")), EdgeKind.FLOW_RETURN))
     pp = (
         facts[VF_PARAM]
         .filter(
@@ -399,7 +340,7 @@ def _return_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
         .select(["fnode", "node_id"])
     )
     jb = ji.filter(ji.column("bound")).join(pp, "fnode", join_type="inner")
-    out.append(_edges(_ints(jb.column("recv")), _ints(jb.column("node_id")), EdgeKind.FLOW_ARG))
+    out.append(edges(ints(jb.column("recv")), ints(jb.column("node_id")), EdgeKind.FLOW_ARG))
     return pa.concat_tables(out)
 
 
@@ -422,27 +363,25 @@ def _callback_edges(facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]
     params = facts[VF_PARAM].select(["fnode", "kind", "pos", "name", "node_id", "mkind"])
     params = params.rename_columns(["fnode", "pkind", "ppos", "name", "pnode", "mkind"])
     jp = j.join(params, "fnode", join_type="inner")
-    mk = _chars(jp.column("mkind"))
+    mk = chars(jp.column("mkind"))
     shift = np.where(
-        mk == MethodKind.CLASS, 1, np.where(mk == MethodKind.STATIC, 0, _ints(jp.column("bound")))
+        mk == MethodKind.CLASS, 1, np.where(mk == MethodKind.STATIC, 0, ints(jp.column("bound")))
     )
-    pkind = _chars(jp.column("pkind"))
-    pos = _ints(jp.column("pos"))
+    pkind = chars(jp.column("pkind"))
+    pos = ints(jp.column("pos"))
     nk = jp.num_rows
-    names = pc.dictionary_encode(_strings([jp.column("kw"), jp.column("name")])).indices
-    kw = _ints(names.slice(0, nk).fill_null(-1))
-    name = _ints(names.slice(nk).fill_null(-2))
-    m = ((pkind == "p") & (kw < 0) & (pos >= 0) & (_ints(jp.column("ppos")) == pos + shift)) | (
+    names = pc.dictionary_encode(strings([jp.column("kw"), jp.column("name")])).indices
+    kw = ints(names.slice(0, nk).fill_null(-1))
+    name = ints(names.slice(nk).fill_null(-2))
+    m = ((pkind == "p") & (kw < 0) & (pos >= 0) & (ints(jp.column("ppos")) == pos + shift)) | (
         ((pkind == "p") | (pkind == "k")) & (kw == name)
     )
-    out = [_edges(_ints(jp.column("node_id"))[m], _ints(jp.column("pnode"))[m], EdgeKind.FLOW_ARG)]
+    out = [edges(ints(jp.column("node_id"))[m], ints(jp.column("pnode"))[m], EdgeKind.FLOW_ARG)]
     r = j.filter(pc.equal(j.column("ret"), 1)).select(["callid", "fnode"])
     ret = facts[VF_RET]
     ret = ret.filter(pc.equal(ret.column("kind"), "r")).select(["fnode", "node_id"])
     jr = r.join(ret, "fnode", join_type="inner")
-    out.append(
-        _edges(_ints(jr.column("node_id")), _ints(jr.column("callid")), EdgeKind.FLOW_RETURN)
-    )
+    out.append(edges(ints(jr.column("node_id")), ints(jr.column("callid")), EdgeKind.FLOW_RETURN))
     return out
 
 
@@ -460,12 +399,12 @@ def _tracked_receivers(pt: Any, args: pa.Table) -> set[int]:
     r = args.filter(pc.equal(args.column("kind"), "r"))
     if not r.num_rows:
         return set()
-    li, lv = _values(pt, r.column("key"))
+    li, lv = values_of_keys(pt, r.column("key"))
     has = np.zeros(r.num_rows, bool)
     has[li] = True
     other = np.zeros(r.num_rows, bool)
-    other[li[~_CONT[S.kinds(lv)]]] = True
-    return set(_ints(r.column("callid"))[has & ~other].tolist())
+    other[li[~CONTAINER_KINDS[S.kinds(lv)]]] = True
+    return set(ints(r.column("callid"))[has & ~other].tolist())
 
 
 def _call_edges(
@@ -474,8 +413,8 @@ def _call_edges(
     args = facts[VF_ARG]
     if not args.num_rows:
         return EDGE_SCHEMA.empty_table()
-    callid = _ints(args.column("callid"))
-    node = _ints(args.column("node_id"))
+    callid = ints(args.column("callid"))
+    node = ints(args.column("node_id"))
     # calls with a callee in the repository and none outside it pass nothing here
     ext = isin_sorted(callid, usort(calls.x_call))
     todo = ~isin_sorted(callid, usort(calls.callid)) | ext
@@ -496,7 +435,7 @@ def _call_edges(
     m_model = has_m[mcode]
     # no model: every input -> the result (vectorised: most calls)
     d = todo & ~q_model & ~m_model
-    parts = [_edges(node[d], callid[d], EdgeKind.FLOW_CALL, label="*")]
+    parts = [edges(node[d], callid[d], EdgeKind.FLOW_CALL, label="*")]
     # the calls with a model, one at a time
     sel = np.flatnonzero(todo & (q_model | m_model))
     if len(sel):
@@ -512,12 +451,12 @@ def _model_edges(
     models: dict[str, Model],
     tracked: set[int],
 ) -> pa.Table:
-    callid = _ints(args.column("callid"))
+    callid = ints(args.column("callid"))
     meth = args.column("meth").to_pylist()
     kind = args.column("kind").to_pylist()
     apos = args.column("pos").to_pylist()
     kw = args.column("kw").to_pylist()
-    node = _ints(args.column("node_id"))
+    node = ints(args.column("node_id"))
     srcs: list[int] = []
     dsts: list[int] = []
     labels: list[str] = []
@@ -554,7 +493,7 @@ def _model_edges(
                         dsts.append(dst)
                         labels.append(mdl.key)
                         tags.append(tag)
-    return _edges(
+    return edges(
         np.array(srcs, np.int64), np.array(dsts, np.int64), EdgeKind.FLOW_CALL, labels, tags
     )
 
@@ -574,201 +513,6 @@ def _matches(spec: str, kind: str, pos: int, kw: str | None) -> bool:
     return (kind == "p" and pos == int(spec[3:])) or (kind == "s" and pos <= int(spec[3:]))
 
 
-# -- FLOW_ATTR ------------------------------------------------------------------------
-# load x store pairs FLOW_ATTR materialises at once (see ``_attr_edges``)
-PAIR_CHUNK = 4_000_000
-
-
-def _attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]:
-    S = pt.interner
-    t = facts[VF_ATTR]
-    if not t.num_rows:
-        return []
-    store = _ints(t.column("store")) == 1
-    st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
-    # stores: (value, attr) of each store node
-    si, sv = _values(pt, st.column("base"), st.column("bval"))
-    ok = _OBJ[S.kinds(sv)]
-    si, sv = si[ok], sv[ok]
-    # loads: their objects, plus the classes on the MRO of each (class attributes)
-    li, lv = _values(pt, ld.column("base"), ld.column("bval"))
-    obj = _OBJ[S.kinds(lv)]
-    li_o, lv_o = li[obj], lv[obj]
-    # loads from objects the analysis does not track (see the end), decided now so
-    # that the (row, value) pairs are freed before the stores are joined
-    untracked = np.ones(ld.num_rows, bool)
-    untracked[li_o] = False
-    other = np.zeros(ld.num_rows, bool)
-    other[li[~obj]] = True
-    del li, lv, obj
-    # attribute names as ints (one dictionary for both sides)
-    names = _strings([st.column("attr"), ld.column("attr")])
-    code = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    s_attr, l_attr = code[: st.num_rows], code[st.num_rows :]
-    sk = (sv << 20) | s_attr[si]
-    o = np.argsort(sk, kind="stable")
-    sk, si_s = sk[o], si[o]
-    # The MRO is expanded once per distinct (value, attribute) a load reads, not per
-    # load row: a method's ``self`` may be any instance of its class or a subclass, so
-    # per row the expansion grew ~70-fold on the whole stdlib (~11 GiB). Each distinct
-    # key then gets its stores, and each load row the stores of its keys.
-    uk, key_of_pair = np.unique((lv_o << 20) | l_attr[li_o], return_inverse=True)
-    del lv_o
-    mi, mv = _mro_values(S, np.arange(len(uk)), uk >> 20, hier)
-    owner = np.concatenate([np.arange(len(uk)), mi])
-    okey = np.concatenate([uk, (mv << 20) | (uk[mi] & ((1 << 20) - 1))])
-    lo = np.searchsorted(sk, okey, "left")
-    cnt = np.searchsorted(sk, okey, "right") - lo
-    # stores of each key, by key (a run of keys at a time, then once more over all:
-    # a key's own stores and its MRO's come from different runs)
-    found = [distinct_pairs(owner[a], si_s[b])[:2] for a, b in _runs(lo, cnt)]
-    k_own, k_store = distinct_pairs(*_pairs(found))[:2]
-    del found, lo, cnt, owner, okey
-    k_lo = np.searchsorted(k_own, key_of_pair, "left")
-    k_cnt = np.searchsorted(k_own, key_of_pair, "right") - k_lo
-    s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
-    s_alloc, l_alloc = _ints(st.column("alloc")), _ints(ld.column("alloc"))
-    srcs: list[np.ndarray] = []
-    dsts: list[np.ndarray] = []
-    ends = np.cumsum(k_cnt)
-    start = 0
-    while start < len(k_lo):  # a run of load pairs at a time: memory bounded by PAIR_CHUNK
-        done = int(ends[start - 1]) if start else 0
-        end = max(int(np.searchsorted(ends, done + PAIR_CHUNK, "right")), start + 1)
-        pa_i, kb = expand(k_lo[start:end], k_cnt[start:end], None)
-        s_row, l_row = k_store[kb], li_o[pa_i + start]
-        sa, la = s_alloc[s_row], l_alloc[l_row]
-        keep = (sa == 0) | (la == 0) | (sa == la)
-        src, dst, _ = distinct_pairs(s_node[s_row][keep], l_node[l_row][keep])
-        srcs.append(src)
-        dsts.append(dst)
-        start = end
-    empty = np.zeros(0, np.int64)
-    src = np.concatenate(srcs) if srcs else empty
-    dst = np.concatenate(dsts) if dsts else empty
-    out = [_edges(src, dst, EdgeKind.FLOW_ATTR)]
-    # loads from objects the analysis does not track: the base's value -> the load
-    # (a ``from m import X`` alias has no base node: a module outside the repository)
-    base_node = _ints(ld.column("base_node"))
-    fb = (untracked | other) & (base_node != 0)
-    out.append(_edges(base_node[fb], l_node[fb], EdgeKind.FLOW_ATTR, label="base"))
-    return out
-
-
-def _runs(lo: np.ndarray, cnt: np.ndarray) -> Any:
-    """The (probe row, relation row) pairs of ``expand(lo, cnt)``, a run of probe rows
-    at a time, so that at most about ``PAIR_CHUNK`` pairs exist at once."""
-    ends = np.cumsum(cnt)
-    start = 0
-    while start < len(lo):
-        done = int(ends[start - 1]) if start else 0
-        end = max(int(np.searchsorted(ends, done + PAIR_CHUNK, "right")), start + 1)
-        a, b = expand(lo[start:end], cnt[start:end], None)
-        yield a + start, b
-        start = end
-
-
-def _pairs(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    empty = np.zeros(0, np.int64)
-    if not parts:
-        return empty, empty
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-def _mro_values(S: Any, row: np.ndarray, v: np.ndarray, hier: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(row, c:<base>) for every class on the MRO of an instance or class value."""
-    ic = (S.kinds(v) == K_I) | (S.kinds(v) == K_C)
-    if not ic.any() or not hier.mro:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # an instance reads the attributes of its own class too; a class those of its bases
-    inst = S.kinds(v[ic]) == K_I
-    uq, inv = np.unique(S.quals(v[ic]) * 2 + inst, return_inverse=True)
-    quals = S.decode(uq // 2).to_pylist()
-    extra_q: list[int] = []
-    extra_v: list[str] = []
-    for i, q in enumerate(quals):
-        for m in hier.mro.get(q, [Val.CLASS + q])[0 if uq[i] % 2 else 1 :]:
-            if m.startswith(Val.CLASS):
-                extra_q.append(i)
-                extra_v.append(m)
-    if not extra_q:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    ev = S.lookup(pa.array(extra_v, pa.string()))
-    eq = np.array(extra_q, np.int64)
-    okv = ev >= 0
-    eq, ev = eq[okv], ev[okv]
-    rows = row[ic]
-    o = np.argsort(eq, kind="stable")
-    eq, ev = eq[o], ev[o]
-    lo = np.searchsorted(eq, inv, "left")
-    hi = np.searchsorted(eq, inv, "right")
-    a, b = expand(lo, hi - lo, None)
-    return rows[a], ev[b]
-
-
-# -- FLOW_ELEM ------------------------------------------------------------------------
-def _elem_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls) -> list[pa.Table]:
-    S = pt.interner
-    t = facts[VF_ELEM]
-    if not t.num_rows:
-        return []
-    store = _ints(t.column("store")) == 1
-    st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
-    si, sv = _values(pt, st.column("base"), st.column("bval"))
-    ok = _CONT[S.kinds(sv)]
-    si, sv = si[ok], sv[ok]
-    li, lv = _values(pt, ld.column("base"))
-    cont = _CONT[S.kinds(lv)]
-    # reads from a base that may hold something other than a container with known
-    # stores (an external object, a str, an unknown value): base -> the load (edges
-    # made below; decided now so that the (row, value) pairs are freed first)
-    stored = np.unique(sv)
-    known = np.zeros(ld.num_rows, bool)
-    known[li[cont]] = True
-    bad = np.zeros(ld.num_rows, bool)
-    nc = ~cont | ~np.isin(lv, stored)
-    bad[li[nc]] = True
-    fb = ~known | bad
-    del nc, stored
-    # slots as ints: -1 unknown (matches every slot)
-    slots = _strings([pc.utf8_slice_codeunits(st.column("slot"), 1), ld.column("slot")])
-    de = pc.dictionary_encode(slots)
-    code = de.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    s_slot, l_slot = code[: st.num_rows], code[st.num_rows :]
-    o = np.argsort(sv, kind="stable")
-    sv_s, si_s = sv[o], si[o]
-    lrow, lval = li[cont], lv[cont]
-    del li, lv, cont
-    lo = np.searchsorted(sv_s, lval, "left")
-    hi = np.searchsorted(sv_s, lval, "right")
-    s_node, l_node = _ints(st.column("node_id")), _ints(ld.column("node_id"))
-    found = []
-    for a, b in _runs(lo, hi - lo):  # store x load pairs, a run of loads at a time
-        s_row, l_row = si_s[b], lrow[a]
-        ss, ls = s_slot[s_row], l_slot[l_row]
-        keep = (ss < 0) | (ls < 0) | (ss == ls)
-        found.append(distinct_pairs(s_node[s_row][keep], l_node[l_row][keep])[:2])
-    out = [_edges(*_pairs(found), EdgeKind.FLOW_ELEM)]
-    out.append(
-        _edges(_ints(ld.column("base_node"))[fb], l_node[fb], EdgeKind.FLOW_ELEM, label="base")
-    )
-    # a container handed whole to a call outside the repository (``list(xs)``,
-    # ``d.values()``, ``", ".join(xs)``): its elements flow into that operand
-    args = facts[VF_ARG]
-    ext = ~isin_sorted(_ints(args.column("callid")), usort(calls.callid))
-    ext |= isin_sorted(_ints(args.column("callid")), usort(calls.x_call))
-    a = args.filter(pa.array(ext))
-    ai, av = _values(pt, a.column("key"))
-    c = _CONT[S.kinds(av)]
-    ai, av = ai[c], av[c]
-    lo = np.searchsorted(sv_s, av, "left")
-    hi = np.searchsorted(sv_s, av, "right")
-    a_node = _ints(a.column("node_id"))
-    found = [distinct_pairs(s_node[si_s[y]], a_node[ai[x]])[:2] for x, y in _runs(lo, hi - lo)]
-    out.append(_edges(*_pairs(found), EdgeKind.FLOW_ELEM, label="whole"))
-    return out
-
-
 # -- FLOW_EXC -------------------------------------------------------------------------
 def _exc_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
     tr, rz = facts[VF_TRY], facts[VF_RAISE]
@@ -776,4 +520,4 @@ def _exc_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
         return EDGE_SCHEMA.empty_table()
     j = tr.rename_columns(["callid", "handler"]).join(calls.table(), "callid", join_type="inner")
     j = j.join(rz.rename_columns(["fnode", "exc"]), "fnode", join_type="inner")
-    return _edges(_ints(j.column("exc")), _ints(j.column("handler")), EdgeKind.FLOW_EXC)
+    return edges(ints(j.column("exc")), ints(j.column("handler")), EdgeKind.FLOW_EXC)
