@@ -191,6 +191,8 @@ _CALLBACK_FUNCTIONS: dict[tuple[str, str], int] = {
     ("functools", "partial"): 0, ("copyreg", "pickle"): 1, ("weakref", "finalize"): 1,
 }  # fmt: skip
 _CALLBACK_NAMES: dict[str, int] = {"defaultdict": 0, "starmap": 0, "takewhile": 0, "dropwhile": 0}
+# builtins that build a new container of the values iterating their argument yields
+_COPY_BUILTINS = frozenset(("list", "tuple", "set", "frozenset", "sorted"))
 # builtins that compare or print the elements / arguments they are given
 _ELEM_DUNDER: dict[str, tuple[str, ...]] = {
     "sorted": ("__lt__",),
@@ -677,9 +679,13 @@ class FactExtractor:
             vals = [*argkeys, *kwkeys.values()]
             for j, a in enumerate(vals):
                 self.proto(gid, f"f{j}", a, ("__format__", "__str__"), sc)
+        if text in _COPY_BUILTINS and argkeys and argkeys[0] is not None:
+            self.copy_elements(gid, res, argkeys[0], sc)
+        elif text == "dict":
+            self.dict_call(res, argkeys, kwkeys)
         if text is not None and argkeys:
             meths = _BUILTIN_DUNDER.get(text)
-            if meths is not None:
+            if meths is not None and text not in _COPY_BUILTINS:
                 self.proto(gid, "b", argkeys[0], meths, sc)
             meths = _ELEM_DUNDER.get(text)
             if meths is not None and argkeys[0] is not None:
@@ -837,7 +843,52 @@ class FactExtractor:
         self.sub(tk + "e", itk)
         self.flow(tk, tk + "e")
         self.flow(tk, nx)
+        # what ``__iter__`` returns may be a container or generator: its elements
+        self.flow(tk, self.elem(tk + "g", it))
         self.store(target, tk, tsc)
+
+    def proto_result(self, gid: int, suffix: str, recv: str | None, meth: str, sc: _Scope) -> str | None:
+        """``recv.meth()`` run implicitly by node ``gid`` as a protocol (like ``proto``:
+        only methods of the repository count as calls), and the key of its result."""
+        if recv is None:
+            return None
+        a = f"#{gid}{suffix}0p"
+        res = f"#{gid}{suffix}r"
+        self.attr(a, recv, meth)
+        self.row("rs_call", gid, a, res, PROTO_MODE, sc.caller)
+        return res
+
+    def copy_elements(self, gid: int, res: str, src: str, sc: _Scope) -> None:
+        """``list(x)``, ``tuple(x)``, ``sorted(x)``, ...: ``res`` is a new container of
+        what iterating ``x`` yields (the data model's iteration protocol): the elements
+        of a container, and for an instance of a class of the repository what its
+        ``__iter__`` returns yields (a generator's values, the elements of a container)
+        or what the returned iterator's ``__next__`` returns."""
+        self.init(res, "l:" + res)
+        ek = res + "[]"
+        self.sub(ek, src)
+        it = self.proto_result(gid, "bi", src, "__iter__", sc)
+        self.flow(ek, self.elem(ek + "g", it))
+        self.flow(ek, self.proto_result(gid, "bn", it, "__next__", sc))
+
+    def dict_call(
+        self, res: str, argkeys: list[str | None], kwkeys: dict[str, str | None]
+    ) -> None:
+        """``dict(mapping_or_pairs, **kwargs)``: a new dict holding the keyword values
+        under their names and the values of the positional argument (as elements of
+        unknown key)."""
+        ck = res + DICT_MARK
+        self.init(res, "l:" + ck)
+        ek = ck + "[]"
+        if argkeys and argkeys[0] is not None:
+            s = res + "v"
+            self.sub(s, argkeys[0])
+            self.flow(ek, s)
+            self.flow(ck + "[*]", s)
+        for name, v in kwkeys.items():
+            tok = "s" + name.encode("utf-8", "surrogatepass").hex()
+            self.flow(ek, v)
+            self.flow(f"{ck}[{tok}]", v)
 
     def comprehension(self, node: Any, sc: _Scope) -> str:
         gid = self.base + node._cid
