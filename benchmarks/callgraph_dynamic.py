@@ -451,7 +451,9 @@ def run_pypi(spec: str, missing: int, tmp: str, reuse: bool = False) -> tuple[st
     out = os.path.join(tmp, f"dyn_{pkg}.jsonl")
     python = os.environ.get("DYN_PYTHON", sys.executable)
     if not (reuse and os.path.exists(out)):
-        res = run_child(python, [(os.path.abspath(os.path.join(src, pkg)), pkg)], tests, out, cwd=src)
+        res = run_child(
+            python, [(os.path.abspath(os.path.join(src, pkg)), pkg)], tests, out, cwd=src
+        )
         print(f"  ran {pkg} tests: {res}", flush=True)
     static, where = static_graph(repo, _fresh(os.path.join(tmp, "wh_" + pkg)))
     return pkg, evaluate(_collect([out]), module_of, static, where, decos, missing)

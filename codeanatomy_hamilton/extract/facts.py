@@ -847,7 +847,9 @@ class FactExtractor:
         self.flow(tk, self.elem(tk + "g", it))
         self.store(target, tk, tsc)
 
-    def proto_result(self, gid: int, suffix: str, recv: str | None, meth: str, sc: _Scope) -> str | None:
+    def proto_result(
+        self, gid: int, suffix: str, recv: str | None, meth: str, sc: _Scope
+    ) -> str | None:
         """``recv.meth()`` run implicitly by node ``gid`` as a protocol (like ``proto``:
         only methods of the repository count as calls), and the key of its result."""
         if recv is None:
@@ -871,9 +873,7 @@ class FactExtractor:
         self.flow(ek, self.elem(ek + "g", it))
         self.flow(ek, self.proto_result(gid, "bn", it, "__next__", sc))
 
-    def dict_call(
-        self, res: str, argkeys: list[str | None], kwkeys: dict[str, str | None]
-    ) -> None:
+    def dict_call(self, res: str, argkeys: list[str | None], kwkeys: dict[str, str | None]) -> None:
         """``dict(mapping_or_pairs, **kwargs)``: a new dict holding the keyword values
         under their names and the values of the positional argument (as elements of
         unknown key)."""
