@@ -189,6 +189,7 @@ _CALLBACK_FUNCTIONS: dict[tuple[str, str], int] = {
     ("itertools", "takewhile"): 0, ("itertools", "dropwhile"): 0,
     ("itertools", "filterfalse"): 0, ("itertools", "accumulate"): 1,
     ("functools", "partial"): 0, ("copyreg", "pickle"): 1, ("weakref", "finalize"): 1,
+    ("collections", "defaultdict"): 0,
 }  # fmt: skip
 _CALLBACK_NAMES: dict[str, int] = {"defaultdict": 0, "starmap": 0, "takewhile": 0, "dropwhile": 0}
 # builtins that build a new container of the values iterating their argument yields
@@ -216,6 +217,35 @@ _DISPLAY_TYPES = {
     ast.List: "list", ast.ListComp: "list", ast.Tuple: "tuple", ast.Dict: "dict",
     ast.DictComp: "dict", ast.Set: "set", ast.SetComp: "set",
 }  # fmt: skip
+
+
+# ``property``'s methods called explicitly (``property.__get__(self, obj)`` in a
+# subclass): the accessor slot each one calls; ``__init__`` stores them
+_PROPERTY_SLOTS = {"__init__": "", "__get__": "fget", "__set__": "fset", "__delete__": "fdel"}
+# dict/set methods that look their first argument up by its hash
+_HASH_METHODS = frozenset(("get", "setdefault", "pop", "add", "discard", "fromkeys"))
+
+
+def _module_from_imports(tree: Any, module: str) -> dict[str, str]:
+    """Variable key -> ``<module>.<name>`` of every absolute ``from m import name`` at
+    module level (also inside top-level ``if``/``try``), so that a call of the bound
+    name is recognised as that library function (``reduce`` of ``functools``)."""
+    out: dict[str, str] = {}
+    todo = list(tree.body)
+    while todo:
+        n = todo.pop()
+        t = type(n)
+        if t is ast.ImportFrom and not n.level and n.module:
+            for a in n.names:
+                if a.name != "*":
+                    out[module + "." + (a.asname or a.name)] = n.module + "." + a.name
+        elif t is ast.If or t is ast.Try or t is ast.TryStar:
+            todo.extend(n.body)
+            todo.extend(n.orelse)
+            for h in getattr(n, "handlers", ()):
+                todo.extend(h.body)
+            todo.extend(getattr(n, "finalbody", ()))
+    return out
 
 
 def _is_property(d: Any) -> bool:
@@ -298,6 +328,7 @@ class FactExtractor:
         for sym in st.get_symbols():
             if sym.is_assigned() or sym.is_imported():
                 self.mod_bound.add(sym.get_name())
+        self.from_names = _module_from_imports(ctx.tree, self.module)
 
     # -- small emitters ------------------------------------------------------
     def row(self, table: str, *values: Any) -> None:
@@ -421,6 +452,8 @@ class FactExtractor:
                 else:
                     v = self.ev(elt, sc)
                     self.flow(ek, v)
+                    if t is ast.Set:
+                        self.hashed(self.base + node._cid, str(i), v, sc)
                     if fixed:
                         self.flow(f"{ck}[{i}]", v)
                         self.flow(f"{ck}[{i - n}]", v)
@@ -434,7 +467,7 @@ class FactExtractor:
             ek = ck + "[]"
             # a later equal key replaces the value of an earlier one
             last: dict[str, str | None] = {}
-            for key, value in zip(node.keys, node.values, strict=False):
+            for i, (key, value) in enumerate(zip(node.keys, node.values, strict=False)):
                 v = self.ev(value, sc)
                 if key is None:  # {**other}: its keys are unknown
                     s = "#" + str(self.base + value._cid) + "s"
@@ -442,7 +475,7 @@ class FactExtractor:
                     self.flow(ek, s)
                     self.flow(ck + "[*]", s)
                 else:
-                    self.ev(key, sc)
+                    self.hashed(self.base + node._cid, str(i), self.ev(key, sc), sc)
                     self.flow(ek, v)
                     tok = const_token(key)
                     if tok is None:
@@ -454,7 +487,9 @@ class FactExtractor:
             return k
         if t is ast.Subscript:
             b = self.ev(node.value, sc)
-            self.ev(node.slice, sc)
+            sk = self.ev(node.slice, sc)
+            if type(node.slice) is not ast.Slice:
+                self.hashed(self.base + node._cid, "", sk, sc)
             if b is None:
                 return None
             k = "#" + str(self.base + node._cid)
@@ -532,6 +567,8 @@ class FactExtractor:
                     self.proto(g, f"c{i}r", right, (rev, *extra), sc)
                 elif ot is ast.In or ot is ast.NotIn:
                     self.proto(g, f"c{i}r", right, ("__contains__",), sc)
+                    # a dict or set looks the left operand up by its hash
+                    self.proto(g, f"c{i}h", left, ("__hash__",), sc)
                 left = right
             return None
         if t is ast.UnaryOp:
@@ -556,6 +593,45 @@ class FactExtractor:
             elif isinstance(child, ast.comprehension):  # pragma: no cover - in comps
                 pass
         return None
+
+    def property_method(
+        self,
+        gid: int,
+        res: str,
+        meth: str,
+        argkeys: list[str | None],
+        kwkeys: dict[str, str | None],
+        sc: _Scope,
+    ) -> None:
+        """``property.__init__(self, fget, fset, fdel, doc)`` stores the accessors on
+        ``self``; ``property.__get__(self, obj)`` calls ``self.fget(obj)``,
+        ``__set__(self, obj, value)`` ``self.fset(obj, value)`` and ``__delete__``
+        ``self.fdel(obj)`` (the data model's descriptor HowTo gives property's
+        equivalent in Python): how subclasses of ``property`` reach their accessors."""
+        recv = argkeys[0] if argkeys else None
+        if recv is None:
+            return
+        if meth == "__init__":
+            for i, name in enumerate(("fget", "fset", "fdel")):
+                v = argkeys[i + 1] if i + 1 < len(argkeys) else kwkeys.get(name)
+                if v is not None:
+                    self.row("rs_astore", recv, name, v)
+            return
+        slot = _PROPERTY_SLOTS[meth]
+        a = f"{res}{slot}"
+        self.attr(a, recv, slot)
+        ck = f"@{gid}{slot}"
+        self.flow(ck, a)
+        self.row("rs_call", gid, ck, res, "call", sc.caller)
+        for i, v in enumerate(argkeys[1 : 3 if meth == "__set__" else 2]):
+            if v is not None:
+                self.row("rs_arg", ck, i, None, v, 0)
+
+    def hashed(self, gid: int, suffix: str, key: str | None, sc: _Scope) -> None:
+        """Node ``gid`` uses ``key`` as a dict or set key (a subscript, ``in``, a
+        display, ``d.get(k)``): looking it up or storing it runs its ``__hash__`` (only
+        a method of the repository counts, as for every protocol)."""
+        self.proto(gid, suffix + "h", key, ("__hash__",), sc)
 
     def formatting(self, node: ast.BinOp, fmt: str, sc: _Scope) -> None:
         """``fmt % operands``: each operand's ``__str__`` (``%r``: ``__repr__``)."""
@@ -619,6 +695,10 @@ class FactExtractor:
                 if fs is not None and fs.fn is not None and fs.fn.get("selfkey"):
                     self.row("rs_super", res, fs.fn["selfkey"], fs.fn["cls"])
             text = func.id if fk == "builtins." + func.id else None
+            if text is None and fk is not None:
+                # ``from functools import reduce``: the library function by its name
+                lib = self.from_names.get(fk)
+                text = lib if lib in HOF else None
         elif ft is ast.Attribute:
             text = "functools.reduce" if func.attr == "reduce" else None
             base = recv
@@ -644,6 +724,8 @@ class FactExtractor:
                 if slot == SHIFT and m not in STORE_METHODS and m not in EXTEND_METHODS:
                     # pop/remove/sort/...: no new element, existing ones move
                     self.row("rs_sstore", base, None, SHIFT)
+                if m in _HASH_METHODS and argkeys:
+                    self.hashed(gid, "", argkeys[0], sc)
                 if m == "get" and node.args and not node.keywords:
                     # ``d.get(<constant>)`` reads that key (its default is no element)
                     got = self.keyed_sub(res, base, node.args[0], sc)
@@ -698,6 +780,14 @@ class FactExtractor:
             a = res + "c"
             self.attr(a, argkeys[0], "__class__")
             self.flow(res, a)
+        if (
+            ft is ast.Attribute
+            and func.attr in _PROPERTY_SLOTS
+            and type(func.value) is ast.Name
+            and fk is not None
+            and self.resolve(sc, func.value.id) == "builtins.property"
+        ):
+            self.property_method(gid, res, func.attr, argkeys, kwkeys, sc)
         if text == "property":
             # ``property(fget, fset, fdel)``: the accessors stay reachable through
             # the attribute and are property accessors
@@ -949,7 +1039,9 @@ class FactExtractor:
             return
         if t is ast.Subscript:
             b = self.ev(target.value, sc)
-            self.ev(target.slice, sc)
+            sk = self.ev(target.slice, sc)
+            if type(target.slice) is not ast.Slice:
+                self.hashed(self.base + target._cid, "", sk, sc)
             if b is None:
                 return
             if type(target.slice) is ast.Slice:
@@ -1218,7 +1310,9 @@ class FactExtractor:
                 if type(tg) is ast.Subscript:
                     # ``del xs[i]`` moves the later elements of a sequence
                     b = self.ev(tg.value, sc)
-                    self.ev(tg.slice, sc)
+                    sk = self.ev(tg.slice, sc)
+                    if type(tg.slice) is not ast.Slice:
+                        self.hashed(self.base + tg._cid, "", sk, sc)
                     if b is not None:
                         self.row("rs_sstore", b, None, SHIFT)
                         self.proto(self.base + tg._cid, "d", b, ("__delitem__",), sc)

@@ -115,4 +115,142 @@ VALUES: dict[str, dict[str, Case]] = {
             },
         ),
     },
+    # dict and set keys: a lookup or store runs the key's __hash__
+    "hashing": {
+        "subscript_in_get_and_displays": _m(
+            """
+            class Key:
+                def __hash__(self): return 1
+            def lookup(d):
+                k = Key()
+                d[k] = 1
+                if k in d:
+                    del d[k]
+                return d.get(k)
+            def displays():
+                k = Key()
+                return {k: 1}, {k}
+            """,
+            {
+                "main.lookup": ["main.Key.__hash__"],
+                "main.displays": ["main.Key.__hash__"],
+            },
+        ),
+        "no_hash_method_no_edge": _m(
+            """
+            class Plain: pass
+            class Key:
+                def __hash__(self): return 1
+            def lookup(d):
+                p = Plain()
+                s = set()
+                s.add(p)
+                return d[p], p in s, d[1:2]
+            """,
+            {"main.lookup": ["<builtin>.set"]},
+        ),
+        "set_add_and_setdefault": _m(
+            """
+            class Key:
+                def __hash__(self): return 1
+            def add(s, d):
+                k = Key()
+                s.add(k)
+                d.setdefault(k, [])
+            """,
+            {"main.add": ["main.Key.__hash__"]},
+        ),
+    },
+    # library functions imported by name, and callbacks of collections.defaultdict
+    "imported_library": {
+        "from_functools_import_reduce": _m(
+            """
+            from functools import reduce
+            def step(acc, x): return acc
+            def use(xs):
+                return reduce(step, xs, 0)
+            """,
+            {"main.use": ["functools.reduce", "main.step"]},
+        ),
+        "aliased_reduce_and_local_reduce": _m(
+            """
+            from functools import reduce as fold
+            def step(acc, x): return acc
+            def use(xs):
+                return fold(step, xs, 0)
+            def mine(f, xs): pass
+            def other(xs):
+                reduce = mine
+                return reduce(step, xs)
+            """,
+            {
+                "main.use": ["functools.reduce", "main.step"],
+                "main.other": ["main.mine"],
+            },
+        ),
+        "collections_defaultdict_factory": _m(
+            """
+            import collections
+            def make(): return []
+            def group():
+                d = collections.defaultdict(make)
+                e = collections.defaultdict(lambda: [].append)
+                return d, e
+            """,
+            {
+                "main.group": [
+                    "collections.defaultdict",
+                    "main.make",
+                    "main.group.<lambda>",
+                ]
+            },
+        ),
+    },
+    # property's own methods called from a subclass (descriptor HowTo equivalent)
+    "property_subclass": {
+        "get_set_through_property_methods": _m(
+            """
+            class Prop(property):
+                def __init__(self, fget=None, fset=None, classval=None):
+                    self.classval = classval
+                    property.__init__(self, fget=fget, fset=fset)
+                def __get__(self, obj, type=None):
+                    if obj is None:
+                        return self.classval
+                    return property.__get__(self, obj, type)
+                def __set__(self, obj, value):
+                    property.__set__(self, obj, value)
+            def prop(fget):
+                return Prop(fget=fget)
+            class C:
+                @prop
+                def x(self): return 1
+            """,
+            {
+                "main": ["main.prop"],
+                "main.prop": ["main.Prop.__init__"],
+                "main.Prop.__init__": ["<builtin>.property.__init__"],
+                "main.Prop.__get__": ["<builtin>.property.__get__", "main.C.x"],
+                "main.Prop.__set__": ["<builtin>.property.__set__"],
+            },
+        ),
+        "positional_accessors": _m(
+            """
+            class Prop(property):
+                def __init__(self, fget, fset):
+                    property.__init__(self, fget, fset)
+                def __set__(self, obj, value):
+                    return property.__set__(self, obj, value)
+            class C:
+                def getx(self): return 1
+                def setx(self, v): pass
+                x = Prop(getx, setx)
+            """,
+            {
+                "main": ["main.Prop.__init__"],
+                "main.Prop.__init__": ["<builtin>.property.__init__"],
+                "main.Prop.__set__": ["<builtin>.property.__set__", "main.C.setx"],
+            },
+        ),
+    },
 }
