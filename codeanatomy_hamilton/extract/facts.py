@@ -502,10 +502,13 @@ class FactExtractor:
                 self.init(k, "l:" + k)
                 self.sub(k + "s", b)
                 self.flow(k + "[]", k + "s")
-                self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
+                self.flow(k, self.proto_result(self.base + node._cid, "g", b, "__getitem__", sc))
                 return k
-            self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
-            return self.keyed_sub(k, b, sl, sc)
+            # an instance of a class of the repository: what its ``__getitem__`` returns
+            got = self.proto_result(self.base + node._cid, "g", b, "__getitem__", sc)
+            k2 = self.keyed_sub(k, b, sl, sc)
+            self.flow(k2, got)
+            return k2
         if t is ast.IfExp:
             self.ev(node.test, sc)
             k = "#" + str(self.base + node._cid)

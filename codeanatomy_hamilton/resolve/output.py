@@ -27,9 +27,11 @@ from codeanatomy_hamilton.resolve.engine import (
     K_C,
     K_F,
     K_I,
+    K_L,
     K_X,
     _distinct_pairs,
     _expand,
+    _uinv,
     _usort,
 )
 from codeanatomy_hamilton.resolve.modules import ModuleMap
@@ -196,6 +198,67 @@ def _descriptor_calls(pt: Any, calls: pa.Table, li: np.ndarray, v: np.ndarray) -
     return rows[h][ok], fv[ok]
 
 
+# the suffix of a generator function's generator (``extract.facts``: ``<fkey>.<ret>``
+# holds ``l:<fkey>.<gen>``, whose elements are what it yields)
+_GEN_SUFFIX = ".<gen>"
+
+
+def _generator_resumes(
+    pt: Any, facts: dict[str, pa.Table], targets: _Targets, callid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(call node id, FUNCTION node id): a generator's body runs when the generator is
+    iterated, not when the generator function is called (language reference,
+    "Generator functions"), so ``next(g)``, ``for x in g``, ``list(g)``, ... (rows
+    reading ``__iter__``/``__next__`` of a key that may hold the generator of ``f``)
+    call ``f`` too (its first resume; the call that made ``g`` has its own edge)."""
+    S = pt.S
+    calls = facts["rs_call"]
+    mode = calls.column("mode")
+    implicit = pc.fill_null(pc.equal(mode, "implicit"), False).to_numpy(zero_copy_only=False)
+    proto = pc.fill_null(pc.equal(mode, PROTO_MODE), False).to_numpy(zero_copy_only=False)
+    names = S.lookup(pa.array(["__iter__", "__next__"], pa.string()))
+    am = np.isin(pt.a_attr, names[names >= 0]) & (pt.a_e >= 0) & (pt.a_base >= 0)
+    ae, ab = pt.a_e[am], pt.a_base[am]
+    o = np.argsort(ae, kind="stable")
+    ae, ab = ae[o], ab[o]
+    # call rows -> the attribute read they call: protocol rows are keyed by it,
+    # implicit calls flow it into their key (``rs_flow`` dst=@call, src=#attribute)
+    ck = pt.c_key
+    fd, fs = pt.encoded[("rs_flow", "dst")], pt.encoded[("rs_flow", "src")]
+    fo = np.argsort(fd, kind="stable")
+    fd, fs = fd[fo], fs[fo]
+    rows = np.flatnonzero(implicit)
+    lo = np.searchsorted(fd, ck[rows], "left")
+    hi = np.searchsorted(fd, ck[rows], "right")
+    ri, fi = _expand(lo, hi - lo, None)
+    prow = np.flatnonzero(proto)
+    c_row = np.concatenate([rows[ri], prow])
+    c_e = np.concatenate([fs[fi], ck[prow]])
+    lo = np.searchsorted(ae, c_e, "left")
+    hi = np.searchsorted(ae, c_e, "right")
+    ci, ai = _expand(lo, hi - lo, None)
+    c_row, base = c_row[ci], ab[ai]
+    if not len(c_row):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    li, v = pt.values_of(base)
+    m = S.vk[v] == K_L
+    li, v = li[m], v[m]
+    if not len(v):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    uv, inv = _uinv(S.vq[v])
+    strs = S.strs
+    fnames = [strs[q] for q in uv.tolist()]
+    fval = S.lookup(
+        pa.array(
+            ["f:" + q[: -len(_GEN_SUFFIX)] if q.endswith(_GEN_SUFFIX) else "" for q in fnames],
+            pa.string(),
+        )
+    )[inv]
+    ok = fval >= 0
+    src, dst = targets.join(callid[c_row[li[ok]]], fval[ok])
+    return _distinct(src, dst)
+
+
 # A method called on a receiver the points-to sets know nothing about (a parameter
 # fed only from outside the repository, by tests or a framework) may be any method of
 # that name in the repository: the call gets an edge to each when the name is
@@ -302,7 +365,10 @@ def build_outputs(
     c_src, c_v = _distinct(callid[li], _norm(S, v))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, c_src, c_v, (K_F, K_C))
     u_src, u_dst = _unknown_receiver_calls(pt, facts, callid)
-    e_src, e_dst = _distinct(np.concatenate([e_src, u_src]), np.concatenate([e_dst, u_dst]))
+    g_src, g_dst = _generator_resumes(pt, facts, targets, callid)
+    e_src, e_dst = _distinct(
+        np.concatenate([e_src, u_src, g_src]), np.concatenate([e_dst, u_dst, g_dst])
+    )
     edges.append(_edges(e_src, e_dst, "CALL"))
     xedges.append(_xedges(x_src, x_dst, "CALL"))
     call_edges = len(e_src) + len(x_src)

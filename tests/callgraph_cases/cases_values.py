@@ -253,4 +253,86 @@ VALUES: dict[str, dict[str, Case]] = {
             },
         ),
     },
+    # a generator's body runs when it is iterated (next, for, list, ...)
+    "generators_resumed": {
+        "next_and_for_resume_the_generator": _m(
+            """
+            def gen():
+                yield 1
+            def loop():
+                g = gen()
+                for x in g:
+                    pass
+            def step(g):
+                return next(g)
+            def feed():
+                return step(gen())
+            """,
+            {
+                "main.loop": ["main.gen"],
+                "main.step": ["<builtin>.next", "main.gen"],
+                "main.feed": ["main.step", "main.gen"],
+            },
+        ),
+        "generator_kept_on_self": _m(
+            """
+            def helper(it):
+                yield from it
+            class Wrap:
+                def __init__(self, it):
+                    self._it = helper(it)
+                def __next__(self):
+                    return next(self._it)
+            """,
+            {
+                "main.Wrap.__init__": ["main.helper"],
+                "main.Wrap.__next__": ["<builtin>.next", "main.helper"],
+            },
+        ),
+        "plain_function_result_not_resumed": _m(
+            """
+            def items():
+                return [1]
+            def loop():
+                for x in items():
+                    pass
+                return list(items())
+            """,
+            {"main.loop": ["main.items", "<builtin>.list"]},
+        ),
+    },
+    # x[k] on an instance is what its __getitem__ returns
+    "getitem_results": {
+        "getitem_returns_generator": _m(
+            """
+            class Bucket:
+                def __getitem__(self, k):
+                    return self._values(k)
+                def _values(self, k):
+                    yield k
+                def __contains__(self, v):
+                    return next(self[v])
+            """,
+            {
+                "main.Bucket.__getitem__": ["main.Bucket._values"],
+                "main.Bucket.__contains__": [
+                    "<builtin>.next",
+                    "main.Bucket.__getitem__",
+                    "main.Bucket._values",
+                ],
+            },
+        ),
+        "getitem_returns_callable": _m(
+            """
+            def handler(): pass
+            class Table:
+                def __getitem__(self, name):
+                    return handler
+            def run():
+                t = Table()
+                t["x"]()
+            """,
+            {"main.run": ["main.Table.__getitem__", "main.handler"]},
+        ),
+    },
 }
