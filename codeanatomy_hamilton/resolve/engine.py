@@ -1071,6 +1071,10 @@ class PointsTo:
         # what it holds is called, and it never gets constructors or ``__call__``
         self.c_mode_attr = _eq(c["mode"], PROP_MODE) | _eq(c["mode"], PROTO_MODE)
         self.ix_calls = _Index(self.c_key)
+        # call keys, sorted: the methods a call runs implicitly (``__call__`` of the
+        # instances it may call, ``__init__``/``__new__`` of the classes) enter the
+        # call key past ``KEY_CAP`` (see ``_implicit_past_cap``)
+        self.ckey_ids = _usort(self.c_key[self.c_key >= 0])
         g = facts["rs_arg"]
         self.g_key, self.g_src, self.g_kw = (
             enc("rs_arg", "ckey"),
@@ -1766,8 +1770,18 @@ class PointsTo:
         sat = np.zeros(len(k), bool)
         inr = k < len(cnt)
         sat[inr] = cnt[k[inr]] >= KEY_CAP
+        if sat.any():
+            sat[sat] = ~self._implicit_past_cap(k[sat], v[sat])
         k, v = k[~sat], v[~sat]
         return self._add_facts(_usort((k << 32) | v))
+
+    def _implicit_past_cap(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Mask of the facts (k, v) of saturated keys that still enter: a bound method
+        into a call key. A call key saturated by the instances (classes) it may call
+        would otherwise block their ``__call__`` (``__init__``) methods, which the
+        call runs; there is at most one per value already held, so the key stays
+        bounded (``HARD_KEY_CAP`` still applies)."""
+        return (self.S.vk[v] == K_B) & _sorted_member(self.ckey_ids, k)
 
     def _transform(self, dst: np.ndarray, bind: np.ndarray, v: np.ndarray) -> Any:
         """Values read through flows with a binding: ``P`` drops externals, a receiver

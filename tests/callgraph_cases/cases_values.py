@@ -335,4 +335,22 @@ VALUES: dict[str, dict[str, Case]] = {
             {"main.run": ["main.Table.__getitem__", "main.handler"]},
         ),
     },
+    # a call key holding more values than KEY_CAP still gets each one's __call__
+    # (__init__): the methods a call runs implicitly enter past the cap
+    "implicit_past_cap": {
+        "many_callable_instances": _m(
+            "".join(f"class A{i}:\n    def __call__(self): pass\n" for i in range(18))
+            + "def run():\n    for a in ["
+            + ", ".join(f"A{i}()" for i in range(18))
+            + "]:\n        a()\n",
+            {"main.run": [f"main.A{i}.__call__" for i in range(18)]},
+        ),
+        "many_classes_constructed": _m(
+            "".join(f"class B{i}:\n    def __init__(self): pass\n" for i in range(18))
+            + "def run():\n    for c in ["
+            + ", ".join(f"B{i}" for i in range(18))
+            + "]:\n        c()\n",
+            {"main.run": [f"main.B{i}.__init__" for i in range(18)]},
+        ),
+    },
 }
