@@ -824,7 +824,14 @@ class FactExtractor:
                 for j, p in enumerate(ipos)
             ]
             if f is not None:
-                self.hof(gid, ck, f, elems, sc)
+                cmp = _ELEM_DUNDER.get(text) if isinstance(fpos, str) else None
+                kres = res + "k" if cmp is not None else None
+                self.hof(gid, ck, f, elems, sc, res=kres)
+                if cmp is not None and kres is not None:
+                    # ``sorted(xs, key=f)`` compares what ``f`` returns (a tuple: its
+                    # elements, in order)
+                    self.proto(gid, "k", kres, cmp, sc)
+                    self.proto(gid, "ke", self.elem(kres + "e", kres), ("__eq__", *cmp), sc)
         else:
             self.callbacks(node, gid, ck, argkeys, kwkeys, sc)
         return res
@@ -888,13 +895,15 @@ class FactExtractor:
         elems: list[str | None],
         sc: _Scope,
         suffix: str = "~",
+        res: str | None = None,
     ) -> None:
-        """The builtin at call ``gid`` calls ``f`` with the elements of its iterables."""
+        """The builtin at call ``gid`` calls ``f`` with the elements of its iterables
+        (``res``: the key of what ``f`` returns, where the builtin uses it)."""
         if f is None:
             return
         hk = ck + suffix
         self.flow(hk, f)
-        self.row("rs_call", gid, hk, None, "hof", sc.caller)
+        self.row("rs_call", gid, hk, res, "hof", sc.caller)
         for j, e in enumerate(elems):
             if e is not None:
                 self.row("rs_arg", hk, j, None, e, 0)

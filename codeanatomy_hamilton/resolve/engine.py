@@ -1065,7 +1065,6 @@ class PointsTo:
         c = facts["rs_call"]
         self.c_key, self.c_res = enc("rs_call", "ckey"), enc("rs_call", "res")
         self.c_mode_deco = _eq(c["mode"], "deco")
-        self.c_mode_hof = _eq(c["mode"], "hof")
         self.c_mode_raise = _eq(c["mode"], "raise")
         # property accesses and protocol calls are keyed by the attribute read itself:
         # what it holds is called, and it never gets constructors or ``__call__``
@@ -1445,7 +1444,7 @@ class PointsTo:
                 emit(self.c_res[ci][bare], self.c_key[ci][bare], NO_BIND)
             # constructors call __init__, instances their __call__
             attr_mode = self.c_mode_attr[ri]
-            mc = (k == K_C) & ~self.c_mode_hof[ri] & ~attr_mode
+            mc = (k == K_C) & ~attr_mode
             mi = (k == K_I) & ~self.c_mode_raise[ri] & ~attr_mode
             m = mc | mi
             if m.any():

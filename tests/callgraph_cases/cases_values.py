@@ -353,4 +353,55 @@ VALUES: dict[str, dict[str, Case]] = {
             {"main.run": [f"main.B{i}.__init__" for i in range(18)]},
         ),
     },
+    # sorted/min/max compare what their key function returns; a class given as the
+    # function is constructed
+    "sort_keys": {
+        "key_results_compared": _m(
+            """
+            class SafeKey:
+                def __init__(self, obj): self.obj = obj
+                def __lt__(self, other): return True
+            def wrap(x):
+                return SafeKey(x)
+            def order(xs):
+                return sorted(xs, key=wrap)
+            """,
+            {
+                "main.wrap": ["main.SafeKey.__init__"],
+                "main.order": ["<builtin>.sorted", "main.wrap", "main.SafeKey.__lt__"],
+            },
+        ),
+        "class_as_key_and_tuple_results": _m(
+            """
+            class SafeKey:
+                def __init__(self, obj): self.obj = obj
+                def __lt__(self, other): return True
+                def __eq__(self, other): return True
+            def pair(t):
+                return SafeKey(t[0]), SafeKey(t[1])
+            def order(d):
+                return max(d, key=SafeKey), min(d.items(), key=pair)
+            """,
+            {
+                "main.pair": ["main.SafeKey.__init__"],
+                "main.order": [
+                    "<builtin>.max",
+                    "<builtin>.min",
+                    "main.pair",
+                    "main.SafeKey.__init__",
+                    "main.SafeKey.__lt__",
+                    "main.SafeKey.__eq__",
+                ],
+            },
+        ),
+        "map_constructs_class": _m(
+            """
+            class Box:
+                def __init__(self, v): self.v = v
+            def boxes(xs):
+                return list(map(Box, xs))
+            """,
+            {"main.boxes": ["<builtin>.list", "<builtin>.map", "main.Box.__init__"]},
+        ),
+    },
 }
