@@ -423,7 +423,9 @@ class FactExtractor:
             k = "#" + str(gid)
             self.attr(k, b, sc.mangle(node.attr))
             if not callee:
-                self.row("rs_call", gid, k, None, PROP_MODE, sc.caller)
+                # the read also holds what a property getter returns (the resolver
+                # keeps only accessors' results: ``PointsTo.accessors``)
+                self.row("rs_call", gid, k, k, PROP_MODE, sc.caller)
             return k
         if t is ast.Call:
             return self.call(node, sc)

@@ -1069,6 +1069,12 @@ class PointsTo:
         # property accesses and protocol calls are keyed by the attribute read itself:
         # what it holds is called, and it never gets constructors or ``__call__``
         self.c_mode_attr = _eq(c["mode"], PROP_MODE) | _eq(c["mode"], PROTO_MODE)
+        # a property read's value is what its getter returns (``rs_call.res`` of a
+        # ``prop`` row is the attribute's own key): only accessors (``rs_prop``) read
+        # through an instance give it; a plain function stored in an attribute is not
+        # called by reading it
+        self.c_mode_prop = _eq(c["mode"], PROP_MODE)
+        self.accessors = _usort(S.intern(facts["rs_prop"]["fkey"]))
         self.ix_calls = _Index(self.c_key)
         # call keys, sorted: the methods a call runs implicitly (``__call__`` of the
         # instances it may call, ``__init__``/``__new__`` of the classes) enter the
@@ -1422,6 +1428,11 @@ class PointsTo:
             ev = every[li] if every is not None else np.ones(len(li), bool)
             # call results of functions and bound methods
             m = isfn & (self.c_res[ri] >= 0) & ev
+            mp = m & self.c_mode_prop[ri]
+            if mp.any():
+                # through an instance (a bound accessor): ``C.prop`` on the class is
+                # the property object itself, no getter runs
+                m[mp] = _sorted_member(self.accessors, vq[li][mp]) & (k[mp] == K_B)
             fkey = vq[li][m]
             emit(self.c_res[ri][m], S.unary("ret", fkey, lambda s: s + ".<ret>"), P_BIND)
             # decorators outside the repo keep the decorated function
@@ -1702,7 +1713,8 @@ class PointsTo:
         li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALL_VALUE)
         if len(li):
             k = vk[li]
-            res = self.c_res[ri]
+            # an attribute read or protocol row with a result constructs nothing
+            res = np.where(self.c_mode_attr[ri], -1, self.c_res[ri])
             m = (res >= 0) & (k == K_C)
             emit(res[m], self._val("i:", vq[li][m]))
             m = (res >= 0) & (k == K_X) & ~S.bi[dv[li]]

@@ -404,4 +404,70 @@ VALUES: dict[str, dict[str, Case]] = {
             {"main.boxes": ["<builtin>.list", "<builtin>.map", "main.Box.__init__"]},
         ),
     },
+    # reading a property on an instance yields what its getter returns
+    "property_results": {
+        "iterate_and_call_through_property": _m(
+            """
+            class Conv:
+                def __iter__(self):
+                    yield 1
+                def get(self): pass
+            class Parser:
+                def __init__(self):
+                    self._conv = Conv()
+                @property
+                def converters(self):
+                    return self._conv
+            def use(p: Parser):
+                for c in p.converters:
+                    pass
+                p.converters.get()
+            """,
+            {
+                "main": ["<builtin>.property"],
+                "main.use": ["main.Parser.converters", "main.Conv.__iter__", "main.Conv.get"],
+            },
+        ),
+        "class_level_read_is_the_property": _m(
+            """
+            class Item:
+                def run(self): pass
+            class Box:
+                @property
+                def item(self):
+                    return Item()
+            def use():
+                p = Box.item
+                return p.run()
+            """,
+            {"main": ["<builtin>.property"], "main.use": []},
+        ),
+        "attribute_holding_class_constructs_nothing": _m(
+            """
+            class A:
+                def __call__(self): pass
+            class NS:
+                K = A
+            def use():
+                k = NS.K
+                return k()
+            """,
+            {"main.use": []},
+        ),
+        "plain_function_attribute_not_called": _m(
+            """
+            class Item:
+                def run(self): pass
+            def make():
+                return Item()
+            class Box:
+                def __init__(self):
+                    self.factory = make
+            def use(b: Box):
+                f = b.factory
+                return f.run()
+            """,
+            {"main.use": []},
+        ),
+    },
 }
