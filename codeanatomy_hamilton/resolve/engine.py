@@ -39,6 +39,7 @@ order, gives the same result as a fresh one.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import re
 from typing import Any
@@ -1143,6 +1144,8 @@ class PointsTo:
         self.sl_keys = np.zeros(0, np.int64)  # (k, cls, attr) packed, sorted
         self.sl_owner = np.zeros(0, np.int64)
         self.sl_pair: dict[tuple[int, int], int] = {}
+        self.ext_base = _IntMap()  # class -> first external base (stage B)
+        self._builtin_ok: dict[tuple[int, int], bool] = {}
         self.init_attr = S.get("__init__")
         self.call_attr = S.get("__call__")
         self.wrap_ids = _usort(np.array([S.get("x:" + w) for w in WRAPPERS], np.int64))
@@ -1217,6 +1220,7 @@ class PointsTo:
         packed = (pair << 32) | a
         order = np.argsort(packed, kind="stable")
         self.sl_keys, self.sl_owner = packed[order], o[order]
+        self._external_bases(hier)
         if hier.self_init.num_rows:
             ik, iv = S.encode(hier.self_init["key"]), S.encode(hier.self_init["val"])
             ok = (ik >= 0) & (iv >= 0)
@@ -1232,6 +1236,66 @@ class PointsTo:
         converged = not len(self.delta) and not self.budget_hit
         self._all_rules = self._pending.copy() if converged else None
         self.delta = self.ptk.copy()
+
+    def _external_bases(self, hier: Any) -> None:
+        """Class id -> the first class outside the repository on its MRO (``object``
+        aside): an attribute no class of the repository defines along the MRO is
+        looked up there (``_external_attrs``)."""
+        cls: list[str] = []
+        ext: list[str] = []
+        for q, seq in sorted(hier.mro.items()):
+            for v in seq[1:]:
+                if v.startswith("x:") and v != "x:builtins.object":
+                    cls.append(q)
+                    ext.append(v[2:])
+                    break
+        self.ext_base = _IntMap()
+        if cls:
+            c = self.S.encode(pa.array(cls, pa.string()))
+            e = self.S.encode(pa.array(ext, pa.string()))
+            o = np.argsort(c, kind="stable")
+            self.ext_base = _IntMap.of(c[o], e[o])
+
+    def _external_attrs(self, emit: Any) -> None:
+        """``self.base_method`` in a class ``A(ext.Base)``: an attribute of an instance
+        or class that no class of the repository on its MRO defines is the external
+        base's (``x:ext.Base.base_method``). Lookups are a stage-B rule, so this reads
+        the whole delta (``_new_facts`` sees only part of stage B's first one)."""
+        if not len(self.ext_base.K) and not len(self.ext_base.RK):
+            return
+        S = self.S
+        dk = self.delta >> 32
+        dv = self.delta & _MASK32
+        li, ri = _probe_kinds(self.ix_attr, dk, S.vk[dv], _SUPER_SELF)
+        if not len(li):
+            return
+        q = S.vq[dv[li]]
+        ext = self.ext_base.get(q)
+        m = (ext >= 0) & ~self.a_proto[ri]
+        if not m.any():
+            return
+        at = self.a_attr[ri][m]
+        own = self._lookup(q[m], at)
+        h = own < 0
+        h[h] = self._builtin_method_ok(ext[m][h], at[h])
+        emit(self.a_e[ri][m][h], self._val("x:", self._dot(ext[m][h], at[h])))
+
+    def _builtin_method_ok(self, ext: np.ndarray, attr: np.ndarray) -> np.ndarray:
+        """Mask of the (external base, attribute) pairs kept: a builtin type's own
+        attributes are known (this interpreter's ``builtins``, never the analysed
+        code), so only its methods count (``Exception.handle`` does not exist,
+        ``property.fget`` is data); other external bases are unknown, kept."""
+        out = np.ones(len(ext), bool)
+        S = self.S
+        strs = S.strs
+        for i in np.flatnonzero(S.bi[self._val("x:", ext)]).tolist():
+            key = (int(ext[i]), int(attr[i]))
+            ok = self._builtin_ok.get(key)
+            if ok is None:
+                typ = getattr(builtins, strs[key[0]][len("builtins.") :], None)
+                ok = self._builtin_ok[key] = callable(getattr(typ, strs[key[1]], None))
+            out[i] = ok
+        return out
 
     def _add_facts(self, cand: np.ndarray, count: bool = True) -> np.ndarray:
         """Adds the facts of ``cand`` (sorted, unique) not yet known; returns them."""
@@ -1763,6 +1827,7 @@ class PointsTo:
             m &= ~self.a_proto[ri]
             q = self._dot(vq[li][m], self.a_attr[ri][m])
             emit(self.a_e[ri][m], self._val("x:", q))
+        self._external_attrs(emit)
         # super() inside a method of class K, for each class C of self
         li, ri = _probe_kinds(self.ix_sup, dk, vk, _SUPER_SELF)
         m = (vk[li] == K_I) | (vk[li] == K_C)

@@ -470,4 +470,55 @@ VALUES: dict[str, dict[str, Case]] = {
             {"main.use": []},
         ),
     },
+    # cause 8: methods of external base classes are EXTERNAL callees
+    "external_bases": {
+        "inherited_method_of_imported_base": _m(
+            """
+            import ext
+            class B(ext.Base):
+                def run(self):
+                    return self.base_method()
+                def own(self): pass
+                def both(self):
+                    self.own()
+            """,
+            {"main.B.run": ["ext.Base.base_method"], "main.B.both": ["main.B.own"]},
+        ),
+        "testcase_assertions": _m(
+            """
+            import unittest
+            class T(unittest.TestCase):
+                def test_a(self):
+                    self.assertEqual(1, 1)
+                    self.helper()
+                def helper(self): pass
+            """,
+            {"main.T.test_a": ["unittest.TestCase.assertEqual", "main.T.helper"]},
+        ),
+        "builtin_base_only_real_methods": _m(
+            """
+            class E(Exception):
+                def fail(self):
+                    return self.with_traceback(None), self.handle()
+            class D(dict):
+                def first(self):
+                    return self.get("a")
+            """,
+            {
+                "main.E.fail": ["<builtin>.Exception.with_traceback"],
+                "main.D.first": ["<builtin>.dict.get"],
+            },
+        ),
+        "repository_class_between_wins": _m(
+            """
+            import ext
+            class Mid(ext.Base):
+                def step(self): pass
+            class Leaf(Mid):
+                def run(self):
+                    return self.step()
+            """,
+            {"main.Leaf.run": ["main.Mid.step"]},
+        ),
+    },
 }
