@@ -219,6 +219,38 @@ _DISPLAY_TYPES = {
 }  # fmt: skip
 
 
+# an attribute name read by prefix (``getattr(x, "visit_" + name)``): the attribute
+# row's name is the prefix followed by this mark (never part of an identifier)
+PREFIX_MARK = "*"
+
+
+def _name_prefix(node: Any) -> str | None:
+    """The constant start of a computed attribute name: ``"visit_" + name``,
+    ``f"visit_{name}"``, ``"do_%s" % name``, ``"get_{}".format(name)``; None when it
+    does not start with an identifier-like prefix."""
+    t = type(node)
+    pre: Any = None
+    if t is ast.BinOp and type(node.left) is ast.Constant:
+        lv = node.left.value
+        if type(node.op) is ast.Add:
+            pre = lv
+        elif type(node.op) is ast.Mod and type(lv) is str:
+            pre = lv.split("%", 1)[0]
+    elif t is ast.JoinedStr and node.values and type(node.values[0]) is ast.Constant:
+        pre = node.values[0].value
+    elif (
+        t is ast.Call
+        and type(node.func) is ast.Attribute
+        and node.func.attr == "format"
+        and type(node.func.value) is ast.Constant
+    ):
+        fmt = node.func.value.value
+        pre = fmt.split("{", 1)[0] if type(fmt) is str else None
+    if type(pre) is not str or not pre or not (pre + "x").isidentifier():
+        return None
+    return pre
+
+
 # ``property``'s methods called explicitly (``property.__get__(self, obj)`` in a
 # subclass): the accessor slot each one calls; ``__init__`` stores them
 _PROPERTY_SLOTS = {"__init__": "", "__get__": "fget", "__set__": "fset", "__delete__": "fdel"}
@@ -814,6 +846,16 @@ class FactExtractor:
             self.row("rs_call", gid, a, None, PROP_MODE, sc.caller)
             if text == "getattr":
                 self.flow(res, a)
+        elif text == "getattr" and len(node.args) >= 2 and argkeys[0] is not None:
+            prefix = _name_prefix(node.args[1])
+            if prefix:
+                # dispatch by name: ``getattr(self, "visit_" + kind)`` may read any
+                # attribute named ``visit_...`` (``PREFIX_MARK``, see the resolver)
+                a = res + "g"
+                self.attr(a, argkeys[0], prefix + PREFIX_MARK)
+                self.flow(res, a)
+        if text == "getattr" and len(node.args) == 3:
+            self.flow(res, argkeys[2])  # the default
         if text is not None and text in HOF:
             fpos, ipos = HOF[text]
             f = (

@@ -52,6 +52,7 @@ from codeanatomy_hamilton.extract.facts import (
     APPEND,
     DICT_MARK,
     INDEX_MARK,
+    PREFIX_MARK,
     PROP_MODE,
     PROTO_MODE,
     SHIFT,
@@ -1145,6 +1146,7 @@ class PointsTo:
         self.sl_owner = np.zeros(0, np.int64)
         self.sl_pair: dict[tuple[int, int], int] = {}
         self.ext_base = _IntMap()  # class -> first external base (stage B)
+        self.px_keys = np.zeros(0, np.int64)  # reads by name prefix (stage B)
         self._builtin_ok: dict[tuple[int, int], bool] = {}
         self.init_attr = S.get("__init__")
         self.call_attr = S.get("__call__")
@@ -1221,6 +1223,7 @@ class PointsTo:
         order = np.argsort(packed, kind="stable")
         self.sl_keys, self.sl_owner = packed[order], o[order]
         self._external_bases(hier)
+        self._prefix_lookups()
         if hier.self_init.num_rows:
             ik, iv = S.encode(hier.self_init["key"]), S.encode(hier.self_init["val"])
             ok = (ik >= 0) & (iv >= 0)
@@ -1236,6 +1239,62 @@ class PointsTo:
         converged = not len(self.delta) and not self.budget_hit
         self._all_rules = self._pending.copy() if converged else None
         self.delta = self.ptk.copy()
+
+    def _prefix_lookups(self) -> None:
+        """For reads by name prefix (``getattr(x, "visit_" + k)``, attribute rows named
+        ``<prefix>PREFIX_MARK``): per (class, prefix) the attributes along the MRO whose
+        names start with it and their owners, sorted by ``cls << 32 | prefix``."""
+        S = self.S
+        strs = S.strs
+        pats = [
+            (p, strs[p][: -len(PREFIX_MARK)])
+            for p in _usort(self.a_attr[self.a_attr >= 0]).tolist()
+            if strs[p].endswith(PREFIX_MARK)
+        ]
+        self.px_keys = np.zeros(0, np.int64)
+        c, a, o = self.lk_keys >> 32, self.lk_keys & _MASK32, self.lk_owner
+        if not pats or not len(a):
+            return
+        ua, inv = _uinv(a)
+        names = [strs[x] for x in ua.tolist()]
+        rows_k: list[np.ndarray] = []
+        rows_i: list[np.ndarray] = []
+        for pid, pre in pats:
+            hit = np.array([n.startswith(pre) for n in names], bool)
+            r = np.flatnonzero(hit[inv])
+            rows_k.append((c[r] << 32) | pid)
+            rows_i.append(r)
+        k = np.concatenate(rows_k)
+        r = np.concatenate(rows_i)
+        order = np.argsort(k, kind="stable")
+        self.px_keys, self.px_attr, self.px_owner = k[order], a[r][order], o[r][order]
+
+    def _prefix_loads(
+        self,
+        li: np.ndarray,
+        ri: np.ndarray,
+        dv: np.ndarray,
+        vk: np.ndarray,
+        vq: np.ndarray,
+        emit: Any,
+    ) -> None:
+        """Reads by name prefix of classes and instances: every matching attribute
+        (``_prefix_lookups``), bound as an attribute load binds it."""
+        k = vk[li]
+        m = (k == K_C) | (k == K_I)
+        if not m.any():
+            return
+        lm, rm = li[m], ri[m]
+        q = (vq[lm] << 32) | self.a_attr[rm]
+        lo = np.searchsorted(self.px_keys, q, "left")
+        hi = np.searchsorted(self.px_keys, q, "right")
+        i, j = _expand(lo, hi - lo, None)
+        if len(i):
+            emit(
+                self.a_e[rm][i],
+                self._dot(self.px_owner[j], self.px_attr[j]),
+                dv[lm][i],
+            )
 
     def _external_bases(self, hier: Any) -> None:
         """Class id -> the first class outside the repository on its MRO (``object``
@@ -1456,6 +1515,8 @@ class PointsTo:
                     dot(self.sl_owner[pos][hit], attr[m][hit]),
                     self._val("i:", k2[hit]),
                 )
+            if len(self.px_keys):
+                self._prefix_loads(li, ri, dv, vk, vq, emit)
         # attribute stores
         li, ri = _probe_kinds(self.ix_astore, dk, vk, _ATTR_STORE)
         if len(li):

@@ -521,4 +521,60 @@ VALUES: dict[str, dict[str, Case]] = {
             {"main.Leaf.run": ["main.Mid.step"]},
         ),
     },
+    # cause 6: dispatch by a computed name with a constant prefix
+    "prefix_dispatch": {
+        "visitor_with_default": _m(
+            """
+            class Visitor:
+                def visit(self, node):
+                    m = getattr(self, "visit_" + type(node).__name__, self.generic_visit)
+                    return m(node)
+                def generic_visit(self, node): pass
+            class Mine(Visitor):
+                def visit_Name(self, node): pass
+                def visit_Call(self, node): pass
+                def other(self): pass
+            """,
+            {
+                "main.Visitor.visit": [
+                    "<builtin>.getattr",
+                    "<builtin>.type",
+                    "main.Visitor.generic_visit",
+                    "main.Mine.visit_Name",
+                    "main.Mine.visit_Call",
+                ]
+            },
+        ),
+        "fstring_percent_and_format_prefixes": _m(
+            """
+            class Cmd:
+                def run(self, name):
+                    getattr(self, f"do_{name}")()
+                    getattr(self, "help_%s" % name)()
+                    getattr(self, "get_{}".format(name))()
+                def do_a(self): pass
+                def help_a(self): pass
+                def get_a(self): pass
+                def helper(self): pass
+            """,
+            {
+                "main.Cmd.run": [
+                    "<builtin>.getattr",
+                    "<builtin>.str.format",
+                    "main.Cmd.do_a",
+                    "main.Cmd.help_a",
+                    "main.Cmd.get_a",
+                ]
+            },
+        ),
+        "no_constant_prefix_no_guess": _m(
+            """
+            class Cmd:
+                def run(self, name):
+                    return getattr(self, name + "_x")()
+                def a_x(self): pass
+            """,
+            {"main.Cmd.run": ["<builtin>.getattr"]},
+        ),
+    },
 }
