@@ -97,6 +97,17 @@ _MASK32 = np.int64(0xFFFFFFFF)
 _SEQ_RE = re.compile(re.escape(TUPLE_MARK) + r"([0-9]*)$")
 _PLAIN, _SEQ, _DICT = 0, 1, 2
 
+# builtin container types: an instance of a repository class deriving from one holds
+# elements (``PointsTo._container_classes``)
+_CONTAINER_BASES = frozenset(
+    "x:" + t
+    for t in (
+        "builtins.dict", "builtins.list", "builtins.set", "builtins.frozenset",
+        "builtins.tuple", "collections.OrderedDict", "collections.defaultdict",
+        "collections.deque", "collections.UserDict", "collections.UserList",
+    )
+)  # fmt: skip
+
 # External callables whose result calls (or is) their first argument: calling the
 # result calls it; called without a positional argument (``lru_cache(maxsize=8)``)
 # the result is a decorator of that kind, which keeps the decorated function
@@ -1146,6 +1157,7 @@ class PointsTo:
         self.sl_owner = np.zeros(0, np.int64)
         self.sl_pair: dict[tuple[int, int], int] = {}
         self.ext_base = _IntMap()  # class -> first external base (stage B)
+        self.cc_base = _IntMap()  # container class -> its elements' key (stage B)
         self.px_keys = np.zeros(0, np.int64)  # reads by name prefix (stage B)
         self._builtin_ok: dict[tuple[int, int], bool] = {}
         self.init_attr = S.get("__init__")
@@ -1223,6 +1235,7 @@ class PointsTo:
         order = np.argsort(packed, kind="stable")
         self.sl_keys, self.sl_owner = packed[order], o[order]
         self._external_bases(hier)
+        self._container_classes(hier)
         self._prefix_lookups()
         if hier.self_init.num_rows:
             ik, iv = S.encode(hier.self_init["key"]), S.encode(hier.self_init["val"])
@@ -1295,6 +1308,37 @@ class PointsTo:
                 self._dot(self.px_owner[j], self.px_attr[j]),
                 dv[lm][i],
             )
+
+    def _container_classes(self, hier: Any) -> None:
+        """Class id -> the key of the elements its instances hold, for classes of the
+        repository that derive from a builtin container type (``class Registry(dict)``:
+        ``self[k] = v``, ``reg[k]``, ``for x in reg``, ``reg.values()``)."""
+        cls = [
+            q for q, seq in sorted(hier.mro.items()) if any(v in _CONTAINER_BASES for v in seq[1:])
+        ]
+        self.cc_base = _IntMap()
+        if cls:
+            c = self.S.encode(pa.array(cls, pa.string()))
+            e = self.S.encode(pa.array([q + "@i[]" for q in cls], pa.string()))
+            o = np.argsort(c, kind="stable")
+            self.cc_base = _IntMap.of(c[o], e[o])
+
+    def _container_instances(
+        self, dk: np.ndarray, vk: np.ndarray, vq: np.ndarray, emit: Any
+    ) -> None:
+        """Element reads and stores on instances of container classes
+        (``_container_classes``): one plain element key per class. A stage-B rule, so
+        it reads the whole delta (not only ``every``)."""
+        for ix, read in ((self.ix_sub, True), (self.ix_sstore, False)):
+            li, ri = _probe_kinds(ix, dk, vk, _INSTANCE)
+            if not len(li):
+                continue
+            ek = self.cc_base.get(vq[li])
+            h = ek >= 0
+            if read:
+                emit(self.sb_e[ri][h], ek[h], NO_BIND)
+            else:
+                emit(ek[h], self.ss_src[ri][h], NO_BIND)
 
     def _external_bases(self, hier: Any) -> None:
         """Class id -> the first class outside the repository on its MRO (``object``
@@ -1545,6 +1589,8 @@ class PointsTo:
         emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
         if m.any():
             self._keyed_stores(vq[li][m], self.ss_src[ri][m], ri[m], emit)
+        if len(self.cc_base.K) or len(self.cc_base.RK):
+            self._container_instances(dk, vk, vq, emit)
         # calls
         li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALLED)
         if len(li):

@@ -577,4 +577,55 @@ VALUES: dict[str, dict[str, Case]] = {
             {"main.Cmd.run": ["<builtin>.getattr"]},
         ),
     },
+    # cause 5: instances of classes deriving from builtin containers hold elements
+    "container_subclasses": {
+        "dict_subclass_registry": _m(
+            """
+            def one(): pass
+            class Registry(dict):
+                def register(self, name, fn):
+                    self[name] = fn
+                def run_all(self):
+                    for fn in self.values():
+                        fn()
+            def use():
+                r = Registry()
+                r.register("a", one)
+                r["a"]()
+            """,
+            {
+                "main.Registry.run_all": [
+                    "<builtin>.dict.values",
+                    "<builtin>.dict.__iter__",
+                    "main.one",
+                ],
+                "main.use": ["main.Registry.register", "main.one"],
+            },
+        ),
+        "list_subclass_stack": _m(
+            """
+            def two(): pass
+            class Stack(list):
+                def top(self):
+                    return self[-1]
+            def use():
+                s = Stack()
+                s.append(two)
+                s.top()()
+            """,
+            {"main.use": ["<builtin>.list.append", "main.Stack.top", "main.two"]},
+        ),
+        "plain_class_holds_no_elements": _m(
+            """
+            def two(): pass
+            class Box:
+                def __getitem__(self, i): return None
+            def use():
+                b = Box()
+                b.items = [two]
+                return b[0]()
+            """,
+            {"main.use": ["main.Box.__getitem__"]},
+        ),
+    },
 }
