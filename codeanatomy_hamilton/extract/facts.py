@@ -219,6 +219,9 @@ _DISPLAY_TYPES = {
 }  # fmt: skip
 
 
+# ``iter(f, sentinel)``: a container ``l:<res>CALLABLE_ITER`` whose iteration calls
+# what the key ``<res>CALLABLE_ITER + "f"`` holds
+CALLABLE_ITER = "~ci"
 # an attribute name read by prefix (``getattr(x, "visit_" + name)``): the attribute
 # row's name is the prefix followed by this mark (never part of an identifier)
 PREFIX_MARK = "*"
@@ -786,6 +789,12 @@ class FactExtractor:
             # next(it) is one element of the iterator; iter/reversed keep the elements
             if text == "next":
                 self.sub(res, argkeys[0])
+            elif text == "iter" and len(node.args) == 2:
+                # ``iter(f, sentinel)``: iterating it calls ``f`` until the sentinel
+                # (a callable iterator, ``CALLABLE_ITER``; the resolver's
+                # ``output._generator_resumes`` turns its iteration into calls of f)
+                self.init(res, "l:" + res + CALLABLE_ITER)
+                self.flow(res + CALLABLE_ITER + "f", argkeys[0])
             elif text in ("iter", "reversed"):
                 self.flow(res, argkeys[0])
         if (

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
-from codeanatomy_hamilton.extract.facts import PROP_MODE, PROTO_MODE
+from codeanatomy_hamilton.extract.facts import CALLABLE_ITER, PROP_MODE, PROTO_MODE
 from codeanatomy_hamilton.resolve.classes import Hierarchy
 from codeanatomy_hamilton.resolve.engine import (
     K_B,
@@ -256,6 +256,17 @@ def _generator_resumes(
     )[inv]
     ok = fval >= 0
     src, dst = targets.join(callid[c_row[li[ok]]], fval[ok])
+    # ``iter(f, sentinel)`` (``CALLABLE_ITER``): iterating it calls what ``f`` holds
+    ckey = S.lookup(
+        pa.array([q + "f" if q.endswith(CALLABLE_ITER) else "" for q in fnames], pa.string())
+    )[inv]
+    ci = ckey >= 0
+    if ci.any():
+        fi, fv = pt.values_of(ckey[ci])
+        fv = _norm(S, fv)
+        m = _kind_in(S, fv, (K_F,))
+        s2, d2 = targets.join(callid[c_row[li[ci]]][fi[m]], fv[m])
+        src, dst = np.concatenate([src, s2]), np.concatenate([dst, d2])
     return _distinct(src, dst)
 
 

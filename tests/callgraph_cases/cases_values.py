@@ -628,4 +628,42 @@ VALUES: dict[str, dict[str, Case]] = {
             {"main.use": ["main.Box.__getitem__"]},
         ),
     },
+    # iter(f, sentinel): iterating the callable iterator calls f
+    "callable_iterators": {
+        "iter_of_function_and_lambda": _m(
+            """
+            def read(): return b""
+            def consume(f):
+                for block in iter(lambda: f.read(4), b""):
+                    pass
+                for b in iter(read, b""):
+                    pass
+            """,
+            {"main.consume": ["<builtin>.iter", "main.consume.<lambda>", "main.read"]},
+        ),
+        "iterated_elsewhere_through_partial": _m(
+            """
+            from functools import partial
+            def take(n, it): return []
+            def chunked(iterable, n):
+                return iter(partial(take, n, iter(iterable)), [])
+            def use(xs):
+                for chunk in chunked(xs, 2):
+                    pass
+            """,
+            {
+                "main.chunked": ["<builtin>.iter", "functools.partial"],
+                "main.use": ["main.chunked", "main.take"],
+            },
+        ),
+        "one_argument_iter_calls_nothing": _m(
+            """
+            def f(): pass
+            def use():
+                for x in iter([f]):
+                    pass
+            """,
+            {"main.use": ["<builtin>.iter"]},
+        ),
+    },
 }
