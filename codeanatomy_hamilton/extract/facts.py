@@ -164,10 +164,13 @@ _CMP_DUNDER = {
     ast.LtE: ("__le__", "__ge__"), ast.GtE: ("__ge__", "__le__"),
 }  # fmt: skip
 _UNARY_DUNDER = {ast.USub: "__neg__", ast.UAdd: "__pos__", ast.Invert: "__invert__"}
+# formatting a value (f-string, ``str.format``, ``format()``): ``__format__``, whose
+# default (``object.__format__``) is ``str()``, whose default is ``__repr__``
+_FORMAT_DUNDER = ("__format__", "__str__", "__repr__")
 # builtins whose call runs a protocol method of their first argument
 _BUILTIN_DUNDER: dict[str, tuple[str, ...]] = {
     "len": ("__len__",), "str": ("__str__", "__repr__"), "repr": ("__repr__",),
-    "format": ("__format__", "__str__"), "bool": ("__bool__", "__len__"),
+    "format": ("__format__", "__str__", "__repr__"), "bool": ("__bool__", "__len__"),
     "hash": ("__hash__",), "iter": ("__iter__",), "next": ("__next__",),
     "abs": ("__abs__",), "int": ("__int__", "__index__"), "float": ("__float__",),
     "complex": ("__complex__",), "reversed": ("__reversed__", "__len__", "__getitem__"),
@@ -624,7 +627,7 @@ class FactExtractor:
             v = self.ev(node.value, sc)
             if node.format_spec is not None:
                 self.ev(node.format_spec, sc)
-            meths = ("__repr__",) if node.conversion == 114 else ("__format__", "__str__")
+            meths = ("__repr__",) if node.conversion == 114 else _FORMAT_DUNDER
             self.proto(self.base + node._cid, "f", v, meths, sc)
             return None
         for child in ast.iter_child_nodes(node):
@@ -674,8 +677,9 @@ class FactExtractor:
         self.proto(gid, suffix + "h", key, ("__hash__",), sc)
 
     def formatting(self, node: ast.BinOp, fmt: str, sc: _Scope) -> None:
-        """``fmt % operands``: each operand's ``__str__`` (``%r``: ``__repr__``)."""
-        meths = ("__str__", "__repr__") if "%r" in fmt else ("__str__",)
+        """``fmt % operands``: each operand's ``__str__`` (``%r``, and ``object.__str__``:
+        ``__repr__``)."""
+        meths = ("__str__", "__repr__")
         g = self.base + node._cid
         r = node.right
         if type(r) is ast.Tuple:
@@ -806,7 +810,7 @@ class FactExtractor:
             # ``"{}".format(x)``: each argument's ``__format__`` (object's: ``str()``)
             vals = [*argkeys, *kwkeys.values()]
             for j, a in enumerate(vals):
-                self.proto(gid, f"f{j}", a, ("__format__", "__str__"), sc)
+                self.proto(gid, f"f{j}", a, _FORMAT_DUNDER, sc)
         if text in _COPY_BUILTINS and argkeys and argkeys[0] is not None:
             self.copy_elements(gid, res, argkeys[0], sc)
         elif text == "dict":

@@ -666,4 +666,17 @@ VALUES: dict[str, dict[str, Case]] = {
             {"main.use": ["<builtin>.iter"]},
         ),
     },
+    # formatting falls back to __repr__ (object.__format__ is str(), object.__str__
+    # is repr())
+    "format_fallbacks": {
+        "fstring_format_and_percent_reach_repr": _m(
+            """
+            class Tag:
+                def __repr__(self): return "Tag"
+            def show(t: Tag):
+                return f"{t}", "{}".format(t), "%s" % t, format(t)
+            """,
+            {"main.show": ["main.Tag.__repr__", "<builtin>.str.format", "<builtin>.format"]},
+        ),
+    },
 }
