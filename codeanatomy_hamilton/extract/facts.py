@@ -352,6 +352,9 @@ class FactExtractor:
         self.other_binds: set[str] = set()
         self.pending_sub: list[tuple[int, str]] = []
         self.pending_sstore: list[tuple[int, str]] = []
+        # variable key -> the constant prefix of the computed names bound to it (None
+        # once bound to anything else), for ``getattr(x, name)`` dispatch
+        self.prefix_binds: dict[str, str | None] = {}
         p = ctx.path
         self.pkg = (
             self.module
@@ -860,7 +863,12 @@ class FactExtractor:
             if text == "getattr":
                 self.flow(res, a)
         elif text == "getattr" and len(node.args) >= 2 and argkeys[0] is not None:
-            prefix = _name_prefix(node.args[1])
+            name = node.args[1]
+            prefix = _name_prefix(name)
+            if prefix is None and type(name) is ast.Name:
+                # ``n = "_handle_%s" % kind; getattr(self, n)``: a name bound (so far)
+                # only to such expressions
+                prefix = self.prefix_binds.get(self.resolve(sc, name.id))
             if prefix:
                 # dispatch by name: ``getattr(self, "visit_" + kind)`` may read any
                 # attribute named ``visit_...`` (``PREFIX_MARK``, see the resolver)
@@ -1077,6 +1085,8 @@ class FactExtractor:
             self.flow(k, vkey)
             if hasattr(target, "_cid"):
                 self.store_keys.append((target._cid, k))
+            pre = _name_prefix(vnode) if vnode is not None else None
+            self.prefix_binds[k] = pre if self.prefix_binds.get(k, pre) == pre else None
             tok = const_token(vnode) if vnode is not None and vkey is None else None
             if tok is None:
                 self.other_binds.add(k)

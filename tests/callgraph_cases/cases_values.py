@@ -567,6 +567,33 @@ VALUES: dict[str, dict[str, Case]] = {
                 ]
             },
         ),
+        "prefix_through_a_local_name": _m(
+            """
+            class C:
+                def _get_handler(self):
+                    name = "_handle_conflict_%s" % self.kind
+                    return getattr(self, name)
+                def _handle_conflict_error(self): pass
+                def _handle_conflict_resolve(self): pass
+                def check(self):
+                    h = self._get_handler()
+                    h()
+                def other(self):
+                    n = "x_" + self.kind
+                    n = self.kind
+                    return getattr(self, n)()
+                def x_a(self): pass
+            """,
+            {
+                "main.C._get_handler": ["<builtin>.getattr"],
+                "main.C.check": [
+                    "main.C._get_handler",
+                    "main.C._handle_conflict_error",
+                    "main.C._handle_conflict_resolve",
+                ],
+                "main.C.other": ["<builtin>.getattr"],
+            },
+        ),
         "no_constant_prefix_no_guess": _m(
             """
             class Cmd:
