@@ -108,6 +108,13 @@ _CONTAINER_BASES = frozenset(
     )
 )  # fmt: skip
 
+# a call key past ``KEY_CAP`` still takes the methods the call runs implicitly, up
+# to this many values (a call of 16 classes also runs their ``__init__``, ``__new__``;
+# a key that grew far past the cap in one round stays where it is)
+IMPLICIT_CAP = 4 * KEY_CAP
+# the methods a call runs implicitly on the value it calls (``_implicit_past_cap``)
+_IMPLICIT_METHODS = (".__call__", ".__init__", ".__new__")
+
 # External callables whose result calls (or is) their first argument: calling the
 # result calls it; called without a positional argument (``lru_cache(maxsize=8)``)
 # the result is a decorator of that kind, which keeps the decorated function
@@ -1954,17 +1961,25 @@ class PointsTo:
         inr = k < len(cnt)
         sat[inr] = cnt[k[inr]] >= KEY_CAP
         if sat.any():
-            sat[sat] = ~self._implicit_past_cap(k[sat], v[sat])
+            sat[sat] = ~self._implicit_past_cap(k[sat], v[sat], cnt)
         k, v = k[~sat], v[~sat]
         return self._add_facts(_usort((k << 32) | v))
 
-    def _implicit_past_cap(self, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+    def _implicit_past_cap(self, k: np.ndarray, v: np.ndarray, cnt: np.ndarray) -> np.ndarray:
         """Mask of the facts (k, v) of saturated keys that still enter: a bound method
         into a call key. A call key saturated by the instances (classes) it may call
         would otherwise block their ``__call__`` (``__init__``) methods, which the
-        call runs; there is at most one per value already held, so the key stays
-        bounded (``HARD_KEY_CAP`` still applies)."""
-        return (self.S.vk[v] == K_B) & _sorted_member(self.ckey_ids, k)
+        call runs; there is at most one per value already held, and the key stays
+        below ``IMPLICIT_CAP``."""
+        m = (self.S.vk[v] == K_B) & _sorted_member(self.ckey_ids, k)
+        m &= cnt[np.minimum(k, len(cnt) - 1)] < IMPLICIT_CAP
+        if m.any():
+            # only the methods the call itself runs, not other bound methods that
+            # flow into the key (those stay within the cap)
+            strs = self.S.strs
+            fk = self.S.vq[v[m]].tolist()
+            m[m] = np.array([strs[f].endswith(_IMPLICIT_METHODS) for f in fk], bool)
+        return m
 
     def _transform(self, dst: np.ndarray, bind: np.ndarray, v: np.ndarray) -> Any:
         """Values read through flows with a binding: ``P`` drops externals, a receiver
