@@ -150,10 +150,13 @@ _CMP_DUNDER = {
     ast.LtE: ("__le__", "__ge__"), ast.GtE: ("__ge__", "__le__"),
 }  # fmt: skip
 _UNARY_DUNDER = {ast.USub: "__neg__", ast.UAdd: "__pos__", ast.Invert: "__invert__"}
+# formatting a value (f-string, ``str.format``, ``format()``): ``__format__``, whose
+# default (``object.__format__``) is ``str()``, whose default is ``__repr__``
+_FORMAT_DUNDER = ("__format__", "__str__", "__repr__")
 # builtins whose call runs a protocol method of their first argument
 _BUILTIN_DUNDER: dict[str, tuple[str, ...]] = {
     "len": ("__len__",), "str": ("__str__", "__repr__"), "repr": ("__repr__",),
-    "format": ("__format__", "__str__"), "bool": ("__bool__", "__len__"),
+    "format": ("__format__", "__str__", "__repr__"), "bool": ("__bool__", "__len__"),
     "hash": ("__hash__",), "iter": ("__iter__",), "next": ("__next__",),
     "abs": ("__abs__",), "int": ("__int__", "__index__"), "float": ("__float__",),
     "complex": ("__complex__",), "reversed": ("__reversed__", "__len__", "__getitem__"),
@@ -175,8 +178,11 @@ _CALLBACK_FUNCTIONS: dict[tuple[str, str], int] = {
     ("itertools", "takewhile"): 0, ("itertools", "dropwhile"): 0,
     ("itertools", "filterfalse"): 0, ("itertools", "accumulate"): 1,
     ("functools", "partial"): 0, ("copyreg", "pickle"): 1, ("weakref", "finalize"): 1,
+    ("collections", "defaultdict"): 0,
 }  # fmt: skip
 _CALLBACK_NAMES: dict[str, int] = {"defaultdict": 0, "starmap": 0, "takewhile": 0, "dropwhile": 0}
+# builtins that build a new container of the values iterating their argument yields
+_COPY_BUILTINS = frozenset(("list", "tuple", "set", "frozenset", "sorted"))
 # builtins that compare or print the elements / arguments they are given
 _ELEM_DUNDER: dict[str, tuple[str, ...]] = {
     "sorted": ("__lt__",),
@@ -200,6 +206,70 @@ _DISPLAY_TYPES = {
     ast.List: "list", ast.ListComp: "list", ast.Tuple: "tuple", ast.Dict: "dict",
     ast.DictComp: "dict", ast.Set: "set", ast.SetComp: "set",
 }  # fmt: skip
+
+
+# ``iter(f, sentinel)``: a container ``l:<res>CALLABLE_ITER`` whose iteration calls
+# what the key ``<res>CALLABLE_ITER + "f"`` holds
+CALLABLE_ITER = "~ci"
+# an attribute name read by prefix (``getattr(x, "visit_" + name)``): the attribute
+# row's name is the prefix followed by this mark (never part of an identifier)
+PREFIX_MARK = "*"
+
+
+def _name_prefix(node: Any) -> str | None:
+    """The constant start of a computed attribute name: ``"visit_" + name``,
+    ``f"visit_{name}"``, ``"do_%s" % name``, ``"get_{}".format(name)``; None when it
+    does not start with an identifier-like prefix."""
+    t = type(node)
+    pre: Any = None
+    if t is ast.BinOp and type(node.left) is ast.Constant:
+        lv = node.left.value
+        if type(node.op) is ast.Add:
+            pre = lv
+        elif type(node.op) is ast.Mod and type(lv) is str:
+            pre = lv.split("%", 1)[0]
+    elif t is ast.JoinedStr and node.values and type(node.values[0]) is ast.Constant:
+        pre = node.values[0].value
+    elif (
+        t is ast.Call
+        and type(node.func) is ast.Attribute
+        and node.func.attr == "format"
+        and type(node.func.value) is ast.Constant
+    ):
+        fmt = node.func.value.value
+        pre = fmt.split("{", 1)[0] if type(fmt) is str else None
+    if type(pre) is not str or not pre or not (pre + "x").isidentifier():
+        return None
+    return pre
+
+
+# ``property``'s methods called explicitly (``property.__get__(self, obj)`` in a
+# subclass): the accessor slot each one calls; ``__init__`` stores them
+_PROPERTY_SLOTS = {"__init__": "", "__get__": "fget", "__set__": "fset", "__delete__": "fdel"}
+# dict/set methods that look their first argument up by its hash
+_HASH_METHODS = frozenset(("get", "setdefault", "pop", "add", "discard", "fromkeys"))
+
+
+def _module_from_imports(tree: Any, module: str) -> dict[str, str]:
+    """Variable key -> ``<module>.<name>`` of every absolute ``from m import name`` at
+    module level (also inside top-level ``if``/``try``), so that a call of the bound
+    name is recognised as that library function (``reduce`` of ``functools``)."""
+    out: dict[str, str] = {}
+    todo = list(tree.body)
+    while todo:
+        n = todo.pop()
+        t = type(n)
+        if t is ast.ImportFrom and not n.level and n.module:
+            for a in n.names:
+                if a.name != "*":
+                    out[module + "." + (a.asname or a.name)] = n.module + "." + a.name
+        elif t is ast.If or t is ast.Try or t is ast.TryStar:
+            todo.extend(n.body)
+            todo.extend(n.orelse)
+            for h in getattr(n, "handlers", ()):
+                todo.extend(h.body)
+            todo.extend(getattr(n, "finalbody", ()))
+    return out
 
 
 def _is_property(d: Any) -> bool:
@@ -268,6 +338,9 @@ class FactExtractor:
         self.other_binds: set[str] = set()
         self.pending_sub: list[tuple[int, str]] = []
         self.pending_sstore: list[tuple[int, str]] = []
+        # variable key -> the constant prefix of the computed names bound to it (None
+        # once bound to anything else), for ``getattr(x, name)`` dispatch
+        self.prefix_binds: dict[str, str | None] = {}
         p = ctx.path
         self.pkg = (
             self.module
@@ -282,6 +355,7 @@ class FactExtractor:
         for sym in st.get_symbols():
             if sym.is_assigned() or sym.is_imported():
                 self.mod_bound.add(sym.get_name())
+        self.from_names = _module_from_imports(ctx.tree, self.module)
 
     # -- small emitters ------------------------------------------------------
     def row(self, table: str, *values: Any) -> None:
@@ -376,7 +450,9 @@ class FactExtractor:
             k = "#" + str(gid)
             self.attr(k, b, sc.mangle(node.attr))
             if not callee:
-                self.row(RS_CALL, gid, k, None, CallMode.PROP, sc.caller)
+                # the read also holds what a property getter returns (the resolver
+                # keeps only accessors' results: ``PointsTo.accessors``)
+                self.row(RS_CALL, gid, k, k, CallMode.PROP, sc.caller)
             return k
         if t is ast.Call:
             return self.call(node, sc)
@@ -405,6 +481,8 @@ class FactExtractor:
                 else:
                     v = self.ev(elt, sc)
                     self.flow(ek, v)
+                    if t is ast.Set:
+                        self.hashed(self.base + node._cid, str(i), v, sc)
                     if fixed:
                         self.flow(f"{ck}[{i}]", v)
                         self.flow(f"{ck}[{i - n}]", v)
@@ -418,7 +496,7 @@ class FactExtractor:
             ek = ck + Key.ELEMS
             # a later equal key replaces the value of an earlier one
             last: dict[str, str | None] = {}
-            for key, value in zip(node.keys, node.values, strict=False):
+            for i, (key, value) in enumerate(zip(node.keys, node.values, strict=False)):
                 v = self.ev(value, sc)
                 if key is None:  # {**other}: its keys are unknown
                     s = "#" + str(self.base + value._cid) + "s"
@@ -426,7 +504,7 @@ class FactExtractor:
                     self.flow(ek, s)
                     self.flow(ck + "[*]", s)
                 else:
-                    self.ev(key, sc)
+                    self.hashed(self.base + node._cid, str(i), self.ev(key, sc), sc)
                     self.flow(ek, v)
                     tok = const_token(key)
                     if tok is None:
@@ -438,7 +516,9 @@ class FactExtractor:
             return k
         if t is ast.Subscript:
             b = self.ev(node.value, sc)
-            self.ev(node.slice, sc)
+            sk = self.ev(node.slice, sc)
+            if type(node.slice) is not ast.Slice:
+                self.hashed(self.base + node._cid, "", sk, sc)
             if b is None:
                 return None
             k = "#" + str(self.base + node._cid)
@@ -451,10 +531,13 @@ class FactExtractor:
                 self.init(k, Val.CONTAINER + k)
                 self.sub(k + "s", b)
                 self.flow(k + Key.ELEMS, k + "s")
-                self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
+                self.flow(k, self.proto_result(self.base + node._cid, "g", b, "__getitem__", sc))
                 return k
-            self.proto(self.base + node._cid, "g", b, ("__getitem__",), sc)
-            return self.keyed_sub(k, b, sl, sc)
+            # an instance of a class of the repository: what its ``__getitem__`` returns
+            got = self.proto_result(self.base + node._cid, "g", b, "__getitem__", sc)
+            k2 = self.keyed_sub(k, b, sl, sc)
+            self.flow(k2, got)
+            return k2
         if t is ast.IfExp:
             self.ev(node.test, sc)
             k = "#" + str(self.base + node._cid)
@@ -516,6 +599,8 @@ class FactExtractor:
                     self.proto(g, f"c{i}r", right, (rev, *extra), sc)
                 elif ot is ast.In or ot is ast.NotIn:
                     self.proto(g, f"c{i}r", right, ("__contains__",), sc)
+                    # a dict or set looks the left operand up by its hash
+                    self.proto(g, f"c{i}h", left, ("__hash__",), sc)
                 left = right
             return None
         if t is ast.UnaryOp:
@@ -531,7 +616,7 @@ class FactExtractor:
             v = self.ev(node.value, sc)
             if node.format_spec is not None:
                 self.ev(node.format_spec, sc)
-            meths = ("__repr__",) if node.conversion == 114 else ("__format__", "__str__")
+            meths = ("__repr__",) if node.conversion == 114 else _FORMAT_DUNDER
             self.proto(self.base + node._cid, "f", v, meths, sc)
             return None
         for child in ast.iter_child_nodes(node):
@@ -541,9 +626,49 @@ class FactExtractor:
                 pass
         return None
 
+    def property_method(
+        self,
+        gid: int,
+        res: str,
+        meth: str,
+        argkeys: list[str | None],
+        kwkeys: dict[str, str | None],
+        sc: _Scope,
+    ) -> None:
+        """``property.__init__(self, fget, fset, fdel, doc)`` stores the accessors on
+        ``self``; ``property.__get__(self, obj)`` calls ``self.fget(obj)``,
+        ``__set__(self, obj, value)`` ``self.fset(obj, value)`` and ``__delete__``
+        ``self.fdel(obj)`` (the data model's descriptor HowTo gives property's
+        equivalent in Python): how subclasses of ``property`` reach their accessors."""
+        recv = argkeys[0] if argkeys else None
+        if recv is None:
+            return
+        if meth == "__init__":
+            for i, name in enumerate(("fget", "fset", "fdel")):
+                v = argkeys[i + 1] if i + 1 < len(argkeys) else kwkeys.get(name)
+                if v is not None:
+                    self.row(RS_ASTORE, recv, name, v)
+            return
+        slot = _PROPERTY_SLOTS[meth]
+        a = f"{res}{slot}"
+        self.attr(a, recv, slot)
+        ck = f"@{gid}{slot}"
+        self.flow(ck, a)
+        self.row(RS_CALL, gid, ck, res, CallMode.CALL, sc.caller)
+        for i, v in enumerate(argkeys[1 : 3 if meth == "__set__" else 2]):
+            if v is not None:
+                self.row(RS_ARG, ck, i, None, v, 0)
+
+    def hashed(self, gid: int, suffix: str, key: str | None, sc: _Scope) -> None:
+        """Node ``gid`` uses ``key`` as a dict or set key (a subscript, ``in``, a
+        display, ``d.get(k)``): looking it up or storing it runs its ``__hash__`` (only
+        a method of the repository counts, as for every protocol)."""
+        self.proto(gid, suffix + "h", key, ("__hash__",), sc)
+
     def formatting(self, node: ast.BinOp, fmt: str, sc: _Scope) -> None:
-        """``fmt % operands``: each operand's ``__str__`` (``%r``: ``__repr__``)."""
-        meths = ("__str__", "__repr__") if "%r" in fmt else ("__str__",)
+        """``fmt % operands``: each operand's ``__str__`` (``%r``, and ``object.__str__``:
+        ``__repr__``)."""
+        meths = ("__str__", "__repr__")
         g = self.base + node._cid
         r = node.right
         if type(r) is ast.Tuple:
@@ -603,6 +728,10 @@ class FactExtractor:
                 if fs is not None and fs.fn is not None and fs.fn.get("selfkey"):
                     self.row(RS_SUPER, res, fs.fn["selfkey"], fs.fn["cls"])
             text = func.id if fk == "builtins." + func.id else None
+            if text is None and fk is not None:
+                # ``from functools import reduce``: the library function by its name
+                lib = self.from_names.get(fk)
+                text = lib if lib in HOF else None
         elif ft is ast.Attribute:
             text = "functools.reduce" if func.attr == "reduce" else None
             base = recv
@@ -628,6 +757,8 @@ class FactExtractor:
                 if slot == SHIFT and m not in STORE_METHODS and m not in EXTEND_METHODS:
                     # pop/remove/sort/...: no new element, existing ones move
                     self.row(RS_SSTORE, base, None, SHIFT)
+                if m in _HASH_METHODS and argkeys:
+                    self.hashed(gid, "", argkeys[0], sc)
                 if m == "get" and node.args and not node.keywords:
                     # ``d.get(<constant>)`` reads that key (its default is no element)
                     got = self.keyed_sub(res, base, node.args[0], sc)
@@ -651,6 +782,12 @@ class FactExtractor:
             # next(it) is one element of the iterator; iter/reversed keep the elements
             if text == "next":
                 self.sub(res, argkeys[0])
+            elif text == "iter" and len(node.args) == 2:
+                # ``iter(f, sentinel)``: iterating it calls ``f`` until the sentinel
+                # (a callable iterator, ``CALLABLE_ITER``; the resolver's
+                # ``output._generator_resumes`` turns its iteration into calls of f)
+                self.init(res, Val.CONTAINER + res + CALLABLE_ITER)
+                self.flow(res + CALLABLE_ITER + "f", argkeys[0])
             elif text in ("iter", "reversed"):
                 self.flow(res, argkeys[0])
         if (
@@ -662,10 +799,14 @@ class FactExtractor:
             # ``"{}".format(x)``: each argument's ``__format__`` (object's: ``str()``)
             vals = [*argkeys, *kwkeys.values()]
             for j, a in enumerate(vals):
-                self.proto(gid, f"f{j}", a, ("__format__", "__str__"), sc)
+                self.proto(gid, f"f{j}", a, _FORMAT_DUNDER, sc)
+        if text in _COPY_BUILTINS and argkeys and argkeys[0] is not None:
+            self.copy_elements(gid, res, argkeys[0], sc)
+        elif text == "dict":
+            self.dict_call(res, argkeys, kwkeys)
         if text is not None and argkeys:
             meths = _BUILTIN_DUNDER.get(text)
-            if meths is not None:
+            if meths is not None and text not in _COPY_BUILTINS:
                 self.proto(gid, "b", argkeys[0], meths, sc)
             meths = _ELEM_DUNDER.get(text)
             if meths is not None and argkeys[0] is not None:
@@ -678,6 +819,14 @@ class FactExtractor:
             a = res + "c"
             self.attr(a, argkeys[0], "__class__")
             self.flow(res, a)
+        if (
+            ft is ast.Attribute
+            and func.attr in _PROPERTY_SLOTS
+            and type(func.value) is ast.Name
+            and fk is not None
+            and self.resolve(sc, func.value.id) == "builtins.property"
+        ):
+            self.property_method(gid, res, func.attr, argkeys, kwkeys, sc)
         if text == "property":
             # ``property(fget, fset, fdel)``: the accessors stay reachable through
             # the attribute and are property accessors
@@ -699,6 +848,21 @@ class FactExtractor:
             self.row(RS_CALL, gid, a, None, CallMode.PROP, sc.caller)
             if text == "getattr":
                 self.flow(res, a)
+        elif text == "getattr" and len(node.args) >= 2 and argkeys[0] is not None:
+            name = node.args[1]
+            prefix = _name_prefix(name)
+            if prefix is None and type(name) is ast.Name:
+                # ``n = "_handle_%s" % kind; getattr(self, n)``: a name bound (so far)
+                # only to such expressions
+                prefix = self.prefix_binds.get(self.resolve(sc, name.id))
+            if prefix:
+                # dispatch by name: ``getattr(self, "visit_" + kind)`` may read any
+                # attribute named ``visit_...`` (``PREFIX_MARK``, see the resolver)
+                a = res + "g"
+                self.attr(a, argkeys[0], prefix + PREFIX_MARK)
+                self.flow(res, a)
+        if text == "getattr" and len(node.args) == 3:
+            self.flow(res, argkeys[2])  # the default
         if text is not None and text in HOF:
             fpos, ipos = HOF[text]
             f = (
@@ -711,7 +875,14 @@ class FactExtractor:
                 for j, p in enumerate(ipos)
             ]
             if f is not None:
-                self.hof(gid, ck, f, elems, sc)
+                cmp = _ELEM_DUNDER.get(text) if isinstance(fpos, str) else None
+                kres = res + "k" if cmp is not None else None
+                self.hof(gid, ck, f, elems, sc, res=kres)
+                if cmp is not None and kres is not None:
+                    # ``sorted(xs, key=f)`` compares what ``f`` returns (a tuple: its
+                    # elements, in order)
+                    self.proto(gid, "k", kres, cmp, sc)
+                    self.proto(gid, "ke", self.elem(kres + "e", kres), ("__eq__", *cmp), sc)
         else:
             self.callbacks(node, gid, ck, argkeys, kwkeys, sc)
         return res
@@ -775,13 +946,15 @@ class FactExtractor:
         elems: list[str | None],
         sc: _Scope,
         suffix: str = "~",
+        res: str | None = None,
     ) -> None:
-        """The builtin at call ``gid`` calls ``f`` with the elements of its iterables."""
+        """The builtin at call ``gid`` calls ``f`` with the elements of its iterables
+        (``res``: the key of what ``f`` returns, where the builtin uses it)."""
         if f is None:
             return
         hk = ck + suffix
         self.flow(hk, f)
-        self.row(RS_CALL, gid, hk, None, CallMode.HOF, sc.caller)
+        self.row(RS_CALL, gid, hk, res, CallMode.HOF, sc.caller)
         for j, e in enumerate(elems):
             if e is not None:
                 self.row(RS_ARG, hk, j, None, e, 0)
@@ -823,7 +996,52 @@ class FactExtractor:
         self.sub(tk + "e", itk)
         self.flow(tk, tk + "e")
         self.flow(tk, nx)
+        # what ``__iter__`` returns may be a container or generator: its elements
+        self.flow(tk, self.elem(tk + "g", it))
         self.store(target, tk, tsc)
+
+    def proto_result(
+        self, gid: int, suffix: str, recv: str | None, meth: str, sc: _Scope
+    ) -> str | None:
+        """``recv.meth()`` run implicitly by node ``gid`` as a protocol (like ``proto``:
+        only methods of the repository count as calls), and the key of its result."""
+        if recv is None:
+            return None
+        a = f"#{gid}{suffix}0p"
+        res = f"#{gid}{suffix}r"
+        self.attr(a, recv, meth)
+        self.row(RS_CALL, gid, a, res, CallMode.PROTO, sc.caller)
+        return res
+
+    def copy_elements(self, gid: int, res: str, src: str, sc: _Scope) -> None:
+        """``list(x)``, ``tuple(x)``, ``sorted(x)``, ...: ``res`` is a new container of
+        what iterating ``x`` yields (the data model's iteration protocol): the elements
+        of a container, and for an instance of a class of the repository what its
+        ``__iter__`` returns yields (a generator's values, the elements of a container)
+        or what the returned iterator's ``__next__`` returns."""
+        self.init(res, Val.CONTAINER + res)
+        ek = res + Key.ELEMS
+        self.sub(ek, src)
+        it = self.proto_result(gid, "bi", src, "__iter__", sc)
+        self.flow(ek, self.elem(ek + "g", it))
+        self.flow(ek, self.proto_result(gid, "bn", it, "__next__", sc))
+
+    def dict_call(self, res: str, argkeys: list[str | None], kwkeys: dict[str, str | None]) -> None:
+        """``dict(mapping_or_pairs, **kwargs)``: a new dict holding the keyword values
+        under their names and the values of the positional argument (as elements of
+        unknown key)."""
+        ck = res + DICT_MARK
+        self.init(res, Val.CONTAINER + ck)
+        ek = ck + Key.ELEMS
+        if argkeys and argkeys[0] is not None:
+            s = res + "v"
+            self.sub(s, argkeys[0])
+            self.flow(ek, s)
+            self.flow(ck + "[*]", s)
+        for name, v in kwkeys.items():
+            tok = "s" + name.encode("utf-8", "surrogatepass").hex()
+            self.flow(ek, v)
+            self.flow(f"{ck}[{tok}]", v)
 
     def comprehension(self, node: Any, sc: _Scope) -> str:
         gid = self.base + node._cid
@@ -853,6 +1071,8 @@ class FactExtractor:
             self.flow(k, vkey)
             if hasattr(target, "_cid"):
                 self.store_keys.append((target._cid, k))
+            pre = _name_prefix(vnode) if vnode is not None else None
+            self.prefix_binds[k] = pre if self.prefix_binds.get(k, pre) == pre else None
             tok = const_token(vnode) if vnode is not None and vkey is None else None
             if tok is None:
                 self.other_binds.add(k)
@@ -884,7 +1104,9 @@ class FactExtractor:
             return
         if t is ast.Subscript:
             b = self.ev(target.value, sc)
-            self.ev(target.slice, sc)
+            sk = self.ev(target.slice, sc)
+            if type(target.slice) is not ast.Slice:
+                self.hashed(self.base + target._cid, "", sk, sc)
             if b is None:
                 return
             if type(target.slice) is ast.Slice:
@@ -1153,7 +1375,9 @@ class FactExtractor:
                 if type(tg) is ast.Subscript:
                     # ``del xs[i]`` moves the later elements of a sequence
                     b = self.ev(tg.value, sc)
-                    self.ev(tg.slice, sc)
+                    sk = self.ev(tg.slice, sc)
+                    if type(tg.slice) is not ast.Slice:
+                        self.hashed(self.base + tg._cid, "", sk, sc)
                     if b is not None:
                         self.row(RS_SSTORE, b, None, SHIFT)
                         self.proto(self.base + tg._cid, "d", b, ("__delitem__",), sc)
