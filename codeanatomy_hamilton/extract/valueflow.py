@@ -52,7 +52,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     Val,
 )
 from codeanatomy_hamilton.extract.context import FileContext
-from codeanatomy_hamilton.extract.facts import INDEX_MARK, const_token
+from codeanatomy_hamilton.extract.fact_keys import INDEX_MARK, const_token
 
 # fact tables of this pass, with their Arrow types (registered in extract.fact_schemas)
 _I64, _I32, _STR = pa.int64(), pa.int32(), pa.string()

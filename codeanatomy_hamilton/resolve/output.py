@@ -37,7 +37,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     NodeKind,
     Val,
 )
-from codeanatomy_hamilton.extract.facts import CALLABLE_ITER
+from codeanatomy_hamilton.extract.fact_keys import CALLABLE_ITER
 from codeanatomy_hamilton.resolve.classes import Hierarchy
 from codeanatomy_hamilton.resolve.modules import ModuleMap
 from codeanatomy_hamilton.resolve.points_to.arrays import (

@@ -38,7 +38,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     MethodKind,
     Val,
 )
-from codeanatomy_hamilton.extract.facts import INDEX_MARK
+from codeanatomy_hamilton.extract.fact_keys import INDEX_MARK
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings
 from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, expand, isin_sorted, ucount, usort
 from codeanatomy_hamilton.resolve.points_to.interner import (

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from codeanatomy_hamilton.core.vocabulary import Key, Val
-from codeanatomy_hamilton.extract.facts import PREFIX_MARK
+from codeanatomy_hamilton.extract.fact_keys import PREFIX_MARK
 from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, expand, uinv, usort
 from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_I, NO_BIND, kind_mask
 from codeanatomy_hamilton.resolve.points_to.levels import IntMap
