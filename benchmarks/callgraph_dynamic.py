@@ -25,7 +25,7 @@ protocol, callback. Generators are counted once per generator (first resume), no
 before the profiler in most suites).
 
     .venv/bin/python benchmarks/callgraph_dynamic.py [--modules a,b] [--jobs 2]
-        [--json out.json] [--missing N] [--pypi DIR:PKG:TESTS ...]
+        [--json out.json] [--missing N] [--pypi DIR:PKG:TESTS ...] [--keep DIR [--reuse]]
 
 Results are printed (overall, per trigger kind, per module, out-degrees); ``--missing
 N`` lists N missed pairs per kind (to find causes; tune to the suite, not to pairs).
@@ -273,7 +273,7 @@ def static_graph(
     from deltalake import DeltaTable
 
     sys.path.insert(0, ROOT)
-    from codeanatomy_hamilton.resolve.callgraph import call_graph_pairs
+    from tests.resolve_helpers import call_graph_pairs
 
     nodes = DeltaTable(os.path.join(wh, "cpg_nodes")).to_pyarrow_table(
         columns=["node_id", "kind", "qualname", "path", "start_line"]
@@ -390,7 +390,7 @@ def _collect(paths: Iterable[str]) -> dict[tuple[str, int, str, int], set[str]]:
     return dyn
 
 
-def run_stdlib(mods: list[str], jobs: int, missing: int, tmp: str) -> dict:
+def run_stdlib(mods: list[str], jobs: int, missing: int, tmp: str, reuse: bool = False) -> dict:
     repo = os.path.join(tmp, "repo")
     roots: list[tuple[str, str]] = []
     module_of: dict[str, str] = {}
@@ -413,16 +413,22 @@ def run_stdlib(mods: list[str], jobs: int, missing: int, tmp: str) -> dict:
         return m, run_child(sys.executable, roots, STDLIB_MODULES[m], outs[m])
 
     with ThreadPoolExecutor(max(1, jobs)) as ex:
-        futs = [ex.submit(one, m) for m in mods]
+        futs = [ex.submit(one, m) for m in mods if not (reuse and os.path.exists(outs[m]))]
         for f in futs:
             m, res = f.result()
             print(f"  ran {STDLIB_MODULES[m]}: {res}", flush=True)
     dyn = _collect(outs.values())
-    static, where = static_graph(repo, os.path.join(tmp, "wh"))
+    static, where = static_graph(repo, _fresh(os.path.join(tmp, "wh")))
     return evaluate(dyn, module_of, static, where, decos, missing)
 
 
-def run_pypi(spec: str, missing: int, tmp: str) -> tuple[str, dict]:
+def _fresh(path: str) -> str:
+    """``path`` with nothing there (a warehouse of an earlier run in a kept folder)."""
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def run_pypi(spec: str, missing: int, tmp: str, reuse: bool = False) -> tuple[str, dict]:
     """``SRC:PKG:TESTS``: SRC a folder holding the package folder PKG (an unpacked
     sdist), TESTS a unittest name (``tests.test_more``) or ``pytest=<path>`` for a
     pytest suite; the tests run with SRC as working directory (the package is imported
@@ -431,7 +437,7 @@ def run_pypi(spec: str, missing: int, tmp: str) -> tuple[str, dict]:
     src, pkg, tests = spec.split(":")
     repo = os.path.join(tmp, "repo_" + pkg)
     ignore = shutil.ignore_patterns("__pycache__", "tests", "test", "*.pyi")
-    shutil.copytree(os.path.join(src, pkg), os.path.join(repo, pkg), ignore=ignore)
+    shutil.copytree(os.path.join(src, pkg), _fresh(os.path.join(repo, pkg)), ignore=ignore)
     module_of: dict[str, str] = {}
     decos: dict[str, dict[int, int]] = {}
     for d, _dirs, files in os.walk(repo):
@@ -444,9 +450,12 @@ def run_pypi(spec: str, missing: int, tmp: str) -> tuple[str, dict]:
                     decos[rel] = deco_lines(fh.read())
     out = os.path.join(tmp, f"dyn_{pkg}.jsonl")
     python = os.environ.get("DYN_PYTHON", sys.executable)
-    res = run_child(python, [(os.path.abspath(os.path.join(src, pkg)), pkg)], tests, out, cwd=src)
-    print(f"  ran {pkg} tests: {res}", flush=True)
-    static, where = static_graph(repo, os.path.join(tmp, "wh_" + pkg))
+    if not (reuse and os.path.exists(out)):
+        res = run_child(
+            python, [(os.path.abspath(os.path.join(src, pkg)), pkg)], tests, out, cwd=src
+        )
+        print(f"  ran {pkg} tests: {res}", flush=True)
+    static, where = static_graph(repo, _fresh(os.path.join(tmp, "wh_" + pkg)))
     return pkg, evaluate(_collect([out]), module_of, static, where, decos, missing)
 
 
@@ -457,6 +466,12 @@ def main() -> None:
     ap.add_argument("--missing", type=int, default=0)
     ap.add_argument("--json", default=None)
     ap.add_argument("--keep", default=None, help="keep the work folder here")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: reuse the pairs an earlier run recorded there (re-judges a "
+        "changed engine without running the suites again)",
+    )
     ap.add_argument("--pypi", action="append", default=[], help="SRC:PKG:TESTMODULE")
     args = ap.parse_args()
     mods = [m for m in args.modules.split(",") if m]
@@ -465,10 +480,10 @@ def main() -> None:
     results: dict[str, dict] = {}
     try:
         if mods:
-            results["stdlib"] = run_stdlib(mods, args.jobs, args.missing, tmp)
+            results["stdlib"] = run_stdlib(mods, args.jobs, args.missing, tmp, args.reuse)
             report(f"stdlib ({len(mods)} modules)", results["stdlib"])
         for spec in args.pypi:
-            name, r = run_pypi(spec, args.missing, tmp)
+            name, r = run_pypi(spec, args.missing, tmp, args.reuse)
             results[name] = r
             report(name, r)
     finally:

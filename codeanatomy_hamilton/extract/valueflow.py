@@ -51,8 +51,8 @@ from codeanatomy_hamilton.core.vocabulary import (
 )
 from codeanatomy_hamilton.extract.constfold import truth
 from codeanatomy_hamilton.extract.context import FileContext
+from codeanatomy_hamilton.extract.fact_keys import HOF, INDEX_MARK, const_token
 from codeanatomy_hamilton.extract.fact_schemas import VF_FACT_SCHEMAS
-from codeanatomy_hamilton.extract.facts import HOF, INDEX_MARK, const_token
 from codeanatomy_hamilton.extract.valueflow_stmts import (
     BodyState,
     StatementFlow,

@@ -33,15 +33,18 @@ from codeanatomy_hamilton.core.vocabulary import (
     CallMode,
     EdgeKind,
     ImportKind,
+    Key,
     NodeKind,
     Val,
 )
+from codeanatomy_hamilton.extract.fact_keys import CALLABLE_ITER
 from codeanatomy_hamilton.resolve.classes import Hierarchy
 from codeanatomy_hamilton.resolve.modules import ModuleMap
 from codeanatomy_hamilton.resolve.points_to.arrays import (
     distinct_pairs,
     expand,
     isin_sorted,
+    uinv,
     usort,
 )
 from codeanatomy_hamilton.resolve.points_to.core import PointsTo
@@ -50,6 +53,7 @@ from codeanatomy_hamilton.resolve.points_to.interner import (
     K_C,
     K_F,
     K_I,
+    K_L,
     K_X,
     Interner,
     kind_mask,
@@ -206,6 +210,75 @@ def _descriptor_calls(pt: PointsTo, calls: pa.Table, li: np.ndarray, v: np.ndarr
     return rows[h][ok], fv[ok]
 
 
+def _generator_resumes(
+    pt: PointsTo, facts: dict[str, pa.Table], targets: Targets, callid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(call node id, FUNCTION node id): a generator's body runs when the generator is
+    iterated, not when the generator function is called (language reference,
+    "Generator functions"), so ``next(g)``, ``for x in g``, ``list(g)``, ... (rows
+    reading ``__iter__``/``__next__`` of a key that may hold the generator of ``f``)
+    call ``f`` too (its first resume; the call that made ``g`` has its own edge).
+    A generator function's ``<fkey>.<ret>`` holds ``l:<fkey>.<gen>`` (``Key.GEN``),
+    whose elements are what it yields."""
+    S = pt.interner
+    calls = facts[RS_CALL]
+    mode = calls.column("mode")
+    implicit = pc.fill_null(pc.equal(mode, CallMode.IMPLICIT), False).to_numpy(zero_copy_only=False)
+    proto = pc.fill_null(pc.equal(mode, CallMode.PROTO), False).to_numpy(zero_copy_only=False)
+    names = S.lookup(pa.array(["__iter__", "__next__"], pa.string()))
+    a_e, a_base, a_attr = (pt.column_ids(RS_ATTR, c) for c in ("e", "base", "attr"))
+    am = np.isin(a_attr, names[names >= 0]) & (a_e >= 0) & (a_base >= 0)
+    ae, ab = a_e[am], a_base[am]
+    o = np.argsort(ae, kind="stable")
+    ae, ab = ae[o], ab[o]
+    # call rows -> the attribute read they call: protocol rows are keyed by it,
+    # implicit calls flow it into their key (``rs_flow`` dst=@call, src=#attribute)
+    ck = pt.column_ids(RS_CALL, "ckey")
+    fd, fs = pt.column_ids(RS_FLOW, "dst"), pt.column_ids(RS_FLOW, "src")
+    fo = np.argsort(fd, kind="stable")
+    fd, fs = fd[fo], fs[fo]
+    rows = np.flatnonzero(implicit)
+    lo = np.searchsorted(fd, ck[rows], "left")
+    hi = np.searchsorted(fd, ck[rows], "right")
+    ri, fi = expand(lo, hi - lo, None)
+    prow = np.flatnonzero(proto)
+    c_row = np.concatenate([rows[ri], prow])
+    c_e = np.concatenate([fs[fi], ck[prow]])
+    lo = np.searchsorted(ae, c_e, "left")
+    hi = np.searchsorted(ae, c_e, "right")
+    ci, ai = expand(lo, hi - lo, None)
+    c_row, base = c_row[ci], ab[ai]
+    if not len(c_row):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    li, v = pt.values_of(base)
+    m = S.kinds(v) == K_L
+    li, v = li[m], v[m]
+    if not len(v):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    uv, inv = uinv(S.quals(v))
+    fnames = [S.text(q) for q in uv.tolist()]
+    fval = S.lookup(
+        pa.array(
+            [Val.FUNC + q[: -len(Key.GEN)] if q.endswith(Key.GEN) else "" for q in fnames],
+            pa.string(),
+        )
+    )[inv]
+    ok = fval >= 0
+    src, dst = targets.join(callid[c_row[li[ok]]], fval[ok])
+    # ``iter(f, sentinel)`` (``CALLABLE_ITER``): iterating it calls what ``f`` holds
+    ckey = S.lookup(
+        pa.array([q + "f" if q.endswith(CALLABLE_ITER) else "" for q in fnames], pa.string())
+    )[inv]
+    ci = ckey >= 0
+    if ci.any():
+        fi, fv = pt.values_of(ckey[ci])
+        fv = _norm(S, fv)
+        m = _kind_in(S, fv, (K_F,))
+        s2, d2 = targets.join(callid[c_row[li[ci]]][fi[m]], fv[m])
+        src, dst = np.concatenate([src, s2]), np.concatenate([dst, d2])
+    return _distinct(src, dst)
+
+
 # A method called on a receiver the points-to sets know nothing about (a parameter
 # fed only from outside the repository, by tests or a framework) may be any method of
 # that name in the repository: the call gets an edge to each when the name is
@@ -307,7 +380,10 @@ def build_outputs(
     c_src, c_v = _distinct(callid[li], _norm(S, v))
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, c_src, c_v, (K_F, K_C))
     u_src, u_dst = _unknown_receiver_calls(pt, facts, callid)
-    e_src, e_dst = _distinct(np.concatenate([e_src, u_src]), np.concatenate([e_dst, u_dst]))
+    g_src, g_dst = _generator_resumes(pt, facts, targets, callid)
+    e_src, e_dst = _distinct(
+        np.concatenate([e_src, u_src, g_src]), np.concatenate([e_dst, u_dst, g_dst])
+    )
     edges.append(_edges(e_src, e_dst, EdgeKind.CALL))
     xedges.append(_xedges(x_src, x_dst, EdgeKind.CALL))
     call_edges = len(e_src) + len(x_src)

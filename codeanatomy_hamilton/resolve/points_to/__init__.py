@@ -10,6 +10,8 @@ Modules, in import order:
   ``FactSet``, ``Flows``);
 * ``interner``: the string interner (``Interner``) and the value kinds ``K_*``;
 * ``containers``: the keyed-container rules; ``rules``: the other rules of a round;
+  ``lookups``: the stage-B rules beyond the MRO (reads by name prefix, container
+  classes, external bases);
 * ``core``: ``PointsTo``, the relations, the rounds and stages, the widening bounds
   and the query API (the only names the stages after the fixed point read).
 
@@ -99,12 +101,18 @@ The fixed point (``PointsTo``):
   ``has_arg0``: sorted distinct call keys with a positional first argument;
   ``wrap_ids``: sorted ids of the ``x:`` values of ``core.WRAPPERS``;
   ``init_attr``, ``call_attr``, ``class_attr``, ``new_attr``: ids of those names;
+  ``accessors``: sorted ids of the ``rs_prop`` fkeys; ``ckey_ids``: sorted distinct
+  call keys (``_implicit_past_cap``);
 * ``f_cls`` (``IntMap``): fkey id -> id of the class defining the method;
 * stage B: ``lk_keys`` (sorted ``cls << 32 | attr``) and ``lk_owner`` (the first class
   on the MRO defining it, ``mro_owner``); ``sl_keys`` (sorted ``pair << 32 | attr``,
   ``pair`` a small id of (k, cls) in ``sl_pair``) and ``sl_owner`` for ``super()``;
   ``_pending``: facts added between the stages, counted after B's first round;
   ``_all_rules``: the facts that go through every rule in B's first round;
+  ``ext_base`` (``IntMap``): class -> its first external base (``x:`` payload id);
+  ``cc_base`` (``IntMap``): container class -> its instances' element key;
+  ``px_keys`` (sorted ``cls << 32 | prefix attr``), ``px_attr``, ``px_owner``: the
+  attributes read by name prefix; ``_builtin_ok``: (builtin type, attr) -> a method;
 * containers: ``_ckind`` / ``_clen`` per container id, ``_tok_ids`` / ``_tok_strs``
   (slot tokens' local ids), ``_slot_memo`` (``container << 32 | token`` -> slot id).
 

@@ -30,6 +30,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     RS_FLOW,
     RS_INIT,
     RS_PARAM,
+    RS_PROP,
     RS_SSTORE,
     RS_SUB,
     RS_SUPER,
@@ -37,10 +38,11 @@ from codeanatomy_hamilton.core.vocabulary import (
     MethodKind,
     Val,
 )
-from codeanatomy_hamilton.extract.facts import INDEX_MARK
+from codeanatomy_hamilton.extract.fact_keys import INDEX_MARK
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings
 from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, expand, isin_sorted, ucount, usort
 from codeanatomy_hamilton.resolve.points_to.interner import (
+    K_B,
     MK_C,
     MK_M,
     MK_NEW,
@@ -49,7 +51,7 @@ from codeanatomy_hamilton.resolve.points_to.interner import (
     Interner,
 )
 from codeanatomy_hamilton.resolve.points_to.levels import CsrIndex, FactSet, Flows, IntMap, PairSet
-from codeanatomy_hamilton.resolve.points_to.rules import Rules
+from codeanatomy_hamilton.resolve.points_to.lookups import Lookups
 
 # Widening: a key that may hold this many values stops growing (and values of
 # external objects do not cross calls, flows marked ``P``: parameters and returns).
@@ -70,6 +72,12 @@ HARD_KEY_CAP = 256
 # facts so far are kept, the run is reported as truncated). ~16 bytes per fact in
 # the sorted array and its per-round copies; 30M facts keep resolution in a few GiB.
 FACT_BUDGET = 30_000_000
+# a call key past ``KEY_CAP`` still takes the methods the call runs implicitly, up
+# to this many values (a call of 16 classes also runs their ``__init__``, ``__new__``;
+# a key that grew far past the cap in one round stays where it is)
+IMPLICIT_CAP = 4 * KEY_CAP
+# the methods a call runs implicitly on the value it calls (``_implicit_past_cap``)
+_IMPLICIT_METHODS = (".__call__", ".__init__", ".__new__")
 # ``rs_def.mkind`` -> method-kind bit
 _MK = {MethodKind.STATIC: MK_S, MethodKind.CLASS: MK_C, MethodKind.METHOD: MK_M}
 
@@ -119,9 +127,10 @@ ENCODED_COLUMNS: list[tuple[str, str]] = [
 ]  # fmt: skip
 
 
-class PointsTo(Rules):
+class PointsTo(Lookups):
     """Holds the relations and runs rounds until nothing new is derived (state names:
-    see the glossary of ``resolve.points_to``; the rules: ``rules``, ``containers``)."""
+    see the glossary of ``resolve.points_to``; the rules: ``rules``, ``containers``,
+    ``lookups``)."""
 
     def __init__(
         self,
@@ -196,12 +205,21 @@ class PointsTo(Rules):
         c = facts[RS_CALL]
         self.c_key, self.c_res = enc(RS_CALL, "ckey"), enc(RS_CALL, "res")
         self.c_mode_deco = _eq(c["mode"], "deco")
-        self.c_mode_hof = _eq(c["mode"], "hof")
         self.c_mode_raise = _eq(c["mode"], "raise")
         # property accesses and protocol calls are keyed by the attribute read itself:
         # what it holds is called, and it never gets constructors or ``__call__``
         self.c_mode_attr = _eq(c["mode"], CallMode.PROP) | _eq(c["mode"], CallMode.PROTO)
+        # a property read's value is what its getter returns (``rs_call.res`` of a
+        # ``prop`` row is the attribute's own key): only accessors (``rs_prop``) read
+        # through an instance give it; a plain function stored in an attribute is not
+        # called by reading it
+        self.c_mode_prop = _eq(c["mode"], CallMode.PROP)
+        self.accessors = usort(S.intern(facts[RS_PROP]["fkey"]))
         self.ix_calls = CsrIndex(self.c_key)
+        # call keys, sorted: the methods a call runs implicitly (``__call__`` of the
+        # instances it may call, ``__init__``/``__new__`` of the classes) enter the
+        # call key past ``KEY_CAP`` (see ``_implicit_past_cap``)
+        self.ckey_ids = usort(self.c_key[self.c_key >= 0])
         g = facts[RS_ARG]
         self.g_key, self.g_src, self.g_kw = (
             enc(RS_ARG, "ckey"),
@@ -265,6 +283,10 @@ class PointsTo(Rules):
         self.sl_keys = np.zeros(0, np.int64)  # (k, cls, attr) packed, sorted
         self.sl_owner = np.zeros(0, np.int64)
         self.sl_pair: dict[tuple[int, int], int] = {}
+        self.ext_base = IntMap()  # class -> first external base (stage B)
+        self.cc_base = IntMap()  # container class -> its elements' key (stage B)
+        self.px_keys = np.zeros(0, np.int64)  # reads by name prefix (stage B)
+        self._builtin_ok: dict[tuple[int, int], bool] = {}
         self.init_attr = S.get("__init__")
         self.call_attr = S.get("__call__")
         self.wrap_ids = usort(np.array([S.get(Val.EXT + w) for w in WRAPPERS], np.int64))
@@ -383,6 +405,9 @@ class PointsTo(Rules):
         packed = (pair << 32) | a
         order = np.argsort(packed, kind="stable")
         self.sl_keys, self.sl_owner = packed[order], o[order]
+        self._external_bases(hier)
+        self._container_classes(hier)
+        self._prefix_lookups()
         if hier.self_init.num_rows:
             ik, iv = S.encode(hier.self_init["key"]), S.encode(hier.self_init["val"])
             ok = (ik >= 0) & (iv >= 0)
@@ -407,8 +432,26 @@ class PointsTo(Rules):
         sat = np.zeros(len(k), bool)
         inr = k < len(cnt)
         sat[inr] = cnt[k[inr]] >= KEY_CAP
+        if sat.any():
+            sat[sat] = ~self._implicit_past_cap(k[sat], v[sat], cnt)
         k, v = k[~sat], v[~sat]
         return self._add_facts(usort((k << 32) | v))
+
+    def _implicit_past_cap(self, k: np.ndarray, v: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+        """Mask of the facts (k, v) of saturated keys that still enter: a bound method
+        into a call key. A call key saturated by the instances (classes) it may call
+        would otherwise block their ``__call__`` (``__init__``) methods, which the
+        call runs; there is at most one per value already held, and the key stays
+        below ``IMPLICIT_CAP``."""
+        m = (self.S.vk[v] == K_B) & isin_sorted(k, self.ckey_ids)
+        m &= cnt[np.minimum(k, len(cnt) - 1)] < IMPLICIT_CAP
+        if m.any():
+            # only the methods the call itself runs, not other bound methods that
+            # flow into the key (those stay within the cap)
+            strs = self.S.strs
+            fk = self.S.vq[v[m]].tolist()
+            m[m] = np.array([strs[f].endswith(_IMPLICIT_METHODS) for f in fk], bool)
+        return m
 
     def _add_facts(self, cand: np.ndarray, count: bool = True) -> np.ndarray:
         """Adds the facts of ``cand`` (sorted, unique) not yet known; returns them."""

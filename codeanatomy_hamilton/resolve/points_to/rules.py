@@ -11,6 +11,9 @@ of the value kinds it reads).
   the receiver of bound methods, generic aliases, ``__class__``, attributes of
   externals, ``super()``).
 
+The stage-B rules beyond the MRO (prefix reads, container classes, external bases)
+live in ``lookups``, mixed in on top of ``Rules``; the rounds here call them.
+
 Values are built only by the memoised constructors at the end (``_dot``, ``_elem``,
 ``_val`` and the ``ret``/``sup``/``bound`` constructors inline).
 """
@@ -129,6 +132,8 @@ class Rules(Containers):
                     dot(self.sl_owner[pos][hit], attr[m][hit]),
                     self._val(Val.INST, k2[hit]),
                 )
+            if len(self.px_keys):
+                self._prefix_loads(li, ri, dv, vk, vq, emit)
         # attribute stores
         li, ri = _probe_kinds(self.ix_astore, dk, vk, _ATTR_STORE)
         if len(li):
@@ -157,6 +162,8 @@ class Rules(Containers):
         emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
         if m.any():
             self._keyed_stores(vq[li][m], self.ss_src[ri][m], ri[m], emit)
+        if len(self.cc_base.K) or len(self.cc_base.RK):
+            self._container_instances(dk, vk, vq, emit)
         # calls
         li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALLED)
         if len(li):
@@ -165,6 +172,11 @@ class Rules(Containers):
             ev = every[li] if every is not None else np.ones(len(li), bool)
             # call results of functions and bound methods
             m = isfn & (self.c_res[ri] >= 0) & ev
+            mp = m & self.c_mode_prop[ri]
+            if mp.any():
+                # through an instance (a bound accessor): ``C.prop`` on the class is
+                # the property object itself, no getter runs
+                m[mp] = isin_sorted(vq[li][mp], self.accessors) & (k[mp] == K_B)
             fkey = vq[li][m]
             emit(self.c_res[ri][m], S.unary("ret", fkey, lambda s: s + ".<ret>"), P_BIND)
             # decorators outside the repo keep the decorated function
@@ -187,7 +199,7 @@ class Rules(Containers):
                 emit(self.c_res[ci][bare], self.c_key[ci][bare], NO_BIND)
             # constructors call __init__, instances their __call__
             attr_mode = self.c_mode_attr[ri]
-            mc = (k == K_C) & ~self.c_mode_hof[ri] & ~attr_mode
+            mc = (k == K_C) & ~attr_mode
             mi = (k == K_I) & ~self.c_mode_raise[ri] & ~attr_mode
             m = mc | mi
             if m.any():
@@ -303,7 +315,8 @@ class Rules(Containers):
         li, ri = _probe_kinds(self.ix_calls, dk, vk, _CALL_VALUE)
         if len(li):
             k = vk[li]
-            res = self.c_res[ri]
+            # an attribute read or protocol row with a result constructs nothing
+            res = np.where(self.c_mode_attr[ri], -1, self.c_res[ri])
             m = (res >= 0) & (k == K_C)
             emit(res[m], self._val(Val.INST, vq[li][m]))
             m = (res >= 0) & (k == K_X) & ~S.bi[dv[li]]
@@ -352,6 +365,7 @@ class Rules(Containers):
             m &= ~self.a_proto[ri]
             q = self._dot(vq[li][m], self.a_attr[ri][m])
             emit(self.a_e[ri][m], self._val(Val.EXT, q))
+        self._external_attrs(emit)
         # super() inside a method of class K, for each class C of self
         li, ri = _probe_kinds(self.ix_sup, dk, vk, _SUPER_SELF)
         m = (vk[li] == K_I) | (vk[li] == K_C)

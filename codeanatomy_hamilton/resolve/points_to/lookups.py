@@ -1,0 +1,195 @@
+"""Stage-B rules beyond the MRO lookups of ``rules``: reads by name prefix
+(``getattr(x, "visit_" + k)``), instances of repository classes deriving from builtin
+containers, and attributes that only an external base class defines.
+
+``Lookups`` is mixed into ``core.PointsTo`` (on top of ``rules.Rules``, whose
+``_new_flows``/``_new_facts`` call these rules); its tables are built by
+``enable_classes`` (``_prefix_lookups``, ``_container_classes``, ``_external_bases``).
+These rules depend on the class lookups, so they read the whole delta (not only the
+facts that go through every rule).
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from codeanatomy_hamilton.core.vocabulary import Key, Val
+from codeanatomy_hamilton.extract.fact_keys import PREFIX_MARK
+from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, expand, uinv, usort
+from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_I, NO_BIND, kind_mask
+from codeanatomy_hamilton.resolve.points_to.levels import IntMap
+from codeanatomy_hamilton.resolve.points_to.rules import Rules, _probe_kinds
+
+# builtin container types: an instance of a repository class deriving from one holds
+# elements (``Lookups._container_classes``)
+_CONTAINER_BASES = frozenset(
+    Val.EXT + t
+    for t in (
+        "builtins.dict", "builtins.list", "builtins.set", "builtins.frozenset",
+        "builtins.tuple", "collections.OrderedDict", "collections.defaultdict",
+        "collections.deque", "collections.UserDict", "collections.UserList",
+    )
+)  # fmt: skip
+# the base every class has: never the external base an attribute is looked up in
+_OBJECT = Val.EXT + "builtins.object"
+# the element key of a container class's instances: ``<class>@i[]``
+_INSTANCE_ELEMS = "@i" + Key.ELEMS
+
+_INSTANCE = kind_mask(K_I)
+_SUPER_SELF = kind_mask(K_I, K_C)
+
+
+class Lookups(Rules):
+    """The stage-B rules of prefix reads, container classes and external bases (see
+    the module docstring; state: ``px_*``, ``cc_base``, ``ext_base``, ``_builtin_ok``)."""
+
+    def _prefix_lookups(self) -> None:
+        """For reads by name prefix (``getattr(x, "visit_" + k)``, attribute rows named
+        ``<prefix>PREFIX_MARK``): per (class, prefix) the attributes along the MRO whose
+        names start with it and their owners, sorted by ``cls << 32 | prefix``."""
+        S = self.S
+        strs = S.strs
+        pats = [
+            (p, strs[p][: -len(PREFIX_MARK)])
+            for p in usort(self.a_attr[self.a_attr >= 0]).tolist()
+            if strs[p].endswith(PREFIX_MARK)
+        ]
+        self.px_keys = np.zeros(0, np.int64)
+        c, a, o = self.lk_keys >> 32, self.lk_keys & MASK32, self.lk_owner
+        if not pats or not len(a):
+            return
+        ua, inv = uinv(a)
+        names = [strs[x] for x in ua.tolist()]
+        rows_k: list[np.ndarray] = []
+        rows_i: list[np.ndarray] = []
+        for pid, pre in pats:
+            hit = np.array([n.startswith(pre) for n in names], bool)
+            r = np.flatnonzero(hit[inv])
+            rows_k.append((c[r] << 32) | pid)
+            rows_i.append(r)
+        k = np.concatenate(rows_k)
+        r = np.concatenate(rows_i)
+        order = np.argsort(k, kind="stable")
+        self.px_keys, self.px_attr, self.px_owner = k[order], a[r][order], o[r][order]
+
+    def _prefix_loads(
+        self,
+        li: np.ndarray,
+        ri: np.ndarray,
+        dv: np.ndarray,
+        vk: np.ndarray,
+        vq: np.ndarray,
+        emit: Any,
+    ) -> None:
+        """Reads by name prefix of classes and instances: every matching attribute
+        (``_prefix_lookups``), bound as an attribute load binds it."""
+        k = vk[li]
+        m = (k == K_C) | (k == K_I)
+        if not m.any():
+            return
+        lm, rm = li[m], ri[m]
+        q = (vq[lm] << 32) | self.a_attr[rm]
+        lo = np.searchsorted(self.px_keys, q, "left")
+        hi = np.searchsorted(self.px_keys, q, "right")
+        i, j = expand(lo, hi - lo, None)
+        if len(i):
+            emit(
+                self.a_e[rm][i],
+                self._dot(self.px_owner[j], self.px_attr[j]),
+                dv[lm][i],
+            )
+
+    def _container_classes(self, hier: Any) -> None:
+        """Class id -> the key of the elements its instances hold, for classes of the
+        repository that derive from a builtin container type (``class Registry(dict)``:
+        ``self[k] = v``, ``reg[k]``, ``for x in reg``, ``reg.values()``)."""
+        cls = [
+            q for q, seq in sorted(hier.mro.items()) if any(v in _CONTAINER_BASES for v in seq[1:])
+        ]
+        self.cc_base = IntMap()
+        if cls:
+            c = self.S.encode(pa.array(cls, pa.string()))
+            e = self.S.encode(pa.array([q + _INSTANCE_ELEMS for q in cls], pa.string()))
+            o = np.argsort(c, kind="stable")
+            self.cc_base = IntMap.of(c[o], e[o])
+
+    def _container_instances(
+        self, dk: np.ndarray, vk: np.ndarray, vq: np.ndarray, emit: Any
+    ) -> None:
+        """Element reads and stores on instances of container classes
+        (``_container_classes``): one plain element key per class. A stage-B rule, so
+        it reads the whole delta (not only ``every``)."""
+        for ix, read in ((self.ix_sub, True), (self.ix_sstore, False)):
+            li, ri = _probe_kinds(ix, dk, vk, _INSTANCE)
+            if not len(li):
+                continue
+            ek = self.cc_base.get(vq[li])
+            h = ek >= 0
+            if read:
+                emit(self.sb_e[ri][h], ek[h], NO_BIND)
+            else:
+                emit(ek[h], self.ss_src[ri][h], NO_BIND)
+
+    def _external_bases(self, hier: Any) -> None:
+        """Class id -> the first class outside the repository on its MRO (``object``
+        aside): an attribute no class of the repository defines along the MRO is
+        looked up there (``_external_attrs``)."""
+        cls: list[str] = []
+        ext: list[str] = []
+        for q, seq in sorted(hier.mro.items()):
+            for v in seq[1:]:
+                if v.startswith(Val.EXT) and v != _OBJECT:
+                    cls.append(q)
+                    ext.append(v[len(Val.EXT) :])
+                    break
+        self.ext_base = IntMap()
+        if cls:
+            c = self.S.encode(pa.array(cls, pa.string()))
+            e = self.S.encode(pa.array(ext, pa.string()))
+            o = np.argsort(c, kind="stable")
+            self.ext_base = IntMap.of(c[o], e[o])
+
+    def _external_attrs(self, emit: Any) -> None:
+        """``self.base_method`` in a class ``A(ext.Base)``: an attribute of an instance
+        or class that no class of the repository on its MRO defines is the external
+        base's (``x:ext.Base.base_method``). Lookups are a stage-B rule, so this reads
+        the whole delta (``_new_facts`` sees only part of stage B's first one)."""
+        if not len(self.ext_base.K) and not len(self.ext_base.RK):
+            return
+        S = self.S
+        dk = self.delta >> 32
+        dv = self.delta & MASK32
+        li, ri = _probe_kinds(self.ix_attr, dk, S.vk[dv], _SUPER_SELF)
+        if not len(li):
+            return
+        q = S.vq[dv[li]]
+        ext = self.ext_base.get(q)
+        m = (ext >= 0) & ~self.a_proto[ri]
+        if not m.any():
+            return
+        at = self.a_attr[ri][m]
+        own = self.mro_owner(q[m], at)
+        h = own < 0
+        h[h] = self._builtin_method_ok(ext[m][h], at[h])
+        emit(self.a_e[ri][m][h], self._val(Val.EXT, self._dot(ext[m][h], at[h])))
+
+    def _builtin_method_ok(self, ext: np.ndarray, attr: np.ndarray) -> np.ndarray:
+        """Mask of the (external base, attribute) pairs kept: a builtin type's own
+        attributes are known (this interpreter's ``builtins``, never the analysed
+        code), so only its methods count (``Exception.handle`` does not exist,
+        ``property.fget`` is data); other external bases are unknown, kept."""
+        out = np.ones(len(ext), bool)
+        S = self.S
+        strs = S.strs
+        for i in np.flatnonzero(S.bi[self._val(Val.EXT, ext)]).tolist():
+            key = (int(ext[i]), int(attr[i]))
+            ok = self._builtin_ok.get(key)
+            if ok is None:
+                typ = getattr(builtins, strs[key[0]][len("builtins.") :], None)
+                ok = self._builtin_ok[key] = callable(getattr(typ, strs[key[1]], None))
+            out[i] = ok
+        return out
