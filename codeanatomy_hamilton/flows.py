@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import rustworkx as rx
 
+from codeanatomy_hamilton.core.arrays import usort
 from codeanatomy_hamilton.core.messages import first_line
 from codeanatomy_hamilton.core.vocabulary import VALUE_FLOW_KINDS, EdgeKind, NodeKind
 from codeanatomy_hamilton.store.delta import list_tables
@@ -79,7 +80,7 @@ def _ids(ctx: Any, sql: str) -> np.ndarray:
         raise FlowError(f"cannot select nodes: {first_line(exc)}") from None
     if not t.num_rows:
         return np.zeros(0, np.int64)
-    return _usort(np.asarray(t.column(0).to_numpy(), np.int64))
+    return usort(np.asarray(t.column(0).to_numpy(), np.int64))
 
 
 def _in(ids: np.ndarray) -> str:
@@ -108,7 +109,7 @@ def _calls(ctx: Any, repo: str, qual: str) -> np.ndarray:
         f"SELECT src_id FROM cpg_edges_by_dst WHERE repo = {r} AND kind = {_lit(EdgeKind.CALL)} "
         f"AND dst_id IN ({_in(ids[~named])})",
     )
-    return _usort(np.concatenate([resolved, ids[named]]))
+    return usort(np.concatenate([resolved, ids[named]]))
 
 
 def _operands(ctx: Any, repo: str, calls: np.ndarray, cond: str) -> np.ndarray:
@@ -204,24 +205,13 @@ def load_flow_graph(ctx: Any, repo: str) -> tuple[np.ndarray, np.ndarray]:
     return src, dst
 
 
-def _usort(a: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort: numpy's hashing ``unique`` is slow on ids)."""
-    a = np.sort(a)
-    if len(a) < 2:
-        return a
-    keep = np.empty(len(a), bool)
-    keep[0] = True
-    np.not_equal(a[1:], a[:-1], out=keep[1:])
-    return a[keep]
-
-
 def _levels(a: np.ndarray, b: np.ndarray, n: int, start: np.ndarray, depth: int) -> np.ndarray:
     """BFS distance (in edges, at most ``depth``; -1 beyond) from ``start`` over the
     edges ``a -> b`` of dense node indices ``< n``: a frontier at a time, in numpy."""
     o = np.argsort(a, kind="stable")
     a_s, b_s = a[o], b[o]
     dist = np.full(n, -1, np.int64)
-    frontier = _usort(start)
+    frontier = usort(start)
     dist[frontier] = 0
     for level in range(1, depth + 1):
         lo = np.searchsorted(a_s, frontier, "left")
@@ -230,7 +220,7 @@ def _levels(a: np.ndarray, b: np.ndarray, n: int, start: np.ndarray, depth: int)
         if not cnt.sum():
             break
         idx = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-        nxt = _usort(b_s[idx])
+        nxt = usort(b_s[idx])
         nxt = nxt[dist[nxt] < 0]
         if not len(nxt):
             break
@@ -255,7 +245,7 @@ def shortest_paths(
     paths are then computed with rustworkx on that subgraph."""
     if not len(sources) or not len(targets) or not len(src):
         return []
-    ids = _usort(np.concatenate([src, dst, sources, targets]))
+    ids = usort(np.concatenate([src, dst, sources, targets]))
     n = len(ids)
     s = np.searchsorted(ids, src)
     d = np.searchsorted(ids, dst)
@@ -267,7 +257,7 @@ def shortest_paths(
     hit = ti[(fwd[ti] > 0)]
     if not len(hit) or not ok.any():
         return []
-    keep = _usort(np.concatenate([s[ok], d[ok]]))
+    keep = usort(np.concatenate([s[ok], d[ok]]))
     g = rx.PyDiGraph(check_cycle=False, multigraph=False)
     g.add_nodes_from(keep.tolist())
     ks = np.searchsorted(keep, s[ok])
@@ -275,10 +265,10 @@ def shortest_paths(
     g.extend_from_edge_list(list(zip(ks.tolist(), kd.tolist(), strict=True)))
     root = g.add_node(-1)
     starts = np.searchsorted(keep, si[np.isin(si, keep)])
-    g.extend_from_edge_list([(root, int(i)) for i in _usort(starts)])
+    g.extend_from_edge_list([(root, int(i)) for i in usort(starts)])
     paths = rx.digraph_dijkstra_shortest_paths(g, root, default_weight=1.0)
     out: list[list[int]] = []
-    for t in _usort(hit).tolist():
+    for t in usort(hit).tolist():
         k = int(np.searchsorted(keep, t))
         if k >= len(keep) or keep[k] != t or k not in paths:
             continue

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from codeanatomy_hamilton.core.arrays import isin_sorted, usort
 from codeanatomy_hamilton.extract.file import extract_file
 from codeanatomy_hamilton.resolve import resolve_repo
-from codeanatomy_hamilton.resolve.points_to.arrays import isin_sorted, usort
 from codeanatomy_hamilton.resolve.points_to.core import ENCODED_COLUMNS, PointsTo
 from codeanatomy_hamilton.resolve.points_to.interner import K_B, K_I, K_NONE
 from tests.resolve_helpers import collect_resolve_input

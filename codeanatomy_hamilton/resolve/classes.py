@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from codeanatomy_hamilton.core.arrays import expand, usort
 from codeanatomy_hamilton.core.vocabulary import (
     PREFIX_LEN,
     RS_BASE,
@@ -25,7 +26,6 @@ from codeanatomy_hamilton.core.vocabulary import (
     MethodKind,
     Val,
 )
-from codeanatomy_hamilton.resolve.points_to.arrays import expand, usort
 from codeanatomy_hamilton.resolve.points_to.core import PointsTo
 from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_X
 

@@ -10,10 +10,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from codeanatomy_hamilton.core.schema import EDGE_SCHEMA
-from codeanatomy_hamilton.resolve.points_to.arrays import (
+from codeanatomy_hamilton.core.arrays import (
     distinct_pairs,
 )
+from codeanatomy_hamilton.core.schema import EDGE_SCHEMA
 from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_I, K_L, K_M
 
 OBJ_KINDS = np.zeros(16, bool)

@@ -19,6 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core import ids
+from codeanatomy_hamilton.core.arrays import (
+    distinct_pairs,
+    expand,
+    isin_sorted,
+    uinv,
+    usort,
+)
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA, PROP_SCHEMA, XEDGE_SCHEMA
 from codeanatomy_hamilton.core.vocabulary import (
     PREFIX_LEN,
@@ -40,13 +47,6 @@ from codeanatomy_hamilton.core.vocabulary import (
 from codeanatomy_hamilton.extract.fact_keys import CALLABLE_ITER
 from codeanatomy_hamilton.resolve.classes import Hierarchy
 from codeanatomy_hamilton.resolve.modules import ModuleMap
-from codeanatomy_hamilton.resolve.points_to.arrays import (
-    distinct_pairs,
-    expand,
-    isin_sorted,
-    uinv,
-    usort,
-)
 from codeanatomy_hamilton.resolve.points_to.core import PointsTo
 from codeanatomy_hamilton.resolve.points_to.interner import (
     K_B,

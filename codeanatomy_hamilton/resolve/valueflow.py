@@ -33,6 +33,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from codeanatomy_hamilton.core.arrays import (
+    distinct_pairs,
+    isin_sorted,
+    usort,
+)
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA
 from codeanatomy_hamilton.core.vocabulary import (
     PREFIX_LEN,
@@ -59,11 +64,6 @@ from codeanatomy_hamilton.resolve.flow_tables import (
     ints,
     strings,
     values_of_keys,
-)
-from codeanatomy_hamilton.resolve.points_to.arrays import (
-    distinct_pairs,
-    isin_sorted,
-    usort,
 )
 from codeanatomy_hamilton.resolve.points_to.interner import K_B, K_C, K_F, K_X
 from codeanatomy_hamilton.resolve.valueflow_heap import attr_edges, elem_edges

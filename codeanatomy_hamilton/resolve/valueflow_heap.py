@@ -11,6 +11,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from codeanatomy_hamilton.core.arrays import (
+    distinct_pairs,
+    expand,
+    isin_sorted,
+    usort,
+)
 from codeanatomy_hamilton.core.vocabulary import (
     VF_ARG,
     VF_ATTR,
@@ -26,12 +32,6 @@ from codeanatomy_hamilton.resolve.flow_tables import (
     ints,
     strings,
     values_of_keys,
-)
-from codeanatomy_hamilton.resolve.points_to.arrays import (
-    distinct_pairs,
-    expand,
-    isin_sorted,
-    usort,
 )
 from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_I
 

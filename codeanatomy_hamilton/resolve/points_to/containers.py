@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from codeanatomy_hamilton.core.arrays import uinv, usort
 from codeanatomy_hamilton.extract.fact_keys import APPEND, DICT_MARK, SHIFT, TUPLE_MARK
-from codeanatomy_hamilton.resolve.points_to.arrays import uinv, usort
 from codeanatomy_hamilton.resolve.points_to.interner import NO_BIND
 from codeanatomy_hamilton.resolve.points_to.levels import IntMap
 

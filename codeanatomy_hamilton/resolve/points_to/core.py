@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from codeanatomy_hamilton.core.arrays import MASK32, expand, isin_sorted, ucount, usort
 from codeanatomy_hamilton.core.vocabulary import (
     RS_ANN,
     RS_ARG,
@@ -40,7 +41,6 @@ from codeanatomy_hamilton.core.vocabulary import (
 )
 from codeanatomy_hamilton.extract.fact_keys import INDEX_MARK
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings
-from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, expand, isin_sorted, ucount, usort
 from codeanatomy_hamilton.resolve.points_to.interner import (
     K_B,
     MK_C,

@@ -20,9 +20,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from codeanatomy_hamilton.core.arrays import uinv, usort
 from codeanatomy_hamilton.core.vocabulary import Val
 from codeanatomy_hamilton.resolve.kept_strings import KeptStrings, StrList
-from codeanatomy_hamilton.resolve.points_to.arrays import uinv, usort
 from codeanatomy_hamilton.resolve.points_to.levels import IntMap
 
 # value kinds (prefix of the value string), as ``Interner.vk`` holds them

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from codeanatomy_hamilton.resolve.points_to.arrays import (
+from codeanatomy_hamilton.core.arrays import (
     MASK32,
     distinct_pairs,
     expand,

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from codeanatomy_hamilton.core.arrays import MASK32, expand, uinv, usort
 from codeanatomy_hamilton.core.vocabulary import Key, Val
 from codeanatomy_hamilton.extract.fact_keys import PREFIX_MARK
-from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, expand, uinv, usort
 from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_I, NO_BIND, kind_mask
 from codeanatomy_hamilton.resolve.points_to.levels import IntMap
 from codeanatomy_hamilton.resolve.points_to.rules import Rules, _probe_kinds

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from codeanatomy_hamilton.core.arrays import MASK32, isin_sorted
 from codeanatomy_hamilton.core.vocabulary import Val
-from codeanatomy_hamilton.resolve.points_to.arrays import MASK32, isin_sorted
 from codeanatomy_hamilton.resolve.points_to.containers import PLAIN, Containers
 from codeanatomy_hamilton.resolve.points_to.interner import (
     K_B,

@@ -1,9 +1,9 @@
-"""Array primitives of the resolver: distinct values, stable orders, sorted
-insertion, range expansion and membership over int64 id columns (numpy).
+"""Array primitives over int64 id columns (numpy): distinct values, stable orders,
+sorted insertion, range expansion and membership.
 
-The points-to engine (``levels``, ``interner``, ``rules``) and the stages around it
-(``resolve.classes``, ``resolve.output``, ``resolve.valueflow``) share these; every
-one keeps to numpy's SIMD sort and binary searches (see below for why).
+The points-to engine (``resolve.points_to``), the stages around it (``resolve.classes``,
+``resolve.output``, ``resolve.valueflow``) and the path queries (``flows``) share these;
+every one keeps to numpy's SIMD sort and binary searches (see below for why).
 """
 
 from __future__ import annotations
