@@ -19,18 +19,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
+from codeanatomy_hamilton.core.schema import CPG_TABLES
+
 # columns that differ between two builds of the same input by design
 RUN_COLUMNS = {"run_id", "started_at", "ended_at", "build_seconds", "stage_seconds"}
-DEFAULT_TABLES = (
-    "cpg_nodes",
-    "cpg_edges",
-    "cpg_props",
-    "cpg_props_map",
-    "cpg_edges_by_src",
-    "cpg_edges_by_dst",
-    "extract_errors",
-    "file_index",
-)
+# every contract table a build writes but the manifest (whose rows carry run ids)
+DEFAULT_TABLES = tuple(CPG_TABLES)
 BREAKDOWN = ("kind", "ast_type", "error_kind", "key")
 
 
