@@ -231,23 +231,9 @@ def _generator_resumes(
     ae, ab = a_e[am], a_base[am]
     o = np.argsort(ae, kind="stable")
     ae, ab = ae[o], ab[o]
-    # call rows -> the attribute read they call: protocol rows are keyed by it,
-    # implicit calls flow it into their key (``rs_flow`` dst=@call, src=#attribute)
-    ck = pt.column_ids(RS_CALL, "ckey")
-    fd, fs = pt.column_ids(RS_FLOW, "dst"), pt.column_ids(RS_FLOW, "src")
-    fo = np.argsort(fd, kind="stable")
-    fd, fs = fd[fo], fs[fo]
-    rows = np.flatnonzero(implicit)
-    lo = np.searchsorted(fd, ck[rows], "left")
-    hi = np.searchsorted(fd, ck[rows], "right")
-    ri, fi = expand(lo, hi - lo, None)
-    prow = np.flatnonzero(proto)
-    c_row = np.concatenate([rows[ri], prow])
-    c_e = np.concatenate([fs[fi], ck[prow]])
-    lo = np.searchsorted(ae, c_e, "left")
-    hi = np.searchsorted(ae, c_e, "right")
-    ci, ai = expand(lo, hi - lo, None)
-    c_row, base = c_row[ci], ab[ai]
+    # protocol rows are keyed by the read; implicit calls flow it into their key
+    c_row, ai = _reads_called(pt, np.flatnonzero(implicit), np.flatnonzero(proto), ae)
+    base = ab[ai]
     if not len(c_row):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     li, v = pt.values_of(base)
@@ -286,6 +272,27 @@ def _generator_resumes(
 UNKNOWN_RECEIVER_LIMIT = 4
 
 
+def _reads_called(
+    pt: PointsTo, flowing: np.ndarray, keyed: np.ndarray, ae: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(call row, index into ``ae``) of the attribute reads (``ae``: their ``e`` keys,
+    sorted) that call rows call: rows in ``flowing`` get the read flowed into their call
+    key (``rs_flow`` dst=@call, src=#attribute), rows in ``keyed`` are keyed by it."""
+    ck = pt.column_ids(RS_CALL, "ckey")
+    fd, fs = pt.column_ids(RS_FLOW, "dst"), pt.column_ids(RS_FLOW, "src")
+    fo = np.argsort(fd, kind="stable")
+    fd, fs = fd[fo], fs[fo]
+    lo = np.searchsorted(fd, ck[flowing], "left")
+    hi = np.searchsorted(fd, ck[flowing], "right")
+    ri, fi = expand(lo, hi - lo, None)
+    c_row = np.concatenate([flowing[ri], keyed])
+    c_e = np.concatenate([fs[fi], ck[keyed]])
+    lo = np.searchsorted(ae, c_e, "left")
+    hi = np.searchsorted(ae, c_e, "right")
+    ci, ai = expand(lo, hi - lo, None)
+    return c_row[ci], ai
+
+
 def _unknown_receiver_calls(
     pt: PointsTo, facts: dict[str, pa.Table], callid: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -295,7 +302,7 @@ def _unknown_receiver_calls(
     S = pt.interner
     calls = facts[RS_CALL]
     mode = calls.column("mode")
-    is_call = pc.fill_null(pc.equal(mode, "call"), False).to_numpy(zero_copy_only=False)
+    is_call = pc.fill_null(pc.equal(mode, CallMode.CALL), False).to_numpy(zero_copy_only=False)
     is_prop = pc.fill_null(pc.equal(mode, CallMode.PROP), False).to_numpy(zero_copy_only=False)
 
     def empty(keys: np.ndarray) -> np.ndarray:
@@ -307,22 +314,10 @@ def _unknown_receiver_calls(
     ae, an = ae[m], an[m]
     o = np.argsort(ae, kind="stable")
     ae, an = ae[o], an[o]
-    # call rows -> the attribute read they call: ``prop`` rows are keyed by it, plain
-    # calls flow it into their key (``rs_flow`` dst=@call, src=#attribute)
-    ck = pt.column_ids(RS_CALL, "ckey")
-    fd, fs = pt.column_ids(RS_FLOW, "dst"), pt.column_ids(RS_FLOW, "src")
-    fo = np.argsort(fd, kind="stable")
-    fd, fs = fd[fo], fs[fo]
-    rows = np.flatnonzero((is_call | is_prop) & empty(ck))
-    lo = np.searchsorted(fd, ck[rows], "left")
-    hi = np.searchsorted(fd, ck[rows], "right")
-    ri, fi = expand(lo, hi - lo, None)
-    c_row = np.concatenate([rows[ri], rows[is_prop[rows]]])
-    c_e = np.concatenate([fs[fi], ck[rows[is_prop[rows]]]])
-    lo = np.searchsorted(ae, c_e, "left")
-    hi = np.searchsorted(ae, c_e, "right")
-    ci, ai = expand(lo, hi - lo, None)
-    c_row, c_attr = c_row[ci], an[ai]
+    # ``prop`` rows are keyed by the read; plain calls flow it into their key
+    rows = np.flatnonzero((is_call | is_prop) & empty(pt.column_ids(RS_CALL, "ckey")))
+    c_row, ai = _reads_called(pt, rows, rows[is_prop[rows]], ae)
+    c_attr = an[ai]
     if not len(c_row):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     # candidate methods by name: (name id, node id, accessor?) of rs_def methods
