@@ -28,7 +28,7 @@ from codeanatomy_hamilton.core.vocabulary import NodeKind
 from codeanatomy_hamilton.extract.ast_nodes import run_ast_pass
 from codeanatomy_hamilton.extract.builder import FileBuilder
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
-from codeanatomy_hamilton.extract.fact_schemas import VF_FACT_SCHEMAS
+from codeanatomy_hamilton.extract.fact_schemas import FACT_SCHEMAS
 from codeanatomy_hamilton.extract.passes import PASSES
 from codeanatomy_hamilton.extract.source import (
     classify_syntax_error,
@@ -127,12 +127,13 @@ def _str_array(values: list) -> pa.Array:
 def _facts_batch(name: str, cols: dict[str, list[Any]]) -> pa.RecordBatch:
     """One fact table as a batch; string values with lone surrogates are escaped.
 
-    The value-flow tables are built with their schema (``VF_FACT_SCHEMAS``), whose
-    columns the pass emits in order, so that ``cast_fact_batch`` finds nothing to
-    cast; if a column does not convert as typed, it is inferred and cast as the others.
+    A fact table with exactly the columns of its schema (``FACT_SCHEMAS``) is built
+    with that schema, so that ``cast_fact_batch`` finds nothing to cast (inferring the
+    types and casting cost twice as much); a table whose values do not convert as
+    typed is inferred here and cast there, as before.
     """
-    schema = VF_FACT_SCHEMAS.get(name)
-    if schema is not None:
+    schema = FACT_SCHEMAS.get(name)
+    if schema is not None and len(cols) == len(schema) and all(n in cols for n in schema.names):
         try:
             return pa.RecordBatch.from_pydict(cols, schema=schema)
         except (UnicodeEncodeError, pa.ArrowException):
