@@ -130,7 +130,10 @@ def cast_fact_table(name: str, t: pa.Table | pa.RecordBatch) -> pa.Table:
 
 
 def cast_fact_batch(name: str, batch: pa.RecordBatch) -> pa.RecordBatch:
-    """One file's batch of fact table ``name``, cast (see ``cast_fact_table``)."""
+    """One file's batch of fact table ``name``, cast (see ``cast_fact_table``); a batch
+    already of the schema (as ``extract.file`` builds them) as it is."""
+    if batch.schema.equals(FACT_SCHEMAS[name]):
+        return batch
     table = cast_fact_table(name, batch).combine_chunks()
     batches = table.to_batches()
     return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
