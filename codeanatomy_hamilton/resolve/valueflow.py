@@ -69,6 +69,13 @@ from codeanatomy_hamilton.resolve.points_to.interner import K_B, K_C, K_F, K_X
 from codeanatomy_hamilton.resolve.valueflow_heap import attr_edges, elem_edges
 
 
+def _of_mode(li: np.ndarray, v: np.ndarray, mode: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The (call row, value) pairs whose call row is selected by the boolean ``mode``
+    column (nulls unselected)."""
+    sel = np.asarray(pc.fill_null(mode, False).to_numpy(zero_copy_only=False), bool)[li]
+    return li[sel], v[sel]
+
+
 class _Calls:
     """(callid, FUNCTION node, shift, ctor) of every explicit call with a resolved
     function or constructor in the repository, and (callid, qualname) of external
@@ -78,27 +85,18 @@ class _Calls:
         S = pt.interner
         calls = facts[RS_CALL]
         callid = ints(calls.column("callid"))
-        explicit = np.asarray(
-            pc.fill_null(pc.equal(calls.column("mode"), CallMode.CALL), False).to_numpy(
-                zero_copy_only=False
-            ),
-            bool,
-        )
-        li, v = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
-        m = explicit[li]
-        li, v = li[m], v[m]
+        mode = calls.column("mode")
+        # what every call key may hold, read once for the explicit, implicit and
+        # called-back calls below
+        li_all, v_all = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
+        li, v = _of_mode(li_all, v_all, pc.equal(mode, CallMode.CALL))
         kind = S.kinds(v)
-        bound = kind == K_B
-        fval = v.copy()
-        if bound.any():
-            fval[bound] = S.prefixed(Val.FUNC, S.quals(v[bound]))
-        # plain functions and bound methods
-        fm = (kind == K_F) | bound
-        row, node = targets.join(np.nonzero(fm)[0], fval[fm])
-        c = [callid[li[row]]]
-        f = [node]
-        sh = [bound[row].astype(np.int64)]
-        ct = [np.zeros(len(row), np.int8)]
+        # plain functions and bound methods (the receiver shifts the parameters)
+        c0, f0, b0 = self._bound(pt, targets, callid, li, v)
+        c = [c0]
+        f = [f0]
+        sh = [b0.astype(np.int64)]
+        ct = [np.zeros(len(c0), np.int8)]
         # constructors: __init__ / __new__ of the first class on the MRO defining them
         cm = np.nonzero(kind == K_C)[0]
         if len(cm):
@@ -123,24 +121,24 @@ class _Calls:
         # implicit calls (iteration, ``with``) and functions called back (builtins
         # calling a function argument, ``functools.partial``, decorators): (callid,
         # function, bound) of their resolved functions and methods
-        li2, v2 = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
         self.i_callid, self.i_fnode, self.i_bound = self._bound(
-            pt, targets, callid, li2, v2, pc.equal(calls.column("mode"), "implicit")
+            pt, targets, callid, *_of_mode(li_all, v_all, pc.equal(mode, CallMode.IMPLICIT))
         )
-        hof = pc.is_in(calls.column("mode"), value_set=pa.array(["hof", "deco"]))
-        self.h_callid, self.h_fnode, self.h_bound = self._bound(pt, targets, callid, li2, v2, hof)
+        hof = pc.is_in(mode, value_set=pa.array([CallMode.HOF, CallMode.DECO]))
+        self.h_callid, self.h_fnode, self.h_bound = self._bound(
+            pt, targets, callid, *_of_mode(li_all, v_all, hof)
+        )
         x = kind == K_X
         self.x_call = callid[li[x]]
         self.x_qual = S.decode(S.quals(v[x])).to_pylist() if x.any() else []
 
     @staticmethod
     def _bound(
-        pt: Any, targets: Any, callid: np.ndarray, li: np.ndarray, v: np.ndarray, mode: Any
+        pt: Any, targets: Any, callid: np.ndarray, li: np.ndarray, v: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(callid, FUNCTION node, bound method?) of the rows of ``mode``."""
+        """(callid, FUNCTION node, bound method?) of the functions and bound methods
+        among the (call row, value) pairs ``li``, ``v``."""
         S = pt.interner
-        sel = np.asarray(pc.fill_null(mode, False).to_numpy(zero_copy_only=False), bool)[li]
-        li, v = li[sel], v[sel]
         k = S.kinds(v)
         b = k == K_B
         f = v.copy()

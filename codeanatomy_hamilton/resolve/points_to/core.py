@@ -204,8 +204,8 @@ class PointsTo(Lookups):
         self.ix_sstore = CsrIndex(self.ss_base)
         c = facts[RS_CALL]
         self.c_key, self.c_res = enc(RS_CALL, "ckey"), enc(RS_CALL, "res")
-        self.c_mode_deco = _eq(c["mode"], "deco")
-        self.c_mode_raise = _eq(c["mode"], "raise")
+        self.c_mode_deco = _eq(c["mode"], CallMode.DECO)
+        self.c_mode_raise = _eq(c["mode"], CallMode.RAISE)
         # property accesses and protocol calls are keyed by the attribute read itself:
         # what it holds is called, and it never gets constructors or ``__call__``
         self.c_mode_attr = _eq(c["mode"], CallMode.PROP) | _eq(c["mode"], CallMode.PROTO)
