@@ -52,6 +52,7 @@ from codeanatomy_hamilton.extract.fact_keys import (
     const_token,
 )
 from codeanatomy_hamilton.extract.facts_stmt import StatementFacts
+from codeanatomy_hamilton.extract.flow import SHARED_REACH
 from codeanatomy_hamilton.extract.scopes import get_scope_model
 
 
@@ -124,6 +125,16 @@ class FactExtractor(StatementFacts):
             if sym.is_assigned() or sym.is_imported():
                 self.mod_bound.add(sym.get_name())
         self.from_names = _module_from_imports(ctx.tree, self.module)
+        # flow-sensitive local names (``extract.flow.NameReach``, from the flow pass;
+        # absent: every name keeps its whole-name key)
+        nr = ctx.shared.get(SHARED_REACH)
+        self._multi: dict[tuple[int, str], int] = nr.multi if nr is not None else {}
+        self._def_owner: dict[int, int] = nr.def_owner if nr is not None else {}
+        self._reach: dict[int, list[Any]] = nr.reach if nr is not None else {}
+        # definition-site keys made by a store, and those a load read (-> whole key)
+        self._made: set[str] = set()
+        self._read: dict[str, str] = {}
+        self._use_memo: dict[tuple[str, tuple[int, ...]], str] = {}
 
     # -- small emitters ------------------------------------------------------
     def row(self, table: str, *values: Any) -> None:
@@ -199,6 +210,53 @@ class FactExtractor(StatementFacts):
         sc.cache[name] = r
         return r
 
+    # -- flow-sensitive names -----------------------------------------------
+    # A local name bound more than once in its body has a key per definition site,
+    # ``<key>@<def ordinal>``, feeding the whole-name key ``<key>`` (read by other
+    # bodies, attribute reads of modules and classes, and the value flow); a load in
+    # the body reads only the definitions that reach it (``extract.dataflow_defs``).
+    def _owner_ok(self, owner: int, name: str, k: str, sc: Scope) -> bool:
+        """Whether the facts' key ``k`` of ``name`` is the owner body's variable."""
+        ok = self.key_of.get(owner)
+        return ok is not None and k == ok + "." + sc.mangle(name)
+
+    def def_key(self, sc: Scope, name: str, k: str, dnode: Any) -> str:
+        """The key a binding of ``name`` (variable key ``k``) by ``dnode`` writes."""
+        owner = self._def_owner.get(id(dnode))
+        if owner is None or (owner, name) not in self._multi:
+            return k
+        if not self._owner_ok(owner, name, k, sc):
+            return k
+        dk = k + "@" + str(dnode._cid)
+        if dk not in self._made:
+            self._made.add(dk)
+            self.flow(k, dk)
+        return dk
+
+    def load_key(self, sc: Scope, node: Any, k: str) -> str:
+        """The key a load of a name (variable key ``k``) reads: its reaching
+        definitions' keys (one directly; several through a key of their own)."""
+        defs = self._reach.get(id(node))
+        if defs is None:
+            return k
+        name = node.id
+        owner = self._def_owner[id(defs[0])]
+        if len(defs) >= self._multi[(owner, name)] or not self._owner_ok(owner, name, k, sc):
+            return k
+        if len(defs) == 1:
+            dk = k + "@" + str(defs[0]._cid)
+            self._read[dk] = k
+            return dk
+        sig = (k, tuple(sorted(d._cid for d in defs)))
+        uk = self._use_memo.get(sig)
+        if uk is None:
+            uk = self._use_memo[sig] = k + "@u" + str(node._cid)
+            for c in sig[1]:
+                dk = k + "@" + str(c)
+                self._read[dk] = k
+                self.flow(uk, dk)
+        return uk
+
     def all_names(self, value: Any) -> None:
         if type(value) in (ast.List, ast.Tuple):
             for e in value.elts:
@@ -212,7 +270,8 @@ class FactExtractor(StatementFacts):
                 g = self.base + a._cid
                 ak = "#" + str(g)
                 top = a.asname is None
-                bind = self.resolve(sc, a.asname or a.name.split(".")[0])
+                name = a.asname or a.name.split(".")[0]
+                bind = self.resolve(sc, name)
                 self.row(
                     RS_IMPORT,
                     sid,
@@ -227,7 +286,7 @@ class FactExtractor(StatementFacts):
                     self.pkg,
                     self.ctx.path,
                 )
-                self.flow(bind, ak)
+                self.flow(self.def_key(sc, name, bind, a), ak)
                 self.import_bind.setdefault(bind, []).append(ak)
             return
         level = node.level or 0
@@ -265,7 +324,7 @@ class FactExtractor(StatementFacts):
                 self.pkg,
                 self.ctx.path,
             )
-            self.flow(bind, ak)
+            self.flow(self.def_key(sc, a.asname or a.name, bind, a), ak)
             self.import_bind.setdefault(bind, []).append(ak)
 
     # -- driver ------------------------------------------------------------
@@ -301,6 +360,11 @@ class FactExtractor(StatementFacts):
         for name in sorted(self.mod_bound):
             self.row(RS_MBIND, self.module, name)
         self.patch_name_keys()
+        for dk, k in self._read.items():
+            if dk not in self._made:
+                # a binding no store rule records (``type X = ...``, a match capture
+                # the rules do not follow): the load keeps what the name may hold
+                self.flow(dk, k)
         ib = self.import_bind
         if ib:
             for cid, k in self.uses:

@@ -202,7 +202,7 @@ class CallFacts(ExpressionFacts):
             text = func.id if fk == "builtins." + func.id else None
             if text is None and fk is not None:
                 # ``from functools import reduce``: the library function by its name
-                lib = self.from_names.get(fk)
+                lib = self.from_names.get(self.resolve(sc, func.id))
                 text = lib if lib in HOF else None
         elif ft is ast.Attribute:
             text = "functools.reduce" if func.attr == "reduce" else None

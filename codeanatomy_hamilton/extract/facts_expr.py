@@ -52,6 +52,7 @@ class ExpressionFacts:
             k = self.resolve(sc, node.id)
             if type(node.ctx) is ast.Load:
                 self.uses.append((node._cid, k))
+                return self.load_key(sc, node, k)
             return k
         if t is ast.Constant:
             return None

@@ -51,11 +51,15 @@ class StatementFacts(CallFacts):
     """The statement rules of ``FactExtractor``."""
 
     # -- stores ------------------------------------------------------------
-    def store(self, target: Any, vkey: str | None, sc: Scope, vnode: Any = None) -> None:
+    def store(
+        self, target: Any, vkey: str | None, sc: Scope, vnode: Any = None, dnode: Any = None
+    ) -> None:
+        """``target = <vkey>`` (``vnode``: the value's AST, ``dnode``: the binding
+        node of a made-up ``Name``: def, class, ``except ... as``)."""
         t = type(target)
         if t is ast.Name:
             k = self.resolve(sc, target.id)
-            self.flow(k, vkey)
+            self.flow(self.def_key(sc, target.id, k, target if dnode is None else dnode), vkey)
             if hasattr(target, "_cid"):
                 self.store_keys.append((target._cid, k))
             pre = name_prefix(vnode) if vnode is not None else None
@@ -196,7 +200,7 @@ class StatementFacts(CallFacts):
             k = "#" + str(gid) + "f"
             self.init(k, fval)
             k = self.decorate(node, k, sc)
-            self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc)
+            self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc, dnode=node)
         if fsc.fn["gen"]:
             self.init(key + Key.RET, Val.CONTAINER + key + Key.GEN)
         return k
@@ -252,7 +256,7 @@ class StatementFacts(CallFacts):
         k = "#" + str(gid) + "f"
         self.init(k, Val.CLASS + qual)
         k = self.decorate(node, k, sc)
-        self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc)
+        self.store(ast.Name(id=node.name, ctx=ast.Store()), k, sc, dnode=node)
 
     # -- statements ----------------------------------------------------------
     def body(self, stmts: list[Any], sc: Scope) -> None:
@@ -274,6 +278,14 @@ class StatementFacts(CallFacts):
         elif t is ast.AugAssign:
             v = self.ev(node.value, sc)
             self.store(node.target, v, sc)
+            tg = node.target
+            if type(tg) is ast.Name:
+                # ``x += v`` may return x itself (a list): the new binding also holds
+                # what reached x
+                k = self.resolve(sc, tg.id)
+                dk = self.def_key(sc, tg.id, k, tg)
+                if dk != k:
+                    self.flow(dk, self.load_key(sc, tg, k))
             # ``xs += ys`` extends xs in place (moving no position, but ``+=`` on a
             # tuple makes a new one): the target's containers lose their positions
             tk = self.ev(node.target, sc) if type(node.target) is ast.Name else None
@@ -343,7 +355,7 @@ class StatementFacts(CallFacts):
                     if h.name:
                         hk = "#" + str(self.base + h._cid)
                         self.row(RS_ANN, hk, v)
-                        self.store(ast.Name(id=h.name, ctx=ast.Store()), hk, sc)
+                        self.store(ast.Name(id=h.name, ctx=ast.Store()), hk, sc, dnode=h)
                 self.body(h.body, sc)
             self.body(node.orelse, sc)
             self.body(node.finalbody, sc)

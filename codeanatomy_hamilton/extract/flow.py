@@ -20,7 +20,7 @@ from codeanatomy_hamilton.core.vocabulary import EdgeKind, NodeKind
 from codeanatomy_hamilton.extract.cfg import BodyCFG, build_cfg
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
 from codeanatomy_hamilton.extract.dataflow_defs import ReachingDefsTooLarge, reaching_defs
-from codeanatomy_hamilton.extract.def_events import Event, EventCollector, parameters
+from codeanatomy_hamilton.extract.def_events import DEF, Event, EventCollector, parameters
 from codeanatomy_hamilton.extract.dominance import analyse
 from codeanatomy_hamilton.extract.scope_model import DEF_BOUND
 from codeanatomy_hamilton.extract.scopes import get_scope_model
@@ -98,6 +98,85 @@ def flow_bodies(
         yield owner, cfg, events, is_local
 
 
+# ``FileContext.shared`` key: the ``NameReach`` the facts pass reads
+SHARED_REACH = "name_reach"
+
+
+class NameReach:
+    """The reaching definitions of the local names bound more than once in their body,
+    for the points-to facts (``extract.facts``: a key per definition site, each load
+    fed only from the definitions that reach it).
+
+    ``multi``: (id(owner), name) -> how many definitions the name has in the owner's
+    body; ``def_owner``: id(definition node) -> id(owner) for those names;
+    ``reach``: id(use node) -> the definition nodes reaching it. Left out (the
+    whole-name key keeps every binding): parameters rebound in the body (the resolver
+    writes arguments to the parameter's key), names another body rebinds (``global``
+    in any function for module names, ``nonlocal`` for function names), every module
+    name when the module has a star import, and bodies whose reaching definitions are
+    over budget."""
+
+    __slots__ = ("multi", "def_owner", "reach", "_global", "_nonlocal", "_star")
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.multi: dict[tuple[int, str], int] = {}
+        self.def_owner: dict[int, int] = {}
+        self.reach: dict[int, list[Any]] = {}
+        self._global: set[str] = set()
+        self._nonlocal: set[str] = set()
+        self._star = False
+        for n in ast.walk(tree):
+            t = type(n)
+            if t is ast.Global:
+                self._global.update(n.names)
+            elif t is ast.Nonlocal:
+                self._nonlocal.update(n.names)
+            elif t is ast.ImportFrom and any(a.name == "*" for a in n.names):
+                self._star = True
+
+    def add_body(
+        self,
+        owner: Any,
+        events: list[list[Event]],
+        is_local: Callable[[str], bool],
+        rds: list[tuple[Any, Any, str]],
+    ) -> None:
+        """Record one body's multiply bound names and the definitions reaching their
+        uses (``rds``: ``reaching_defs`` of the body)."""
+        is_module = type(owner) is ast.Module
+        if is_module and self._star:
+            return
+        skip = self._global if is_module else self._nonlocal
+        count: dict[str, int] = {}
+        for evs in events:
+            for kind, name, node, _c in evs:
+                if kind == DEF:
+                    if type(node) is ast.arg:
+                        count[name] = -(1 << 30)  # a parameter: never split
+                    else:
+                        count[name] = count.get(name, 0) + 1
+        oid = id(owner)
+        multi = self.multi
+        mine: set[str] = set()
+        for name, c in count.items():
+            if c > 1 and name not in skip and is_local(name):
+                multi[(oid, name)] = c
+                mine.add(name)
+        if not mine:
+            return
+        def_owner = self.def_owner
+        for evs in events:
+            for kind, name, node, _c in evs:
+                if kind == DEF and name in mine:
+                    def_owner[id(node)] = oid
+        reach = self.reach
+        for d, u, name in rds:
+            # comprehension-local pairs (their definition is no event of this body)
+            # are left out by the owner test
+            if name in mine and def_owner.get(id(d)) == oid:
+                reach.setdefault(id(u), []).append(d)
+
+
 def run_flow_pass(ctx: FileContext) -> None:
     b = ctx.builder
     add_edge = b.add_edge
@@ -116,6 +195,7 @@ def run_flow_pass(ctx: FileContext) -> None:
         if kind != EdgeKind.REACHING_DEF:
             e_var.extend([None] * k)
 
+    name_reach = ctx.shared[SHARED_REACH] = NameReach(ctx.tree)
     for owner, cfg, events, is_local in flow_bodies(ctx):
         oc = owner._cid
         q = b.n_qualname[oc]
@@ -151,8 +231,10 @@ def run_flow_pass(ctx: FileContext) -> None:
 
         try:
             rds = reaching_defs(cfg, events, is_local)
+            name_reach.add_body(owner, events, is_local, rds)
         except ReachingDefsTooLarge as exc:
-            # the body keeps its other edges; the file gets one error row
+            # the body keeps its other edges (its names their whole-name keys); the
+            # file gets one error row
             ctx.shared.setdefault(SHARED_ERRORS, []).append(SourceError("too_large", str(exc)))
             rds = []
         emit([d._cid for d, _, _ in rds], [u._cid for _, u, _ in rds], EdgeKind.REACHING_DEF, None)
