@@ -362,8 +362,9 @@ class FactExtractor(StatementFacts):
         self.patch_name_keys()
         for dk, k in self._read.items():
             if dk not in self._made:
-                # a binding no store rule records (``type X = ...``, a match capture
-                # the rules do not follow): the load keeps what the name may hold
+                # a binding no store rule records (a parameter, whose arguments the
+                # resolver writes to the whole-name key; ``type X = ...``; a mapping
+                # pattern's ``**rest``): the load reads what the name may hold
                 self.flow(dk, k)
         ib = self.import_bind
         if ib:

@@ -136,6 +136,57 @@ class StatementFacts(CallFacts):
         if t is ast.Starred:
             self.store(target.value, vkey, sc)
 
+    def pattern(self, p: Any, vkey: str | None, sc: Scope) -> None:
+        """The captures of a ``case`` pattern matched against ``vkey`` (language
+        reference, "The match statement"): a capture or ``as`` binds the value matched
+        there, a sequence pattern's items the elements (by position before a star),
+        a star capture a new list of them, a mapping pattern's values the values of
+        their keys, a class pattern's keyword patterns the attributes they name
+        (positional ones go through ``__match_args__``: left unknown)."""
+        t = type(p)
+        if t is ast.MatchAs:
+            if p.pattern is not None:
+                self.pattern(p.pattern, vkey, sc)
+            if p.name is not None:
+                self.store(ast.Name(id=p.name, ctx=ast.Store()), vkey, sc, dnode=p)
+        elif t is ast.MatchOr:
+            for q in p.patterns:
+                self.pattern(q, vkey, sc)
+        elif t is ast.MatchSequence:
+            starred = False
+            for i, q in enumerate(p.patterns):
+                g = "#" + str(self.base + q._cid)
+                if type(q) is ast.MatchStar:
+                    starred = True
+                    if q.name is not None:
+                        s = None
+                        if vkey is not None:
+                            s = g + "s"
+                            self.init(s, Val.CONTAINER + s)
+                            self.flow(s + Key.ELEMS, self.elem(g + "e", vkey))
+                        self.store(ast.Name(id=q.name, ctx=ast.Store()), s, sc, dnode=q)
+                    continue
+                ek = None
+                if vkey is not None:
+                    ek = g + "u" + ("" if starred else INDEX_MARK + str(i))
+                    self.sub(ek, vkey)
+                self.pattern(q, ek, sc)
+        elif t is ast.MatchMapping:
+            for key, q in zip(p.keys, p.patterns, strict=False):
+                ek = None
+                if vkey is not None:
+                    ek = self.keyed_sub("#" + str(self.base + q._cid) + "m", vkey, key, sc)
+                self.pattern(q, ek, sc)
+        elif t is ast.MatchClass:
+            for q in p.patterns:
+                self.pattern(q, None, sc)
+            for name, q in zip(p.kwd_attrs, p.kwd_patterns, strict=False):
+                a = None
+                if vkey is not None:
+                    a = "#" + str(self.base + q._cid) + "a"
+                    self.attr(a, vkey, sc.mangle(name))
+                self.pattern(q, a, sc)
+
     # -- scopes ------------------------------------------------------------
     def function(self, node: Any, sc: Scope) -> str:
         """A def or lambda: its parameters, body, and the key holding its value."""
@@ -362,8 +413,9 @@ class StatementFacts(CallFacts):
         elif t is ast.Import or t is ast.ImportFrom:
             self.imports(node, sc)
         elif t is ast.Match:
-            self.ev(node.subject, sc)
+            subj = self.ev(node.subject, sc)
             for case in node.cases:
+                self.pattern(case.pattern, subj, sc)
                 if case.guard is not None:
                     self.ev(case.guard, sc)
                 self.body(case.body, sc)

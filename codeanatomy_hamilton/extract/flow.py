@@ -110,11 +110,12 @@ class NameReach:
     ``multi``: (id(owner), name) -> how many definitions the name has in the owner's
     body; ``def_owner``: id(definition node) -> id(owner) for those names;
     ``reach``: id(use node) -> the definition nodes reaching it. Left out (the
-    whole-name key keeps every binding): parameters rebound in the body (the resolver
-    writes arguments to the parameter's key), names another body rebinds (``global``
-    in any function for module names, ``nonlocal`` for function names), every module
+    whole-name key keeps every binding): names another body rebinds (``global`` in
+    any function for module names, ``nonlocal`` for function names), every module
     name when the module has a star import, and bodies whose reaching definitions are
-    over budget."""
+    over budget. A parameter is a definition like the others (at the body's entry);
+    the resolver writes arguments to the whole-name key, which a load reached by the
+    parameter then reads (``FactExtractor.load_key``)."""
 
     __slots__ = ("multi", "def_owner", "reach", "_global", "_nonlocal", "_star")
 
@@ -149,12 +150,9 @@ class NameReach:
         skip = self._global if is_module else self._nonlocal
         count: dict[str, int] = {}
         for evs in events:
-            for kind, name, node, _c in evs:
+            for kind, name, _n, _c in evs:
                 if kind == DEF:
-                    if type(node) is ast.arg:
-                        count[name] = -(1 << 30)  # a parameter: never split
-                    else:
-                        count[name] = count.get(name, 0) + 1
+                    count[name] = count.get(name, 0) + 1
         oid = id(owner)
         multi = self.multi
         mine: set[str] = set()

@@ -537,10 +537,11 @@ def _merge_extra() -> None:
     # The second batch lives in its own module to keep this one readable; names are
     # disjoint per category, so a clash would be a mistake worth failing on.
     from tests.callgraph_cases.cases_extra import EXTRA
+    from tests.callgraph_cases.cases_flow import FLOW
     from tests.callgraph_cases.cases_runtime import RUNTIME
     from tests.callgraph_cases.cases_values import VALUES
 
-    for cat, cases in [*EXTRA.items(), *RUNTIME.items(), *VALUES.items()]:
+    for cat, cases in [*EXTRA.items(), *RUNTIME.items(), *VALUES.items(), *FLOW.items()]:
         dup = set(cases) & set(CASES.setdefault(cat, {}))
         assert not dup, f"duplicate case names in {cat}: {sorted(dup)}"
         CASES[cat].update(cases)

@@ -1,0 +1,550 @@
+"""Call-graph cases for flow-sensitive names (issue 16, cause 9): inside one body a
+load reads only the bindings that reach it, while every binding that may be live
+stays (loops, branches, exceptions, closures, other bodies). Written from the
+language reference ("Naming and binding", "Compound statements", "The match
+statement") and PyCG's micro-benchmark categories; no code copied from any benchmark.
+
+Same layout and conventions as ``cases.py`` (merged into ``CASES`` there).
+"""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+Case = tuple[dict[str, str], dict[str, list[str]]]
+
+
+def _m(src: str, expected: dict[str, list[str]]) -> Case:
+    """A one-file case (``main.py``)."""
+    return {"main.py": dedent(src)}, expected
+
+
+def _f(files: dict[str, str], expected: dict[str, list[str]]) -> Case:
+    return {p: dedent(s) for p, s in files.items()}, expected
+
+
+_FS = "def f1(): pass\ndef f2(): pass\ndef f3(): pass\n"
+
+
+def _fs(src: str) -> str:
+    """Three functions to call, then ``src``."""
+    return _FS + dedent(src)
+
+
+FLOW: dict[str, dict[str, Case]] = {
+    "assignments": {
+        # straight-line rebinding replaces the earlier value
+        "rebind_module_level": _m(
+            _fs(
+                """
+            a = f1
+            a = f2
+            a()
+            """
+            ),
+            {"main": ["main.f2"]},
+        ),
+        "rebind_in_function": _m(
+            _fs(
+                """
+            def h():
+                c = f1
+                c = f2
+                c()
+            """
+            ),
+            {"main.h": ["main.f2"]},
+        ),
+        "call_between_rebindings": _m(
+            _fs(
+                """
+            def h():
+                c = f1
+                c()
+                c = f2
+            def k():
+                c = f1
+                c = f2
+                c()
+            """
+            ),
+            {"main.h": ["main.f1"], "main.k": ["main.f2"]},
+        ),
+        "rebind_in_branch_keeps_both": _m(
+            _fs(
+                """
+            def h(flag):
+                c = f1
+                if flag:
+                    c = f2
+                c()
+            def k(flag):
+                if flag:
+                    c = f1
+                else:
+                    c = f2
+                c = c
+                c()
+            """
+            ),
+            {"main.h": ["main.f1", "main.f2"], "main.k": ["main.f1", "main.f2"]},
+        ),
+        "rebind_in_loop_keeps_both": _m(
+            _fs(
+                """
+            def h(xs):
+                c = f1
+                for x in xs:
+                    c()
+                    c = f2
+            def k(n):
+                c = f1
+                while n:
+                    n -= 1
+                    c = f2
+                c()
+            """
+            ),
+            {"main.h": ["main.f1", "main.f2"], "main.k": ["main.f1", "main.f2"]},
+        ),
+        "del_then_rebind": _m(
+            _fs(
+                """
+            c = f1
+            del c
+            c = f2
+            c()
+            """
+            ),
+            {"main": ["main.f2"]},
+        ),
+        "augmented_assignment_keeps_list": _m(
+            _fs(
+                """
+            def h():
+                fs = [f1]
+                fs = [f3]
+                fs += [f2]
+                for f in fs:
+                    f()
+            """
+            ),
+            {"main.h": ["main.f2", "main.f3"]},
+        ),
+        "walrus_rebinds": _m(
+            _fs(
+                """
+            def h():
+                c = f1
+                if (c := f2):
+                    c()
+            def k(flag):
+                c = f1
+                ok = flag and (c := f2)
+                c()
+            """
+            ),
+            {"main.h": ["main.f2"], "main.k": ["main.f1", "main.f2"]},
+        ),
+        "for_target_rebinds": _m(
+            _fs(
+                """
+            def h():
+                c = f1
+                for c in [f2]:
+                    c()
+            def k(xs):
+                c = f1
+                for c in [f2]:
+                    pass
+                c()
+            """
+            ),
+            {"main.h": ["main.f2"], "main.k": ["main.f1", "main.f2"]},
+        ),
+        "tuple_target_rebinds": _m(
+            _fs(
+                """
+            def h():
+                a, b = f1, f1
+                a, b = f2, f3
+                a()
+                b()
+            """
+            ),
+            {"main.h": ["main.f2", "main.f3"]},
+        ),
+        "class_body_rebinding": _m(
+            _fs(
+                """
+            class A:
+                c = f1
+                c = f2
+                c()
+            """
+            ),
+            {"main": ["main.f2"]},
+        ),
+        "class_attribute_read_elsewhere_keeps_all": _m(
+            _fs(
+                """
+            class A:
+                c = f1
+                c()
+                c = staticmethod(f2)
+            A.c()
+            """
+            ),
+            {"main": ["main.f1", "main.f2", "<builtin>.staticmethod"]},
+        ),
+    },
+    "decorators": {
+        "rebound_decorator": _m(
+            """
+            def dec1(f): return f
+            def dec2(f): return f
+            a = dec1
+            a = dec2
+            @a
+            def g(): pass
+            """,
+            {"main": ["main.dec2"]},
+        ),
+        "redefined_decorator_function": _m(
+            """
+            def dec(f): return f
+            def other(f): return f
+            def h():
+                d = dec
+                d = other
+                @d
+                def g(): pass
+            """,
+            {"main.h": ["main.other"]},
+        ),
+    },
+    "functions": {
+        "def_replaced_by_import": _f(
+            {
+                "lib.py": "def f(): pass\n",
+                "main.py": """
+                def f(): pass
+                def h():
+                    from lib import f
+                    f()
+                from lib import f
+                f()
+                """,
+            },
+            {"main.h": ["lib.f"], "main": ["lib.f"]},
+        ),
+        "closure_sees_every_binding": _m(
+            _fs(
+                """
+            def h():
+                c = f1
+                def inner():
+                    c()
+                inner()
+                c = f2
+                inner()
+            """
+            ),
+            {"main.h": ["main.h.inner"], "main.h.inner": ["main.f1", "main.f2"]},
+        ),
+        "global_rebound_by_function": _m(
+            _fs(
+                """
+            c = f1
+            c()
+            def setc():
+                global c
+                c = f2
+            setc()
+            c()
+            """
+            ),
+            {"main": ["main.f1", "main.setc", "main.f2"]},
+        ),
+        "nonlocal_rebound_by_inner": _m(
+            _fs(
+                """
+            def h(flag):
+                c = f3
+                c()
+                c = f1
+                def s():
+                    nonlocal c
+                    c = f2
+                if flag:
+                    s()
+                c()
+            """
+            ),
+            {"main.h": ["main.h.s", "main.f1", "main.f2", "main.f3"]},
+        ),
+        "module_variable_read_by_function": _f(
+            {
+                "lib.py": """
+                def f1(): pass
+                def f2(): pass
+                cb = f1
+                def run(): cb()
+                run()
+                cb = f2
+                """,
+                "main.py": """
+                from lib import run
+                run()
+                """,
+            },
+            {"lib": ["lib.run"], "lib.run": ["lib.f1", "lib.f2"], "main": ["lib.run"]},
+        ),
+    },
+    "arguments": {
+        "rebound_argument_value": _m(
+            _fs(
+                """
+            def take(fn): fn()
+            def h():
+                a = f1
+                a = f2
+                take(a)
+            """
+            ),
+            {"main.h": ["main.take"], "main.take": ["main.f2"]},
+        ),
+        "rebound_parameter": _m(
+            _fs(
+                """
+            def take(fn, flag):
+                fn()
+                if flag:
+                    fn = f3
+                fn()
+            def give(fn):
+                fn = f2
+                fn()
+            take(f1, 0)
+            give(f1)
+            """
+            ),
+            {
+                "main": ["main.take", "main.give"],
+                "main.take": ["main.f1", "main.f3"],
+                "main.give": ["main.f2"],
+            },
+        ),
+    },
+    "returns": {
+        "rebound_before_return": _m(
+            _fs(
+                """
+            def h():
+                r = f1
+                r = f2
+                return r
+            h()()
+            """
+            ),
+            {"main": ["main.h", "main.f2"]},
+        ),
+    },
+    "kwargs": {
+        "rebound_kwargs_dict": _m(
+            _fs(
+                """
+            def run(cb): cb()
+            def h():
+                k = {"cb": f1}
+                k = {"cb": f2}
+                run(**k)
+            """
+            ),
+            {"main.h": ["main.run"], "main.run": ["main.f2"]},
+        ),
+    },
+    "generators": {
+        "iterable_rebound": _m(
+            _fs(
+                """
+            def gen():
+                yield f1
+            def h():
+                it = gen()
+                it = [f2]
+                for f in it:
+                    f()
+            """
+            ),
+            {"main.h": ["main.gen", "main.f2"]},
+        ),
+    },
+    "imports": {
+        "import_rebound_by_import": _f(
+            {
+                "lib.py": "def f(): pass\n",
+                "lib2.py": "def f(): pass\n",
+                "main.py": """
+                def h():
+                    from lib import f
+                    from lib2 import f
+                    f()
+                """,
+            },
+            {"main.h": ["lib2.f"]},
+        ),
+        "module_alias_rebound": _f(
+            {
+                "lib.py": "def f(): pass\n",
+                "lib2.py": "def f(): pass\n",
+                "main.py": """
+                import lib as m
+                m.f()
+                import lib2 as m
+                m.f()
+                def h():
+                    import lib as n
+                    import lib2 as n
+                    n.f()
+                """,
+            },
+            {"main": ["lib.f", "lib2.f"], "main.h": ["lib2.f"]},
+        ),
+        "star_import_may_rebind": _f(
+            {
+                "lib.py": "def f2(): pass\nc = f2\n",
+                "main.py": _fs(
+                    """
+                c = f3
+                c()
+                c = f1
+                c()
+                from lib import *
+                c()
+                """
+                ),
+            },
+            {"main": ["main.f1", "main.f3", "lib.f2"]},
+        ),
+    },
+    "exceptions": {
+        "except_as_rebinds": _m(
+            """
+            class MyErr(Exception):
+                def handle(self): pass
+            class Other:
+                def handle(self): pass
+            def risky(): pass
+            def h():
+                e = Other()
+                try:
+                    risky()
+                except MyErr as e:
+                    e.handle()
+            """,
+            {"main.h": ["main.risky", "main.MyErr.handle"]},
+        ),
+        "handler_sees_bindings_before_raise": _m(
+            _fs(
+                """
+            def risky(): pass
+            def h():
+                c = f1
+                try:
+                    risky()
+                    c = f2
+                    risky()
+                except ValueError:
+                    c()
+            """
+            ),
+            {"main.h": ["main.risky", "main.f1", "main.f2"]},
+        ),
+    },
+    "with_statements": {
+        "with_as_rebinds": _m(
+            _fs(
+                """
+            class Ctx:
+                def __enter__(self): return f2
+                def __exit__(self, *a): return False
+            def h():
+                c = f1
+                with Ctx() as c:
+                    c()
+            """
+            ),
+            {"main.h": ["main.Ctx.__enter__", "main.Ctx.__exit__", "main.f2"]},
+        ),
+    },
+    "match_captures": {
+        "capture_binds_subject": _m(
+            _fs(
+                """
+            def h():
+                c = f1
+                match f2:
+                    case c:
+                        c()
+            """
+            ),
+            {"main.h": ["main.f2"]},
+        ),
+        "sequence_pattern_positions": _m(
+            _fs(
+                """
+            def h():
+                match [f1, f2]:
+                    case [a, b]:
+                        b()
+                match (f2, f3):
+                    case (*rest,):
+                        for g in rest:
+                            g()
+            """
+            ),
+            {"main.h": ["main.f2", "main.f3"]},
+        ),
+        "mapping_pattern_values": _m(
+            _fs(
+                """
+            def h():
+                match {"x": f1, "y": f2}:
+                    case {"y": g}:
+                        g()
+            """
+            ),
+            {"main.h": ["main.f2"]},
+        ),
+        "class_pattern_keywords": _m(
+            _fs(
+                """
+            class Box:
+                def __init__(self): self.cb = f1
+            def h():
+                match Box():
+                    case Box(cb=g) as box:
+                        g()
+                        box.cb()
+            """
+            ),
+            {"main.h": ["main.Box.__init__", "main.f1"]},
+        ),
+        "or_pattern_and_fallthrough": _m(
+            _fs(
+                """
+            def h(v):
+                c = f1
+                match v:
+                    case 1 | 2:
+                        c = f2
+                    case _:
+                        pass
+                c()
+            """
+            ),
+            {"main.h": ["main.f1", "main.f2"]},
+        ),
+    },
+}
