@@ -362,9 +362,9 @@ class FactExtractor(StatementFacts):
         self.patch_name_keys()
         for dk, k in self._read.items():
             if dk not in self._made:
-                # a binding no store rule records (a parameter, whose arguments the
-                # resolver writes to the whole-name key; ``type X = ...``; a mapping
-                # pattern's ``**rest``): the load reads what the name may hold
+                # a binding no store rule recorded (every binding the flow pass
+                # knows has one; kept so that a new kind of binding costs precision,
+                # never recall): the load reads what the name may hold
                 self.flow(dk, k)
         ib = self.import_bind
         if ib:

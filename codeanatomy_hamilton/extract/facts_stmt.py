@@ -177,6 +177,14 @@ class StatementFacts(CallFacts):
                 if vkey is not None:
                     ek = self.keyed_sub("#" + str(self.base + q._cid) + "m", vkey, key, sc)
                 self.pattern(q, ek, sc)
+            if p.rest is not None:
+                # ``**rest``: a new dict of the other items (of unknown keys here)
+                s = None
+                if vkey is not None:
+                    s = "#" + str(self.base + p._cid) + "r"
+                    self.init(s, Val.CONTAINER + s)
+                    self.flow(s + Key.ELEMS, self.elem(s + "e", vkey))
+                self.store(ast.Name(id=p.rest, ctx=ast.Store()), s, sc, dnode=p)
         elif t is ast.MatchClass:
             for q in p.patterns:
                 self.pattern(q, None, sc)
@@ -220,24 +228,25 @@ class StatementFacts(CallFacts):
         self.row(RS_DEF, gid, fval, qual, mkind, sc.cls if mkind else None)
         if mkind is not None and any(_is_property(d) for d in node.decorator_list):
             self.row(RS_PROP, key)
-        # parameters: defaults are evaluated in the enclosing scope
+        # parameters: defaults are evaluated in the enclosing scope; a parameter the
+        # body rebinds has a key of its own (``def_key``), which the resolver fills
         positional = args.posonlyargs + args.args
         pdefaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         for i, (a, d) in enumerate(zip(positional, pdefaults, strict=False)):
-            pk = key + "." + fsc.mangle(a.arg)
+            pk = self.def_key(fsc, a.arg, key + "." + fsc.mangle(a.arg), a)
             self.row(RS_PARAM, key, i, a.arg, pk, "p")
             if d is not None:
                 self.flow(pk, self.ev(d, sc))
             self.annotation(pk, a.annotation, sc)
         for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
-            pk = key + "." + fsc.mangle(a.arg)
+            pk = self.def_key(fsc, a.arg, key + "." + fsc.mangle(a.arg), a)
             self.row(RS_PARAM, key, -1, a.arg, pk, "k")
             if d is not None:
                 self.flow(pk, self.ev(d, sc))
             self.annotation(pk, a.annotation, sc)
         for a, kind in ((args.vararg, "v"), (args.kwarg, "w")):
             if a is not None:
-                pk = key + "." + fsc.mangle(a.arg)
+                pk = self.def_key(fsc, a.arg, key + "." + fsc.mangle(a.arg), a)
                 self.row(RS_PARAM, key, -1, a.arg, pk, kind)
                 self.init(pk, Val.CONTAINER + pk)
         if is_lambda:
@@ -421,6 +430,9 @@ class StatementFacts(CallFacts):
                 self.body(case.body, sc)
         elif t in (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal):
             pass
+        elif t is ast.TypeAlias:
+            # ``type X = v`` binds a TypeAliasType (its value is evaluated lazily)
+            self.store(node.name, None, sc)
         elif t is ast.Delete:
             for tg in node.targets:
                 if type(tg) is ast.Subscript:

@@ -255,6 +255,8 @@ FLOW: dict[str, dict[str, Case]] = {
         "global_rebound_by_function": _m(
             _fs(
                 """
+            c = f3
+            c()
             c = f1
             c()
             def setc():
@@ -264,7 +266,7 @@ FLOW: dict[str, dict[str, Case]] = {
             c()
             """
             ),
-            {"main": ["main.f1", "main.setc", "main.f2"]},
+            {"main": ["main.f1", "main.f3", "main.setc", "main.f2"]},
         ),
         "nonlocal_rebound_by_inner": _m(
             _fs(
@@ -325,14 +327,20 @@ FLOW: dict[str, dict[str, Case]] = {
             def give(fn):
                 fn = f2
                 fn()
+            def early(fn):
+                fn()
+                fn = f2
+                return fn
             take(f1, 0)
             give(f1)
+            early(f3)
             """
             ),
             {
-                "main": ["main.take", "main.give"],
+                "main": ["main.take", "main.give", "main.early"],
                 "main.take": ["main.f1", "main.f3"],
                 "main.give": ["main.f2"],
+                "main.early": ["main.f3"],
             },
         ),
     },
@@ -530,6 +538,23 @@ FLOW: dict[str, dict[str, Case]] = {
             """
             ),
             {"main.h": ["main.Box.__init__", "main.f1"]},
+        ),
+        "mapping_rest_and_type_alias": _m(
+            _fs(
+                """
+            def h():
+                rest = {"b": f1}
+                match {"a": 1, "b": f3}:
+                    case {"a": _, **rest}:
+                        for v in rest.values():
+                            v()
+            def k():
+                X = f1
+                type X = int
+                X()
+            """
+            ),
+            {"main.h": ["main.f3"], "main.k": []},
         ),
         "or_pattern_and_fallthrough": _m(
             _fs(
