@@ -135,6 +135,11 @@ class FactExtractor(StatementFacts):
         self._made: set[str] = set()
         self._read: dict[str, str] = {}
         self._use_memo: dict[tuple[str, tuple[int, ...]], str] = {}
+        # constant keys of private dicts (``NameReach.slots``): the value key of each
+        # binding node, and the reads (key, binding nodes, flow-insensitive key)
+        self._slots: dict[int, list[Any]] = nr.slots if nr is not None else {}
+        self._slot_val: dict[int, str | None] = {}
+        self._slot_reads: list[tuple[str, list[Any], str]] = []
 
     # -- small emitters ------------------------------------------------------
     def row(self, table: str, *values: Any) -> None:
@@ -257,6 +262,16 @@ class FactExtractor(StatementFacts):
                 self.flow(uk, dk)
         return uk
 
+    def slot_read(self, node: Any, k: str) -> str:
+        """``d[<constant>]`` (read key ``k``) of a private dict: a key fed from the
+        bindings of that key that reach the read (``run`` adds the flows)."""
+        defs = self._slots.get(id(node))
+        if defs is None:
+            return k
+        sk = k + "@s"
+        self._slot_reads.append((sk, defs, k))
+        return sk
+
     def all_names(self, value: Any) -> None:
         if type(value) in (ast.List, ast.Tuple):
             for e in value.elts:
@@ -360,6 +375,11 @@ class FactExtractor(StatementFacts):
         for name in sorted(self.mod_bound):
             self.row(RS_MBIND, self.module, name)
         self.patch_name_keys()
+        vals = self._slot_val
+        for sk, defs, k in self._slot_reads:
+            for d in defs:
+                # a binding without a recorded value (none is known) reads the dict
+                self.flow(sk, vals[id(d)] if id(d) in vals else k)
         for dk, k in self._read.items():
             if dk not in self._made:
                 # a binding no store rule recorded (every binding the flow pass

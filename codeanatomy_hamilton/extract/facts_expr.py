@@ -126,6 +126,8 @@ class ExpressionFacts:
                         self.flow(ck + "[*]", v)
                     else:
                         last[tok] = v
+                        if self._slots:
+                            self._slot_val[id(value)] = v
             for tok, v in last.items():
                 self.flow(f"{ck}[{tok}]", v)
             return k
@@ -152,7 +154,7 @@ class ExpressionFacts:
             got = self.proto_result(self.base + node._cid, "g", b, "__getitem__", sc)
             k2 = self.keyed_sub(k, b, sl, sc)
             self.flow(k2, got)
-            return k2
+            return self.slot_read(node, k2) if self._slots else k2
         if t is ast.IfExp:
             self.ev(node.test, sc)
             k = "#" + str(self.base + node._cid)

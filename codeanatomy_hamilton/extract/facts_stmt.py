@@ -109,6 +109,8 @@ class StatementFacts(CallFacts):
                 self.row(RS_SSTORE, b, s, SHIFT)
             elif vkey is not None:
                 self.keyed_store(b, vkey, target.slice, sc)
+            if self._slots:
+                self._slot_val[id(target)] = vkey
             self.proto(self.base + target._cid, "s", b, ("__setitem__",), sc)
             return
         if t is ast.Tuple or t is ast.List:

@@ -20,7 +20,8 @@ from codeanatomy_hamilton.core.vocabulary import EdgeKind, NodeKind
 from codeanatomy_hamilton.extract.cfg import BodyCFG, build_cfg
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
 from codeanatomy_hamilton.extract.dataflow_defs import ReachingDefsTooLarge, reaching_defs
-from codeanatomy_hamilton.extract.def_events import DEF, Event, EventCollector, parameters
+from codeanatomy_hamilton.extract.def_events import DEF, USE, Event, EventCollector, parameters
+from codeanatomy_hamilton.extract.fact_keys import const_token
 from codeanatomy_hamilton.extract.dominance import analyse
 from codeanatomy_hamilton.extract.scope_model import DEF_BOUND
 from codeanatomy_hamilton.extract.scopes import get_scope_model
@@ -115,17 +116,30 @@ class NameReach:
     name when the module has a star import, and bodies whose reaching definitions are
     over budget. A parameter is a definition like the others (at the body's entry);
     the resolver writes arguments to the whole-name key, which a load reached by the
-    parameter then reads (``FactExtractor.load_key``)."""
+    parameter then reads (``FactExtractor.load_key``).
 
-    __slots__ = ("multi", "def_owner", "reach", "_global", "_nonlocal", "_star")
+    ``slots``: id(``d[<constant>]`` load) -> the nodes whose values reach it (the
+    display's value, or the target ``d[<constant>]`` of an assignment), for a dict
+    that only its own body can see (``add_slots``)."""
+
+    __slots__ = (
+        "multi", "def_owner", "reach", "slots", "_global", "_nonlocal", "_star",
+        "_tree", "_names", "_sub_of",
+    )  # fmt: skip
 
     def __init__(self, tree: ast.Module) -> None:
         self.multi: dict[tuple[int, str], int] = {}
         self.def_owner: dict[int, int] = {}
         self.reach: dict[int, list[Any]] = {}
+        self.slots: dict[int, list[Any]] = {}
         self._global: set[str] = set()
         self._nonlocal: set[str] = set()
         self._star = False
+        self._tree = tree
+        # Name nodes per identifier in the whole file, and id(Name) -> the subscript
+        # whose base it is (both built on the first dict display bound to a name)
+        self._names: dict[str, int] | None = None
+        self._sub_of: dict[int, Any] = {}
         for n in ast.walk(tree):
             t = type(n)
             if t is ast.Global:
@@ -173,6 +187,109 @@ class NameReach:
             # are left out by the owner test
             if name in mine and def_owner.get(id(d)) == oid:
                 reach.setdefault(id(u), []).append(d)
+
+    def _index(self) -> dict[str, int]:
+        names: dict[str, int] = {}
+        sub_of = self._sub_of
+        for n in ast.walk(self._tree):
+            t = type(n)
+            if t is ast.Name:
+                names[n.id] = names.get(n.id, 0) + 1
+            elif t is ast.Subscript and type(n.value) is ast.Name:
+                sub_of[id(n.value)] = n
+        self._names = names
+        return names
+
+    def add_slots(
+        self,
+        owner: Any,
+        cfg: BodyCFG,
+        events: list[list[Event]],
+        is_local: Callable[[str], bool],
+    ) -> None:
+        """Constant keys of a private dict, flow-sensitively: a name bound once in the
+        body, to a dict display of constant keys, that the file names nowhere else
+        and the body uses only as ``d[<constant>]`` (loads, and targets of plain
+        assignments) is a dict no other code can reach, so each of its keys is a
+        variable of the body; the ordinary reaching definitions over those variables
+        (``reaching_defs``) say which values a read may see. Anything else (a method
+        call, ``d`` passed on or aliased, ``del``, ``+=``, a computed key, a nested
+        body, ``global``) keeps the dict's flow-insensitive keys."""
+        if type(owner) is ast.Module and self._star:
+            return
+        skip = self._global if type(owner) is ast.Module else self._nonlocal
+        nodes = cfg.nodes
+        cand: dict[str, Any] = {}
+        defs: dict[str, int] = {}
+        for i, evs in enumerate(events):
+            for kind, name, node, _c in evs:
+                if kind != DEF:
+                    continue
+                defs[name] = defs.get(name, 0) + 1
+                st = nodes[i]
+                if (
+                    type(st) is ast.Assign
+                    and type(st.value) is ast.Dict
+                    and len(st.targets) == 1
+                    and st.targets[0] is node
+                ):
+                    cand[name] = st
+        for name in [n for n in cand if defs[n] != 1 or n in skip or not is_local(n)]:
+            del cand[name]
+        if not cand:
+            return
+        for name, st in list(cand.items()):
+            if any(k is None or const_token(k) is None for k in st.value.keys):
+                del cand[name]
+        if not cand:
+            return
+        names = self._names if self._names is not None else self._index()
+        sub_of = self._sub_of
+        seen: dict[str, int] = {}
+        pseudo: list[list[Event]] = []
+        for i, evs in enumerate(events):
+            out: list[Event] = []
+            for kind, name, node, _c in evs:
+                st = cand.get(name)
+                if st is None:
+                    continue
+                seen[name] = seen.get(name, 0) + 1
+                if kind == DEF:
+                    for k, v in zip(st.value.keys, st.value.values, strict=True):
+                        out.append((DEF, f"{name}[{const_token(k)}]", v, False))
+                    continue
+                sub = sub_of.get(id(node)) if kind == USE else None
+                tok = const_token(sub.slice) if sub is not None else None
+                if tok is None:
+                    del cand[name]
+                    continue
+                ct = type(sub.ctx)
+                if ct is ast.Load:
+                    out.append((USE, f"{name}[{tok}]", sub, False))
+                elif (
+                    ct is ast.Store
+                    and type(nodes[i]) is ast.Assign
+                    and any(t is sub for t in nodes[i].targets)
+                ):
+                    out.append((DEF, f"{name}[{tok}]", sub, False))
+                else:
+                    del cand[name]
+            pseudo.append(out)
+        for name in [n for n in cand if seen.get(n) != names.get(n)]:
+            del cand[name]  # named elsewhere in the file (another body, a lambda, ...)
+        if not cand:
+            return
+        keep = tuple(n + "[" for n in cand)
+        for i, out in enumerate(pseudo):
+            if out:
+                pseudo[i] = [e for e in out if e[1].startswith(keep)]
+        try:
+            rds = reaching_defs(cfg, pseudo, lambda _name: True)
+        except ReachingDefsTooLarge:
+            return
+        slots = self.slots
+        for d, u, _name in rds:
+            slots.setdefault(id(u), []).append(d)
 
 
 def run_flow_pass(ctx: FileContext) -> None:
@@ -230,6 +347,7 @@ def run_flow_pass(ctx: FileContext) -> None:
         try:
             rds = reaching_defs(cfg, events, is_local)
             name_reach.add_body(owner, events, is_local, rds)
+            name_reach.add_slots(owner, cfg, events, is_local)
         except ReachingDefsTooLarge as exc:
             # the body keeps its other edges (its names their whole-name keys); the
             # file gets one error row

@@ -486,6 +486,111 @@ FLOW: dict[str, dict[str, Case]] = {
             {"main.h": ["main.Ctx.__enter__", "main.Ctx.__exit__", "main.f2"]},
         ),
     },
+    # constant keys of a dict only its own body can see are flow-sensitive too
+    "dicts": {
+        "constant_key_rebound": _m(
+            _fs(
+                """
+            d = {"a": f1}
+            d["a"] = f2
+            d["a"]()
+            def h():
+                m = {"a": f1, "b": f3}
+                m["a"] = f2
+                m["b"]()
+                m["a"]()
+            """
+            ),
+            {"main": ["main.f2"], "main.h": ["main.f2", "main.f3"]},
+        ),
+        "constant_key_branch_and_loop": _m(
+            _fs(
+                """
+            def h(c):
+                d = {"a": f1}
+                if c:
+                    d["a"] = f2
+                d["a"]()
+            def k(xs):
+                d = {"a": f1}
+                for x in xs:
+                    d["a"]()
+                    d["a"] = f3
+            """
+            ),
+            {"main.h": ["main.f1", "main.f2"], "main.k": ["main.f1", "main.f3"]},
+        ),
+        "constant_key_through_alias": _m(
+            _fs(
+                """
+            def h():
+                d = {"a": f1}
+                d["a"]()
+                e = d
+                e["a"] = f2
+                d["a"]()
+            """
+            ),
+            {"main.h": ["main.f1", "main.f2"]},
+        ),
+        "constant_key_set_by_callee": _m(
+            _fs(
+                """
+            def setf(m):
+                m["a"] = f2
+            def h():
+                d = {"a": f1}
+                d["a"]()
+                setf(d)
+                d["a"]()
+            """
+            ),
+            {"main.h": ["main.f1", "main.setf", "main.f2"]},
+        ),
+        "constant_key_set_by_method_or_del": _m(
+            _fs(
+                """
+            def h():
+                d = {"a": f1}
+                d["a"]()
+                d.update({"a": f2})
+                d["a"]()
+            def k():
+                d = {"a": f1}
+                d["a"]()
+                del d["a"]
+                d["a"] = f3
+                d["a"]()
+            """
+            ),
+            {"main.h": ["main.f1", "main.f2"], "main.k": ["main.f1", "main.f3"]},
+        ),
+        "constant_key_seen_by_closure": _m(
+            _fs(
+                """
+            def h():
+                d = {"a": f1}
+                def inner():
+                    d["a"]()
+                inner()
+                d["a"] = f2
+                inner()
+            def k():
+                d = {"a": f1}
+                def setter():
+                    d["a"] = f3
+                d["a"]()
+                setter()
+                d["a"]()
+            """
+            ),
+            {
+                "main.h": ["main.h.inner"],
+                "main.h.inner": ["main.f1", "main.f2"],
+                "main.k": ["main.k.setter", "main.f1", "main.f3"],
+            },
+        ),
+    },
     "match_captures": {
         "capture_binds_subject": _m(
             _fs(
