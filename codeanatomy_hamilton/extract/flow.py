@@ -21,8 +21,8 @@ from codeanatomy_hamilton.extract.cfg import BodyCFG, build_cfg
 from codeanatomy_hamilton.extract.context import SHARED_ERRORS, FileContext
 from codeanatomy_hamilton.extract.dataflow_defs import ReachingDefsTooLarge, reaching_defs
 from codeanatomy_hamilton.extract.def_events import DEF, USE, Event, EventCollector, parameters
-from codeanatomy_hamilton.extract.fact_keys import const_token
 from codeanatomy_hamilton.extract.dominance import analyse
+from codeanatomy_hamilton.extract.fact_keys import const_token
 from codeanatomy_hamilton.extract.scope_model import DEF_BOUND
 from codeanatomy_hamilton.extract.scopes import get_scope_model
 

@@ -565,6 +565,34 @@ FLOW: dict[str, dict[str, Case]] = {
             ),
             {"main.h": ["main.f1", "main.f2"], "main.k": ["main.f1", "main.f3"]},
         ),
+        "constant_key_other_stores": _m(
+            _fs(
+                """
+            def h(xs):
+                d = {"a": f1}
+                d["a"]()
+                d["a"], n = f2, 1
+                d["a"]()
+            def k():
+                d = {"a": f1}
+                d["a"]()
+                for d["a"] in [f3]:
+                    pass
+                d["a"]()
+            def rebound(o):
+                d = {"a": f1}
+                d = o
+                d["a"]()
+            rebound({"a": f2})
+            """
+            ),
+            {
+                "main": ["main.rebound"],
+                "main.h": ["main.f1", "main.f2"],
+                "main.k": ["main.f1", "main.f3"],
+                "main.rebound": ["main.f2"],
+            },
+        ),
         "constant_key_seen_by_closure": _m(
             _fs(
                 """
