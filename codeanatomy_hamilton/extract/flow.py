@@ -275,8 +275,14 @@ class NameReach:
                 else:
                     del cand[name]
             pseudo.append(out)
+        if type(owner) is not ast.Module:
+            # a function's or class's variable is visible only inside its own node
+            names = {}
+            for n in ast.walk(owner):
+                if type(n) is ast.Name and n.id in cand:
+                    names[n.id] = names.get(n.id, 0) + 1
         for name in [n for n in cand if seen.get(n) != names.get(n)]:
-            del cand[name]  # named elsewhere in the file (another body, a lambda, ...)
+            del cand[name]  # named elsewhere (a nested body, a lambda, ...)
         if not cand:
             return
         keep = tuple(n + "[" for n in cand)
