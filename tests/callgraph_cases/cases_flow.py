@@ -499,9 +499,13 @@ FLOW: dict[str, dict[str, Case]] = {
                 m["a"] = f2
                 m["b"]()
                 m["a"]()
+            def g():
+                m = {"a": f1}
+                m["a"]()
+                m["a"] = f2
             """
             ),
-            {"main": ["main.f2"], "main.h": ["main.f2", "main.f3"]},
+            {"main": ["main.f2"], "main.h": ["main.f2", "main.f3"], "main.g": ["main.f1"]},
         ),
         "constant_key_branch_and_loop": _m(
             _fs(
