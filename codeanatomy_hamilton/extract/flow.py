@@ -220,21 +220,22 @@ class NameReach:
         skip = self._global if type(owner) is ast.Module else self._nonlocal
         nodes = cfg.nodes
         cand: dict[str, Any] = {}
+        for st in nodes[2:]:
+            if (
+                type(st) is ast.Assign
+                and type(st.value) is ast.Dict
+                and len(st.targets) == 1
+                and type(st.targets[0]) is ast.Name
+            ):
+                cand[st.targets[0].id] = st
+        if not cand:
+            return
         defs: dict[str, int] = {}
-        for i, evs in enumerate(events):
-            for kind, name, node, _c in evs:
-                if kind != DEF:
-                    continue
-                defs[name] = defs.get(name, 0) + 1
-                st = nodes[i]
-                if (
-                    type(st) is ast.Assign
-                    and type(st.value) is ast.Dict
-                    and len(st.targets) == 1
-                    and st.targets[0] is node
-                ):
-                    cand[name] = st
-        for name in [n for n in cand if defs[n] != 1 or n in skip or not is_local(n)]:
+        for evs in events:
+            for kind, name, _n, _c in evs:
+                if kind == DEF and name in cand:
+                    defs[name] = defs.get(name, 0) + 1
+        for name in [n for n in cand if defs.get(n) != 1 or n in skip or not is_local(n)]:
             del cand[name]
         if not cand:
             return
