@@ -1,13 +1,17 @@
 """Per-file resolution facts: names as columns, for the relational cross-file pass.
 
-One walk over the AST records, per scope, what a flow-insensitive points-to analysis
-(PyCG-style assignment graph) needs, keyed by strings so that the repository-wide
+One walk over the AST records, per scope, what a points-to analysis (PyCG-style
+assignment graph, flow-insensitive across bodies) needs, keyed by strings so that the repository-wide
 pass (``resolve.pipeline``) joins them without ever looking at an AST again:
 
 * *variable keys*: ``<scope key>.<name>`` where the scope key of a module is its
   contract qualname, of a class or def its qualname (lambdas and comprehensions get
   ``@<ordinal>`` for uniqueness). Class attributes share the class key, module
   attributes the module key, so ``mod.f`` and the global ``f`` of ``mod`` are one key.
+  A name bound more than once in its body also has a key per binding,
+  ``<variable key>@<binding ordinal>``, feeding the variable key; loads in the body
+  read the bindings that reach them (flow-sensitive within a body, see
+  ``FactExtractor.load_key``), other bodies the variable key.
 * *expression keys*: ``#<node id>`` (plus a suffix for implicit sub-results).
 * *call keys*: ``@<node id>`` hold the values a call site may invoke.
 * *values*: ``f:<fkey>`` function, ``c:<qual>`` class, ``i:<qual>`` instance,
