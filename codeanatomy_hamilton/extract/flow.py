@@ -101,6 +101,8 @@ def flow_bodies(
 
 # ``FileContext.shared`` key: the ``NameReach`` the facts pass reads
 SHARED_REACH = "name_reach"
+# fields of a compound statement holding statements (CFG nodes of their own)
+_BLOCK_FIELDS = frozenset(("body", "orelse", "finalbody", "handlers", "cases"))
 
 
 class NameReach:
@@ -114,17 +116,20 @@ class NameReach:
     whole-name key keeps every binding): names another body rebinds (``global`` in
     any function for module names, ``nonlocal`` for function names), every module
     name when the module has a star import, and bodies whose reaching definitions are
-    over budget. A parameter is a definition like the others (at the body's entry);
-    the resolver writes arguments to the whole-name key, which a load reached by the
-    parameter then reads (``FactExtractor.load_key``).
+    over budget. A parameter is a definition like the others (at the body's entry):
+    its key is the one the resolver writes the arguments to.
 
     ``slots``: id(``d[<constant>]`` load) -> the nodes whose values reach it (the
     display's value, or the target ``d[<constant>]`` of an assignment), for a dict
-    that only its own body can see (``add_slots``)."""
+    that only its own body can see (``add_slots``).
+
+    The bodies are recorded as the flow pass makes them (``record``) and read once all
+    are known (``finish``): a module's names depend on the ``global`` statements of
+    the functions after it."""
 
     __slots__ = (
         "multi", "def_owner", "reach", "slots", "_global", "_nonlocal", "_star",
-        "_tree", "_names", "_sub_of",
+        "_tree", "_names", "_bodies",
     )  # fmt: skip
 
     def __init__(self, tree: ast.Module) -> None:
@@ -136,18 +141,37 @@ class NameReach:
         self._nonlocal: set[str] = set()
         self._star = False
         self._tree = tree
-        # Name nodes per identifier in the whole file, and id(Name) -> the subscript
-        # whose base it is (both built on the first dict display bound to a name)
-        self._names: dict[str, int] | None = None
-        self._sub_of: dict[int, Any] = {}
-        for n in ast.walk(tree):
+        self._names: dict[str, int] | None = None  # see ``_file_names``
+        self._bodies: list[tuple[Any, BodyCFG, list[list[Event]], Any, Any]] = []
+
+    def record(
+        self,
+        owner: Any,
+        cfg: BodyCFG,
+        events: list[list[Event]],
+        is_local: Callable[[str], bool],
+        rds: list[tuple[Any, Any, str]] | None,
+    ) -> None:
+        """One body and its reaching definitions (None: over budget, the body's names
+        keep their whole-name keys; its ``global``/``nonlocal`` statements and star
+        imports, CFG nodes of its own, count either way)."""
+        for n in cfg.nodes[2:]:
             t = type(n)
             if t is ast.Global:
                 self._global.update(n.names)
             elif t is ast.Nonlocal:
                 self._nonlocal.update(n.names)
-            elif t is ast.ImportFrom and any(a.name == "*" for a in n.names):
+            elif t is ast.ImportFrom and n.names[0].name == "*":
                 self._star = True
+        self._bodies.append((owner, cfg, events, is_local, rds))
+
+    def finish(self) -> None:
+        for owner, cfg, events, is_local, rds in self._bodies:
+            if rds is None:
+                continue
+            self.add_body(owner, events, is_local, rds)
+            self.add_slots(owner, cfg, events, is_local)
+        self._bodies = []
 
     def add_body(
         self,
@@ -188,17 +212,35 @@ class NameReach:
             if name in mine and def_owner.get(id(d)) == oid:
                 reach.setdefault(id(u), []).append(d)
 
-    def _index(self) -> dict[str, int]:
-        names: dict[str, int] = {}
-        sub_of = self._sub_of
-        for n in ast.walk(self._tree):
-            t = type(n)
-            if t is ast.Name:
-                names[n.id] = names.get(n.id, 0) + 1
-            elif t is ast.Subscript and type(n.value) is ast.Name:
-                sub_of[id(n.value)] = n
-        self._names = names
-        return names
+    def _file_names(self) -> dict[str, int]:
+        """Name nodes per identifier in the whole file (built once, when a module
+        variable is a candidate of ``add_slots``)."""
+        if self._names is None:
+            names: dict[str, int] = {}
+            for n in ast.walk(self._tree):
+                if type(n) is ast.Name:
+                    names[n.id] = names.get(n.id, 0) + 1
+            self._names = names
+        return self._names
+
+    @staticmethod
+    def _subscripts(stmt: Any, out: dict[int, Any]) -> None:
+        """id(Name) -> the subscript whose base it is, in the expressions a CFG node
+        evaluates itself (not the statements of a compound statement's blocks)."""
+        stack = [stmt]
+        top = True
+        while stack:
+            n = stack.pop()
+            for f, v in ast.iter_fields(n):
+                if top and f in _BLOCK_FIELDS:
+                    continue
+                if type(v) is list:
+                    stack.extend(x for x in v if isinstance(x, ast.AST))
+                elif isinstance(v, ast.AST):
+                    stack.append(v)
+            if type(n) is ast.Subscript and type(n.value) is ast.Name:
+                out[id(n.value)] = n
+            top = False
 
     def add_slots(
         self,
@@ -244,12 +286,12 @@ class NameReach:
                 del cand[name]
         if not cand:
             return
-        names = self._names if self._names is not None else self._index()
-        sub_of = self._sub_of
         seen: dict[str, int] = {}
+        read: set[str] = set()
         pseudo: list[list[Event]] = []
         for i, evs in enumerate(events):
             out: list[Event] = []
+            sub_of: dict[int, Any] | None = None
             for kind, name, node, _c in evs:
                 st = cand.get(name)
                 if st is None:
@@ -259,6 +301,9 @@ class NameReach:
                     for k, v in zip(st.value.keys, st.value.values, strict=True):
                         out.append((DEF, f"{name}[{const_token(k)}]", v, False))
                     continue
+                if sub_of is None:
+                    sub_of = {}
+                    self._subscripts(nodes[i], sub_of)
                 sub = sub_of.get(id(node)) if kind == USE else None
                 tok = const_token(sub.slice) if sub is not None else None
                 if tok is None:
@@ -267,6 +312,7 @@ class NameReach:
                 ct = type(sub.ctx)
                 if ct is ast.Load:
                     out.append((USE, f"{name}[{tok}]", sub, False))
+                    read.add(name)
                 elif (
                     ct is ast.Store
                     and type(nodes[i]) is ast.Assign
@@ -276,7 +322,13 @@ class NameReach:
                 else:
                     del cand[name]
             pseudo.append(out)
-        if type(owner) is not ast.Module:
+        for name in [n for n in cand if n not in read]:
+            del cand[name]  # no read in the body to make precise
+        if not cand:
+            return
+        if type(owner) is ast.Module:
+            names = self._file_names()
+        else:
             # a function's or class's variable is visible only inside its own node
             names = {}
             for n in ast.walk(owner):
@@ -353,12 +405,14 @@ def run_flow_pass(ctx: FileContext) -> None:
 
         try:
             rds = reaching_defs(cfg, events, is_local)
-            name_reach.add_body(owner, events, is_local, rds)
-            name_reach.add_slots(owner, cfg, events, is_local)
         except ReachingDefsTooLarge as exc:
             # the body keeps its other edges (its names their whole-name keys); the
             # file gets one error row
             ctx.shared.setdefault(SHARED_ERRORS, []).append(SourceError("too_large", str(exc)))
             rds = []
+            name_reach.record(owner, cfg, events, is_local, None)
+        else:
+            name_reach.record(owner, cfg, events, is_local, rds)
         emit([d._cid for d, _, _ in rds], [u._cid for _, u, _ in rds], EdgeKind.REACHING_DEF, None)
         e_var.extend([name for _, _, name in rds])
+    name_reach.finish()
