@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -186,11 +187,10 @@ class NameReach:
         if is_module and self._star:
             return
         skip = self._global if is_module else self._nonlocal
-        count: dict[str, int] = {}
-        for evs in events:
-            for kind, name, _n, _c in evs:
-                if kind == DEF:
-                    count[name] = count.get(name, 0) + 1
+        bound = [e[1] for evs in events for e in evs if e[0] == DEF]
+        if len(bound) == len(set(bound)):
+            return  # every name bound once: the whole-name keys are exact
+        count = Counter(bound)
         oid = id(owner)
         multi = self.multi
         mine: set[str] = set()

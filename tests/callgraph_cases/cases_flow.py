@@ -597,6 +597,19 @@ FLOW: dict[str, dict[str, Case]] = {
                 "main.rebound": ["main.f2"],
             },
         ),
+        "constant_key_module_dict_set_by_function": _m(
+            _fs(
+                """
+            table = {"a": f1}
+            def setter():
+                table["a"] = f2
+            table["a"]()
+            setter()
+            table["a"]()
+            """
+            ),
+            {"main": ["main.f1", "main.setter", "main.f2"]},
+        ),
         "constant_key_seen_by_closure": _m(
             _fs(
                 """
