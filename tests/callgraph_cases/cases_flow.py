@@ -723,3 +723,196 @@ FLOW: dict[str, dict[str, Case]] = {
         ),
     },
 }
+
+
+# more cases per cause of issue 16 (causes 1-8), written from the language reference
+# (data model: method resolution, descriptors, special method lookup, ``with``)
+MORE: dict[str, dict[str, Case]] = {
+    "classes": {
+        "self_reaches_subclass_override": _m(
+            """
+            class A:
+                def run(self): return self.step()
+                def step(self): pass
+            class B(A):
+                def step(self): pass
+            """,
+            {"main.A.run": ["main.A.step", "main.B.step"]},
+        ),
+        "classmethod_factory_any_subclass": _m(
+            """
+            class A:
+                @classmethod
+                def make(cls): return cls()
+                def __init__(self): pass
+            class B(A):
+                def __init__(self): pass
+            """,
+            {
+                "main": ["<builtin>.classmethod"],
+                "main.A.make": ["main.A.__init__", "main.B.__init__"],
+            },
+        ),
+        "user_container_iteration": _m(
+            """
+            def f(): pass
+            class Reg:
+                def __init__(self): self.items = [f]
+                def __iter__(self): return iter(self.items)
+            for g in Reg():
+                g()
+            """,
+            {
+                "main": ["main.Reg.__init__", "main.Reg.__iter__", "main.f"],
+                "main.Reg.__iter__": ["<builtin>.iter"],
+            },
+        ),
+        "class_body_alias_read_as_attribute": _m(
+            """
+            class A:
+                def f(self): pass
+                def g(self): pass
+                h = f
+                h = g
+            a = A()
+            a.h()
+            """,
+            {"main": ["main.A.f", "main.A.g"]},
+        ),
+    },
+    "mro": {
+        "super_in_diamond_per_self_class": _m(
+            """
+            class A:
+                def f(self): pass
+            class B(A):
+                def f(self): super().f()
+            class C(A):
+                def f(self): super().f()
+            class D(B, C):
+                def f(self): super().f()
+            D().f()
+            """,
+            {
+                "main": ["main.D.f"],
+                "main.D.f": ["main.B.f", "<builtin>.super"],
+                "main.B.f": ["main.C.f", "main.A.f", "<builtin>.super"],
+                "main.C.f": ["main.A.f", "<builtin>.super"],
+            },
+        ),
+    },
+    "properties": {
+        "setter_and_deleter_run": _m(
+            """
+            class A:
+                @property
+                def x(self): return 1
+                @x.setter
+                def x(self, v): pass
+                @x.deleter
+                def x(self): pass
+            a = A()
+            a.x = 2
+            del a.x
+            """,
+            {"main": ["main.A.x", "<builtin>.property"]},
+        ),
+    },
+    "protocols": {
+        "contains_and_len_of_instance": _m(
+            """
+            class Bag:
+                def __contains__(self, k): return False
+                def __len__(self): return 0
+            b = Bag()
+            1 in b
+            len(b)
+            """,
+            {"main": ["main.Bag.__contains__", "main.Bag.__len__", "<builtin>.len"]},
+        ),
+    },
+    "dynamic": {
+        "getattr_constant_name_called": _m(
+            """
+            class A:
+                def go(self): pass
+            getattr(A(), "go")()
+            """,
+            {"main": ["<builtin>.getattr", "main.A.go"]},
+        ),
+    },
+    "decorators": {
+        "lru_cache_keeps_function": _m(
+            """
+            from functools import lru_cache
+            @lru_cache(maxsize=None)
+            def f(): pass
+            f()
+            """,
+            {"main": ["functools.lru_cache", "main.f"]},
+        ),
+    },
+    "functions": {
+        "partial_calls_function": _m(
+            """
+            import functools
+            def f(a, b): pass
+            p = functools.partial(f, 1)
+            p(2)
+            """,
+            {"main": ["functools.partial", "main.f"]},
+        ),
+    },
+    "builtins": {
+        "str_method_of_literal": _m(
+            """
+            def h(xs): return " ".join(xs)
+            """,
+            {"main.h": ["<builtin>.str.join"]},
+        ),
+    },
+    "with_statements": {
+        "suppressing_exit_keeps_both": _m(
+            _fs(
+                """
+            class Sup:
+                def __enter__(self): return self
+                def __exit__(self, *a): return True
+            def h():
+                c = f1
+                with Sup():
+                    c = f2
+                    raise ValueError
+                c()
+            """
+            ),
+            {
+                "main.h": [
+                    "main.Sup.__enter__",
+                    "main.Sup.__exit__",
+                    "main.f1",
+                    "main.f2",
+                    "<builtin>.ValueError",
+                ],
+            },
+        ),
+    },
+    "lambdas": {
+        "lambda_rebound_before_call": _m(
+            _fs(
+                """
+            def h():
+                g = lambda: f1()
+                g = f2
+                g()
+            """
+            ),
+            {"main.h": ["main.f2"], "main.h.<lambda>": ["main.f1"]},
+        ),
+    },
+}
+
+for _cat, _cases in MORE.items():
+    _dup = set(_cases) & set(FLOW.setdefault(_cat, {}))
+    assert not _dup, f"duplicate case names in {_cat}: {sorted(_dup)}"
+    FLOW[_cat].update(_cases)
