@@ -1,8 +1,9 @@
 """Per-file resolution facts: names as columns, for the relational cross-file pass.
 
 One walk over the AST records, per scope, what a points-to analysis (PyCG-style
-assignment graph, flow-insensitive across bodies) needs, keyed by strings so that the repository-wide
-pass (``resolve.pipeline``) joins them without ever looking at an AST again:
+assignment graph, flow-insensitive across bodies) needs, keyed by strings so that the
+repository-wide pass (``resolve.pipeline``) joins them without ever looking at an AST
+again:
 
 * *variable keys*: ``<scope key>.<name>`` where the scope key of a module is its
   contract qualname, of a class or def its qualname (lambdas and comprehensions get
