@@ -220,6 +220,21 @@ CASES: dict[str, tuple[str, bool]] = {
         "try:\n    guard(source())\nexcept SubError as e:\n    sink(e)",
         False,
     ),
+    "exc_reraise_subclass_handler": (
+        "try:\n    try:\n        raise SubError(source())\n    except AppError as inner:\n"
+        "        raise\nexcept SubError as e:\n    sink(e)",
+        True,
+    ),
+    "exc_reraise_unrelated": (
+        "try:\n    try:\n        raise SubError(source())\n    except AppError as inner:\n"
+        "        raise\nexcept OtherError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_reraise_in_callee": (
+        "def rethrow(v):\n    try:\n        raise_sub(v)\n    except AppError as err:\n"
+        "        raise\n\ntry:\n    rethrow(source())\nexcept Exception as e:\n    sink(e)",
+        True,
+    ),
     "exc_builtin_base": ("try:\n    raiser(source())\nexcept Exception as e:\n    sink(e)", True),
     "exc_builtin_other": (
         "try:\n    raiser(source())\nexcept LookupError as e:\n    sink(e)",

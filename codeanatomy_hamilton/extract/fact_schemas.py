@@ -95,7 +95,11 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
     # raise statement) -> every handler that may see them: ``ord`` (innermost try
     # first, then clause order), ``tkey`` the points-to key of one handler type (null:
     # bare ``except:``, "": a type without a key), ``named`` 1 for ``except ... as e``
-    VF_RAISE: pa.schema([("fnode", _I64), ("node_id", _I64), ("key", _STR), ("site", _I64)]),
+    # (``sub`` 1: a bare ``raise`` in ``except T as e``, re-raising ``e``, an instance
+    # of T or of a subclass of T; ``node_id`` is then the handler, ``key`` T's key)
+    VF_RAISE: pa.schema(
+        [("fnode", _I64), ("node_id", _I64), ("key", _STR), ("site", _I64), ("sub", _I32)]
+    ),
     VF_TRY: pa.schema(
         [("callid", _I64), ("node_id", _I64), ("ord", _I32), ("tkey", _STR), ("named", _I32)]
     ),

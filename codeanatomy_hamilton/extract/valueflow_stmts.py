@@ -28,7 +28,7 @@ FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 class BodyState:
     """The function (or module) body being walked."""
 
-    __slots__ = ("cid", "key", "handlers", "count", "site", "free", "pending")
+    __slots__ = ("cid", "key", "handlers", "catching", "count", "site", "free", "pending")
 
     def __init__(self, cid: int, key: str | None) -> None:
         self.cid = cid  # FUNCTION node ordinal; -1 for module/class bodies
@@ -43,6 +43,9 @@ class BodyState:
         # the handlers of the enclosing try bodies (outermost first), each as (handler
         # ordinal, named?, points-to keys of its types: None for a bare ``except:``)
         self.handlers: list[list[tuple[int, int, tuple[str | None, ...]]]] = []
+        # the handlers whose bodies are being walked (innermost last): (handler
+        # ordinal, its type keys), None for one without a name (``except T:``)
+        self.catching: list[tuple[int, tuple[str | None, ...]] | None] = []
 
 
 def deco_name(d: Any) -> str | None:
@@ -156,8 +159,18 @@ class StatementFlow:
                 if fn.cid >= 0 or fn.handlers:
                     fnode = self.base + fn.cid if fn.cid >= 0 else -1
                     site = self.gid(node)
-                    self.row(VF_RAISE, fnode, self.gid(node.exc), self.key_of(node.exc), site)
+                    key = self.key_of(node.exc)
+                    self.row(VF_RAISE, fnode, self.gid(node.exc), key, site, 0)
                     self.guarded(site, fn)
+            elif fn.catching and fn.catching[-1] is not None and (fn.cid >= 0 or fn.handlers):
+                # a bare ``raise`` in ``except T as e`` re-raises ``e``: an instance of T
+                # or of a subclass of T (``sub`` 1), one row per type of the handler
+                hid, types = fn.catching[-1]
+                fnode = self.base + fn.cid if fn.cid >= 0 else -1
+                site = self.gid(node)
+                for tk in types:
+                    self.row(VF_RAISE, fnode, self.base + hid, tk, site, 1)
+                self.guarded(site, fn)
             if node.cause is not None:
                 self.expr(node.cause, fn)
         elif t is ast.Try or t is ast.TryStar:
@@ -169,7 +182,10 @@ class StatementFlow:
                     fn.count[h.name] = fn.count.get(h.name, 0) + 2
                 if h.type is not None:
                     self.expr(h.type, fn)
+                spec = self.handler_spec(h)
+                fn.catching.append((spec[0], spec[2]) if h.name else None)
                 self.body(h.body, fn)
+                fn.catching.pop()
             self.body(node.orelse, fn)
             self.body(node.finalbody, fn)
         elif t is ast.Match:

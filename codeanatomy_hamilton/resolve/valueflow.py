@@ -530,6 +530,7 @@ for _n, _c in vars(builtins).items():
         _BUILTIN_CANON[Val.EXT + "builtins." + _n] = _v
         _BUILTIN_MRO[_v] = frozenset(Val.EXT + "builtins." + m.__name__ for m in _c.__mro__[:-1])
 UNKNOWN, BARE = "?", "*"
+SUB = "<"  # prefix of a raised type: an instance of that class or of a subclass of it
 NO, MAY, CATCH = 0, 1, 2  # what a handler does with a raised type
 
 
@@ -572,6 +573,9 @@ class _ExcTypes:
             return CATCH
         if handler == UNKNOWN or raised == UNKNOWN:
             return MAY
+        sub = raised.startswith(SUB)
+        if sub:
+            raised = raised[len(SUB) :]
         anc, open_ = self.ancestors(raised)
         if handler in anc:
             return CATCH
@@ -579,6 +583,11 @@ class _ExcTypes:
             return CATCH  # an exception class of a library derives from Exception
         if open_ and handler.startswith(Val.EXT):
             return MAY  # a library's class may derive from it: not known here
+        if sub:
+            # a subclass of ``raised`` may be the handler's class or derive from it
+            h_anc, h_open = self.ancestors(handler)
+            if raised in h_anc or (h_open and raised.startswith(Val.EXT)):
+                return MAY
         return NO
 
 
@@ -615,7 +624,9 @@ def _type_tokens(pt: Any, keys: list[str | None], elems: bool) -> list[set[str]]
 
 
 def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) -> pa.Table:
-    """``raise X`` -> the named handlers (``except T as e``) that may catch it, by
+    """``raise X`` (and a bare ``raise`` re-raising ``e`` of ``except T as e``: the
+    handler node, an instance of T or of a subclass) -> the named handlers (``except
+    T as e``) that may catch it, by
     class: a handler catches a raised class C when C is T or a subclass of T (a tuple
     of types: any of them); a bare ``except:`` and ``BaseException`` catch everything,
     ``Exception`` everything that derives from it; unknown raised or handler types may
@@ -633,9 +644,12 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
     fnode = rz.column("fnode").to_pylist()
     t_site = _type_tokens(pt, ["@" + str(x) for x in site], False)
     t_expr = _type_tokens(pt, rz.column("key").to_pylist(), False)
+    sub = rz.column("sub").to_pylist()
     sig: list[tuple[str, ...]] = []
-    for a, b in zip(t_site, t_expr, strict=True):
+    for a, b, s_ in zip(t_site, t_expr, sub, strict=True):
         known = (a | b) - {UNKNOWN}
+        if s_ and known:
+            known = {SUB + t for t in known}  # a re-raise: the handler's types
         sig.append(tuple(sorted(known)) if known else (UNKNOWN,))
     # the handler stack of each guarded site, in order: (handler, named, types)
     h_types = _type_tokens(pt, tr.column("tkey").to_pylist(), True)
