@@ -7,6 +7,9 @@ containers, and attributes that only an external base class defines.
 ``enable_classes`` (``_prefix_lookups``, ``_container_classes``, ``_external_bases``).
 These rules depend on the class lookups, so they read the whole delta (not only the
 facts that go through every rule).
+
+``iterated_by_calls`` is a query on the fixed point for ``resolve.output``: what C code
+that iterates an argument (``ITERATING_CALLS``) runs on it.
 """
 
 from __future__ import annotations
