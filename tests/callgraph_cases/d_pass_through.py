@@ -163,6 +163,69 @@ D_CASES: dict[str, dict[str, Case]] = {
                 "main.other": ["main.choose"],
             },
         ),
+        "parameter_rebound_in_a_branch": _m(
+            # ``x`` at the return may be the parameter or the value of the branch:
+            # each call gets its own argument, and the branch's value
+            """
+            def f1(): pass
+            def f2(): pass
+            def fallback(): pass
+            def choose(x):
+                if x is None:
+                    x = fallback
+                x.seen = True
+                return x
+            def run():
+                choose(f1)()
+            def other():
+                choose(f2)
+            """,
+            {
+                "main.run": ["main.choose", "main.f1", "main.fallback"],
+                "main.other": ["main.choose"],
+            },
+        ),
+        "skip_style_decorator_factory": _m(
+            # the shape of ``unittest.skip``: the inner decorator wraps functions and
+            # returns what it was given otherwise, after marking it
+            """
+            def skip(reason):
+                def decorator(item):
+                    if not isinstance(item, type):
+                        def wrapper(*args):
+                            raise RuntimeError(reason)
+                        item = wrapper
+                    item.skipped = True
+                    return item
+                return decorator
+            @skip("a")
+            def a(): pass
+            @skip("b")
+            def b(): pass
+            def run():
+                b()
+            """,
+            {
+                "main": ["main.skip", "main.skip.decorator"],
+                "main.skip.decorator": ["<builtin>.isinstance"],
+                "main.skip.decorator.wrapper": ["<builtin>.RuntimeError"],
+                "main.run": ["main.b", "main.skip.decorator.wrapper"],
+            },
+        ),
+        "parameter_copied_to_a_local": _m(
+            """
+            def f1(): pass
+            def f2(): pass
+            def keep(fn):
+                kept = fn
+                return kept
+            def run():
+                keep(f1)()
+            def other():
+                keep(f2)
+            """,
+            {"main.run": ["main.keep", "main.f1"], "main.other": ["main.keep"]},
+        ),
         "default_parameter_is_shared": _m(
             # a parameter with a default has values no call passes: it stays shared
             """

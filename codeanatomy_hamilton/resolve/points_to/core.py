@@ -339,17 +339,100 @@ class PointsTo(Lookups):
         # keyed by the defining class, not by the instance's class (``_transform``):
         # passing that on would narrow a fluent ``return self`` to the base class
         cand &= ~((self.p_pos == 0) & (self.f_cls.get(self.p_fkey) >= 0))
-        bound = usort(np.concatenate([init_keys, flow_dst, self.an_key[self.an_key >= 0]]))
-        cand &= ~isin_sorted(self.p_key, bound)
+        fixed = usort(np.concatenate([init_keys, self.an_key[self.an_key >= 0]]))
+        cand &= ~isin_sorted(self.p_key, fixed) & ~isin_sorted(self.p_key, usort(flow_dst))
         if not cand.any():
             return pairs, np.zeros(0, np.int64)
         ret = S.unary("ret", self.p_fkey[cand], lambda s: s + Key.RET)
+        pairs = self._through_locals(pairs, ret, self.p_fkey[cand], self.p_key[cand], fixed)
         edge = (ret << 32) | self.p_key[cand]
         hit = isin_sorted(edge, pairs)
         if not hit.any():
             return pairs, np.zeros(0, np.int64)
         drop = usort(edge[hit])
         return pairs[~isin_sorted(pairs, drop)], usort(self.p_key[cand][hit])
+
+    def _through_locals(
+        self,
+        pairs: np.ndarray,
+        ret: np.ndarray,
+        fkey: np.ndarray,
+        pkey: np.ndarray,
+        fixed_keys: np.ndarray,
+    ) -> np.ndarray:
+        """``pairs`` with each ``f.<ret> <- X`` through which a candidate parameter of
+        ``f`` reaches the return replaced by ``f.<ret> <- `` what ``X`` reads (up to
+        three steps). ``X`` is a local variable of ``f`` (its key starts with ``f.``)
+        that is not a parameter and holds nothing but what static flows bring (no
+        initial value, annotation or ``except ... as``): its values are the union of
+        its sources', so the return reads the same values, and a parameter returned
+        through it (``return x`` where ``x`` may be the parameter or a value bound in
+        a branch, one key of its own for both, ``extract.facts.load_key``) becomes a
+        direct ``<ret> <- p`` flow that ``_pass_through`` can route per call."""
+        S = self.S
+        strs = S.strs
+        d = pairs >> 32
+        src = pairs & MASK32
+        # membership of the few keys met below: Python sets of these ids are cheaper
+        # than a sorted search per key
+        params = set(self.p_key[self.p_key >= 0].tolist())
+        fixed = set(fixed_keys.tolist())
+        pk_of: dict[int, set[int]] = {}
+        fk_of: dict[int, int] = {}
+        for r, f, p in zip(ret.tolist(), fkey.tolist(), pkey.tolist(), strict=True):
+            pk_of.setdefault(r, set()).add(p)
+            fk_of[r] = f
+
+        def sources(x: int) -> list[int]:
+            return src[np.searchsorted(d, x) : np.searchsorted(d, x, "right")].tolist()
+
+        drop: list[int] = []
+        add: list[int] = []
+        rets = list(pk_of)
+        ra = np.array(rets, np.int64)
+        lo = np.searchsorted(d, ra).tolist()
+        hi = np.searchsorted(d, ra, "right").tolist()
+        for r, a, b in zip(rets, lo, hi, strict=True):
+            if b - a < 2 and (a == b or int(src[a]) in pk_of[r]):
+                continue  # no return, or only the parameter itself
+            ps = pk_of[r]
+            prefix = strs[fk_of[r]] + "."
+            local: dict[int, bool] = {}
+
+            def expandable(x: int, prefix: str = prefix, local: dict[int, bool] = local) -> bool:
+                ok = local.get(x)
+                if ok is None:
+                    ok = local[x] = (
+                        strs[x].startswith(prefix) and x not in params and x not in fixed
+                    )
+                return ok
+
+            for x in src[a:b].tolist():
+                if x in ps or not expandable(x):
+                    continue
+                leaves: set[int] = set()
+                seen = {x}
+                frontier = [x]
+                for _ in range(3):
+                    nxt: list[int] = []
+                    for y in frontier:
+                        for z in sources(y):
+                            if z in seen:
+                                continue
+                            seen.add(z)
+                            if z not in ps and expandable(z):
+                                nxt.append(z)
+                            else:
+                                leaves.add(z)
+                    frontier = nxt
+                leaves.update(frontier)  # still expandable after three steps: kept
+                if leaves & ps:
+                    drop.append((r << 32) | x)
+                    add.extend((r << 32) | z for z in leaves)
+        if not drop:
+            return pairs
+        kept = pairs[~isin_sorted(pairs, usort(np.array(drop, np.int64)))]
+        return usort(np.concatenate([kept, np.array(add, np.int64)]))
 
     # -- plumbing ----------------------------------------------------------
     @property
