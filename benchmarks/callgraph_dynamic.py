@@ -25,7 +25,8 @@ protocol, callback. Generators are counted once per generator (first resume), no
 before the profiler in most suites).
 
     .venv/bin/python benchmarks/callgraph_dynamic.py [--modules a,b] [--jobs 2]
-        [--json out.json] [--missing N] [--pypi DIR:PKG:TESTS ...] [--keep DIR [--reuse]]
+        [--json out.json] [--missing N] [--pypi DIR:PKG:TESTS ...] [--with-tests]
+        [--keep DIR [--reuse]]
 
 Results are printed (overall, per trigger kind, per module, out-degrees); ``--missing
 N`` lists N missed pairs per kind (to find causes; tune to the suite, not to pairs).
@@ -317,7 +318,9 @@ def evaluate(
                 got = where.get((path, d))
         return got or []
 
-    analysed = {q for qs in where.values() for q in qs}
+    # callees counted in the static out-degree: functions of the scored files (with
+    # tests in the repository, calls into test functions are not package callees)
+    analysed = {q for (p, _line), qs in where.items() if p in module_of for q in qs}
     by_kind: dict[str, list[int]] = {k: [0, 0] for k in KINDS}
     by_mod: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     unmapped = 0
@@ -428,35 +431,80 @@ def _fresh(path: str) -> str:
     return path
 
 
-def run_pypi(spec: str, missing: int, tmp: str, reuse: bool = False) -> tuple[str, dict]:
+def _test_dirs(src: str, pkg: str) -> list[str]:
+    """The test folders a repository of the package holds, relative to SRC: a
+    top-level ``tests``/``test`` next to the package (more-itertools) and any
+    ``tests``/``test`` folder inside the package (toolz: ``toolz/tests``)."""
+    out = [d for d in ("tests", "test") if os.path.isdir(os.path.join(src, d))]
+    for d, dirs, _files in os.walk(os.path.join(src, pkg)):
+        dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+        if os.path.basename(d) in ("tests", "test"):
+            out.append(os.path.relpath(d, src).replace(os.sep, "/"))
+            dirs[:] = []
+    return out
+
+
+def run_pypi(
+    spec: str, missing: int, tmp: str, reuse: bool = False, with_tests: bool = False
+) -> tuple[str, dict]:
     """``SRC:PKG:TESTS``: SRC a folder holding the package folder PKG (an unpacked
     sdist), TESTS a unittest name (``tests.test_more``) or ``pytest=<path>`` for a
     pytest suite; the tests run with SRC as working directory (the package is imported
-    from there) by this interpreter or ``$DYN_PYTHON``. Tests inside the package and
-    type stubs are not analysed."""
+    from there) by this interpreter or ``$DYN_PYTHON``. Type stubs are not analysed.
+
+    Without ``with_tests`` the package is analysed alone (a library without its
+    tests); with it, the analysed repository also holds the test folders, as the
+    package's git repository does (``tests/`` next to the package, ``PKG/tests``).
+    Either way the main figure scores pairs whose caller and callee are both package
+    files outside the tests; with tests, test -> package pairs are a second figure."""
     src, pkg, tests = spec.split(":")
-    repo = os.path.join(tmp, "repo_" + pkg)
-    ignore = shutil.ignore_patterns("__pycache__", "tests", "test", "*.pyi")
-    shutil.copytree(os.path.join(src, pkg), _fresh(os.path.join(repo, pkg)), ignore=ignore)
+    tag = pkg + ("_with_tests" if with_tests else "")
+    repo = os.path.join(tmp, "repo_" + tag)
+    tdirs = _test_dirs(src, pkg)
+    skip = ("__pycache__", "*.pyi") if with_tests else ("__pycache__", "tests", "test", "*.pyi")
+    _fresh(repo)
+    shutil.copytree(
+        os.path.join(src, pkg), os.path.join(repo, pkg), ignore=shutil.ignore_patterns(*skip)
+    )
+    if with_tests:
+        for t in tdirs:
+            if not os.path.exists(os.path.join(repo, t)):
+                shutil.copytree(
+                    os.path.join(src, t),
+                    os.path.join(repo, t),
+                    ignore=shutil.ignore_patterns(*skip),
+                )
     module_of: dict[str, str] = {}
+    test_of: dict[str, str] = {}
     decos: dict[str, dict[int, int]] = {}
     for d, _dirs, files in os.walk(repo):
         for f in files:
             if f.endswith(".py"):
                 a = os.path.join(d, f)
                 rel = os.path.relpath(a, repo).replace(os.sep, "/")
-                module_of[rel] = rel[:-3].replace("/", ".").removesuffix(".__init__")
+                mod = rel[:-3].replace("/", ".").removesuffix(".__init__")
+                in_tests = any(rel.startswith(t + "/") for t in tdirs)
+                (test_of if in_tests else module_of)[rel] = mod
                 with open(a, encoding="utf-8") as fh:
                     decos[rel] = deco_lines(fh.read())
+    # the pairs are recorded between the package and its test folders in every setup
+    # (an earlier run's pairs file serves both); only the analysed repository differs
     out = os.path.join(tmp, f"dyn_{pkg}.jsonl")
     python = os.environ.get("DYN_PYTHON", sys.executable)
     if not (reuse and os.path.exists(out)):
-        res = run_child(
-            python, [(os.path.abspath(os.path.join(src, pkg)), pkg)], tests, out, cwd=src
-        )
+        roots = [(os.path.abspath(os.path.join(src, pkg)), pkg)]
+        roots += [(os.path.abspath(os.path.join(src, t)), t) for t in tdirs if "/" not in t]
+        res = run_child(python, roots, tests, out, cwd=src)
         print(f"  ran {pkg} tests: {res}", flush=True)
-    static, where = static_graph(repo, _fresh(os.path.join(tmp, "wh_" + pkg)))
-    return pkg, evaluate(_collect([out]), module_of, static, where, decos, missing)
+    static, where = static_graph(repo, _fresh(os.path.join(tmp, "wh_" + tag)))
+    dyn = _collect([out])
+    r = evaluate(dyn, module_of, static, where, decos, missing)
+    if with_tests:
+        # test -> package pairs: a test function (caller) calling into the package
+        both = {**module_of, **test_of}
+        t2p = {k: v for k, v in dyn.items() if k[0] in test_of and k[2] in module_of}
+        r["tests_to_package"] = evaluate(t2p, both, static, where, decos, 0)
+    return tag, r
 
 
 def main() -> None:
@@ -473,6 +521,13 @@ def main() -> None:
         "changed engine without running the suites again)",
     )
     ap.add_argument("--pypi", action="append", default=[], help="SRC:PKG:TESTMODULE")
+    ap.add_argument(
+        "--with-tests",
+        action="store_true",
+        help="analyse each PyPI package together with its test folders, as its "
+        "repository holds them (scored pairs stay package -> package; test -> package "
+        "pairs are reported as a second figure)",
+    )
     args = ap.parse_args()
     mods = [m for m in args.modules.split(",") if m]
     tmp = args.keep or tempfile.mkdtemp(prefix="cgdyn_")
@@ -483,9 +538,11 @@ def main() -> None:
             results["stdlib"] = run_stdlib(mods, args.jobs, args.missing, tmp, args.reuse)
             report(f"stdlib ({len(mods)} modules)", results["stdlib"])
         for spec in args.pypi:
-            name, r = run_pypi(spec, args.missing, tmp, args.reuse)
+            name, r = run_pypi(spec, args.missing, tmp, args.reuse, args.with_tests)
             results[name] = r
             report(name, r)
+            if "tests_to_package" in r:
+                report(name + ": test -> package pairs", r["tests_to_package"])
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -70,6 +70,37 @@ def gen(v):
 
 def raiser(v):
     raise ValueError(v)
+
+
+class AppError(Exception):
+    pass
+
+
+class SubError(AppError):
+    pass
+
+
+class OtherError(Exception):
+    pass
+
+
+def raise_sub(v):
+    raise SubError(v)
+
+
+def via1(v):
+    raise_sub(v)
+
+
+def via2(v):
+    via1(v)
+
+
+def guard(v):
+    try:
+        raise_sub(v)
+    except AppError:
+        return None
 """
 
 # case name -> (body of ``def <name>():``, flows?)
@@ -140,6 +171,84 @@ CASES: dict[str, tuple[str, bool]] = {
         True,
     ),
     "raise_in_callee": ("try:\n    raiser(source())\nexcept ValueError as e:\n    sink(e)", True),
+    # exceptions by class: a handler of the raised class or a base of it catches
+    "exc_subclass": (
+        "try:\n    raise SubError(source())\nexcept AppError as e:\n    sink(e)",
+        True,
+    ),
+    "exc_unrelated": (
+        "try:\n    raise SubError(source())\nexcept OtherError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_tuple": (
+        "try:\n    raise SubError(source())\nexcept (OtherError, AppError) as e:\n    sink(e)",
+        True,
+    ),
+    "exc_raise_instance": (
+        "err = SubError(source())\ntry:\n    raise err\nexcept OtherError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_shadowed": (
+        "try:\n    raise SubError(source())\nexcept AppError:\n    pass\n"
+        "except SubError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_first_handler": (
+        "try:\n    raise SubError(source())\nexcept AppError as e:\n    sink(e)\n"
+        "except SubError as e2:\n    pass",
+        True,
+    ),
+    "exc_inner_try_catches": (
+        "try:\n    try:\n        raise SubError(source())\n    except SubError:\n        pass\n"
+        "except AppError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_outside_try": (
+        "try:\n    x = 1\nexcept ValueError as e:\n    sink(e)\nraise ValueError(source())",
+        False,
+    ),
+    "exc_in_handler_body": (
+        "try:\n    x = 1\nexcept ValueError as e:\n    sink(e)\n    raise ValueError(source())",
+        False,
+    ),
+    "exc_three_levels": ("try:\n    via2(source())\nexcept AppError as e:\n    sink(e)", True),
+    "exc_three_levels_other": (
+        "try:\n    via2(source())\nexcept OtherError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_caught_in_callee": (
+        "try:\n    guard(source())\nexcept SubError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_reraise_subclass_handler": (
+        "try:\n    try:\n        raise SubError(source())\n    except AppError as inner:\n"
+        "        raise\nexcept SubError as e:\n    sink(e)",
+        True,
+    ),
+    "exc_reraise_unrelated": (
+        "try:\n    try:\n        raise SubError(source())\n    except AppError as inner:\n"
+        "        raise\nexcept OtherError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_reraise_in_callee": (
+        "def rethrow(v):\n    try:\n        raise_sub(v)\n    except AppError as err:\n"
+        "        raise\n\ntry:\n    rethrow(source())\nexcept Exception as e:\n    sink(e)",
+        True,
+    ),
+    "exc_builtin_base": ("try:\n    raiser(source())\nexcept Exception as e:\n    sink(e)", True),
+    "exc_builtin_other": (
+        "try:\n    raiser(source())\nexcept LookupError as e:\n    sink(e)",
+        False,
+    ),
+    "exc_base_exception": (
+        "try:\n    raise SubError(source())\nexcept BaseException as e:\n    sink(e)",
+        True,
+    ),
+    "exc_unknown_raised": ("try:\n    raise source()\nexcept OtherError as e:\n    sink(e)", True),
+    "exc_unknown_handler": (
+        "try:\n    raise SubError(source())\nexcept os.what_error() as e:\n    sink(e)",
+        True,
+    ),
     # module globals and closures
     "closure": ("v = source()\n\ndef inner():\n    sink(v)\n\ninner()", True),
     # functions called back by builtins and functools.partial

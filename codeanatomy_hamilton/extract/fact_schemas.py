@@ -89,9 +89,20 @@ VF_FACT_SCHEMAS: dict[str, pa.Schema] = {
             ("base_node", _I64),
         ]
     ),
-    # raised values per function, and calls inside try bodies -> named handlers
-    VF_RAISE: pa.schema([("fnode", _I64), ("node_id", _I64)]),
-    VF_TRY: pa.schema([("callid", _I64), ("node_id", _I64)]),
+    # raised values per function (``fnode`` -1 at module level): the raised node, its
+    # points-to key and the raise statement (``site``, whose call key ``@site`` holds
+    # the raised class); calls and raises inside try bodies (``callid`` the call or
+    # raise statement) -> every handler that may see them: ``ord`` (innermost try
+    # first, then clause order), ``tkey`` the points-to key of one handler type (null:
+    # bare ``except:``, "": a type without a key), ``named`` 1 for ``except ... as e``
+    # (``sub`` 1: a bare ``raise`` in ``except T as e``, re-raising ``e``, an instance
+    # of T or of a subclass of T; ``node_id`` is then the handler, ``key`` T's key)
+    VF_RAISE: pa.schema(
+        [("fnode", _I64), ("node_id", _I64), ("key", _STR), ("site", _I64), ("sub", _I32)]
+    ),
+    VF_TRY: pa.schema(
+        [("callid", _I64), ("node_id", _I64), ("ord", _I32), ("tkey", _STR), ("named", _I32)]
+    ),
     # implicit calls: ``for``/comprehension iteration (``__iter__``/``__next__``) and
     # ``with`` (``__enter__``), by the node performing them: the target their result
     # reaches and the receiver (the iterated object / context manager)

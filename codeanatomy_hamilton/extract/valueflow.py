@@ -12,14 +12,13 @@ This pass emits what one file decides on its own:
   parameter default -> the PARAMETER; a ``for`` target tuple -> its names.
 * ``FLOW_GLOBAL``: a store to a module variable (also through ``global``) or to a
   ``nonlocal`` cell -> the loads of that variable in other function bodies of the file.
-* ``FLOW_EXC``: the value of ``raise X`` -> each ``except ... as e`` handler whose
-  ``try`` body holds the raise in the same function.
 
 Everything that needs another file, the call graph or points-to is a fact row:
 ``vf_arg`` (arguments and receivers of calls), ``vf_param``, ``vf_ret`` (returned and
 yielded values), ``vf_attr`` (attribute stores and loads; also the ``alias`` of ``from m
 import X``, a load of ``X`` on module ``m``), ``vf_elem`` (container element stores and
-loads), ``vf_try`` (calls inside ``try`` bodies with named handlers), ``vf_hof``
+loads), ``vf_raise`` / ``vf_try`` (raised values; calls and raises inside ``try``
+bodies -> the handlers that may see them, with their types: ``FLOW_EXC``), ``vf_hof``
 (values handed to a function called back: the iterables of ``map``, ``sorted`` ..., the
 arguments bound by ``functools.partial``, a decorated def). Bases are named by their
 points-to key (``extract.facts``), read from the facts pass through
@@ -44,7 +43,6 @@ from codeanatomy_hamilton.core.vocabulary import (
     VF_HOF,
     VF_IMPLICIT,
     VF_RET,
-    VF_TRY,
     EdgeKind,
     Key,
     Val,
@@ -349,9 +347,8 @@ class ValueFlow(StatementFlow):
             elif meth in ("pop", "popleft", "popitem"):
                 tok = const_token(args[0]) if args and meth == "pop" else None
                 self.elem_load(node, recv, tok)
-        for h in fn.handlers:
-            for hid in h:
-                row(VF_TRY, cid, self.base + hid)
+        if fn.handlers:
+            self.guarded(cid, fn)
 
     def hof_args(self, node: ast.Call, text: str) -> None:
         """``map(f, xs, ys)``, ``filter(f, xs)``, ``sorted(xs, key=f)``, ``reduce(f,

@@ -14,6 +14,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     VF_PARAM,
     VF_RAISE,
     VF_RET,
+    VF_TRY,
     EdgeKind,
     MethodKind,
     Val,
@@ -27,7 +28,7 @@ FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 class BodyState:
     """The function (or module) body being walked."""
 
-    __slots__ = ("cid", "key", "handlers", "count", "site", "free", "pending")
+    __slots__ = ("cid", "key", "handlers", "catching", "count", "site", "free", "pending")
 
     def __init__(self, cid: int, key: str | None) -> None:
         self.cid = cid  # FUNCTION node ordinal; -1 for module/class bodies
@@ -39,7 +40,12 @@ class BodyState:
         self.site: dict[str, int] = {}
         self.free: set[str] = set()
         self.pending: list[tuple[int, str]] = []
-        self.handlers: list[list[int]] = []  # enclosing try bodies' named handlers
+        # the handlers of the enclosing try bodies (outermost first), each as (handler
+        # ordinal, named?, points-to keys of its types: None for a bare ``except:``)
+        self.handlers: list[list[tuple[int, int, tuple[str | None, ...]]]] = []
+        # the handlers whose bodies are being walked (innermost last): (handler
+        # ordinal, its type keys), None for one without a name (``except T:``)
+        self.catching: list[tuple[int, tuple[str | None, ...]] | None] = []
 
 
 def deco_name(d: Any) -> str | None:
@@ -58,6 +64,29 @@ class StatementFlow:
     share (``b``, ``rows``, ``base``, ``module_key``, the emitters) are there."""
 
     ctx: FileContext
+
+    # -- exceptions ----------------------------------------------------------
+    def handler_spec(self, h: ast.ExceptHandler) -> tuple[int, int, tuple[str | None, ...]]:
+        """(ordinal, named?, type keys) of an ``except`` clause: one key per type of a
+        literal tuple, None for a bare ``except:``, "" for a type without a key."""
+        if h.type is None:
+            types: tuple[str | None, ...] = (None,)
+        elif type(h.type) is ast.Tuple:
+            types = tuple(self.key_of(e) or "" for e in h.type.elts) or ("",)
+        else:
+            types = (self.key_of(h.type) or "",)
+        return h._cid, int(bool(h.name)), types
+
+    def guarded(self, site: int, fn: BodyState) -> None:
+        """``vf_try`` rows of a call or raise ``site`` inside try bodies: every handler
+        that may see an exception raised there, innermost try first and in clause
+        order (``ord``), one row per handler type."""
+        o = 0
+        for hs in reversed(fn.handlers):
+            for hid, named, types in hs:
+                for tk in types:
+                    self.row(VF_TRY, site, self.base + hid, o, tk, named)
+                o += 1
 
     # -- statements ----------------------------------------------------------
     def body(self, stmts: list[Any], fn: BodyState) -> None:
@@ -125,16 +154,27 @@ class StatementFlow:
         elif t is ast.Raise:
             if node.exc is not None:
                 self.expr(node.exc, fn)
-                if fn.cid >= 0:
-                    self.row(VF_RAISE, self.base + fn.cid, self.gid(node.exc))
-                for h in fn.handlers:
-                    for hid in h:
-                        self.add_edge(node.exc._cid, hid, EdgeKind.FLOW_EXC)
+                # matched to handlers by type when the call graph and classes are known
+                # (``resolve.valueflow``); a module-level raise only reaches its own try
+                if fn.cid >= 0 or fn.handlers:
+                    fnode = self.base + fn.cid if fn.cid >= 0 else -1
+                    site = self.gid(node)
+                    key = self.key_of(node.exc)
+                    self.row(VF_RAISE, fnode, self.gid(node.exc), key, site, 0)
+                    self.guarded(site, fn)
+            elif fn.catching and fn.catching[-1] is not None and (fn.cid >= 0 or fn.handlers):
+                # a bare ``raise`` in ``except T as e`` re-raises ``e``: an instance of T
+                # or of a subclass of T (``sub`` 1), one row per type of the handler
+                hid, types = fn.catching[-1]
+                fnode = self.base + fn.cid if fn.cid >= 0 else -1
+                site = self.gid(node)
+                for tk in types:
+                    self.row(VF_RAISE, fnode, self.base + hid, tk, site, 1)
+                self.guarded(site, fn)
             if node.cause is not None:
                 self.expr(node.cause, fn)
         elif t is ast.Try or t is ast.TryStar:
-            named = [h._cid for h in node.handlers if h.name]
-            fn.handlers.append(named)
+            fn.handlers.append([self.handler_spec(h) for h in node.handlers])
             self.body(node.body, fn)
             fn.handlers.pop()
             for h in node.handlers:
@@ -142,7 +182,10 @@ class StatementFlow:
                     fn.count[h.name] = fn.count.get(h.name, 0) + 2
                 if h.type is not None:
                     self.expr(h.type, fn)
+                spec = self.handler_spec(h)
+                fn.catching.append((spec[0], spec[2]) if h.name else None)
                 self.body(h.body, fn)
+                fn.catching.pop()
             self.body(node.orelse, fn)
             self.body(node.finalbody, fn)
         elif t is ast.Match:

@@ -376,8 +376,9 @@ def build_outputs(
     (e_src, e_dst), (x_src, x_dst) = _resolved_to(S, targets, c_src, c_v, (K_F, K_C))
     u_src, u_dst = _unknown_receiver_calls(pt, facts, callid)
     g_src, g_dst = _generator_resumes(pt, facts, targets, callid)
+    w_src, w_dst = targets.join(*pt.iterated_by_calls(facts))
     e_src, e_dst = _distinct(
-        np.concatenate([e_src, u_src, g_src]), np.concatenate([e_dst, u_dst, g_dst])
+        np.concatenate([e_src, u_src, g_src, w_src]), np.concatenate([e_dst, u_dst, g_dst, w_dst])
     )
     edges.append(_edges(e_src, e_dst, EdgeKind.CALL))
     xedges.append(_xedges(x_src, x_dst, EdgeKind.CALL))

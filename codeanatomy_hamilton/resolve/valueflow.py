@@ -21,12 +21,13 @@ per-file ``vf_*`` facts of ``extract.valueflow`` (kinds in docs/tables.md):
 * FLOW_ELEM: container element store -> element loads of the same container, by
   constant index / key when both sides have one; ``label`` ``base`` for reads from a
   container whose stores are not all known: the base's value -> the load;
-* FLOW_EXC: a value raised in a callee -> the ``except ... as e`` handlers of the
-  ``try`` around the call (one call level; the same function is per-file).
+* FLOW_EXC: a raised value -> the ``except ... as e`` handlers that may catch it, by
+  class (the MRO), in the same function or up to ``EXC_DEPTH`` call levels up.
 """
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     VF_TRY,
     CallMode,
     EdgeKind,
+    Key,
     MethodKind,
     Val,
 )
@@ -65,7 +67,7 @@ from codeanatomy_hamilton.resolve.flow_tables import (
     strings,
     values_of_keys,
 )
-from codeanatomy_hamilton.resolve.points_to.interner import K_B, K_C, K_F, K_X
+from codeanatomy_hamilton.resolve.points_to.interner import K_B, K_C, K_F, K_I, K_L, K_X, K_XI
 from codeanatomy_hamilton.resolve.valueflow_heap import attr_edges, elem_edges
 
 
@@ -226,7 +228,7 @@ def value_flow_edges(
         _call_edges(pt, facts, calls, models),
         *attr_edges(pt, facts, hier),
         *elem_edges(pt, facts, calls.callid, calls.x_call),
-        _exc_edges(facts, calls),
+        _exc_edges(pt, facts, calls, hier),
     ]
     out = pa.concat_tables(parts)
     kinds = pc.value_counts(out.column("kind")).to_pylist() if out.num_rows else []
@@ -512,10 +514,251 @@ def _matches(spec: str, kind: str, pos: int, kw: str | None) -> bool:
 
 
 # -- FLOW_EXC -------------------------------------------------------------------------
-def _exc_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
+# A raise is followed up this many call levels from the function raising it (1: a
+# raise in the callee of a call inside the try; 3: in a callee of a callee of a callee)
+EXC_DEPTH = 3
+_BASE_EXC = Val.EXT + "builtins.BaseException"
+_EXC = Val.EXT + "builtins.Exception"
+# the builtin exception classes (the interpreter's own, never the analysed code's):
+# canonical ``x:`` value of each builtin name (``IOError`` is ``OSError``), and the
+# ``x:`` values of each class's MRO
+_BUILTIN_CANON: dict[str, str] = {}
+_BUILTIN_MRO: dict[str, frozenset[str]] = {}
+for _n, _c in vars(builtins).items():
+    if isinstance(_c, type) and issubclass(_c, BaseException):
+        _v = Val.EXT + "builtins." + _c.__name__
+        _BUILTIN_CANON[Val.EXT + "builtins." + _n] = _v
+        _BUILTIN_MRO[_v] = frozenset(Val.EXT + "builtins." + m.__name__ for m in _c.__mro__[:-1])
+UNKNOWN, BARE = "?", "*"
+SUB = "<"  # prefix of a raised type: an instance of that class or of a subclass of it
+NO, MAY, CATCH = 0, 1, 2  # what a handler does with a raised type
+
+
+class _ExcTypes:
+    """Subclass tests between raised and handler types: ``c:Q`` (a class of the
+    repository, its MRO from ``resolve.classes``), ``x:Q`` (external; the builtin
+    exceptions' MROs are known), ``?`` (unknown) and ``*`` (a bare ``except:``)."""
+
+    def __init__(self, hier: Any) -> None:
+        self.mro = hier.mro
+        self.memo: dict[str, tuple[frozenset[str], bool]] = {}
+
+    def ancestors(self, t: str) -> tuple[frozenset[str], bool]:
+        """The classes ``t`` derives from (itself included) and whether some of them
+        are external classes whose own bases are unknown (``open``)."""
+        got = self.memo.get(t)
+        if got is not None:
+            return got
+        seq = self.mro.get(t[PREFIX_LEN:], [t]) if t.startswith(Val.CLASS) else [t]
+        out: set[str] = set()
+        open_ = False
+        for m in seq:
+            if m.startswith(Val.EXT):
+                m = _BUILTIN_CANON.get(m, m)
+                b = _BUILTIN_MRO.get(m)
+                if b is not None:
+                    out |= b
+                    continue
+                open_ = open_ or m != Val.EXT + "builtins.object"
+            out.add(m)
+        got = (frozenset(out), open_)
+        self.memo[t] = got
+        return got
+
+    def catches(self, raised: str, handler: str) -> int:
+        """``CATCH`` when an ``except handler`` catches every instance of ``raised``,
+        ``MAY`` when it may (unknown types on either side stay conservative), ``NO``
+        when it cannot."""
+        if handler == BARE or handler == _BASE_EXC:
+            return CATCH
+        if handler == UNKNOWN or raised == UNKNOWN:
+            return MAY
+        sub = raised.startswith(SUB)
+        if sub:
+            raised = raised[len(SUB) :]
+        anc, open_ = self.ancestors(raised)
+        if handler in anc:
+            return CATCH
+        if open_ and handler == _EXC:
+            return CATCH  # an exception class of a library derives from Exception
+        if open_ and handler.startswith(Val.EXT):
+            return MAY  # a library's class may derive from it: not known here
+        if sub:
+            # a subclass of ``raised`` may be the handler's class or derive from it
+            h_anc, h_open = self.ancestors(handler)
+            if raised in h_anc or (h_open and raised.startswith(Val.EXT)):
+                return MAY
+        return NO
+
+
+def _type_tokens(pt: Any, keys: list[str | None], elems: bool) -> list[set[str]]:
+    """Per key, the classes its values name: a class or an instance of it (``c:Q``,
+    ``x:Q``); with ``elems`` also the elements of a tuple it holds (``except T``
+    where ``T = (A, B)``); ``?`` for anything else, or nothing known."""
+    S = pt.interner
+    out: list[set[str]] = [set() for _ in keys]
+    li, v = values_of_keys(pt, pa.array([k or "" for k in keys], pa.string()))
+    if len(v):
+        kind = S.kinds(v)
+        quals = S.decode(S.quals(v)).to_pylist()
+        elem_rows: list[int] = []
+        elem_keys: list[str] = []
+        for r, k, q in zip(li.tolist(), kind.tolist(), quals, strict=True):
+            if k == K_C or k == K_I:
+                out[r].add(Val.CLASS + q)
+            elif k == K_X or k == K_XI:
+                out[r].add(_BUILTIN_CANON.get(Val.EXT + q, Val.EXT + q))
+            elif elems and k == K_L:
+                elem_rows.append(r)
+                elem_keys.append(q + Key.ELEMS)
+            else:
+                out[r].add(UNKNOWN)
+        if elem_keys:
+            inner = _type_tokens(pt, elem_keys, False)
+            for r, toks in zip(elem_rows, inner, strict=True):
+                out[r] |= toks or {UNKNOWN}
+    for toks in out:
+        if not toks:
+            toks.add(UNKNOWN)
+    return out
+
+
+def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) -> pa.Table:
+    """``raise X`` (and a bare ``raise`` re-raising ``e`` of ``except T as e``: the
+    handler node, an instance of T or of a subclass) -> the named handlers (``except
+    T as e``) that may catch it, by
+    class: a handler catches a raised class C when C is T or a subclass of T (a tuple
+    of types: any of them); a bare ``except:`` and ``BaseException`` catch everything,
+    ``Exception`` everything that derives from it; unknown raised or handler types may
+    be caught. The first handler (innermost try, then clause order) that surely
+    catches a type ends its way; a raise in a function that no handler there surely
+    catches goes on to the calls of that function (``EXC_DEPTH`` levels up)."""
     tr, rz = facts[VF_TRY], facts[VF_RAISE]
     if not tr.num_rows or not rz.num_rows:
         return EDGE_SCHEMA.empty_table()
-    j = tr.rename_columns(["callid", "handler"]).join(calls.table(), "callid", join_type="inner")
-    j = j.join(rz.rename_columns(["fnode", "exc"]), "fnode", join_type="inner")
-    return edges(ints(j.column("exc")), ints(j.column("handler")), EdgeKind.FLOW_EXC)
+    types = _ExcTypes(hier)
+    # the raised types of each raise: what its statement's call key (``@site``: the
+    # class raised or called) and the raised expression may hold, classes preferred
+    site = rz.column("site").to_pylist()
+    exc = rz.column("node_id").to_pylist()
+    fnode = rz.column("fnode").to_pylist()
+    t_site = _type_tokens(pt, ["@" + str(x) for x in site], False)
+    t_expr = _type_tokens(pt, rz.column("key").to_pylist(), False)
+    sub = rz.column("sub").to_pylist()
+    sig: list[tuple[str, ...]] = []
+    for a, b, s_ in zip(t_site, t_expr, sub, strict=True):
+        known = (a | b) - {UNKNOWN}
+        if s_ and known:
+            known = {SUB + t for t in known}  # a re-raise: the handler's types
+        sig.append(tuple(sorted(known)) if known else (UNKNOWN,))
+    # the handler stack of each guarded site, in order: (handler, named, types)
+    h_types = _type_tokens(pt, tr.column("tkey").to_pylist(), True)
+    tkey = tr.column("tkey").to_pylist()
+    stacks: dict[int, dict[int, tuple[int, int, set[str]]]] = {}
+    for c, h, o, n, k, toks in zip(
+        tr.column("callid").to_pylist(),
+        tr.column("node_id").to_pylist(),
+        tr.column("ord").to_pylist(),
+        tr.column("named").to_pylist(),
+        tkey,
+        h_types,
+        strict=True,
+    ):
+        slot = stacks.setdefault(c, {}).setdefault(o, (h, n, set()))
+        slot[2].update({BARE} if k is None else toks)
+    stack = {c: [by_ord[o] for o in sorted(by_ord)] for c, by_ord in stacks.items()}
+    memo: dict[tuple[int, tuple[str, ...]], tuple[list[int], bool]] = {}
+
+    def decide(c: int, sg: tuple[str, ...]) -> tuple[list[int], bool]:
+        """(named handlers reached, surely caught?) of raised types ``sg`` at ``c``."""
+        got = memo.get((c, sg))
+        if got is None:
+            reached: list[int] = []
+            left = list(sg)
+            for h, named, htoks in stack[c]:
+                hit = False
+                still: list[str] = []
+                for t in left:
+                    how = max(types.catches(t, x) for x in htoks)
+                    hit = hit or how != NO
+                    if how != CATCH:
+                        still.append(t)
+                if hit and named:
+                    reached.append(h)
+                left = still
+                if not left:
+                    break
+            got = memo[(c, sg)] = (reached, not left)
+        return got
+
+    src: list[int] = []
+    dst: list[int] = []
+    # level 0: raises inside a try of their own function
+    escaping: set[tuple[int, int]] = set()
+    for r, (s, f) in enumerate(zip(site, fnode, strict=True)):
+        caught = False
+        if s in stack:
+            reached, caught = decide(s, sig[r])
+            src.extend([exc[r]] * len(reached))
+            dst.extend(reached)
+        if not caught and f >= 0:
+            escaping.add((f, r))
+    # call levels: a raise escaping a function reaches the calls of it
+    callers = _calls_into(calls)
+    caller_fn = _caller_functions(facts)
+    seen = set(escaping)
+    frontier = escaping
+    for _level in range(EXC_DEPTH):
+        nxt: set[tuple[int, int]] = set()
+        for f, r in frontier:
+            for c in callers.get(f, ()):
+                if c in stack:
+                    reached, caught = decide(c, sig[r])
+                    src.extend([exc[r]] * len(reached))
+                    dst.extend(reached)
+                    if caught:
+                        continue
+                for g in caller_fn.get(c, ()):
+                    if (g, r) not in seen:
+                        seen.add((g, r))
+                        nxt.add((g, r))
+        frontier = nxt
+    if not src:
+        return EDGE_SCHEMA.empty_table()
+    s_, d_, _ = distinct_pairs(np.array(src, np.int64), np.array(dst, np.int64))
+    return edges(s_, d_, EdgeKind.FLOW_EXC)
+
+
+def _calls_into(calls: _Calls) -> dict[int, list[int]]:
+    """FUNCTION node -> the calls that may run it (explicit, implicit, called back)."""
+    out: dict[int, list[int]] = {}
+    for c, f in zip(
+        np.concatenate([calls.callid, calls.i_callid, calls.h_callid]).tolist(),
+        np.concatenate([calls.fnode, calls.i_fnode, calls.h_fnode]).tolist(),
+        strict=True,
+    ):
+        out.setdefault(f, []).append(c)
+    return out
+
+
+def _caller_functions(facts: dict[str, pa.Table]) -> dict[int, list[int]]:
+    """Call node -> the FUNCTION node(s) whose body makes it (by the caller's
+    qualname; a redefined name has several)."""
+    defs = facts[RS_DEF]
+    by_qual: dict[str, list[int]] = {}
+    for nid, q, v in zip(
+        defs.column("node_id").to_pylist(),
+        defs.column("qual").to_pylist(),
+        defs.column("val").to_pylist(),
+        strict=True,
+    ):
+        if q and v is not None and v.startswith(Val.FUNC):
+            by_qual.setdefault(q, []).append(nid)
+    rc = facts[RS_CALL]
+    out: dict[int, list[int]] = {}
+    for c, q in zip(rc.column("callid").to_pylist(), rc.column("caller").to_pylist(), strict=True):
+        if c not in out:
+            fs = by_qual.get(q) if q else None
+            if fs:
+                out[c] = fs
+    return out

@@ -9,6 +9,8 @@ constructors as the resolved ``__init__`` (the PyCG ground-truth conventions).
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
 from textwrap import dedent
 
 Case = tuple[dict[str, str], dict[str, list[str]]]
@@ -541,7 +543,13 @@ def _merge_extra() -> None:
     from tests.callgraph_cases.cases_runtime import RUNTIME
     from tests.callgraph_cases.cases_values import VALUES
 
-    for cat, cases in [*EXTRA.items(), *RUNTIME.items(), *VALUES.items(), *FLOW.items()]:
+    # later batches: every ``d_*.py`` module of this package with a ``D_CASES`` dict
+    more: list[tuple[str, dict[str, Case]]] = []
+    here = Path(__file__).parent
+    for f in sorted(here.glob("d_*.py")):
+        mod = importlib.import_module(f"tests.callgraph_cases.{f.stem}")
+        more.extend(mod.D_CASES.items())
+    for cat, cases in [*EXTRA.items(), *RUNTIME.items(), *VALUES.items(), *FLOW.items(), *more]:
         dup = set(cases) & set(CASES.setdefault(cat, {}))
         assert not dup, f"duplicate case names in {cat}: {sorted(dup)}"
         CASES[cat].update(cases)

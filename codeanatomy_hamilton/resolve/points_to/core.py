@@ -36,6 +36,7 @@ from codeanatomy_hamilton.core.vocabulary import (
     RS_SUB,
     RS_SUPER,
     CallMode,
+    Key,
     MethodKind,
     Val,
 )
@@ -165,9 +166,7 @@ class PointsTo(Lookups):
         ok = (fd >= 0) & (fs >= 0)
         # flows: (dst, src, bind), deduplicated; indexed by src (appended per round)
         pairs = usort((fd[ok] << 32) | fs[ok])  # distinct (dst, src), sorted
-        fb = np.full(len(pairs), NO_BIND, np.int64)
-        self.flows = Flows(pairs >> 32, pairs & MASK32, fb)
-        self.flow_seen = PairSet(pairs, fb)
+        flow_dst = fd[ok]
         # static relations
         self.a_e, self.a_base, self.a_attr = (
             enc(RS_ATTR, "e"),
@@ -214,7 +213,6 @@ class PointsTo(Lookups):
         # through an instance give it; a plain function stored in an attribute is not
         # called by reading it
         self.c_mode_prop = _eq(c["mode"], CallMode.PROP)
-        self.accessors = usort(S.intern(facts[RS_PROP]["fkey"]))
         self.ix_calls = CsrIndex(self.c_key)
         # call keys, sorted: the methods a call runs implicitly (``__call__`` of the
         # instances it may call, ``__init__``/``__new__`` of the classes) enter the
@@ -277,6 +275,13 @@ class PointsTo(Lookups):
         first = np.ones(len(sv), bool)
         np.not_equal(sv[1:], sv[:-1], out=first[1:])
         self.f_cls = IntMap.of(fk_ids, cls_ids[o][first])
+        self.accessors = usort(S.intern(facts[RS_PROP]["fkey"]))
+        # pass-through parameters: their values reach each call's result, not the
+        # function's shared ``<ret>`` (``_pass_through``)
+        pairs, self.pass_keys = self._pass_through(pairs, ik[ik >= 0], flow_dst)
+        fb = np.full(len(pairs), NO_BIND, np.int64)
+        self.flows = Flows(pairs >> 32, pairs & MASK32, fb)
+        self.flow_seen = PairSet(pairs, fb)
         # lookups become available in stage B
         self.lk_keys = np.zeros(0, np.int64)  # (cls << 32 | attr), sorted
         self.lk_owner = np.zeros(0, np.int64)
@@ -308,6 +313,126 @@ class PointsTo(Lookups):
         # facts of the delta that go through every rule (None: all of them); the others
         # only through the rules that stage-B lookups change (see ``enable_classes``)
         self._all_rules: np.ndarray | None = None
+
+    def _pass_through(
+        self, pairs: np.ndarray, init_keys: np.ndarray, flow_dst: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The static flows (sorted ``dst << 32 | src``) without ``f.<ret> <- p`` for
+        the pass-through parameters ``p`` of ``f``, and those parameters' keys (sorted).
+
+        A function that returns one of its parameters as it came (``def _id(obj):
+        return obj``, the inner ``decorator(test_item)`` of a decorator factory,
+        ``lambda x: x``) gives each call the values of that call's own argument
+        (``_pass_results``), not every argument any call ever passed: through a shared
+        ``<ret>`` every function decorated by an identity decorator would hold every
+        other one (context-insensitive returns), a false callee per decorated name and
+        the main source of keys past ``HARD_KEY_CAP`` on the whole standard library.
+        Only parameters whose values come from the calls alone qualify: positional or
+        keyword parameters with no default, annotation or other binding (those values
+        would have no call to go to), of functions that are not property accessors
+        (read through ``prop`` rows, which take no arguments), and not the receiver
+        of a method."""
+        S = self.S
+        cand = (self.p_kind_p | self.p_kind_k) & (self.p_key >= 0) & (self.p_fkey >= 0)
+        cand &= ~isin_sorted(self.p_fkey, self.accessors)
+        # a method's first parameter is bound to its receiver through ``b:`` values
+        # keyed by the defining class, not by the instance's class (``_transform``):
+        # passing that on would narrow a fluent ``return self`` to the base class
+        cand &= ~((self.p_pos == 0) & (self.f_cls.get(self.p_fkey) >= 0))
+        fixed = usort(np.concatenate([init_keys, self.an_key[self.an_key >= 0]]))
+        cand &= ~isin_sorted(self.p_key, fixed) & ~isin_sorted(self.p_key, usort(flow_dst))
+        if not cand.any():
+            return pairs, np.zeros(0, np.int64)
+        ret = S.unary("ret", self.p_fkey[cand], lambda s: s + Key.RET)
+        pairs = self._through_locals(pairs, ret, self.p_fkey[cand], self.p_key[cand], fixed)
+        edge = (ret << 32) | self.p_key[cand]
+        hit = isin_sorted(edge, pairs)
+        if not hit.any():
+            return pairs, np.zeros(0, np.int64)
+        drop = usort(edge[hit])
+        return pairs[~isin_sorted(pairs, drop)], usort(self.p_key[cand][hit])
+
+    def _through_locals(
+        self,
+        pairs: np.ndarray,
+        ret: np.ndarray,
+        fkey: np.ndarray,
+        pkey: np.ndarray,
+        fixed_keys: np.ndarray,
+    ) -> np.ndarray:
+        """``pairs`` with each ``f.<ret> <- X`` through which a candidate parameter of
+        ``f`` reaches the return replaced by ``f.<ret> <- `` what ``X`` reads (up to
+        three steps). ``X`` is a local variable of ``f`` (its key starts with ``f.``)
+        that is not a parameter and holds nothing but what static flows bring (no
+        initial value, annotation or ``except ... as``): its values are the union of
+        its sources', so the return reads the same values, and a parameter returned
+        through it (``return x`` where ``x`` may be the parameter or a value bound in
+        a branch, one key of its own for both, ``extract.facts.load_key``) becomes a
+        direct ``<ret> <- p`` flow that ``_pass_through`` can route per call."""
+        S = self.S
+        strs = S.strs
+        d = pairs >> 32
+        src = pairs & MASK32
+        # membership of the few keys met below: Python sets of these ids are cheaper
+        # than a sorted search per key
+        params = set(self.p_key[self.p_key >= 0].tolist())
+        fixed = set(fixed_keys.tolist())
+        pk_of: dict[int, set[int]] = {}
+        fk_of: dict[int, int] = {}
+        for r, f, p in zip(ret.tolist(), fkey.tolist(), pkey.tolist(), strict=True):
+            pk_of.setdefault(r, set()).add(p)
+            fk_of[r] = f
+
+        def sources(x: int) -> list[int]:
+            return src[np.searchsorted(d, x) : np.searchsorted(d, x, "right")].tolist()
+
+        drop: list[int] = []
+        add: list[int] = []
+        rets = list(pk_of)
+        ra = np.array(rets, np.int64)
+        lo = np.searchsorted(d, ra).tolist()
+        hi = np.searchsorted(d, ra, "right").tolist()
+        for r, a, b in zip(rets, lo, hi, strict=True):
+            if b - a < 2 and (a == b or int(src[a]) in pk_of[r]):
+                continue  # no return, or only the parameter itself
+            ps = pk_of[r]
+            prefix = strs[fk_of[r]] + "."
+            local: dict[int, bool] = {}
+
+            def expandable(x: int, prefix: str = prefix, local: dict[int, bool] = local) -> bool:
+                ok = local.get(x)
+                if ok is None:
+                    ok = local[x] = (
+                        strs[x].startswith(prefix) and x not in params and x not in fixed
+                    )
+                return ok
+
+            for x in src[a:b].tolist():
+                if x in ps or not expandable(x):
+                    continue
+                leaves: set[int] = set()
+                seen = {x}
+                frontier = [x]
+                for _ in range(3):
+                    nxt: list[int] = []
+                    for y in frontier:
+                        for z in sources(y):
+                            if z in seen:
+                                continue
+                            seen.add(z)
+                            if z not in ps and expandable(z):
+                                nxt.append(z)
+                            else:
+                                leaves.add(z)
+                    frontier = nxt
+                leaves.update(frontier)  # still expandable after three steps: kept
+                if leaves & ps:
+                    drop.append((r << 32) | x)
+                    add.extend((r << 32) | z for z in leaves)
+        if not drop:
+            return pairs
+        kept = pairs[~isin_sorted(pairs, usort(np.array(drop, np.int64)))]
+        return usort(np.concatenate([kept, np.array(add, np.int64)]))
 
     # -- plumbing ----------------------------------------------------------
     @property

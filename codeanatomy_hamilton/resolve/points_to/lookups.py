@@ -7,6 +7,9 @@ containers, and attributes that only an external base class defines.
 ``enable_classes`` (``_prefix_lookups``, ``_container_classes``, ``_external_bases``).
 These rules depend on the class lookups, so they read the whole delta (not only the
 facts that go through every rule).
+
+``iterated_by_calls`` is a query on the fixed point for ``resolve.output``: what C code
+that iterates an argument (``ITERATING_CALLS``) runs on it.
 """
 
 from __future__ import annotations
@@ -16,11 +19,19 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from codeanatomy_hamilton.core.arrays import MASK32, expand, uinv, usort
-from codeanatomy_hamilton.core.vocabulary import Key, Val
+from codeanatomy_hamilton.core.arrays import MASK32, expand, isin_sorted, uinv, usort
+from codeanatomy_hamilton.core.vocabulary import RS_ARG, RS_CALL, CallMode, Key, Val
 from codeanatomy_hamilton.extract.fact_keys import PREFIX_MARK
-from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_I, NO_BIND, kind_mask
+from codeanatomy_hamilton.resolve.points_to.interner import (
+    K_C,
+    K_I,
+    K_L,
+    K_X,
+    NO_BIND,
+    kind_mask,
+)
 from codeanatomy_hamilton.resolve.points_to.levels import IntMap
 from codeanatomy_hamilton.resolve.points_to.rules import Rules, _probe_kinds
 
@@ -38,6 +49,27 @@ _CONTAINER_BASES = frozenset(
 _OBJECT = Val.EXT + "builtins.object"
 # the element key of a container class's instances: ``<class>@i[]``
 _INSTANCE_ELEMS = "@i" + Key.ELEMS
+
+# external callables that call ``iter()`` on iterable arguments when called and
+# iterate them when their result is consumed (``list(islice(g, n))``, ``zip(g)``,
+# ``deque(g, maxlen=0)``): the position of the iterable argument, and whether every
+# later positional argument is one too (``Lookups.iterated_by_calls``)
+ITERATING_CALLS: dict[str, tuple[int, bool]] = {
+    "builtins.zip": (0, True), "builtins.map": (1, True), "builtins.filter": (1, False),
+    "builtins.enumerate": (0, False), "functools.reduce": (1, False),
+    "itertools.islice": (0, False), "itertools.chain": (0, True),
+    "itertools.chain.from_iterable": (0, False), "itertools.compress": (0, True),
+    "itertools.starmap": (1, False), "itertools.takewhile": (1, False),
+    "itertools.dropwhile": (1, False), "itertools.filterfalse": (1, False),
+    "itertools.accumulate": (0, False), "itertools.zip_longest": (0, True),
+    "itertools.cycle": (0, False), "itertools.tee": (0, False),
+    "itertools.groupby": (0, False), "itertools.pairwise": (0, False),
+    "itertools.batched": (0, False), "itertools.product": (0, True),
+    "itertools.permutations": (0, False), "itertools.combinations": (0, False),
+    "itertools.combinations_with_replacement": (0, False),
+    "collections.deque": (0, False), "collections.Counter": (0, False),
+    "heapq.merge": (0, True), "heapq.nlargest": (1, False), "heapq.nsmallest": (1, False),
+}  # fmt: skip
 
 _INSTANCE = kind_mask(K_I)
 _SUPER_SELF = kind_mask(K_I, K_C)
@@ -193,3 +225,92 @@ class Lookups(Rules):
                 ok = self._builtin_ok[key] = callable(getattr(typ, strs[key[1]], None))
             out[i] = ok
         return out
+
+    def iterated_by_calls(self, facts: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(call node, ``f:`` value) of what an external call of ``ITERATING_CALLS``
+        runs on its iterable arguments: ``__iter__`` and ``__next__`` (along the MRO)
+        of an instance of a repository class, and the body of a generator (its first
+        resume). C code calls them, so a profiler sees them called by the function that
+        made the call: ``list(islice(g, n))`` resumes ``g`` there, ``map(f, it)`` calls
+        ``it.__iter__`` there."""
+        S = self.S
+        empty = np.zeros(0, np.int64)
+        calls = facts[RS_CALL]
+        names = S.lookup(pa.array(list(ITERATING_CALLS), pa.string()))
+        if not calls.num_rows or not (names >= 0).any():
+            return empty, empty
+        spec_of = {int(n): v for n, v in zip(names.tolist(), ITERATING_CALLS.values(), strict=True)}
+        # the calls that may call one of them (external values of their call key)
+        mode = np.asarray(
+            pc.fill_null(pc.equal(calls.column("mode"), CallMode.CALL), False).to_numpy(
+                zero_copy_only=False
+            ),
+            bool,
+        )
+        ckey = self.column_ids(RS_CALL, "ckey")
+        li, v = self.values_of(ckey)
+        m = mode[li] & (S.kinds(v) == K_X) & isin_sorted(S.quals(v), usort(names[names >= 0]))
+        if not m.any():
+            return empty, empty
+        callid = np.asarray(calls.column("callid").to_numpy(zero_copy_only=False), np.int64)
+        by_key: dict[int, list[tuple[int, int, bool]]] = {}
+        for r, q in zip(li[m].tolist(), S.quals(v[m]).tolist(), strict=True):
+            start, rest = spec_of[q]
+            by_key.setdefault(int(ckey[r]), []).append((int(callid[r]), start, rest))
+        # their iterable arguments (positional, not ``*x``)
+        args = facts[RS_ARG]
+        a_key = self.column_ids(RS_ARG, "ckey")
+        a_src = self.column_ids(RS_ARG, "src")
+        pos = args.column("pos").to_pylist()
+        star = args.column("star").to_pylist()
+        kw = args.column("kw").to_pylist()
+        rows: list[int] = []
+        cid: list[int] = []
+        for i in np.flatnonzero(isin_sorted(a_key, usort(np.array(list(by_key), np.int64)))):
+            p = pos[i]
+            if p is None or kw[i] is not None or star[i] or a_src[i] < 0:
+                continue
+            for c, start, rest in by_key[int(a_key[i])]:
+                if p == start or (rest and p > start):
+                    rows.append(int(a_src[i]))
+                    cid.append(c)
+        if not rows:
+            return empty, empty
+        ai, av = self.values_of(np.array(rows, np.int64))
+        call = np.array(cid, np.int64)[ai]
+        kind = S.kinds(av)
+        out_c: list[np.ndarray] = []
+        out_f: list[np.ndarray] = []
+        # generators: ``l:<fkey>.<gen>`` -> ``f:<fkey>``
+        g = np.flatnonzero(kind == K_L)
+        if len(g):
+            texts = [S.text(q) for q in S.quals(av[g]).tolist()]
+            fv = S.lookup(
+                pa.array(
+                    [Val.FUNC + t[: -len(Key.GEN)] if t.endswith(Key.GEN) else "" for t in texts],
+                    pa.string(),
+                )
+            )
+            ok = fv >= 0
+            out_c.append(call[g][ok])
+            out_f.append(fv[ok])
+        # instances: ``__iter__`` and ``__next__`` of their class, along the MRO
+        inst = np.flatnonzero(kind == K_I)
+        for meth in ("__iter__", "__next__"):
+            at = S.lookup(pa.array([meth], pa.string()))[0]
+            if not len(inst) or at < 0:
+                continue
+            q = S.quals(av[inst])
+            own = self.mro_owner(q, np.full(len(q), at, np.int64))
+            h = own >= 0
+            if not h.any():
+                continue
+            fv = S.lookup(
+                pa.array([Val.FUNC + S.text(o) + "." + meth for o in own[h].tolist()], pa.string())
+            )
+            ok = fv >= 0
+            out_c.append(call[inst][h][ok])
+            out_f.append(fv[ok])
+        if not out_c:
+            return empty, empty
+        return np.concatenate(out_c), np.concatenate(out_f)

@@ -253,14 +253,20 @@ class Rules(Containers):
             # positional
             m = pkind_p & (a_pos >= 0) & (a_star == 0) & (pp == a_pos + shj)
             emit(pkey[m], s_[m], P_BIND)
+            bound = m
             # keyword
             m = (a_kw >= 0) & (self.p_name[pi] == a_kw) & (pkind_p | pkind_k)
             emit(pkey[m], s_[m], P_BIND)
+            bound = bound | m
             # *args / **kwargs at the call
             m = ((a_star == 1) & pkind_p & (pp >= shj)) | (
                 (a_star == 2) & (pkind_p | pkind_k) & (pp >= shj)
             )
             emit(pkey[m], s_[m], P_BIND)
+            bound |= m
+            if len(self.pass_keys):
+                res, i = self._pass_rows(ckey[fi][ji][bound], pkey[bound])
+                emit(res, s_[bound][i], P_BIND)
             # *args / **kwargs parameters
             pv, pw = self.p_kind_v[pi], self.p_kind_w[pi]
             m = pv & (
@@ -275,6 +281,20 @@ class Rules(Containers):
                 emit(self._elem(pkey[m]), s_[m], P_BIND)
                 m = pw & (a_star == 2)
                 emit(self._elem(pkey[m]), s_[m], P_BIND)
+
+    def _pass_rows(self, ckey: np.ndarray, pkey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What a call hands to a pass-through parameter (``PointsTo._pass_through``)
+        is also that call's result: the result key of every call row of ``ckey`` that
+        has one, and the index of its (``ckey``, ``pkey``) row."""
+        idx = np.flatnonzero(isin_sorted(pkey, self.pass_keys))
+        if not len(idx):
+            return np.zeros(0, np.int64), idx
+        ci, ri = self.ix_calls.probe(ckey[idx])
+        # protocol rows too (``x[k]`` runs ``__getitem__`` with ``k``); not property
+        # rows, whose result is the attribute read itself (a call through the same
+        # key, ``obj.f(x)``, would otherwise store ``x`` in ``obj.f``)
+        ok = (self.c_res[ri] >= 0) & ~self.c_mode_prop[ri]
+        return self.c_res[ri][ok], idx[ci][ok]
 
     def _new_facts(
         self, nd: np.ndarray, ns: np.ndarray, nb: np.ndarray, every: np.ndarray | None
