@@ -23,7 +23,7 @@ from codeanatomy_hamilton.core.schema import (
 )
 from codeanatomy_hamilton.core.vocabulary import NodeKind
 from codeanatomy_hamilton.extract.file import FileExtract
-from codeanatomy_hamilton.fragments.store import FileSummary
+from codeanatomy_hamilton.fragments.store import CALL_SCHEMA, FileSummary
 from codeanatomy_hamilton.resolve import ResolveConfig, ResolveInput
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot
 
@@ -105,7 +105,7 @@ def resolve_input_from_summaries(
     resolver reads no other node or edge rows; those stay in the fragments)."""
     return ResolveInput(
         # one contiguous chunk: the calls of pack-served summaries are slices of the pack
-        nodes=concat_batches((s.calls for s in summaries), LOCAL_NODE_SCHEMA).combine_chunks(),
+        nodes=concat_batches((s.calls for s in summaries), CALL_SCHEMA).combine_chunks(),
         edges=EDGE_SCHEMA.empty_table(),
         xedges=XEDGE_SCHEMA.empty_table(),
         facts=concat_facts(summaries),

@@ -104,7 +104,7 @@ def attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]
         a, b = expand(lo, cnt, None)
         found.append(distinct_pairs(ka[a], si_s[b])[:2])
     k_own, k_store = distinct_pairs(*concat_pairs(found))[:2]
-    del found, lo, cnt, okey, mi, mv, v_lo, v_cnt, uv, key_val
+    del found, mi, mv, v_lo, v_cnt, uv, key_val
     # stores of each group: its (group, key) pairs x the stores of the key
     k_lo = np.searchsorted(k_own, key_of_pair, "left")
     k_cnt = np.searchsorted(k_own, key_of_pair, "right") - k_lo
