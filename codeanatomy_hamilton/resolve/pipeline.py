@@ -58,6 +58,7 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     release_memory()
     pt.run()  # stage B
     t2 = time.perf_counter()
+    pt.drop_rule_state()
     release_memory()
     out = build_outputs(inp, pt, facts, mmap, hier)
     t3 = time.perf_counter()
