@@ -55,6 +55,9 @@ def run_resolution(inp: ResolveInput) -> ResolveOutput:
     release_memory()
     hier = class_hierarchy(pt, facts)
     pt.enable_classes(hier)
+    # the lookup tables are in the fixed point now (as ids); the steps after it read
+    # only the MROs
+    hier.lookup = hier.superlookup = hier.self_init = None
     release_memory()
     pt.run()  # stage B
     t2 = time.perf_counter()

@@ -7,7 +7,8 @@ Query API (for ``resolve.classes``, ``output``, ``valueflow``, ``kept_interner``
 ``values_of`` (the values each key may hold), ``fact_counts``, ``column_ids`` (the ids
 of an interned input column), ``params_of`` (parameters of functions), ``mro_owner``
 (attribute lookup along the MRO), ``seeds`` (the import seeds), ``kept_state`` (what a
-later build starts from) and ``stats``. Everything else is the engine's own state
+later build starts from), ``stats`` and ``drop_rule_state`` (frees what only the rounds
+read, once they are over). Everything else is the engine's own state
 (glossary in ``resolve.points_to``).
 """
 
