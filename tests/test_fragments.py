@@ -19,6 +19,8 @@ from codeanatomy_hamilton.core.schema import CPG_TABLES, EDGE_SCHEMA
 from codeanatomy_hamilton.extract.fact_schemas import FACT_SCHEMAS
 from codeanatomy_hamilton.extract.file import FileExtract, extract_file
 from codeanatomy_hamilton.fragments.store import (
+    CALL_SCHEMA,
+    RESOLVE_CALL_COLUMNS,
     FileSummary,
     FragmentMissing,
     FragmentStore,
@@ -102,11 +104,12 @@ def test_put_then_summary_round_trip(stored: tuple[FragmentStore, FileExtract, F
         assert loaded.facts[name].schema == FACT_SCHEMAS[name], name
         assert loaded.facts[name].to_pylist() == fx.facts[name].to_pylist(), name
 
-    # CALL nodes of the file, in node order
+    # CALL nodes of the file, in node order, with the columns resolution reads only
     nodes = pa.Table.from_batches([fx.nodes])
     calls = nodes.filter(pc.equal(nodes.column("kind"), "CALL"))
     assert calls.num_rows >= 5
-    assert _rows(loaded.calls) == _rows(calls)
+    assert loaded.calls.schema == CALL_SCHEMA
+    assert _rows(loaded.calls) == _rows(calls.select(RESOLVE_CALL_COLUMNS))
 
     # EXTERNAL qualnames: distinct, sorted, those of the file's own edges
     names = {q for q in fx.xedges.column("dst_qualname").to_pylist() if q}

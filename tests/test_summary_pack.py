@@ -11,6 +11,7 @@ import os
 import pickle
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from codeanatomy_hamilton.build import default_extract_cache_dir
@@ -111,6 +112,39 @@ def test_resolver_input_from_pack_runs_equals_per_file_input(built: tuple[Path, 
     b = resolve_input_from_summaries(mixed)
     assert a.nodes.to_pylist() == b.nodes.to_pylist()
     assert a.files.to_pylist() == b.files.to_pylist()
+
+
+def test_resolver_input_shares_the_rows_of_fresh_summaries(built: tuple[Path, Path]) -> None:
+    # the per-file batches of freshly read summaries become slices of the resolver
+    # input (held once), with the same rows; summaries served from the pack stay
+    repo, wh = built
+    store = _store(wh)
+    served = cached_summaries(store, scan_repo(str(repo)).files)
+    fresh = _from_fragments(store, repo)
+    before = _from_fragments(store, repo)
+    mixed = [fresh[i] if i in (1, 3) else s for i, s in enumerate(served)]
+    packed = {i: (s.calls, dict(s.facts)) for i, s in enumerate(mixed) if i not in (1, 3)}
+    inp = resolve_input_from_summaries(mixed)
+    buffers = {b.address for t in (inp.nodes, *inp.facts.values()) for b in _buffers(t)}
+    for i in (1, 3):
+        _same_summary(mixed[i], before[i])
+        assert mixed[i].facts and all(
+            b.address in buffers
+            for t in (mixed[i].calls, *mixed[i].facts.values())
+            for b in _buffers(t)
+        ), mixed[i].path
+    for i, (calls, facts) in packed.items():
+        assert mixed[i].calls is calls
+        assert all(mixed[i].facts[n] is b for n, b in facts.items())
+
+
+def _buffers(t: pa.Table | pa.RecordBatch) -> list[pa.Buffer]:
+    cols = t.columns
+    out = []
+    for c in cols:
+        for chunk in c.chunks if isinstance(c, pa.ChunkedArray) else [c]:
+            out.extend(b for b in chunk.buffers()[1:] if b is not None)
+    return out
 
 
 def test_pickled_summaries_and_input_hold_only_their_own_rows(

@@ -23,7 +23,7 @@ from codeanatomy_hamilton.core.schema import (
 )
 from codeanatomy_hamilton.core.vocabulary import NodeKind
 from codeanatomy_hamilton.extract.file import FileExtract
-from codeanatomy_hamilton.fragments.store import FileSummary
+from codeanatomy_hamilton.fragments.store import CALL_SCHEMA, FileSummary
 from codeanatomy_hamilton.resolve import ResolveConfig, ResolveInput
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot
 
@@ -102,16 +102,48 @@ def resolve_input_from_summaries(
     summaries: Sequence[FileSummary], config: ResolveConfig | None = None
 ) -> ResolveInput:
     """The resolver's input from per-file summaries: facts, files and CALL nodes (the
-    resolver reads no other node or edge rows; those stay in the fragments)."""
-    return ResolveInput(
+    resolver reads no other node or edge rows; those stay in the fragments). The
+    summaries' own facts and CALL nodes then become slices of it (``_share``)."""
+    inp = ResolveInput(
         # one contiguous chunk: the calls of pack-served summaries are slices of the pack
-        nodes=concat_batches((s.calls for s in summaries), LOCAL_NODE_SCHEMA).combine_chunks(),
+        nodes=concat_batches((s.calls for s in summaries), CALL_SCHEMA).combine_chunks(),
         edges=EDGE_SCHEMA.empty_table(),
         xedges=XEDGE_SCHEMA.empty_table(),
         facts=concat_facts(summaries),
         files=files_table(summaries),
         config=config or ResolveConfig(),
     )
+    _share(summaries, inp)
+    return inp
+
+
+def _share(summaries: Sequence[FileSummary], inp: ResolveInput) -> None:
+    """Points each freshly extracted summary's facts and CALL nodes at zero-copy slices
+    of the concatenated input (the same rows), so that the build holds them once: the
+    per-file batches and their concatenation were two copies through resolution and
+    the writes (~0.5 GiB on the whole stdlib). Summaries served from the summary pack
+    are slices of the pack already and stay as they are."""
+    tables = {"calls": inp.nodes, **inp.facts}
+    offsets = dict.fromkeys(tables, 0)
+    for s in summaries:
+        fresh = s.pack is None
+        parts = {"calls": s.calls, **s.facts}
+        shared: dict[str, pa.RecordBatch] = {}
+        for name, batch in parts.items():
+            n = batch.num_rows
+            if not n:
+                continue
+            t = tables.get(name)
+            at = offsets.get(name, 0)
+            offsets[name] = at + n
+            if fresh and t is not None and t.schema.equals(batch.schema):
+                piece = t.slice(at, n).to_batches()
+                if len(piece) == 1:
+                    shared[name] = piece[0]
+        if fresh and shared:
+            if "calls" in shared:
+                s.calls = shared.pop("calls")
+            s.facts = {name: shared.get(name, b) for name, b in s.facts.items()}
 
 
 def with_repo(table: pa.Table, repo: str, schema: pa.Schema) -> pa.Table:

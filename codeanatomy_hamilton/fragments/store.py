@@ -50,6 +50,15 @@ MAGIC = b"CAF3"
 XPROP_KINDS = (NodeKind.CALL, NodeKind.CLASS)
 
 
+# the columns of a file's CALL nodes that resolution reads (``resolve.output``), the
+# only ones a summary keeps: the rows themselves are in the fragment, and the other
+# columns (path, ast_type, qualname, positions) were two thirds of the summaries' CALL
+# nodes (~255 MiB on the whole stdlib, held once in the summaries and once more in the
+# resolver's input)
+RESOLVE_CALL_COLUMNS = ["node_id", "name", "kind"]
+CALL_SCHEMA = pa.schema([LOCAL_NODE_SCHEMA.field(c) for c in RESOLVE_CALL_COLUMNS])
+
+
 @dataclass
 class FileSummary:
     """What one file contributes besides its own rows (those stay in the fragment)."""
@@ -59,7 +68,7 @@ class FileSummary:
     lines: int
     errors: list[SourceError]
     facts: dict[str, pa.RecordBatch]
-    # LOCAL_NODE_SCHEMA rows of the file's CALL nodes (unresolved calls get ``callee``)
+    # the file's CALL nodes, ``CALL_SCHEMA`` columns (unresolved calls get ``callee``)
     calls: pa.RecordBatch
     # distinct qualnames of the EXTERNAL nodes the file's own edges point to
     externals: tuple[str, ...]
@@ -179,7 +188,7 @@ def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
         for name, b in fx.facts.items()
         if b.num_rows
     }
-    call_batch = one_batch(calls, LOCAL_NODE_SCHEMA)
+    call_batch = one_batch(calls.select(RESOLVE_CALL_COLUMNS), CALL_SCHEMA)
     summary = FileSummary(
         path=fx.path,
         module=fx.module,
@@ -194,10 +203,6 @@ def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
         resolve_digest=resolve_digest(fx.path, fx.module, bool(fx.errors), facts, call_batch),
     )
     return summary, sections
-
-
-# the columns of a file's CALL nodes that resolution reads (``resolve.output``)
-RESOLVE_CALL_COLUMNS = ["node_id", "name", "kind"]
 
 
 def resolve_digest(

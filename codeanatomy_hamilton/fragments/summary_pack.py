@@ -34,9 +34,9 @@ from typing import Any
 import pyarrow as pa
 
 from codeanatomy_hamilton.core import sectioned
-from codeanatomy_hamilton.core.schema import LOCAL_NODE_SCHEMA, PROP_SCHEMA
+from codeanatomy_hamilton.core.schema import PROP_SCHEMA
 from codeanatomy_hamilton.extract.fact_schemas import FACT_SCHEMAS
-from codeanatomy_hamilton.fragments.store import FileSummary, FragmentStore, one_batch
+from codeanatomy_hamilton.fragments.store import CALL_SCHEMA, FileSummary, FragmentStore, one_batch
 
 MAGIC = b"CAP4"
 PACK_NAME = "summaries.pack"
@@ -253,7 +253,7 @@ def write_pack(
         if name.startswith(FACT_PREFIX):
             t = t.cast(FACT_SCHEMAS[name[len(FACT_PREFIX) :]])
         elif name == "calls":
-            t = t.cast(LOCAL_NODE_SCHEMA)
+            t = t.cast(CALL_SCHEMA)
         blobs[name] = sectioned.ipc_bytes(one_batch(t, t.schema))
     sectioned.write(pack_file(store), MAGIC, blobs)
     return len(entries)

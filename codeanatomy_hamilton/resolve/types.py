@@ -26,7 +26,8 @@ class ResolveConfig:
 class ResolveInput:
     """All files' per-file output, concatenated.
 
-    nodes: LOCAL_NODE_SCHEMA rows of every file (no EXTERNAL nodes yet).
+    nodes: the CALL nodes of every file (no EXTERNAL nodes yet): at least the
+        LOCAL_NODE_SCHEMA columns node_id, kind and name (the build passes only those).
     edges: EDGE_SCHEMA rows of every file (AST, CONTAINS, REF, CFG, ...).
     xedges: XEDGE_SCHEMA rows of every file (edges to EXTERNAL nodes by qualname).
     facts: per fact-table name, the rows of every file (see ``extract.facts``).

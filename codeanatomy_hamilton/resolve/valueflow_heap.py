@@ -12,9 +12,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core.arrays import (
+    MASK32,
     distinct_pairs,
     expand,
     isin_sorted,
+    uinv,
     usort,
 )
 from codeanatomy_hamilton.core.vocabulary import (
@@ -51,17 +53,6 @@ def attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]
     si, sv = values_of_keys(pt, st.column("base"), st.column("bval"))
     ok = OBJ_KINDS[S.kinds(sv)]
     si, sv = si[ok], sv[ok]
-    # loads: their objects, plus the classes on the MRO of each (class attributes)
-    li, lv = values_of_keys(pt, ld.column("base"), ld.column("bval"))
-    obj = OBJ_KINDS[S.kinds(lv)]
-    li_o, lv_o = li[obj], lv[obj]
-    # loads from objects the analysis does not track (see the end), decided now so
-    # that the (row, value) pairs are freed before the stores are joined
-    untracked = np.ones(ld.num_rows, bool)
-    untracked[li_o] = False
-    other = np.zeros(ld.num_rows, bool)
-    other[li[~obj]] = True
-    del li, lv, obj
     # attribute names as ints (one dictionary for both sides)
     names = strings([st.column("attr"), ld.column("attr")])
     code = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -69,41 +60,72 @@ def attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]
     sk = (sv << 20) | s_attr[si]
     o = np.argsort(sk, kind="stable")
     sk, si_s = sk[o], si[o]
-    # The MRO is expanded once per distinct (value, attribute) a load reads, not per
-    # load row: a method's ``self`` may be any instance of its class or a subclass, so
-    # per row the expansion grew ~70-fold on the whole stdlib (~11 GiB). Each distinct
-    # key then gets its stores, and each load row the stores of its keys.
-    uk, key_of_pair = np.unique((lv_o << 20) | l_attr[li_o], return_inverse=True)
-    del lv_o
-    mi, mv = _mro_values(S, np.arange(len(uk)), uk >> 20, hier)
-    owner = np.concatenate([np.arange(len(uk)), mi])
-    okey = np.concatenate([uk, (mv << 20) | (uk[mi] & ((1 << 20) - 1))])
-    lo = np.searchsorted(sk, okey, "left")
-    cnt = np.searchsorted(sk, okey, "right") - lo
-    # stores of each key, by key (a run of keys at a time, then once more over all:
-    # a key's own stores and its MRO's come from different runs)
-    found = [distinct_pairs(owner[a], si_s[b])[:2] for a, b in _runs(lo, cnt)]
+    # Loads are taken per group of rows with the same base key, direct value and
+    # attribute: those read the same values and so the same stores (every ``self.x``
+    # of one method is one group). A method's ``self`` may be any instance of its
+    # class or a subclass, so per load row the (row, value) pairs were ~1.1 GiB on
+    # the whole stdlib; per group they are a fraction of it. Only the allocation-site
+    # check at the end is per row.
+    lg, g_base, g_bval, g_attr = _load_groups(S, ld, l_attr)
+    gi, gv = pt.values_of(g_base)
+    ok = g_bval >= 0
+    gi = np.concatenate([gi, np.nonzero(ok)[0]])
+    gv = np.concatenate([gv, g_bval[ok]])
+    obj = OBJ_KINDS[S.kinds(gv)]
+    gi_o, gv_o = gi[obj], gv[obj]
+    # loads from objects the analysis does not track (see the end), per group
+    untracked = np.ones(len(g_base), bool)
+    untracked[gi_o] = False
+    other = np.zeros(len(g_base), bool)
+    other[gi[~obj]] = True
+    del gi, gv, obj
+    # The stores a key (value, attribute) reads: its own, and those of the same
+    # attribute on the classes along the value's MRO. The MRO is expanded once per
+    # distinct value, keeping only the classes that something is stored on: expanded
+    # per key, there were ~16 M (key, class) rows on the whole stdlib (~1 GiB) for
+    # ~0.7 M stores found. Then a run of keys at a time joins its classes' stores.
+    uk, key_of_pair = np.unique((gv_o << 20) | g_attr[gi_o], return_inverse=True)
+    del gv_o
+    uv, key_val = uinv(uk >> 20)
+    mi, mv = _mro_values(S, np.arange(len(uv)), uv, hier)
+    on = isin_sorted(mv, usort(sv))
+    o = np.argsort(mi[on], kind="stable")
+    mi, mv = mi[on][o], mv[on][o]
+    v_lo = np.searchsorted(mi, key_val, "left")
+    v_cnt = np.searchsorted(mi, key_val, "right") - v_lo
+    lo = np.searchsorted(sk, uk, "left")
+    found = [
+        distinct_pairs(a, si_s[b])[:2] for a, b in _runs(lo, np.searchsorted(sk, uk, "right") - lo)
+    ]
+    for ka, mb in _runs(v_lo, v_cnt):
+        okey = (mv[mb] << 20) | (uk[ka] & ((1 << 20) - 1))
+        lo = np.searchsorted(sk, okey, "left")
+        cnt = np.searchsorted(sk, okey, "right") - lo
+        a, b = expand(lo, cnt, None)
+        found.append(distinct_pairs(ka[a], si_s[b])[:2])
     k_own, k_store = distinct_pairs(*concat_pairs(found))[:2]
-    del found, lo, cnt, owner, okey
+    del found, mi, mv, v_lo, v_cnt, uv, key_val
+    # stores of each group: its (group, key) pairs x the stores of the key
     k_lo = np.searchsorted(k_own, key_of_pair, "left")
     k_cnt = np.searchsorted(k_own, key_of_pair, "right") - k_lo
+    found = [distinct_pairs(gi_o[a], k_store[b])[:2] for a, b in _runs(k_lo, k_cnt)]
+    g_own, g_store = distinct_pairs(*concat_pairs(found))[:2]
+    del found, k_lo, k_cnt, k_own, k_store, key_of_pair, gi_o
+    # each (group, store) pair x the load rows of the group, a run at a time
+    rows = np.argsort(lg, kind="stable")
+    r_lo = np.searchsorted(lg[rows], g_own, "left")
+    r_cnt = np.searchsorted(lg[rows], g_own, "right") - r_lo
     s_node, l_node = ints(st.column("node_id")), ints(ld.column("node_id"))
     s_alloc, l_alloc = ints(st.column("alloc")), ints(ld.column("alloc"))
     srcs: list[np.ndarray] = []
     dsts: list[np.ndarray] = []
-    ends = np.cumsum(k_cnt)
-    start = 0
-    while start < len(k_lo):  # a run of load pairs at a time: memory bounded by PAIR_CHUNK
-        done = int(ends[start - 1]) if start else 0
-        end = max(int(np.searchsorted(ends, done + PAIR_CHUNK, "right")), start + 1)
-        pa_i, kb = expand(k_lo[start:end], k_cnt[start:end], None)
-        s_row, l_row = k_store[kb], li_o[pa_i + start]
+    for a, b in _runs(r_lo, r_cnt):
+        s_row, l_row = g_store[a], rows[b]
         sa, la = s_alloc[s_row], l_alloc[l_row]
         keep = (sa == 0) | (la == 0) | (sa == la)
         src, dst, _ = distinct_pairs(s_node[s_row][keep], l_node[l_row][keep])
         srcs.append(src)
         dsts.append(dst)
-        start = end
     empty = np.zeros(0, np.int64)
     src = np.concatenate(srcs) if srcs else empty
     dst = np.concatenate(dsts) if dsts else empty
@@ -111,9 +133,23 @@ def attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]
     # loads from objects the analysis does not track: the base's value -> the load
     # (a ``from m import X`` alias has no base node: a module outside the repository)
     base_node = ints(ld.column("base_node"))
-    fb = (untracked | other) & (base_node != 0)
+    fb = (untracked | other)[lg] & (base_node != 0)
     out.append(edges(base_node[fb], l_node[fb], EdgeKind.FLOW_ATTR, label="base"))
     return out
+
+
+def _load_groups(
+    S: Any, ld: pa.Table, l_attr: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The group of each load row (rows with the same base key id, direct value id and
+    attribute) and, per group, its base key id, direct value id (-1: none) and
+    attribute code."""
+    base, bval = S.lookup(ld.column("base")), S.lookup(ld.column("bval"))
+    # (base, bval) as one code, then (that code, attribute) as one int64
+    u_bb, bb = uinv(((base + 1) << 32) | (bval + 1))
+    u_g, lg = uinv((bb << 20) | l_attr)
+    pair = u_bb[u_g >> 20]
+    return lg, (pair >> 32) - 1, (pair & MASK32) - 1, u_g & ((1 << 20) - 1)
 
 
 def _runs(lo: np.ndarray, cnt: np.ndarray) -> Any:

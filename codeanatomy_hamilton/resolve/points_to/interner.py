@@ -45,6 +45,17 @@ def kind_mask(*kinds: int) -> np.ndarray:
     return t
 
 
+def _dictionary(arr: Any) -> Any:
+    """``arr`` (a string or dictionary-encoded string array) dictionary-encoded. An
+    encoded column is taken as it is: its dictionary is interned and its indices map
+    the rows, so a long column of few distinct strings (the class lookups of
+    ``resolve.classes``) is never decoded into one string per row. Its dictionary must
+    be distinct (as ``dictionary_encode`` makes it)."""
+    if pa.types.is_dictionary(arr.type):
+        return pa.DictionaryArray.from_arrays(arr.indices, arr.dictionary.cast(pa.string()))
+    return pc.dictionary_encode(arr.cast(pa.string()))
+
+
 class Interner:
     """String interner with per-id value metadata in growable numpy arrays."""
 
@@ -309,7 +320,7 @@ class Interner:
             arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
         if not len(arr):
             return np.zeros(0, np.int64)
-        de = pc.dictionary_encode(arr.cast(pa.string()))
+        de = _dictionary(arr)
         d = de.dictionary
         lst = d.to_pylist()
         if not self.n:  # nothing interned yet: every string is new
@@ -328,7 +339,7 @@ class Interner:
             arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
         if not len(arr):
             return np.zeros(0, np.int64)
-        de = pc.dictionary_encode(arr.cast(pa.string()))
+        de = _dictionary(arr)
         d = de.dictionary
         m = np.append(self._find(d, d.to_pylist()), -1)
         return m[de.indices.fill_null(len(m) - 1).to_numpy(zero_copy_only=False)]

@@ -81,11 +81,17 @@ def batch_extract(file_batches: FileBatch) -> list[FileSummary]:
     store = file_batches.store
     assert store is not None, "a FileBatch needs a fragment store"
     # The AST pass allocates millions of small acyclic objects; the cyclic GC would
-    # rescan the growing heap many times over for nothing (see ``paused_gc``).
-    with paused_gc():
-        return [
-            store.put(blob, extract_file(path, data)) for path, blob, data in file_batches.files
-        ]
+    # rescan the growing heap many times over for nothing (see ``paused_gc``). It is
+    # paused per file, not per batch: each file leaves some cyclic garbage, which the
+    # young-generation collection at the end of ``paused_gc`` frees while it is still
+    # one file's worth. Paused over a whole batch (one batch holds every file with one
+    # worker), that garbage piled up and fragmented the heap: +320 MiB of RSS after
+    # extracting corpus 1, ~+2 GiB on corpus 2, which the later stages then stacked on.
+    out = []
+    for path, blob, data in file_batches.files:
+        with paused_gc():
+            out.append(store.put(blob, extract_file(path, data)))
+    return out
 
 
 @tag(layer="extract")
