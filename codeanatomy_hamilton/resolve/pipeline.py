@@ -26,6 +26,7 @@ import time
 
 import pyarrow as pa
 
+from codeanatomy_hamilton.core.memory import small_pages
 from codeanatomy_hamilton.core.vocabulary import RS_DEF
 from codeanatomy_hamilton.extract.fact_schemas import load_facts
 from codeanatomy_hamilton.resolve.classes import class_hierarchy
@@ -39,6 +40,12 @@ from codeanatomy_hamilton.resolve.valueflow import value_flow_edges
 
 
 def run_resolution(inp: ResolveInput) -> ResolveOutput:
+    # most of what resolution allocates is fresh, short-lived memory: see small_pages
+    with small_pages():
+        return _run_resolution(inp)
+
+
+def _run_resolution(inp: ResolveInput) -> ResolveOutput:
     t0 = time.perf_counter()
     facts = load_facts(inp.facts)
     mmap = build_module_map(inp.files, inp.config)
