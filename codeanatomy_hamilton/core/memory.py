@@ -5,7 +5,8 @@ Resolution and the Delta writes allocate and free gigabytes of short-lived buffe
 stays in the allocators' free lists, so the process keeps its peak resident size and
 the next stage's allocations stack on top of it. Releasing it after such a stage lets
 the next one reuse the pages, so the build's peak is that of its largest stage rather
-than the sum of them.
+than the sum of them. ``small_pages`` runs a stage with transparent huge pages off,
+where zeroing fresh 2 MiB pages costs more than the pages save.
 """
 
 from __future__ import annotations
