@@ -238,13 +238,17 @@ def elem_edges(
     lo = np.searchsorted(sv_s, lval, "left")
     hi = np.searchsorted(sv_s, lval, "right")
     s_node, l_node = ints(st.column("node_id")), ints(ld.column("node_id"))
+    # node ids as dense codes, so that a (store, load) pair packs into one int64 and
+    # the distinct pairs of a run are one sort (not a sort of each column and a third)
+    s_ids = usort(s_node)
+    s_code = np.searchsorted(s_ids, s_node)
     found = []
     for a, b in _runs(lo, hi - lo):  # store x load pairs, a run of loads at a time
         s_row, l_row = si_s[b], lrow[a]
         ss, ls = s_slot[s_row], l_slot[l_row]
         keep = (ss < 0) | (ls < 0) | (ss == ls)
-        found.append(distinct_pairs(s_node[s_row][keep], l_node[l_row][keep])[:2])
-    out = [edges(*concat_pairs(found), EdgeKind.FLOW_ELEM)]
+        found.append(_coded_pairs(s_code[s_row][keep], l_node[l_row][keep]))
+    out = [edges(*_decode_pairs(s_ids, found), EdgeKind.FLOW_ELEM)]
     out.append(
         edges(ints(ld.column("base_node"))[fb], l_node[fb], EdgeKind.FLOW_ELEM, label="base")
     )
@@ -260,6 +264,26 @@ def elem_edges(
     lo = np.searchsorted(sv_s, av, "left")
     hi = np.searchsorted(sv_s, av, "right")
     a_node = ints(a.column("node_id"))
-    found = [distinct_pairs(s_node[si_s[y]], a_node[ai[x]])[:2] for x, y in _runs(lo, hi - lo)]
-    out.append(edges(*concat_pairs(found), EdgeKind.FLOW_ELEM, label="whole"))
+    found = [_coded_pairs(s_code[si_s[y]], a_node[ai[x]]) for x, y in _runs(lo, hi - lo)]
+    out.append(edges(*_decode_pairs(s_ids, found), EdgeKind.FLOW_ELEM, label="whole"))
     return out
+
+
+def _coded_pairs(code: np.ndarray, node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (code, node) pairs of a run: ``(ids, packed)``, the distinct ``node``
+    ids and the sorted distinct ``code * len(ids) + index of node in ids``."""
+    ids = usort(node)
+    return ids, usort(code * len(ids) + np.searchsorted(ids, node))
+
+
+def _decode_pairs(
+    src_ids: np.ndarray, runs: list[tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (src, dst) node ids of the runs of ``_coded_pairs`` (``src_ids[code]``)."""
+    empty = np.zeros(0, np.int64)
+    runs = [(ids, p) for ids, p in runs if len(p)]
+    if not runs:
+        return empty, empty
+    src = [src_ids[p // len(ids)] for ids, p in runs]
+    dst = [ids[p % len(ids)] for ids, p in runs]
+    return np.concatenate(src), np.concatenate(dst)

@@ -102,7 +102,8 @@ The fixed point (``PointsTo``):
   ``wrap_ids``: sorted ids of the ``x:`` values of ``core.WRAPPERS``;
   ``init_attr``, ``call_attr``, ``class_attr``, ``new_attr``: ids of those names;
   ``accessors``: sorted ids of the ``rs_prop`` fkeys; ``ckey_ids``: sorted distinct
-  call keys (``_implicit_past_cap``);
+  call keys and ``_implicit_memo`` (int8 per fkey id: 1 a call runs it implicitly, 0
+  not, -1 untested) (``_implicit_past_cap``);
 * ``f_cls`` (``IntMap``): fkey id -> id of the class defining the method;
 * stage B: ``lk_keys`` (sorted ``cls << 32 | attr``) and ``lk_owner`` (the first class
   on the MRO defining it, ``mro_owner``); ``sl_keys`` (sorted ``pair << 32 | attr``,

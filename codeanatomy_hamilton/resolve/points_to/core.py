@@ -314,6 +314,8 @@ class PointsTo(Lookups):
         # facts of the delta that go through every rule (None: all of them); the others
         # only through the rules that stage-B lookups change (see ``enable_classes``)
         self._all_rules: np.ndarray | None = None
+        # per fkey id: 1 if a call runs it implicitly, 0 if not, -1 not tested yet
+        self._implicit_memo = np.zeros(0, np.int8)
 
     def _pass_through(
         self, pairs: np.ndarray, init_keys: np.ndarray, flow_dst: np.ndarray
@@ -582,15 +584,32 @@ class PointsTo(Lookups):
         would otherwise block their ``__call__`` (``__init__``) methods, which the
         call runs; there is at most one per value already held, and the key stays
         below ``IMPLICIT_CAP``."""
-        m = (self.S.vk[v] == K_B) & isin_sorted(k, self.ckey_ids)
-        m &= cnt[np.minimum(k, len(cnt) - 1)] < IMPLICIT_CAP
-        if m.any():
+        m = self.S.vk[v] == K_B  # the cheap test first: most facts are no bound method
+        if not m.any():
+            return m
+        i = np.flatnonzero(m)
+        ki = k[i]
+        i = i[isin_sorted(ki, self.ckey_ids) & (cnt[np.minimum(ki, len(cnt) - 1)] < IMPLICIT_CAP)]
+        m[:] = False
+        if len(i):
             # only the methods the call itself runs, not other bound methods that
             # flow into the key (those stay within the cap)
-            strs = self.S.strs
-            fk = self.S.vq[v[m]].tolist()
-            m[m] = np.array([strs[f].endswith(_IMPLICIT_METHODS) for f in fk], bool)
+            m[i] = self._runs_implicitly(self.S.vq[v[i]])
         return m
+
+    def _runs_implicitly(self, fk: np.ndarray) -> np.ndarray:
+        """Mask of the fkey ids ``fk`` naming a method a call runs implicitly
+        (``_IMPLICIT_METHODS``); each id's string is tested once per run."""
+        memo = self._implicit_memo
+        if len(memo) < self.S.n:
+            grown = np.full(2 * self.S.n, -1, np.int8)
+            grown[: len(memo)] = memo
+            memo = self._implicit_memo = grown
+        new = usort(fk[memo[fk] < 0])
+        if len(new):
+            strs = self.S.strs
+            memo[new] = [strs[f].endswith(_IMPLICIT_METHODS) for f in new.tolist()]
+        return memo[fk] == 1
 
     def _add_facts(self, cand: np.ndarray, count: bool = True) -> np.ndarray:
         """Adds the facts of ``cand`` (sorted, unique) not yet known; returns them."""

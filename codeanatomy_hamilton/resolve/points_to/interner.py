@@ -14,6 +14,7 @@ Query API for the stages after the fixed point (``resolve.classes``, ``output``,
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -43,17 +44,6 @@ def kind_mask(*kinds: int) -> np.ndarray:
     t = np.zeros(16, bool)
     t[list(kinds)] = True
     return t
-
-
-def _dictionary(arr: Any) -> Any:
-    """``arr`` (a string or dictionary-encoded string array) dictionary-encoded. An
-    encoded column is taken as it is: its dictionary is interned and its indices map
-    the rows, so a long column of few distinct strings (the class lookups of
-    ``resolve.classes``) is never decoded into one string per row. Its dictionary must
-    be distinct (as ``dictionary_encode`` makes it)."""
-    if pa.types.is_dictionary(arr.type):
-        return pa.DictionaryArray.from_arrays(arr.indices, arr.dictionary.cast(pa.string()))
-    return pc.dictionary_encode(arr.cast(pa.string()))
 
 
 class Interner:
@@ -108,8 +98,7 @@ class Interner:
 
     def _find(self, arr: pa.Array, lst: list[str]) -> np.ndarray:
         """Ids of the strings ``lst`` (= ``arr``) interned so far, -1 for the others."""
-        get = self.ids.get
-        m = np.array([get(x, -1) for x in lst], np.int64)
+        m = np.fromiter(map(self.ids.get, lst, repeat(-1)), np.int64, len(lst))
         if self.kept is not None:
             miss = np.flatnonzero(m < 0)
             if len(miss):
@@ -316,12 +305,9 @@ class Interner:
     def intern(self, arr: Any) -> np.ndarray:
         """int64 ids of a string column (nulls -> -1): Python sees each distinct string
         once (dictionary-encoded first); new strings are added in bulk."""
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
         if not len(arr):
             return np.zeros(0, np.int64)
-        de = _dictionary(arr)
-        d = de.dictionary
+        d, idx = _dictionary(arr)
         lst = d.to_pylist()
         if not self.n:  # nothing interned yet: every string is new
             m = np.append(self._add_new(d, lst), -1)
@@ -330,19 +316,16 @@ class Interner:
             miss = np.nonzero(m[:-1] < 0)[0]
             if len(miss):
                 m[miss] = self._add_new(d.take(pa.array(miss)), [lst[i] for i in miss])
-        return m[de.indices.fill_null(len(m) - 1).to_numpy(zero_copy_only=False)]
+        return m[idx]
 
     def lookup(self, arr: Any) -> np.ndarray:
         """int64 ids of a string column without interning (unknown strings and nulls
         -> -1): for reading results, so that the ids of the fixed point do not move."""
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
         if not len(arr):
             return np.zeros(0, np.int64)
-        de = _dictionary(arr)
-        d = de.dictionary
+        d, idx = _dictionary(arr)
         m = np.append(self._find(d, d.to_pylist()), -1)
-        return m[de.indices.fill_null(len(m) - 1).to_numpy(zero_copy_only=False)]
+        return m[idx]
 
     def _arrow(self) -> pa.Array:
         """All strings as one Arrow array; extended by the strings added since the
@@ -372,7 +355,11 @@ class Interner:
                 c = c.combine_chunks() if c.num_chunks else pa.array([], pa.string())
             arrs.append(c.cast(pa.string()))
         if known is None:
-            ids = self.intern(pa.concat_arrays(arrs)) if arrs else np.zeros(0, np.int64)
+            # one chunked column: the dictionary is shared by its chunks, no copy of
+            # the ~40 MB of strings (on the stdlib) into one array first
+            ids = (
+                self.intern(pa.chunked_array(arrs, pa.string())) if arrs else np.zeros(0, np.int64)
+            )
             out, o = [], 0
             for c in arrs:
                 out.append(ids[o : o + len(c)])
@@ -386,7 +373,7 @@ class Interner:
             todo.append(np.flatnonzero(ids < 0))
         pieces = [c.take(pa.array(u)) for c, u in zip(arrs, todo, strict=True) if len(u)]
         if pieces:
-            got, o = self.intern(pa.concat_arrays(pieces)), 0
+            got, o = self.intern(pa.chunked_array(pieces, pa.string())), 0
             for ids, u in zip(out, todo, strict=True):
                 ids[u] = got[o : o + len(u)]
                 o += len(u)
@@ -452,6 +439,44 @@ class Interner:
             memo.put(mp, got)
             res[miss] = got
         return res[inv]
+
+
+def _dictionary(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """The distinct strings of a (chunked) string column and, per row, the index of its
+    string among them (``len(dictionary)`` for null).
+
+    A dictionary-encoded column is taken as it is: its dictionary is interned and its
+    indices map the rows, so a long column of few distinct strings (the class lookups
+    of ``resolve.classes``) is never decoded into one string per row; its dictionary
+    must be distinct (as ``dictionary_encode`` makes it). The chunks of a chunked
+    string column are encoded through one dictionary, without concatenating them
+    first."""
+    if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:
+        arr = arr.chunk(0)
+    if pa.types.is_dictionary(arr.type):
+        if isinstance(arr, pa.Array):
+            d = arr.dictionary.cast(pa.string())
+            idx = arr.indices.fill_null(len(d)).to_numpy(zero_copy_only=False)
+            return d, idx.astype(np.int64, copy=False)
+        arr = arr.cast(pa.string())  # chunks with dictionaries of their own
+    de = pc.dictionary_encode(arr.cast(pa.string()))
+    if isinstance(de, pa.Array):
+        d = de.dictionary
+        return d, de.indices.fill_null(len(d)).to_numpy(zero_copy_only=False)
+    chunks = de.chunks
+    if not chunks:
+        return pa.array([], pa.string()), np.zeros(0, np.int64)
+    d = chunks[-1].dictionary
+    if any(c.dictionary is not d and len(c.dictionary) != len(d) for c in chunks):
+        # Arrow gives every chunk the final dictionary; should a version not, encode
+        # the column as one array
+        de = pc.dictionary_encode(arr.combine_chunks().cast(pa.string()))
+        d = de.dictionary
+        return d, de.indices.fill_null(len(d)).to_numpy(zero_copy_only=False)
+    n = len(d)
+    return d, np.concatenate(
+        [c.indices.fill_null(n).to_numpy(zero_copy_only=False) for c in chunks]
+    ).astype(np.int64, copy=False)
 
 
 def _second(parts: pa.Array) -> pa.Array:

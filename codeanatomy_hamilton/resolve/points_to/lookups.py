@@ -95,11 +95,12 @@ class Lookups(Rules):
         if not pats or not len(a):
             return
         ua, inv = uinv(a)
-        names = [strs[x] for x in ua.tolist()]
+        # the names once as Arrow: one prefix test per pattern runs in C
+        names = pa.array([strs[x] for x in ua.tolist()], pa.string())
         rows_k: list[np.ndarray] = []
         rows_i: list[np.ndarray] = []
         for pid, pre in pats:
-            hit = np.array([n.startswith(pre) for n in names], bool)
+            hit = pc.starts_with(names, pre).to_numpy(zero_copy_only=False)
             r = np.flatnonzero(hit[inv])
             rows_k.append((c[r] << 32) | pid)
             rows_i.append(r)
