@@ -694,7 +694,9 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
     src: list[int] = []
     dst: list[int] = []
     # level 0: raises inside a try of their own function
-    escaping: set[tuple[int, int]] = set()
+    # what escapes a function, by raised types: (function, types) -> raise nodes
+    # (raises of the same types take the same ways up, so they go up together)
+    frontier: dict[tuple[int, tuple[str, ...]], set[int]] = {}
     for r, (s, f) in enumerate(zip(site, fnode, strict=True)):
         caught = False
         if s in stack:
@@ -702,26 +704,32 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
             src.extend([exc[r]] * len(reached))
             dst.extend(reached)
         if not caught and f >= 0:
-            escaping.add((f, r))
-    # call levels: a raise escaping a function reaches the calls of it
-    callers = _calls_into(calls)
-    caller_fn = _caller_functions(facts)
-    seen = set(escaping)
-    frontier = escaping
+            frontier.setdefault((f, sig[r]), set()).add(exc[r])
+    # call levels: a raise escaping a function reaches the calls of it (both maps are
+    # built for the functions and calls of each level only: few raises escape)
+    callers: dict[int, list[int]] = {}
+    caller_fn: dict[int, list[int]] = {}
+    seen = {k: set(v) for k, v in frontier.items()}
     for _level in range(EXC_DEPTH):
-        nxt: set[tuple[int, int]] = set()
-        for f, r in frontier:
+        _calls_into(calls, {f for f, _ in frontier} - callers.keys(), callers)
+        want = {c for f, _ in frontier for c in callers.get(f, ())} - caller_fn.keys()
+        _caller_functions(facts, want, caller_fn)
+        nxt: dict[tuple[int, tuple[str, ...]], set[int]] = {}
+        for (f, sg), raised in frontier.items():
             for c in callers.get(f, ()):
                 if c in stack:
-                    reached, caught = decide(c, sig[r])
-                    src.extend([exc[r]] * len(reached))
-                    dst.extend(reached)
+                    reached, caught = decide(c, sg)
+                    for h in reached:
+                        src.extend(raised)
+                        dst.extend([h] * len(raised))
                     if caught:
                         continue
                 for g in caller_fn.get(c, ()):
-                    if (g, r) not in seen:
-                        seen.add((g, r))
-                        nxt.add((g, r))
+                    done = seen.setdefault((g, sg), set())
+                    new = raised - done
+                    if new:
+                        done |= new
+                        nxt.setdefault((g, sg), set()).update(new)
         frontier = nxt
     if not src:
         return EDGE_SCHEMA.empty_table()
@@ -729,36 +737,48 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
     return edges(s_, d_, EdgeKind.FLOW_EXC)
 
 
-def _calls_into(calls: _Calls) -> dict[int, list[int]]:
-    """FUNCTION node -> the calls that may run it (explicit, implicit, called back)."""
-    out: dict[int, list[int]] = {}
-    for c, f in zip(
-        np.concatenate([calls.callid, calls.i_callid, calls.h_callid]).tolist(),
-        np.concatenate([calls.fnode, calls.i_fnode, calls.h_fnode]).tolist(),
-        strict=True,
-    ):
-        out.setdefault(f, []).append(c)
-    return out
+def _calls_into(calls: _Calls, fns: set[int], out: dict[int, list[int]]) -> None:
+    """Adds to ``out``, for each FUNCTION node of ``fns``, the calls that may run it
+    (explicit, implicit, called back); ``[]`` where none."""
+    for f in fns:
+        out[f] = []
+    if not fns:
+        return
+    cid = np.concatenate([calls.callid, calls.i_callid, calls.h_callid])
+    fno = np.concatenate([calls.fnode, calls.i_fnode, calls.h_fnode])
+    m = np.isin(fno, np.fromiter(fns, np.int64, len(fns)))
+    for c, f in zip(cid[m].tolist(), fno[m].tolist(), strict=True):
+        out[f].append(c)
 
 
-def _caller_functions(facts: dict[str, pa.Table]) -> dict[int, list[int]]:
-    """Call node -> the FUNCTION node(s) whose body makes it (by the caller's
-    qualname; a redefined name has several)."""
+def _caller_functions(
+    facts: dict[str, pa.Table], cids: set[int], out: dict[int, list[int]]
+) -> None:
+    """Adds to ``out``, for each call node of ``cids``, the FUNCTION node(s) whose body
+    makes it (by the caller's qualname; a redefined name has several); ``[]`` where
+    none."""
+    for c in cids:
+        out[c] = []
+    if not cids:
+        return
+    rc = facts[RS_CALL]
+    callid = rc.column("callid").to_numpy(zero_copy_only=False)
+    m = np.isin(callid, np.fromiter(cids, np.int64, len(cids)))
+    rows = pa.array(np.flatnonzero(m))
+    quals = rc.column("caller").take(rows).to_pylist()
     defs = facts[RS_DEF]
     by_qual: dict[str, list[int]] = {}
+    want = set(quals)
     for nid, q, v in zip(
         defs.column("node_id").to_pylist(),
         defs.column("qual").to_pylist(),
         defs.column("val").to_pylist(),
         strict=True,
     ):
-        if q and v is not None and v.startswith(Val.FUNC):
+        if q in want and v is not None and v.startswith(Val.FUNC):
             by_qual.setdefault(q, []).append(nid)
-    rc = facts[RS_CALL]
-    out: dict[int, list[int]] = {}
-    for c, q in zip(rc.column("callid").to_pylist(), rc.column("caller").to_pylist(), strict=True):
-        if c not in out:
+    for c, q in zip(callid[m].tolist(), quals, strict=True):
+        if not out[c]:
             fs = by_qual.get(q) if q else None
             if fs:
                 out[c] = fs
-    return out
