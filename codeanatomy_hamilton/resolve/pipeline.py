@@ -75,10 +75,14 @@ def _run_resolution(inp: ResolveInput) -> ResolveOutput:
     targets = Targets(pt.interner, facts[RS_DEF], mmap)
     flow, flow_stats = value_flow_edges(pt, facts, targets, hier)
     out.edges = pa.concat_tables([out.edges, flow])
+    del flow, targets
     out.stats.update(flow_stats)
     out.stats["resolve_ms_valueflow"] = int((time.perf_counter() - t3) * 1000)
     t4 = time.perf_counter()
     if inp.on_interner is not None and inp.kept is None:
+        # value flow's joins leave their buffers in the allocator's free lists; the
+        # interner's hashing below would stack on them (the peak of a corpus-2 build)
+        release_memory()
         # keeping the interner for the next build (``kept_interner``: hashing and
         # writing ~40 MB on the stdlib) is a cache write, not resolution: its own figure
         inp.on_interner(pt)
