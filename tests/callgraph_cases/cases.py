@@ -11,14 +11,9 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from textwrap import dedent
 
-Case = tuple[dict[str, str], dict[str, list[str]]]
-
-
-def _c(files: dict[str, str], expected: dict[str, list[str]]) -> Case:
-    return {p: dedent(s) for p, s in files.items()}, expected
-
+from tests.callgraph_cases.case_shapes import Case
+from tests.callgraph_cases.case_shapes import files_case as _c
 
 CASES: dict[str, dict[str, Case]] = {
     "arguments": {

@@ -9,19 +9,9 @@ on the MRO in the repo, builtins as ``<builtin>.name``.
 
 from __future__ import annotations
 
-from textwrap import dedent
-
-Case = tuple[dict[str, str], dict[str, list[str]]]
-
-
-def _c(files: dict[str, str], expected: dict[str, list[str]]) -> Case:
-    return {p: dedent(s) for p, s in files.items()}, expected
-
-
-def _m(src: str, expected: dict[str, list[str]]) -> Case:
-    """A one-file case (``main.py``)."""
-    return _c({"main.py": src}, expected)
-
+from tests.callgraph_cases.case_shapes import Case
+from tests.callgraph_cases.case_shapes import files_case as _c
+from tests.callgraph_cases.case_shapes import main_case as _m
 
 EXTRA: dict[str, dict[str, Case]] = {
     "arguments": {

@@ -11,17 +11,9 @@ from __future__ import annotations
 
 from textwrap import dedent
 
-Case = tuple[dict[str, str], dict[str, list[str]]]
-
-
-def _m(src: str, expected: dict[str, list[str]]) -> Case:
-    """A one-file case (``main.py``)."""
-    return {"main.py": dedent(src)}, expected
-
-
-def _f(files: dict[str, str], expected: dict[str, list[str]]) -> Case:
-    return {p: dedent(s) for p, s in files.items()}, expected
-
+from tests.callgraph_cases.case_shapes import Case
+from tests.callgraph_cases.case_shapes import files_case as _f
+from tests.callgraph_cases.case_shapes import main_case as _m
 
 _FS = "def f1(): pass\ndef f2(): pass\ndef f3(): pass\n"
 

@@ -11,15 +11,8 @@ read, an operator, ``len(x)``, ``Cls()`` running ``__new__``.
 
 from __future__ import annotations
 
-from textwrap import dedent
-
-Case = tuple[dict[str, str], dict[str, list[str]]]
-
-
-def _m(src: str, expected: dict[str, list[str]]) -> Case:
-    """A one-file case (``main.py``)."""
-    return {"main.py": dedent(src)}, expected
-
+from tests.callgraph_cases.case_shapes import Case
+from tests.callgraph_cases.case_shapes import main_case as _m
 
 RUNTIME: dict[str, dict[str, Case]] = {
     # cause 1: self/cls through the class hierarchy
