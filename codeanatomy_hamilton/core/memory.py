@@ -23,16 +23,28 @@ import pyarrow as pa
 
 
 @lru_cache(maxsize=1)
-def _malloc_trim() -> object | None:
+def _libc() -> ctypes.CDLL | None:
+    """The C library on Linux (errno kept for ``prctl``), else None."""
     if not sys.platform.startswith("linux"):
         return None
     name = ctypes.util.find_library("c")
     if not name:
         return None
     try:
-        return ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return ctypes.CDLL(name, use_errno=True)
+    except OSError:
         return None
+
+
+def _libc_function(name: str) -> object | None:
+    """A function of the C library, None where there is none (musl has no
+    ``malloc_trim``)."""
+    libc = _libc()
+    return getattr(libc, name, None) if libc is not None else None
+
+
+def _malloc_trim() -> object | None:
+    return _libc_function("malloc_trim")
 
 
 def release_memory() -> None:
@@ -71,17 +83,8 @@ _PR_SET_THP_DISABLE = 41
 _PR_GET_THP_DISABLE = 42
 
 
-@lru_cache(maxsize=1)
 def _prctl() -> object | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    name = ctypes.util.find_library("c")
-    if not name:
-        return None
-    try:
-        return ctypes.CDLL(name, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
+    return _libc_function("prctl")
 
 
 @contextmanager
