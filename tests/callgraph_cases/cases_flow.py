@@ -772,27 +772,6 @@ MORE: dict[str, dict[str, Case]] = {
             {"main": ["main.A.f", "main.A.g"]},
         ),
     },
-    "mro": {
-        "super_in_diamond_per_self_class": _m(
-            """
-            class A:
-                def f(self): pass
-            class B(A):
-                def f(self): super().f()
-            class C(A):
-                def f(self): super().f()
-            class D(B, C):
-                def f(self): super().f()
-            D().f()
-            """,
-            {
-                "main": ["main.D.f"],
-                "main.D.f": ["main.B.f", "<builtin>.super"],
-                "main.B.f": ["main.C.f", "main.A.f", "<builtin>.super"],
-                "main.C.f": ["main.A.f", "<builtin>.super"],
-            },
-        ),
-    },
     "properties": {
         "setter_and_deleter_run": _m(
             """
