@@ -37,6 +37,17 @@ from codeanatomy_hamilton.resolve.flow_tables import (
 )
 from codeanatomy_hamilton.resolve.points_to.interner import K_C, K_I
 
+
+def _stores_and_loads(pt: Any, t: pa.Table, kinds: np.ndarray) -> tuple[Any, Any, Any, Any]:
+    """The store rows and the load rows of a ``vf_attr``/``vf_elem`` table, and the
+    (store row, value) pairs of the stores' bases whose value kind is in ``kinds``."""
+    store = ints(t.column("store")) == 1
+    st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
+    si, sv = values_of_keys(pt, st.column("base"), st.column("bval"))
+    ok = kinds[pt.interner.kinds(sv)]
+    return st, ld, si[ok], sv[ok]
+
+
 # -- FLOW_ATTR ------------------------------------------------------------------------
 # load x store pairs FLOW_ATTR materialises at once (see ``_attr_edges``)
 PAIR_CHUNK = 4_000_000
@@ -47,12 +58,8 @@ def attr_edges(pt: Any, facts: dict[str, pa.Table], hier: Any) -> list[pa.Table]
     t = facts[VF_ATTR]
     if not t.num_rows:
         return []
-    store = ints(t.column("store")) == 1
-    st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
     # stores: (value, attr) of each store node
-    si, sv = values_of_keys(pt, st.column("base"), st.column("bval"))
-    ok = OBJ_KINDS[S.kinds(sv)]
-    si, sv = si[ok], sv[ok]
+    st, ld, si, sv = _stores_and_loads(pt, t, OBJ_KINDS)
     # attribute names as ints (one dictionary for both sides)
     names = strings([st.column("attr"), ld.column("attr")])
     code = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -208,11 +215,7 @@ def elem_edges(
     t = facts[VF_ELEM]
     if not t.num_rows:
         return []
-    store = ints(t.column("store")) == 1
-    st, ld = t.filter(pa.array(store)), t.filter(pa.array(~store))
-    si, sv = values_of_keys(pt, st.column("base"), st.column("bval"))
-    ok = CONTAINER_KINDS[S.kinds(sv)]
-    si, sv = si[ok], sv[ok]
+    st, ld, si, sv = _stores_and_loads(pt, t, CONTAINER_KINDS)
     li, lv = values_of_keys(pt, ld.column("base"))
     cont = CONTAINER_KINDS[S.kinds(lv)]
     # reads from a base that may hold something other than a container with known
