@@ -710,10 +710,13 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
     callers: dict[int, list[int]] = {}
     caller_fn: dict[int, list[int]] = {}
     seen = {k: set(v) for k, v in frontier.items()}
+    call_ids = np.concatenate([calls.callid, calls.i_callid, calls.h_callid])
+    callees = np.concatenate([calls.fnode, calls.i_fnode, calls.h_fnode])
+    by_qual = _functions_by_qual(facts) if frontier else {}
     for _level in range(EXC_DEPTH):
-        _calls_into(calls, {f for f, _ in frontier} - callers.keys(), callers)
+        _calls_into(call_ids, callees, {f for f, _ in frontier} - callers.keys(), callers)
         want = {c for f, _ in frontier for c in callers.get(f, ())} - caller_fn.keys()
-        _caller_functions(facts, want, caller_fn)
+        _caller_functions(facts[RS_CALL], by_qual, want, caller_fn)
         nxt: dict[tuple[int, tuple[str, ...]], set[int]] = {}
         for (f, sg), raised in frontier.items():
             for c in callers.get(f, ()):
@@ -737,46 +740,49 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
     return edges(s_, d_, EdgeKind.FLOW_EXC)
 
 
-def _calls_into(calls: _Calls, fns: set[int], out: dict[int, list[int]]) -> None:
+def _calls_into(
+    call_ids: np.ndarray, callees: np.ndarray, fns: set[int], out: dict[int, list[int]]
+) -> None:
     """Adds to ``out``, for each FUNCTION node of ``fns``, the calls that may run it
-    (explicit, implicit, called back); ``[]`` where none."""
+    (``call_ids`` / ``callees``: every explicit, implicit and called-back call with its
+    callee); ``[]`` where none."""
     for f in fns:
         out[f] = []
     if not fns:
         return
-    cid = np.concatenate([calls.callid, calls.i_callid, calls.h_callid])
-    fno = np.concatenate([calls.fnode, calls.i_fnode, calls.h_fnode])
-    m = np.isin(fno, np.fromiter(fns, np.int64, len(fns)))
-    for c, f in zip(cid[m].tolist(), fno[m].tolist(), strict=True):
+    m = np.isin(callees, np.fromiter(fns, np.int64, len(fns)))
+    for c, f in zip(call_ids[m].tolist(), callees[m].tolist(), strict=True):
         out[f].append(c)
 
 
-def _caller_functions(
-    facts: dict[str, pa.Table], cids: set[int], out: dict[int, list[int]]
-) -> None:
-    """Adds to ``out``, for each call node of ``cids``, the FUNCTION node(s) whose body
-    makes it (by the caller's qualname; a redefined name has several); ``[]`` where
-    none."""
-    for c in cids:
-        out[c] = []
-    if not cids:
-        return
-    rc = facts[RS_CALL]
-    callid = rc.column("callid").to_numpy(zero_copy_only=False)
-    m = np.isin(callid, np.fromiter(cids, np.int64, len(cids)))
-    rows = pa.array(np.flatnonzero(m))
-    quals = rc.column("caller").take(rows).to_pylist()
+def _functions_by_qual(facts: dict[str, pa.Table]) -> dict[str, list[int]]:
+    """Qualname -> the FUNCTION node(s) of that name (a redefined name has several)."""
     defs = facts[RS_DEF]
     by_qual: dict[str, list[int]] = {}
-    want = set(quals)
     for nid, q, v in zip(
         defs.column("node_id").to_pylist(),
         defs.column("qual").to_pylist(),
         defs.column("val").to_pylist(),
         strict=True,
     ):
-        if q in want and v is not None and v.startswith(Val.FUNC):
+        if q and v is not None and v.startswith(Val.FUNC):
             by_qual.setdefault(q, []).append(nid)
+    return by_qual
+
+
+def _caller_functions(
+    rc: pa.Table, by_qual: dict[str, list[int]], cids: set[int], out: dict[int, list[int]]
+) -> None:
+    """Adds to ``out``, for each call node of ``cids``, the FUNCTION node(s) whose body
+    makes it (by the caller's qualname in ``rc``, the ``rs_call`` rows); ``[]`` where
+    none."""
+    for c in cids:
+        out[c] = []
+    if not cids:
+        return
+    callid = rc.column("callid").to_numpy(zero_copy_only=False)
+    m = np.isin(callid, np.fromiter(cids, np.int64, len(cids)))
+    quals = rc.column("caller").take(pa.array(np.flatnonzero(m))).to_pylist()
     for c, q in zip(callid[m].tolist(), quals, strict=True):
         if not out[c]:
             fs = by_qual.get(q) if q else None
