@@ -389,6 +389,9 @@ class PointsTo(Lookups):
         def sources(x: int) -> list[int]:
             return src[np.searchsorted(d, x) : np.searchsorted(d, x, "right")].tolist()
 
+        def expandable(x: int, prefix: str) -> bool:
+            return strs[x].startswith(prefix) and x not in params and x not in fixed
+
         drop: list[int] = []
         add: list[int] = []
         rets = list(pk_of)
@@ -400,18 +403,8 @@ class PointsTo(Lookups):
                 continue  # no return, or only the parameter itself
             ps = pk_of[r]
             prefix = strs[fk_of[r]] + "."
-            local: dict[int, bool] = {}
-
-            def expandable(x: int, prefix: str = prefix, local: dict[int, bool] = local) -> bool:
-                ok = local.get(x)
-                if ok is None:
-                    ok = local[x] = (
-                        strs[x].startswith(prefix) and x not in params and x not in fixed
-                    )
-                return ok
-
             for x in src[a:b].tolist():
-                if x in ps or not expandable(x):
+                if x in ps or not expandable(x, prefix):
                     continue
                 leaves: set[int] = set()
                 seen = {x}
@@ -423,7 +416,7 @@ class PointsTo(Lookups):
                             if z in seen:
                                 continue
                             seen.add(z)
-                            if z not in ps and expandable(z):
+                            if z not in ps and expandable(z, prefix):
                                 nxt.append(z)
                             else:
                                 leaves.add(z)

@@ -253,11 +253,11 @@ class Rules(Containers):
             # positional
             m = pkind_p & (a_pos >= 0) & (a_star == 0) & (pp == a_pos + shj)
             emit(pkey[m], s_[m], P_BIND)
-            bound = m
+            bound = m.copy()  # the rows that bind an argument to a named parameter
             # keyword
             m = (a_kw >= 0) & (self.p_name[pi] == a_kw) & (pkind_p | pkind_k)
             emit(pkey[m], s_[m], P_BIND)
-            bound = bound | m
+            bound |= m
             # *args / **kwargs at the call
             m = ((a_star == 1) & pkind_p & (pp >= shj)) | (
                 (a_star == 2) & (pkind_p | pkind_k) & (pp >= shj)
