@@ -503,7 +503,7 @@ def run_pypi(
         # test -> package pairs: a test function (caller) calling into the package
         both = {**module_of, **test_of}
         t2p = {k: v for k, v in dyn.items() if k[0] in test_of and k[2] in module_of}
-        r["tests_to_package"] = evaluate(t2p, both, static, where, decos, 0)
+        r["tests_to_package"] = evaluate(t2p, both, static, where, decos, missing)
     return tag, r
 
 

@@ -26,6 +26,7 @@ from codeanatomy_hamilton.core.vocabulary import RS_ARG, RS_CALL, CallMode, Key,
 from codeanatomy_hamilton.extract.fact_keys import PREFIX_MARK
 from codeanatomy_hamilton.resolve.points_to.interner import (
     K_C,
+    K_F,
     K_I,
     K_L,
     K_X,
@@ -70,6 +71,30 @@ ITERATING_CALLS: dict[str, tuple[int, bool]] = {
     "collections.deque": (0, False), "collections.Counter": (0, False),
     "heapq.merge": (0, True), "heapq.nlargest": (1, False), "heapq.nsmallest": (1, False),
 }  # fmt: skip
+
+# External callables that run protocol methods of an argument (an instance of a
+# repository class) from C or library code: pickling (pickle docs, "Pickling Class
+# Instances": ``__reduce_ex__``, else ``__reduce__``, else ``object``'s reduction, which
+# reads ``__getnewargs_ex__``/``__getnewargs__`` and ``__getstate__``) and copying (copy
+# docs: ``__copy__``/``__deepcopy__``, else the same reduction, after which the copy is
+# rebuilt at once: the reconstructor and ``__setstate__``; ``copy.replace``:
+# ``__replace__``). name -> (argument position, alternatives: the first whose first
+# method the class defines runs, with the rest of its methods; the fallback when none
+# does; whether the reduction is rebuilt in the same call, ``Lookups._protocol_calls``)
+_PICKLE_ALT = (("__reduce_ex__",), ("__reduce__",))
+_PICKLE_FALLBACK = ("__getnewargs_ex__", "__getnewargs__", "__getstate__")
+_COPY_ALT = (("__reduce_ex__", "__setstate__"), ("__reduce__", "__setstate__"))
+_COPY_FALLBACK = (*_PICKLE_FALLBACK, "__setstate__")
+PROTOCOL_CALLS: dict[str, tuple[int, tuple[tuple[str, ...], ...], tuple[str, ...], bool]] = {
+    "pickle.dumps": (0, _PICKLE_ALT, _PICKLE_FALLBACK, False),
+    "pickle.dump": (0, _PICKLE_ALT, _PICKLE_FALLBACK, False),
+    "pickle.Pickler.dump": (0, _PICKLE_ALT, _PICKLE_FALLBACK, False),
+    "copy.copy": (0, (("__copy__",), *_COPY_ALT), _COPY_FALLBACK, True),
+    "copy.deepcopy": (0, (("__deepcopy__",), *_COPY_ALT), _COPY_FALLBACK, True),
+    "copy.replace": (0, (("__replace__",),), (), False),
+}
+# the reduce methods whose returned reconstructor a copy calls
+_REDUCERS = frozenset(("__reduce_ex__", "__reduce__"))
 
 _INSTANCE = kind_mask(K_I)
 _SUPER_SELF = kind_mask(K_I, K_C)
@@ -227,21 +252,20 @@ class Lookups(Rules):
             out[i] = ok
         return out
 
-    def iterated_by_calls(self, facts: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        """(call node, ``f:`` value) of what an external call of ``ITERATING_CALLS``
-        runs on its iterable arguments: ``__iter__`` and ``__next__`` (along the MRO)
-        of an instance of a repository class, and the body of a generator (its first
-        resume). C code calls them, so a profiler sees them called by the function that
-        made the call: ``list(islice(g, n))`` resumes ``g`` there, ``map(f, it)`` calls
-        ``it.__iter__`` there."""
+    def _external_call_args(
+        self, facts: dict[str, Any], table: dict[str, Any], wanted: Any
+    ) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """The positional arguments (not ``*x``) of the calls that may call an external
+        callable of ``table`` (an external value of their call key): (call node, value
+        of the argument, the table entry), one row per (call, argument value, entry).
+        ``wanted(spec, pos)``: whether the argument at ``pos`` is one the entry reads."""
         S = self.S
         empty = np.zeros(0, np.int64)
         calls = facts[RS_CALL]
-        names = S.lookup(pa.array(list(ITERATING_CALLS), pa.string()))
+        names = S.lookup(pa.array(list(table), pa.string()))
         if not calls.num_rows or not (names >= 0).any():
-            return empty, empty
-        spec_of = {int(n): v for n, v in zip(names.tolist(), ITERATING_CALLS.values(), strict=True)}
-        # the calls that may call one of them (external values of their call key)
+            return empty, empty, []
+        spec_of = {int(n): v for n, v in zip(names.tolist(), table.values(), strict=True)}
         mode = np.asarray(
             pc.fill_null(pc.equal(calls.column("mode"), CallMode.CALL), False).to_numpy(
                 zero_copy_only=False
@@ -252,13 +276,11 @@ class Lookups(Rules):
         li, v = self.values_of(ckey)
         m = mode[li] & (S.kinds(v) == K_X) & isin_sorted(S.quals(v), usort(names[names >= 0]))
         if not m.any():
-            return empty, empty
+            return empty, empty, []
         callid = np.asarray(calls.column("callid").to_numpy(zero_copy_only=False), np.int64)
-        by_key: dict[int, list[tuple[int, int, bool]]] = {}
+        by_key: dict[int, list[tuple[int, Any]]] = {}
         for r, q in zip(li[m].tolist(), S.quals(v[m]).tolist(), strict=True):
-            start, rest = spec_of[q]
-            by_key.setdefault(int(ckey[r]), []).append((int(callid[r]), start, rest))
-        # their iterable arguments (positional, not ``*x``)
+            by_key.setdefault(int(ckey[r]), []).append((int(callid[r]), spec_of[q]))
         args = facts[RS_ARG]
         a_key = self.column_ids(RS_ARG, "ckey")
         a_src = self.column_ids(RS_ARG, "src")
@@ -267,21 +289,56 @@ class Lookups(Rules):
         kw = args.column("kw").to_pylist()
         rows: list[int] = []
         cid: list[int] = []
+        specs: list[Any] = []
         for i in np.flatnonzero(isin_sorted(a_key, usort(np.array(list(by_key), np.int64)))):
             p = pos[i]
             if p is None or kw[i] is not None or star[i] or a_src[i] < 0:
                 continue
-            for c, start, rest in by_key[int(a_key[i])]:
-                if p == start or (rest and p > start):
+            for c, spec in by_key[int(a_key[i])]:
+                if wanted(spec, p):
                     rows.append(int(a_src[i]))
                     cid.append(c)
+                    specs.append(spec)
         if not rows:
-            return empty, empty
+            return empty, empty, []
         ai, av = self.values_of(np.array(rows, np.int64))
-        call = np.array(cid, np.int64)[ai]
-        kind = S.kinds(av)
+        return np.array(cid, np.int64)[ai], av, [specs[i] for i in ai.tolist()]
+
+    def _methods_of(self, q: np.ndarray, meth: str) -> tuple[np.ndarray, np.ndarray]:
+        """(row, ``f:`` value) of method ``meth`` along the MRO of classes ``q`` where a
+        class of the repository defines it."""
+        S = self.S
+        empty = np.zeros(0, np.int64)
+        at = S.lookup(pa.array([meth], pa.string()))[0]
+        if not len(q) or at < 0:
+            return empty, empty
+        own = self.mro_owner(q, np.full(len(q), at, np.int64))
+        h = np.flatnonzero(own >= 0)
+        if not len(h):
+            return empty, empty
+        fv = S.lookup(
+            pa.array([Val.FUNC + S.text(o) + "." + meth for o in own[h].tolist()], pa.string())
+        )
+        ok = fv >= 0
+        return h[ok], fv[ok]
+
+    def iterated_by_calls(self, facts: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(call node, ``f:`` value) of what external calls run from C on the values
+        they are given: ``ITERATING_CALLS`` on their iterable arguments, ``__iter__``
+        and ``__next__`` (along the MRO) of an instance of a repository class and the
+        body of a generator (its first resume), and ``PROTOCOL_CALLS`` (pickling,
+        copying) the protocol methods of an instance's class (``_protocol_calls``). C
+        code calls them, so a profiler sees them called by the function that made the
+        call: ``list(islice(g, n))`` resumes ``g`` there, ``map(f, it)`` calls
+        ``it.__iter__`` there, ``pickle.dumps(x)`` calls ``x.__reduce__`` there."""
+        S = self.S
+        empty = np.zeros(0, np.int64)
         out_c: list[np.ndarray] = []
         out_f: list[np.ndarray] = []
+        call, av, _specs = self._external_call_args(
+            facts, ITERATING_CALLS, lambda spec, p: p == spec[0] or (spec[1] and p > spec[0])
+        )
+        kind = S.kinds(av)
         # generators: ``l:<fkey>.<gen>`` -> ``f:<fkey>``
         g = np.flatnonzero(kind == K_L)
         if len(g):
@@ -298,20 +355,83 @@ class Lookups(Rules):
         # instances: ``__iter__`` and ``__next__`` of their class, along the MRO
         inst = np.flatnonzero(kind == K_I)
         for meth in ("__iter__", "__next__"):
-            at = S.lookup(pa.array([meth], pa.string()))[0]
-            if not len(inst) or at < 0:
-                continue
-            q = S.quals(av[inst])
-            own = self.mro_owner(q, np.full(len(q), at, np.int64))
-            h = own >= 0
-            if not h.any():
-                continue
-            fv = S.lookup(
-                pa.array([Val.FUNC + S.text(o) + "." + meth for o in own[h].tolist()], pa.string())
-            )
-            ok = fv >= 0
-            out_c.append(call[inst][h][ok])
-            out_f.append(fv[ok])
+            h, fv = self._methods_of(S.quals(av[inst]), meth)
+            out_c.append(call[inst][h])
+            out_f.append(fv)
+        pc_c, pc_f = self._protocol_calls(facts)
+        out_c.append(pc_c)
+        out_f.append(pc_f)
         if not out_c:
             return empty, empty
         return np.concatenate(out_c), np.concatenate(out_f)
+
+    def _protocol_calls(self, facts: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(call node, ``f:`` value) of the protocol methods ``PROTOCOL_CALLS`` run on
+        an instance of a repository class: the first alternative whose first method a
+        class of the repository on the instance's MRO defines (with the methods that
+        go with it), else the fallback (``object``'s reduction). A copy rebuilds the
+        object at once: for a repository ``__reduce_ex__``/``__reduce__``, also the
+        reconstructor it returns (``_reconstructors``)."""
+        S = self.S
+        empty = np.zeros(0, np.int64)
+        call, av, specs = self._external_call_args(
+            facts, PROTOCOL_CALLS, lambda spec, p: p == spec[0]
+        )
+        inst = np.flatnonzero(S.kinds(av) == K_I)
+        if not len(inst):
+            return empty, empty
+        call, q = call[inst], S.quals(av[inst])
+        specs = [specs[i] for i in inst.tolist()]
+        out_c: list[np.ndarray] = []
+        out_f: list[np.ndarray] = []
+
+        def add(rows: np.ndarray, meth: str, rebuilds: bool) -> np.ndarray:
+            """Emits ``meth`` for the instances ``rows`` that have it; their mask."""
+            h, fv = self._methods_of(q[rows], meth)
+            out_c.append(call[rows][h])
+            out_f.append(fv)
+            if rebuilds and meth in _REDUCERS:
+                rc, rf = self._reconstructors(fv)
+                out_c.append(call[rows][h][rc])
+                out_f.append(rf)
+            hit = np.zeros(len(rows), bool)
+            hit[h] = True
+            return hit
+
+        # one pass per distinct entry (the table is small)
+        for spec in dict.fromkeys(specs):
+            _pos, alternatives, fallback, rebuilds = spec
+            rows = np.array([i for i, s in enumerate(specs) if s == spec], np.int64)
+            for first, *also in alternatives:
+                hit = add(rows, first, rebuilds)
+                for meth in also:
+                    add(rows[hit], meth, rebuilds)
+                rows = rows[~hit]
+            for meth in fallback:
+                add(rows, meth, rebuilds)
+        return np.concatenate(out_c), np.concatenate(out_f)
+
+    def _reconstructors(self, fv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, ``f:`` value) of the callables first in the tuples that the reduce
+        methods ``fv`` (``f:`` values) return (``return cls, (args...)``): a function,
+        or a class's ``__new__`` and ``__init__`` along its MRO."""
+        S = self.S
+        empty = np.zeros(0, np.int64)
+        ret = S.lookup(pa.array([S.text(f)[len(Val.FUNC) :] + Key.RET for f in fv.tolist()]))
+        ri, tv = self.values_of(ret)
+        m = S.kinds(tv) == K_L
+        ri, tv = ri[m], tv[m]
+        if not len(ri):
+            return empty, empty
+        first = S.lookup(pa.array([S.text(t)[len(Val.CONTAINER) :] + "[0]" for t in tv.tolist()]))
+        fi, cv = self.values_of(first)
+        rows = ri[fi]
+        k = S.kinds(cv)
+        out_r = [rows[k == K_F]]
+        out_f = [cv[k == K_F]]
+        c = np.flatnonzero(k == K_C)
+        for meth in ("__new__", "__init__"):
+            h, fm = self._methods_of(S.quals(cv[c]), meth)
+            out_r.append(rows[c][h])
+            out_f.append(fm)
+        return np.concatenate(out_r), np.concatenate(out_f)
