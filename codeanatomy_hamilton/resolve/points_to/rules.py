@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from codeanatomy_hamilton.core.arrays import MASK32, isin_sorted
+from codeanatomy_hamilton.core.arrays import MASK32, isin_sorted, usort
 from codeanatomy_hamilton.core.vocabulary import Val
 from codeanatomy_hamilton.resolve.points_to.containers import PLAIN, Containers
 from codeanatomy_hamilton.resolve.points_to.interner import (
@@ -45,7 +45,7 @@ from codeanatomy_hamilton.resolve.points_to.interner import (
     P_BIND,
     kind_mask,
 )
-from codeanatomy_hamilton.resolve.points_to.levels import CsrIndex
+from codeanatomy_hamilton.resolve.points_to.levels import CsrIndex, IntMap
 
 # the value kinds each probing rule reads: delta facts of other kinds (most of them
 # are containers, ``l:``) are not probed at all
@@ -150,6 +150,7 @@ class Rules(Containers):
         # container elements
         li, ri = _probe_kinds(self.ix_sub, dk, vk, _CONTAINER, every)
         m = vk[li] == K_L
+        self._kw_init()
         if m.any():
             q, e, row = vq[li][m], self.sb_e[ri][m], ri[m]
             kinds, _n = self._containers(q)
@@ -157,9 +158,17 @@ class Rules(Containers):
             emit(e[~at], self._elem(q[~at]), NO_BIND)
             if at.any():
                 self._keyed_reads(q[at], e[at], row[at], emit)
+            if len(self.kw_cids):
+                self._kw_container_reads(q, e, emit)
         li, ri = _probe_kinds(self.ix_sstore, dk, vk, _CONTAINER, every)
         m = vk[li] == K_L
         emit(self._elem(vq[li][m]), self.ss_src[ri][m], NO_BIND)
+        if m.any():
+            # a store into a ``**kwargs`` dict of unknown name (``kw[k] = v``,
+            # ``kw.update(d)``): every parameter a ``**kw`` forward binds may get it
+            q, sv = vq[li][m], self.ss_src[ri][m]
+            kw = isin_sorted(q, self.kw_params)
+            emit(self._kw_star(q[kw]), sv[kw], NO_BIND)
         if m.any():
             self._keyed_stores(vq[li][m], self.ss_src[ri][m], ri[m], emit)
         if len(self.cc_base.K) or len(self.cc_base.RK):
@@ -258,15 +267,19 @@ class Rules(Containers):
             m = (a_kw >= 0) & (self.p_name[pi] == a_kw) & (pkind_p | pkind_k)
             emit(pkey[m], s_[m], P_BIND)
             bound |= m
-            # *args / **kwargs at the call
-            m = ((a_star == 1) & pkind_p & (pp >= shj)) | (
-                (a_star == 2) & (pkind_p | pkind_k) & (pp >= shj)
-            )
-            emit(pkey[m], s_[m], P_BIND)
+            # *args / **kwargs at the call: a ``**d`` gives a named parameter what
+            # ``d`` holds under its name (``_kw_reads``)
+            m1 = (a_star == 1) & pkind_p & (pp >= shj)
+            m2 = (a_star == 2) & (pkind_p | pkind_k) & (pp >= shj)
+            src = s_.copy()
+            if m2.any():
+                src[m2] = self._kw_reads(s_[m2], self.p_name[pi][m2], emit)
+            m = m1 | m2
+            emit(pkey[m], src[m], P_BIND)
             bound |= m
             if len(self.pass_keys):
                 res, i = self._pass_rows(ckey[fi][ji][bound], pkey[bound])
-                emit(res, s_[bound][i], P_BIND)
+                emit(res, src[bound][i], P_BIND)
             # *args / **kwargs parameters
             pv, pw = self.p_kind_v[pi], self.p_kind_w[pi]
             m = pv & (
@@ -279,8 +292,83 @@ class Rules(Containers):
                 # the left join keeps one row per matching named parameter when star=2
                 m = pw & (a_kw >= 0) & ~named
                 emit(self._elem(pkey[m]), s_[m], P_BIND)
+                emit(self._kw_slot(pkey[m], a_kw[m]), s_[m], P_BIND)
                 m = pw & (a_star == 2)
                 emit(self._elem(pkey[m]), s_[m], P_BIND)
+                emit(self._kw_star(pkey[m]), s_[m], P_BIND)
+
+    # -- keyword arguments by name -------------------------------------------
+    def _kw_init(self) -> None:
+        """The state of ``**kwargs`` by name, built on first use: the ``**``
+        parameter keys (sorted; their dict is the container ``l:<key>``) and, per
+        ``**d`` argument (``rs_arg.star`` 2, an element read ``#<cid>`` of ``d``), the
+        key of ``d``. A keyword argument a ``**kwargs`` parameter takes is also stored
+        under its name (``<key>[=<name>]``), one it takes from a ``**d`` or a store of
+        unknown name under ``<key>[=*]``; a ``**d`` at a call gives a named parameter
+        ``p`` the request key ``#<cid>[=p]``, which reads ``[=p]`` and ``[=*]`` of
+        the ``**kwargs`` dicts ``d`` holds and every element of any other container
+        (``_kw_reads``, ``_kw_container_reads``)."""
+        if hasattr(self, "kw_params"):
+            return
+        self.kw_params = usort(self.p_key[self.p_kind_w & (self.p_key >= 0)])
+        star = usort(self.g_src[(self.g_star == 2) & (self.g_src >= 0)])
+        r = np.flatnonzero(isin_sorted(self.sb_e, star))
+        e, first = np.unique(self.sb_e[r], return_index=True)
+        self.kw_operand = IntMap.of(e, self.sb_base[r][first])
+        self.kw_req: dict[int, list[tuple[int, int]]] = {}  # #<cid> -> [(name, request)]
+        self.kw_cids = np.zeros(0, np.int64)  # the keys of ``kw_req``, sorted
+
+    def _kw_slot(self, key: np.ndarray, name: np.ndarray) -> np.ndarray:
+        return self.S.binary("kwslot", key, name, lambda a, b: a + "[=" + b + "]")
+
+    def _kw_star(self, key: np.ndarray) -> np.ndarray:
+        return self.S.unary("kwstar", key, lambda s: s + "[=*]")
+
+    def _kw_reads(self, cid: np.ndarray, name: np.ndarray, emit: Any) -> np.ndarray:
+        """The request keys ``#<cid>[=<name>]`` of named parameters bound by a ``**d``
+        argument ``#<cid>``; a new request reads the containers ``d`` holds now (later
+        ones: ``_kw_container_reads``)."""
+        self._kw_init()
+        req = self._kw_slot(cid, name)
+        new: list[int] = []
+        for i, (c, n, r) in enumerate(zip(cid.tolist(), name.tolist(), req.tolist(), strict=True)):
+            got = self.kw_req.setdefault(c, [])
+            if (n, r) not in got:
+                got.append((n, r))
+                new.append(i)
+        if new:
+            self.kw_cids = usort(np.array(list(self.kw_req), np.int64))
+            idx = np.array(new, np.int64)
+            li, v = self.values_of(self.kw_operand.get(cid[idx]))
+            m = self.S.vk[v] == K_L
+            self._kw_sources(self.S.vq[v[m]], name[idx][li[m]], req[idx][li[m]], emit)
+        return req
+
+    def _kw_container_reads(self, q: np.ndarray, e: np.ndarray, emit: Any) -> None:
+        """The requests of the ``**d`` reads ``e`` (rows of ``rs_sub``) whose ``d``
+        takes the containers ``q``."""
+        rows = np.flatnonzero(isin_sorted(e, self.kw_cids))
+        if not len(rows):
+            return
+        qs: list[int] = []
+        ns: list[int] = []
+        rs: list[int] = []
+        for qi, ei in zip(q[rows].tolist(), e[rows].tolist(), strict=True):
+            for n, r in self.kw_req[ei]:
+                qs.append(qi)
+                ns.append(n)
+                rs.append(r)
+        self._kw_sources(
+            np.array(qs, np.int64), np.array(ns, np.int64), np.array(rs, np.int64), emit
+        )
+
+    def _kw_sources(self, q: np.ndarray, name: np.ndarray, req: np.ndarray, emit: Any) -> None:
+        """Request ``req`` reads container ``q`` for ``name``: a ``**kwargs`` dict by
+        name (and its unknown names), any other container every element."""
+        kw = isin_sorted(q, self.kw_params)
+        emit(req[~kw], self._elem(q[~kw]), NO_BIND)
+        emit(req[kw], self._kw_slot(q[kw], name[kw]), NO_BIND)
+        emit(req[kw], self._kw_star(q[kw]), NO_BIND)
 
     def _pass_rows(self, ckey: np.ndarray, pkey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """What a call hands to a pass-through parameter (``PointsTo._pass_through``)
