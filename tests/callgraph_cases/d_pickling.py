@@ -5,7 +5,9 @@ reduction reading ``__getnewargs_ex__``/``__getnewargs__`` and ``__getstate__``)
 ``copy`` (``__copy__``/``__deepcopy__``, else the same reduction, after which the copy
 is rebuilt at once: the reconstructor the reduction returns and ``__setstate__``;
 ``copy.replace``: ``__replace__``), and shapes met in toolz (``curry.__reduce__``
-returning ``_restore_curry, state``; ``Compose.__getstate__``/``__setstate__``).
+returning ``_restore_curry, state``; ``Compose.__getstate__``/``__setstate__``). The
+reconstructor is called with the tuple of arguments the reduce method returns second
+(from C or library code, no call site in the repository): its parameters take them.
 
 The ``pickle``/``copy`` call runs them from C or library code, so the call node calls
 them (``PROTOCOL_CALLS`` in ``resolve/points_to/lookups.py``). Same layout and
@@ -61,6 +63,43 @@ D_CASES: dict[str, dict[str, Case]] = {
             {
                 "main.dump": ["pickle.dump", "main.Curried.__reduce__"],
                 "main.run": ["main.dump", "main.Curried.__init__"],
+            },
+        ),
+        "reconstructor_takes_the_reduced_arguments": _m(
+            """
+            import pickle
+            def _restore(cls, func):
+                obj = cls(func)
+                return obj
+            class curry:
+                def __init__(self, func):
+                    self.func = func
+                def __reduce__(self):
+                    state = (type(self), self.func)
+                    return _restore, state
+            class Prop:
+                def __init__(self, fget=None, doc=None):
+                    self.fget = fget
+                def __reduce__(self):
+                    return Prop, (self.fget, None)
+            def f(): pass
+            def use(p):
+                p.fget()
+            def run():
+                use(Prop(f))
+                return pickle.dumps(curry(f))
+            """,
+            {
+                "main._restore": ["main.curry.__init__"],
+                "main.curry.__reduce__": ["<builtin>.type"],
+                "main.use": ["main.f"],
+                "main.run": [
+                    "main.use",
+                    "main.Prop.__init__",
+                    "main.curry.__init__",
+                    "pickle.dumps",
+                    "main.curry.__reduce__",
+                ],
             },
         ),
         "reduce_ex_wins_over_reduce": _m(

@@ -23,10 +23,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
-from codeanatomy_hamilton.core.arrays import MASK32, isin_sorted, usort
-from codeanatomy_hamilton.core.vocabulary import Val
-from codeanatomy_hamilton.resolve.points_to.containers import PLAIN, Containers
+from codeanatomy_hamilton.core.arrays import MASK32, expand, isin_sorted, usort
+from codeanatomy_hamilton.core.vocabulary import Key, Val
+from codeanatomy_hamilton.resolve.points_to.containers import PLAIN, SEQUENCE, Containers
 from codeanatomy_hamilton.resolve.points_to.interner import (
     K_B,
     K_C,
@@ -225,6 +226,7 @@ class Rules(Containers):
                 h = own >= 0
                 emit(self.c_key[ri][mc][h], dot(own[h], at[h]), dv[li][mc][h])
 
+        self._reconstructor_flows(emit)
         # arguments -> parameters
         fm = (vk == K_F) | (vk == K_B)
         if every is not None:
@@ -369,6 +371,77 @@ class Rules(Containers):
         emit(req[~kw], self._elem(q[~kw]), NO_BIND)
         emit(req[kw], self._kw_slot(q[kw], name[kw]), NO_BIND)
         emit(req[kw], self._kw_star(q[kw]), NO_BIND)
+
+    # -- the reduce protocol ------------------------------------------------
+    def _reconstructor_flows(self, emit: Any) -> None:
+        """``__reduce__``/``__reduce_ex__`` returning ``(f, (a, b))``: unpickling or
+        copying the object calls ``f(a, b)`` (pickle docs, "Pickling Class
+        Instances"), from C or library code with no call site in the repository, so
+        the positional parameters of ``f`` (of its ``__init__`` for a class) take the
+        tuple's elements. Recomputed each round from the facts (a handful of keys)."""
+        S = self.S
+        if not hasattr(self, "_reduce_rets"):
+            fk = usort(self.p_fkey[self.p_fkey >= 0])
+            strs = S.strs
+            names = [
+                strs[f] + Key.RET
+                for f in fk.tolist()
+                if strs[f].endswith((".__reduce__", ".__reduce_ex__"))
+            ]
+            got = S.lookup(pa.array(names, pa.string())) if names else np.zeros(0, np.int64)
+            self._reduce_rets = got[got >= 0]
+        if not len(self._reduce_rets):
+            return
+        _li, tv = self.values_of(self._reduce_rets)
+        tv = usort(tv[S.vk[tv] == K_L])
+        if not len(tv):
+            return
+        q = S.vq[tv]
+        kinds, n = self._containers(q)
+        q = q[kinds == SEQUENCE]
+        if not len(q):
+            return
+        first = self._slots(q, np.full(len(q), self._tok("0"), np.int64))
+        second = self._slots(q, np.full(len(q), self._tok("1"), np.int64))
+        fi, fv = self.values_of(first)
+        ai, av = self.values_of(second)
+        ai, av = ai[S.vk[av] == K_L], av[S.vk[av] == K_L]
+        if not len(fi) or not len(ai):
+            return
+        # every (callable, argument tuple) pair of one returned tuple
+        order = np.argsort(ai, kind="stable")
+        ai, av = ai[order], av[order]
+        lo = np.searchsorted(ai, fi, "left")
+        hi = np.searchsorted(ai, fi, "right")
+        i, j = expand(lo, hi - lo, None)
+        f, args = fv[i], S.vq[av[j]]
+        k = S.vk[f]
+        # a class: its ``__init__`` (self first), along the MRO
+        cls = k == K_C
+        own = self.mro_owner(S.vq[f[cls]], np.full(int(cls.sum()), self.init_attr, np.int64))
+        fk = np.concatenate(
+            [
+                S.vq[f[k == K_F]],
+                self._dot(own[own >= 0], np.full(int((own >= 0).sum()), self.init_attr, np.int64)),
+            ]
+        )
+        shift = np.concatenate(
+            [np.zeros(int((k == K_F).sum()), np.int64), np.ones(int((own >= 0).sum()), np.int64)]
+        )
+        args = np.concatenate([args[k == K_F], args[cls][own >= 0]])
+        akind, alen = self._containers(args)
+        pj, pr = self.ix_params.probe(fk)
+        pos = self.p_pos[pr] - shift[pj]
+        m = (
+            self.p_kind_p[pr]
+            & (pos >= 0)
+            & (akind[pj] == SEQUENCE)
+            & ((alen[pj] < 0) | (pos < alen[pj]))
+        )
+        if not m.any():
+            return
+        toks = np.array([self._tok(str(x)) for x in pos[m].tolist()], np.int64)
+        emit(self.p_key[pr][m], self._slots(args[pj][m], toks), P_BIND)
 
     def _pass_rows(self, ckey: np.ndarray, pkey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """What a call hands to a pass-through parameter (``PointsTo._pass_through``)
