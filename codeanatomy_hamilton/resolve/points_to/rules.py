@@ -378,7 +378,8 @@ class Rules(Containers):
         copying the object calls ``f(a, b)`` (pickle docs, "Pickling Class
         Instances"), from C or library code with no call site in the repository, so
         the positional parameters of ``f`` (of its ``__init__`` for a class) take the
-        tuple's elements. Recomputed each round from the facts (a handful of keys)."""
+        tuple's elements. Recomputed from the facts of a handful of keys, in the rounds
+        whose delta touches them or after the class lookups changed."""
         S = self.S
         if not hasattr(self, "_reduce_rets"):
             fk = usort(self.p_fkey[self.p_fkey >= 0])
@@ -392,17 +393,26 @@ class Rules(Containers):
             self._reduce_rets = got[got >= 0]
         if not len(self._reduce_rets):
             return
+        watch = getattr(self, "_reduce_watch", None)
+        if watch is not None and self._reduce_stage == len(self.lk_keys):
+            dk = self.delta >> 32  # sorted: search the few watched keys in it
+            pos = np.minimum(np.searchsorted(dk, watch), max(len(dk) - 1, 0))
+            if not len(dk) or not (dk[pos] == watch).any():
+                return
+        self._reduce_watch = self._reduce_rets
+        self._reduce_stage = len(self.lk_keys)
         _li, tv = self.values_of(self._reduce_rets)
         tv = usort(tv[S.vk[tv] == K_L])
         if not len(tv):
             return
         q = S.vq[tv]
-        kinds, n = self._containers(q)
+        kinds, _n = self._containers(q)
         q = q[kinds == SEQUENCE]
         if not len(q):
             return
         first = self._slots(q, np.full(len(q), self._tok("0"), np.int64))
         second = self._slots(q, np.full(len(q), self._tok("1"), np.int64))
+        self._reduce_watch = usort(np.concatenate([self._reduce_rets, first, second]))
         fi, fv = self.values_of(first)
         ai, av = self.values_of(second)
         ai, av = ai[S.vk[av] == K_L], av[S.vk[av] == K_L]
