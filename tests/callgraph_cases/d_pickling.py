@@ -7,7 +7,9 @@ is rebuilt at once: the reconstructor the reduction returns and ``__setstate__``
 ``copy.replace``: ``__replace__``), and shapes met in toolz (``curry.__reduce__``
 returning ``_restore_curry, state``; ``Compose.__getstate__``/``__setstate__``). The
 reconstructor is called with the tuple of arguments the reduce method returns second
-(from C or library code, no call site in the repository): its parameters take them.
+(from C or library code, no call site in the repository): its parameters take them. ``pickle.loads`` of
+bytes that a ``pickle.dumps`` of the repository returned (nested, or through one
+binding) rebuilds that object: the reconstructor and ``__setstate__``.
 
 The ``pickle``/``copy`` call runs them from C or library code, so the call node calls
 them (``PROTOCOL_CALLS`` in ``resolve/points_to/lookups.py``). Same layout and
@@ -100,6 +102,54 @@ D_CASES: dict[str, dict[str, Case]] = {
                     "pickle.dumps",
                     "main.curry.__reduce__",
                 ],
+            },
+        ),
+        "loads_of_what_dumps_returned_rebuilds_it": _m(
+            """
+            import pickle
+            def _restore(cls, func):
+                return cls(func)
+            class curry:
+                def __init__(self, func):
+                    self.func = func
+                def __reduce__(self):
+                    return _restore, (type(self), self.func)
+            class Compose:
+                def __init__(self, funcs):
+                    self.funcs = funcs
+                def __getstate__(self):
+                    return self.funcs
+                def __setstate__(self, state):
+                    self.funcs = state
+            def f(): pass
+            def roundtrip():
+                return pickle.loads(pickle.dumps(curry(f)))
+            def twostep(c):
+                s = pickle.dumps(c)
+                return pickle.loads(s)
+            def received(data):
+                return pickle.loads(data)
+            def run():
+                return twostep(Compose(()))
+            """,
+            {
+                "main._restore": ["main.curry.__init__"],
+                "main.curry.__reduce__": ["<builtin>.type"],
+                "main.roundtrip": [
+                    "main.curry.__init__",
+                    "pickle.dumps",
+                    "main.curry.__reduce__",
+                    "pickle.loads",
+                    "main._restore",
+                ],
+                "main.twostep": [
+                    "pickle.dumps",
+                    "main.Compose.__getstate__",
+                    "pickle.loads",
+                    "main.Compose.__setstate__",
+                ],
+                "main.received": ["pickle.loads"],
+                "main.run": ["main.twostep", "main.Compose.__init__"],
             },
         ),
         "reduce_ex_wins_over_reduce": _m(

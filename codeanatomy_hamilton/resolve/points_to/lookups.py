@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from codeanatomy_hamilton.core.arrays import MASK32, expand, isin_sorted, uinv, usort
-from codeanatomy_hamilton.core.vocabulary import RS_ARG, RS_CALL, CallMode, Key, Val
+from codeanatomy_hamilton.core.vocabulary import RS_ARG, RS_CALL, RS_FLOW, CallMode, Key, Val
 from codeanatomy_hamilton.extract.fact_keys import PREFIX_MARK
 from codeanatomy_hamilton.resolve.points_to.interner import (
     K_C,
@@ -93,6 +93,10 @@ PROTOCOL_CALLS: dict[str, tuple[int, tuple[tuple[str, ...], ...], tuple[str, ...
     "copy.deepcopy": (0, (("__deepcopy__",), *_COPY_ALT), _COPY_FALLBACK, True),
     "copy.replace": (0, (("__replace__",),), (), False),
 }
+# ``pickle.loads`` of what a ``pickle.dumps`` returned (``Lookups._loads_calls``): the
+# position of the bytes, and of the pickled object
+_LOADS = {"pickle.loads": 0}
+_DUMPS = {"pickle.dumps": 0}
 # the reduce methods whose returned reconstructor a copy calls
 _REDUCERS = frozenset(("__reduce_ex__", "__reduce__"))
 
@@ -253,11 +257,12 @@ class Lookups(Rules):
         return out
 
     def _external_call_args(
-        self, facts: dict[str, Any], table: dict[str, Any], wanted: Any
+        self, facts: dict[str, Any], table: dict[str, Any], wanted: Any, keys: bool = False
     ) -> tuple[np.ndarray, np.ndarray, list[Any]]:
         """The positional arguments (not ``*x``) of the calls that may call an external
         callable of ``table`` (an external value of their call key): (call node, value
-        of the argument, the table entry), one row per (call, argument value, entry).
+        of the argument, the table entry), one row per (call, argument value, entry);
+        with ``keys``, (call row of ``rs_call``, key of the argument, the table entry).
         ``wanted(spec, pos)``: whether the argument at ``pos`` is one the entry reads."""
         S = self.S
         empty = np.zeros(0, np.int64)
@@ -280,7 +285,7 @@ class Lookups(Rules):
         callid = np.asarray(calls.column("callid").to_numpy(zero_copy_only=False), np.int64)
         by_key: dict[int, list[tuple[int, Any]]] = {}
         for r, q in zip(li[m].tolist(), S.quals(v[m]).tolist(), strict=True):
-            by_key.setdefault(int(ckey[r]), []).append((int(callid[r]), spec_of[q]))
+            by_key.setdefault(int(ckey[r]), []).append((r if keys else int(callid[r]), spec_of[q]))
         args = facts[RS_ARG]
         a_key = self.column_ids(RS_ARG, "ckey")
         a_src = self.column_ids(RS_ARG, "src")
@@ -301,6 +306,8 @@ class Lookups(Rules):
                     specs.append(spec)
         if not rows:
             return empty, empty, []
+        if keys:
+            return np.array(cid, np.int64), np.array(rows, np.int64), specs
         ai, av = self.values_of(np.array(rows, np.int64))
         return np.array(cid, np.int64)[ai], av, [specs[i] for i in ai.tolist()]
 
@@ -358,9 +365,9 @@ class Lookups(Rules):
             h, fv = self._methods_of(S.quals(av[inst]), meth)
             out_c.append(call[inst][h])
             out_f.append(fv)
-        pc_c, pc_f = self._protocol_calls(facts)
-        out_c.append(pc_c)
-        out_f.append(pc_f)
+        for c, f in (self._protocol_calls(facts), self._loads_calls(facts)):
+            out_c.append(c)
+            out_f.append(f)
         if not out_c:
             return empty, empty
         return np.concatenate(out_c), np.concatenate(out_f)
@@ -409,6 +416,66 @@ class Lookups(Rules):
                 rows = rows[~hit]
             for meth in fallback:
                 add(rows, meth, rebuilds)
+        return np.concatenate(out_c), np.concatenate(out_f)
+
+    def _loads_calls(self, facts: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(call node, ``f:`` value) of what ``pickle.loads(data)`` runs when ``data``
+        is what a ``pickle.dumps(x)`` of the repository returned, directly
+        (``pickle.loads(pickle.dumps(x))``) or through one binding (``s =
+        pickle.dumps(x)``; ``pickle.loads(s)``): for an instance ``x`` of a repository
+        class, the reconstructor of its reduction (``_reconstructors``) and its
+        ``__setstate__``. The bytes carry no class statically otherwise."""
+        S = self.S
+        empty = np.zeros(0, np.int64)
+        lrow, lkey, _ = self._external_call_args(
+            facts, _LOADS, lambda spec, p: p == spec, keys=True
+        )
+        if not len(lrow):
+            return empty, empty
+        drow, dkey, _ = self._external_call_args(
+            facts, _DUMPS, lambda spec, p: p == spec, keys=True
+        )
+        if not len(drow):
+            return empty, empty
+        callid = np.asarray(
+            facts[RS_CALL].column("callid").to_numpy(zero_copy_only=False), np.int64
+        )
+        res = self.column_ids(RS_CALL, "res")
+        # the keys holding what each dumps call returned: its result and the keys one
+        # static flow away from it
+        made = res[drow]
+        fd, fs = self.column_ids(RS_FLOW, "dst"), self.column_ids(RS_FLOW, "src")
+        o = np.argsort(made, kind="stable")
+        sm, sd = made[o], o
+        hit = isin_sorted(fs, usort(made[made >= 0])) & (fs >= 0)
+        via_key = np.concatenate([made, fd[hit]])
+        via_row = np.concatenate([np.arange(len(made)), sd[np.searchsorted(sm, fs[hit])]])
+        o = np.argsort(via_key, kind="stable")
+        via_key, via_row = via_key[o], via_row[o]
+        lo = np.searchsorted(via_key, lkey, "left")
+        hi = np.searchsorted(via_key, lkey, "right")
+        i, j = expand(lo, hi - lo, None)
+        if not len(i):
+            return empty, empty
+        # the loads call -> the dumped instances (the dumps call's first argument)
+        loads_call = callid[lrow[i]]
+        li, av = self.values_of(dkey[via_row[j]])
+        inst = S.kinds(av) == K_I
+        call, q = loads_call[li][inst], S.quals(av[inst])
+        out_c: list[np.ndarray] = []
+        out_f: list[np.ndarray] = []
+        rows = np.arange(len(q))
+        for meth in ("__reduce_ex__", "__reduce__"):
+            h, fv = self._methods_of(q[rows], meth)
+            rc, rf = self._reconstructors(fv)
+            out_c.append(call[rows][h][rc])
+            out_f.append(rf)
+            keep = np.ones(len(rows), bool)
+            keep[h] = False
+            rows = rows[keep]
+        h, fv = self._methods_of(q, "__setstate__")
+        out_c.append(call[h])
+        out_f.append(fv)
         return np.concatenate(out_c), np.concatenate(out_f)
 
     def _reconstructors(self, fv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
