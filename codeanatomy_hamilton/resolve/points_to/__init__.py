@@ -116,6 +116,12 @@ The fixed point (``PointsTo``):
   attributes read by name prefix; ``_builtin_ok``: (builtin type, attr) -> a method;
 * containers: ``_ckind`` / ``_clen`` per container id, ``_tok_ids`` / ``_tok_strs``
   (slot tokens' local ids), ``_slot_memo`` (``container << 32 | token`` -> slot id).
+* ``**kwargs`` by name (``Rules._kw_init``, built on first use): ``kw_params`` (sorted
+  ``**`` parameter keys), ``kw_operand`` (``IntMap``: ``**d`` argument key -> key of
+  ``d``), ``kw_req`` (``**d`` argument key -> its (name, request key) pairs) and
+  ``kw_cids`` (its keys, sorted); the reduce protocol (``Rules._reconstructor_flows``):
+  ``_reduce_rets`` (``<ret>`` keys of ``__reduce__``/``__reduce_ex__``),
+  ``_reduce_watch`` (sorted keys whose delta triggers a recompute), ``_reduce_stage``.
 
 In the rules, ``dk`` / ``dv`` are the keys / values of the delta facts, ``vk`` / ``vq``
 their values' kinds / qualnames, and a probe returns ``li`` (delta row) and ``ri``

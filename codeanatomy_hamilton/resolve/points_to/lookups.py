@@ -9,7 +9,9 @@ These rules depend on the class lookups, so they read the whole delta (not only 
 facts that go through every rule).
 
 ``iterated_by_calls`` is a query on the fixed point for ``resolve.output``: what C code
-that iterates an argument (``ITERATING_CALLS``) runs on it.
+that iterates an argument (``ITERATING_CALLS``) runs on it, and the protocol methods
+that pickling and copying run on an instance (``PROTOCOL_CALLS``; ``pickle.loads`` of
+what ``pickle.dumps`` returned).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ of the value kinds it reads).
 * new flows from the delta: attribute loads/stores along the MRO (``mro_owner``),
   container elements (keyed containers: ``containers``), call results, decorators and
   wrappers outside the repository, constructors (``__init__``, ``__new__``),
-  ``__call__``, arguments -> parameters;
+  ``__call__``, arguments -> parameters (a ``**d`` by name: ``_kw_reads``), the
+  arguments a ``__reduce__`` hands its reconstructor (``_reconstructor_flows``);
 * new facts: old flows x delta, new flows x all facts (through ``_transform``: ``P``
   flows drop external values, a receiver bind turns methods into bound methods), and
   the rules creating values (instances of annotated and called classes, externals,
