@@ -152,6 +152,22 @@ D_CASES: dict[str, dict[str, Case]] = {
                 "main.run": ["main.twostep", "main.Compose.__init__"],
             },
         ),
+        "pickler_dump_method": _m(
+            """
+            import pickle
+            class Point:
+                def __reduce__(self):
+                    return Point, ()
+            def save(p, fh):
+                pickle.Pickler(fh).dump(p)
+            def run(fh):
+                save(Point(), fh)
+            """,
+            {
+                "main.save": ["pickle.Pickler", "pickle.Pickler.dump", "main.Point.__reduce__"],
+                "main.run": ["main.save"],
+            },
+        ),
         "reduce_ex_wins_over_reduce": _m(
             """
             import pickle
