@@ -656,7 +656,8 @@ def _called_through(out: ResolveOutput, summaries: list[FileSummary], name: str)
     val = dict(zip(defs["node_id"].to_pylist(), defs["val"].to_pylist(), strict=True))
     nodes = inp.nodes.filter(pc.equal(inp.nodes["kind"], "CALL"))
     (call,) = [
-        n for n, t in zip(nodes["node_id"].to_pylist(), nodes["name"].to_pylist(), strict=True)
+        n
+        for n, t in zip(nodes["node_id"].to_pylist(), nodes["name"].to_pylist(), strict=True)
         if t == name
     ]
     calls = out.edges.filter(pc.equal(out.edges["kind"], "CALL"))

@@ -39,9 +39,9 @@ def test_a_key_past_the_hard_cap_keeps_every_value_and_is_marked(tmp_path: Path)
     nodes = DeltaTable(str(wh / "cpg_nodes")).to_pyarrow_table()
     edges = DeltaTable(str(wh / "cpg_edges")).to_pyarrow_table()
     props = DeltaTable(str(wh / "cpg_props")).to_pyarrow_table()
-    (call,) = nodes.filter(
-        pc.and_(pc.equal(nodes["kind"], "CALL"), pc.equal(nodes["name"], "fn"))
-    )["node_id"].to_pylist()
+    (call,) = nodes.filter(pc.and_(pc.equal(nodes["kind"], "CALL"), pc.equal(nodes["name"], "fn")))[
+        "node_id"
+    ].to_pylist()
     out = edges.filter(pc.and_(pc.equal(edges["kind"], "CALL"), pc.equal(edges["src_id"], call)))
     assert out.num_rows == WIDE
     marked = props.filter(pc.equal(props["key"], "callee_bounded"))

@@ -67,6 +67,7 @@ def _run_resolution(inp: ResolveInput) -> ResolveOutput:
     release_memory()
     pt.run()  # stage B
     t2 = time.perf_counter()
+    pt.seal()  # what keys past HARD_KEY_CAP hold becomes visible to the steps below
     pt.drop_rule_state()
     release_memory()
     out = build_outputs(inp, pt, facts, mmap, hier)

@@ -4,11 +4,12 @@ widening bounds, and the query API the stages after it read.
 
 Query API (for ``resolve.classes``, ``output``, ``valueflow``, ``kept_interner``,
 ``pipeline``): ``interner`` (ids <-> strings and value metadata, ``interner.Interner``),
-``values_of`` (the values each key may hold), ``fact_counts``, ``column_ids`` (the ids
-of an interned input column), ``params_of`` (parameters of functions), ``mro_owner``
-(attribute lookup along the MRO), ``seeds`` (the import seeds), ``kept_state`` (what a
-later build starts from), ``stats`` and ``drop_rule_state`` (frees what only the rounds
-read, once they are over). Everything else is the engine's own state
+``values_of`` (the values each key may hold), ``callee_values`` (what each call key
+may call, with what keys past ``HARD_KEY_CAP`` held but did not pass on),
+``fact_counts``, ``column_ids`` (the ids of an interned input column), ``params_of``
+(parameters of functions), ``mro_owner`` (attribute lookup along the MRO), ``seeds``
+(the import seeds), ``kept_state`` (what a later build starts from), ``stats`` and
+``drop_rule_state`` (frees what only the rounds read, once they are over). Everything else is the engine's own state
 (glossary in ``resolve.points_to``).
 """
 
@@ -322,6 +323,8 @@ class PointsTo(Lookups):
         self.held = np.zeros(0, np.int64)
         self.bounded_keys: set[int] = set()
         self.budget_hit = False
+        # the query API reads ``held`` once the rounds are over (``seal``)
+        self.sealed = False
         self._count(self.pt.all())
         self.delta = self.pt.all().copy()
         self._pending = np.zeros(0, np.int64)
@@ -464,9 +467,9 @@ class PointsTo(Lookups):
 
     def values_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, value id) of every points-to fact of ``keys`` (ids, -1: none), the
-        ``held`` ones included; by row, then by value id."""
+        ``held`` ones included once ``seal``ed; by row, then by value id."""
         li, v = _facts_of(self.ptk, keys)
-        if len(self.held):
+        if self.sealed and len(self.held):
             hi, hv = _facts_of(self.held, keys)
             if len(hi):
                 # held values of a bounded key: merged into the order above
@@ -485,12 +488,13 @@ class PointsTo(Lookups):
         return self.S
 
     def fact_counts(self, keys: np.ndarray) -> np.ndarray:
-        """Number of points-to facts of each key id (0 for -1 and ids it never saw)."""
+        """Number of points-to facts of each key id (0 for -1 and ids it never saw),
+        the ``held`` ones included once ``seal``ed."""
         cnt = self.counts
         out = np.zeros(len(keys), np.int64)
         inr = (keys >= 0) & (keys < len(cnt))
         out[inr] = cnt[keys[inr]]
-        if len(self.held):
+        if self.sealed and len(self.held):
             k = np.where(keys >= 0, keys, 0)
             lo = np.searchsorted(self.held, k << 32)
             out += np.where(keys >= 0, np.searchsorted(self.held, (k + 1) << 32) - lo, 0)
@@ -538,7 +542,7 @@ class PointsTo(Lookups):
         followed no argument into it nor its result out of it (``callee_bounded``)."""
         li, v = _facts_of(self.ptk, ckeys)
         held = np.zeros(len(li), bool)
-        if not self.bounded_keys:
+        if not (self.sealed and self.bounded_keys):
             return li, v, held
         bk = usort(np.array(list(self.bounded_keys), np.int64))
         rows = [np.zeros(0, np.int64)]
@@ -569,6 +573,13 @@ class PointsTo(Lookups):
         o = np.argsort(both, kind="stable")
         both, flag = both[o], flag[o]
         return both >> 32, both & MASK32, flag
+
+    def seal(self) -> None:
+        """The fixed point is over (both stages): from here on the query API reads the
+        ``held`` facts too. Before, the stage between the two (the class hierarchy,
+        whose MROs feed stage B's lookups) reads only what the rules read, so that
+        held values reach nothing that the rounds derive."""
+        self.sealed = True
 
     def drop_rule_state(self) -> None:
         """Frees what only the rounds read, once no round will run again: the flows and
