@@ -631,56 +631,114 @@ def test_kept_file_round_trip_damage_and_prepare(
     assert load_kept(store) is None
 
 
-# -- HARD_KEY_CAP ranks by string -------------------------------------------------------
+# -- HARD_KEY_CAP: every value kept, the first ones (by string) passed on ----------------
 
 WIDE_N = 12
 # h0..h11 defined and passed in a scrambled order (neither source nor string order)
 _ORDER = [5, 11, 0, 7, 2, 9, 10, 1, 4, 8, 3, 6]
+# the 3 values of least string among h0..h11: what ``fn`` passes on under a cap of 3
+FIRST_3 = {"f:main.h0", "f:main.h1", "f:main.h10"}
+EVERY = {f"f:main.h{i}" for i in range(WIDE_N)}
 
 
 def _wide(order: list[int]) -> dict[str, str]:
     defs = "".join(f"def h{i}():\n    return {i}\n\n" for i in order)
     calls = "".join(f"apply(h{i})\n" for i in order)
-    return {"main.py": f"def apply(fn):\n    return fn()\n\n{defs}{calls}"}
+    # ``alias`` is fed by ``fn`` alone: it holds what ``fn`` passes on
+    apply = "def apply(fn):\n    alias = fn\n    alias()\n    return fn()\n\n"
+    return {"main.py": f"{apply}{defs}{calls}"}
 
 
-def _called_through_fn(out: ResolveOutput, summaries: list[FileSummary]) -> set[str]:
-    """Values of the definitions the call ``fn()`` inside ``apply`` was resolved to."""
-    defs = resolve_input_from_summaries(summaries).facts["rs_def"]
+def _called_through(out: ResolveOutput, summaries: list[FileSummary], name: str) -> set[str]:
+    """Values of the definitions the call ``name()`` inside ``apply`` was resolved to."""
+    inp = resolve_input_from_summaries(summaries)
+    defs = inp.facts["rs_def"]
     val = dict(zip(defs["node_id"].to_pylist(), defs["val"].to_pylist(), strict=True))
+    nodes = inp.nodes.filter(pc.equal(inp.nodes["kind"], "CALL"))
+    (call,) = [
+        n
+        for n, t in zip(nodes["node_id"].to_pylist(), nodes["name"].to_pylist(), strict=True)
+        if t == name
+    ]
     calls = out.edges.filter(pc.equal(out.edges["kind"], "CALL"))
-    return {val[d] for d in calls["dst_id"].to_pylist()} - {"f:main.apply"}
+    calls = calls.filter(pc.equal(calls["src_id"], call))
+    return {val[d] for d in calls["dst_id"].to_pylist()}
 
 
-def test_hard_key_cap_keeps_the_same_values_whatever_the_ids(
+def _prop_of(out: ResolveOutput, key: str) -> list[tuple[str, str]]:
+    p = out.props.filter(pc.equal(out.props["key"], key))
+    return list(zip(p["value"].to_pylist(), p["value_type"].to_pylist(), strict=True))
+
+
+def _values(pt: Any, key: str) -> set[str]:
+    S = pt.interner
+    _, v = pt.values_of(S.lookup(pa.array([key])))
+    return set(S.decode(v).to_pylist())
+
+
+def test_hard_key_cap_keeps_every_value_and_passes_on_the_same_ones_whatever_the_ids(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(core, "HARD_KEY_CAP", 3)
     summaries = _summaries(_wide(_ORDER))
-    out, _ = _fresh(summaries)
+    out, pt = _fresh(summaries)
     expected = _canon(out)
-    # the parameter received 12 functions in one round: the 3 least strings stay
-    assert _called_through_fn(out, summaries) == {"f:main.h0", "f:main.h1", "f:main.h10"}
-    assert out.stats["resolution_truncated"] == 1
-    assert out.stats["truncated_points_to_keys"] == 1
-    assert out.stats["truncated_points_to_facts"] == WIDE_N - 3
-    assert any("truncated" in w and "capped at 3" in w for w in out.warnings), out.warnings
+    # the parameter received 12 functions in one round: it holds all of them (no
+    # fact dropped), and its call gets an edge to each ...
+    assert _values(pt, "main.apply.fn") == EVERY
+    assert _called_through(out, summaries, "fn") == EVERY
+    # before the fixed point is sealed (the class hierarchy between the stages reads
+    # it then) the query API sees what the rules see: the values passed on
+    pt.sealed = False
+    assert _values(pt, "main.apply.fn") == FIRST_3
+    pt.sealed = True
+    # ... but it passes on only the 3 of least string: ``alias`` and its call see those
+    assert _values(pt, "main.apply.alias") == FIRST_3
+    assert _called_through(out, summaries, "alias") == FIRST_3
+    # the 9 it did not pass on are counted, and marked on the call through it
+    assert out.stats["points_to_keys_bounded"] == 1
+    assert out.stats["points_to_facts_not_propagated"] == WIDE_N - 3
+    assert _prop_of(out, "callee_bounded") == [(str(WIDE_N - 3), "int")]
+    # nothing was dropped, so the run is not truncated and carries no warning
+    assert out.stats["resolution_truncated"] == 0
+    assert not out.warnings
     for order in (0, 7, "reversed"):
         with monkeypatch.context() as m:
             used = _preseed(m, order)
             again, _ = _fresh(summaries)
         assert used
         assert _canon(again) == expected, order
-        assert again.stats["resolution_truncated"] == 1
-        assert again.stats["truncated_points_to_facts"] == WIDE_N - 3
+        assert again.stats["points_to_facts_not_propagated"] == WIDE_N - 3
     # from a kept interner that numbered the functions in the reverse order
     kept = _kept_of(_summaries(_wide(_ORDER[::-1])))
     ids = kept.find(pa.array([f"f:main.h{i}" for i in range(WIDE_N)]))
     assert (ids >= 0).all() and not (np.diff(ids) > 0).all()
     again, pt, _ = _with_kept(summaries, kept, monkeypatch)
     assert _canon(again) == expected
-    assert again.stats["resolution_truncated"] == 1
+    assert _values(pt, "main.apply.alias") == FIRST_3
+    assert again.stats["points_to_facts_not_propagated"] == WIDE_N - 3
     _assert_one_id_per_string(pt.interner, kept)
+
+
+def test_keys_under_the_hard_key_cap_are_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # with the cap above what any key takes, nothing is held and no call is marked;
+    # the same program under a cap of 3 differs only around the bounded key
+    monkeypatch.setattr(core, "HARD_KEY_CAP", WIDE_N)
+    summaries = _summaries(_wide(_ORDER))
+    whole, pt = _fresh(summaries)
+    assert _values(pt, "main.apply.alias") == EVERY
+    assert whole.stats["points_to_keys_bounded"] == 0
+    assert _prop_of(whole, "callee_bounded") == []
+    monkeypatch.setattr(core, "HARD_KEY_CAP", 3)
+    bounded, _ = _fresh(summaries)
+    a, b = _canon(whole), _canon(bounded)
+    only_whole = set(a["edges"]) - set(b["edges"])
+    only_bounded = set(b["edges"]) - set(a["edges"])
+    # ``alias()`` lost the 9 targets ``fn`` did not pass on (CALL edges and their
+    # FLOW_RETURN); ``fn()`` kept its 12
+    assert only_bounded == set()
+    assert {eval(r)[2] for r in only_whole} == {"CALL", "FLOW_RETURN"}
+    assert sum(eval(r)[2] == "CALL" for r in only_whole) == WIDE_N - 3
 
 
 # -- builds of a git repo --------------------------------------------------------------

@@ -112,4 +112,5 @@ def test_kept_state_and_stats() -> None:
     stats = pt.stats()
     assert stats["resolve_rounds"] > 1
     assert stats["points_to_facts"] == pt.size() > 0
-    assert stats["truncated_points_to_facts"] == stats["points_to_budget_hit"] == 0
+    assert stats["points_to_keys_bounded"] == stats["points_to_facts_not_propagated"] == 0
+    assert stats["points_to_budget_hit"] == 0

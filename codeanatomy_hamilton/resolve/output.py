@@ -6,8 +6,10 @@ interned ids of the fixed point; strings are decoded only for the result columns
 * IMPORTS: MODULE -> imported module / EXTERNAL; IMPORT -> imported module or symbol;
 * INHERITS: CLASS -> base CLASS / EXTERNAL; props ``mro`` and ``mro_error``;
 * REF: a use of an imported name -> the definition it denotes in the other module;
-* props ``caller`` (qualname of the FUNCTION/MODULE performing a resolved call) and
-  ``callee`` (callee text of a CALL node with no resolved target).
+* props ``caller`` (qualname of the FUNCTION/MODULE performing a resolved call),
+  ``callee`` (callee text of a CALL node with no resolved target) and
+  ``callee_bounded`` (how many of a call's callees were not followed: past
+  ``HARD_KEY_CAP``).
 """
 
 from __future__ import annotations
@@ -189,6 +191,20 @@ def _implicit_kept(
     return keep
 
 
+def _callee_bounded(src: np.ndarray, v: np.ndarray) -> pa.Table:
+    """Prop ``callee_bounded`` on the call nodes that may call values their callee's
+    key held past ``HARD_KEY_CAP`` (``PointsTo.callee_values``): how many. The call
+    has a CALL edge to each, but no argument was followed into them nor their result
+    out of them."""
+    node, n = np.unique(_distinct(src, v)[0], return_counts=True)
+    value = pa.array(n.astype(str).tolist(), pa.string())
+    return _table(
+        PROP_SCHEMA,
+        len(node),
+        {"node_id": node, "key": "callee_bounded", "value": value, "value_type": "int"},
+    )
+
+
 def _descriptor_calls(pt: PointsTo, calls: pa.Table, li: np.ndarray, v: np.ndarray) -> Any:
     """(call row, ``f:`` value) of attribute reads (``prop`` rows) that may hold an
     instance of a class with ``__get__``: reading a descriptor calls its ``__get__``."""
@@ -368,8 +384,9 @@ def build_outputs(
     # CALL
     calls = facts[RS_CALL]
     callid = _ints(calls.column("callid"))
-    li, v = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
+    li, v, held = pt.callee_values(pt.column_ids(RS_CALL, "ckey"))
     keep = _implicit_kept(S, calls, facts[RS_PROP], li, v)
+    props.append(_callee_bounded(callid[li[keep & held]], _norm(S, v[keep & held])))
     d_li, d_v = _descriptor_calls(pt, calls, li, v)
     li, v = np.concatenate([li[keep], d_li]), np.concatenate([v[keep], d_v])
     c_src, c_v = _distinct(callid[li], _norm(S, v))

@@ -67,6 +67,7 @@ def _run_resolution(inp: ResolveInput) -> ResolveOutput:
     release_memory()
     pt.run()  # stage B
     t2 = time.perf_counter()
+    pt.seal()  # what keys past HARD_KEY_CAP hold becomes visible to the steps below
     pt.drop_rule_state()
     release_memory()
     out = build_outputs(inp, pt, facts, mmap, hier)
@@ -102,26 +103,31 @@ def _run_resolution(inp: ResolveInput) -> ResolveOutput:
 
 
 def _report_truncation(pt_stats: dict[str, int], out: ResolveOutput) -> None:
-    """Never silent: bounded widening is a stat (``resolution_truncated``, counts) and
-    a warning in ``out.warnings`` and the log, so a run's diagnostics show that some
-    call targets of widely shared keys may be missing."""
-    dropped = pt_stats["truncated_points_to_facts"]
-    budget_hit = pt_stats["points_to_budget_hit"]
-    truncated = bool(dropped or budget_hit)
-    out.stats["resolution_truncated"] = int(truncated)
-    if not truncated:
-        return
-    for name in ("truncated_points_to_facts", "truncated_points_to_keys", "points_to_budget_hit"):
+    """Never silent. Keys past ``HARD_KEY_CAP`` keep every value but pass on only
+    their first ones: counted in the stats (``points_to_keys_bounded``,
+    ``points_to_facts_not_propagated``; the CALL nodes concerned carry the prop
+    ``callee_bounded``), not a warning, since nothing is dropped. A fixed point stopped
+    by ``FACT_BUDGET`` drops what it would still derive: ``resolution_truncated`` and a
+    warning in ``out.warnings`` and the log."""
+    for name in ("points_to_keys_bounded", "points_to_facts_not_propagated"):
         out.stats[name] = pt_stats[name]
-    parts = []
-    if dropped:
-        parts.append(
-            f"{pt_stats['truncated_points_to_keys']} keys capped at {core.HARD_KEY_CAP} values "
-            f"({dropped} points-to facts dropped)"
+    budget_hit = pt_stats["points_to_budget_hit"]
+    out.stats["resolution_truncated"] = int(bool(budget_hit))
+    if pt_stats["points_to_keys_bounded"]:
+        log.info(
+            "%d points-to keys past %d values pass on only their first ones "
+            "(%d points-to facts held, not propagated)",
+            pt_stats["points_to_keys_bounded"],
+            core.HARD_KEY_CAP,
+            pt_stats["points_to_facts_not_propagated"],
         )
-    if budget_hit:
-        parts.append(f"fixed point stopped at the budget of {core.FACT_BUDGET} points-to facts")
-    msg = "cross-file resolution truncated: " + "; ".join(parts)
+    if not budget_hit:
+        return
+    out.stats["points_to_budget_hit"] = budget_hit
+    msg = (
+        "cross-file resolution truncated: fixed point stopped at the budget of "
+        f"{core.FACT_BUDGET} points-to facts"
+    )
     out.warnings.append(msg)
     log.warning(msg)
 

@@ -88,9 +88,9 @@ class _Calls:
         calls = facts[RS_CALL]
         callid = ints(calls.column("callid"))
         mode = calls.column("mode")
-        # what every call key may hold, read once for the explicit, implicit and
-        # called-back calls below
-        li_all, v_all = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
+        # what every call key may call (as its CALL edges: ``callee_values``), read
+        # once for the explicit, implicit and called-back calls below
+        li_all, v_all, _ = pt.callee_values(pt.column_ids(RS_CALL, "ckey"))
         li, v = _of_mode(li_all, v_all, pc.equal(mode, CallMode.CALL))
         kind = S.kinds(v)
         # plain functions and bound methods (the receiver shifts the parameters)

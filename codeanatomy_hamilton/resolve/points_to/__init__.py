@@ -46,9 +46,10 @@ numpy's SIMD sort (``arrays.usort``, ``arrays.stable_order``), never from
 slower on these arrays).
 
 The output does not depend on which id a string gets: the per-key bound
-``HARD_KEY_CAP`` ranks values by their strings, and every other rule is a join. So an
-interner kept from an earlier build (``kept_strings``), whose ids follow that build's
-order, gives the same result as a fresh one.
+``HARD_KEY_CAP`` (which values a key passes on; it keeps the others, ``held``) ranks
+values by their strings, and every other rule is a join. So an interner kept from an
+earlier build (``kept_strings``), whose ids follow that build's order, gives the same
+result as a fresh one.
 
 Glossary of the engine's state
 ------------------------------
@@ -76,9 +77,11 @@ The fixed point (``PointsTo``):
 
 * ``pt`` (``FactSet``): every fact ``key << 32 | val``, two sorted distinct disjoint
   levels; ``ptk``: all of them as one sorted array; ``delta``: the facts new in the
-  last round (sorted, distinct); ``counts`` int64 per key id: facts counted for the
-  caps; ``rounds``; ``truncated_facts``, ``truncated_keys`` (key ids),
-  ``budget_hit``: what ``HARD_KEY_CAP`` / ``FACT_BUDGET`` dropped;
+  last round (sorted, distinct); ``counts`` int64 per key id: facts of ``pt``
+  counted for the caps; ``rounds``; ``held``: the facts past ``HARD_KEY_CAP``
+  (sorted, distinct, never in ``pt`` nor the delta: their keys hold them for the
+  query API, no rule reads them), ``bounded_keys`` (key ids holding some);
+  ``budget_hit``: whether ``FACT_BUDGET`` stopped the fixed point;
 * ``flows`` (``Flows``): ``d``, ``s``, ``b`` int64 per flow (dst, src, bind; in the
   order derived), indexed by ``s``; ``flow_seen`` (``PairSet``): every
   (``dst << 32 | src``, bind) derived; binds are value ids, ``NO_BIND`` or ``P_BIND``;

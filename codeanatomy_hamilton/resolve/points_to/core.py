@@ -4,11 +4,12 @@ widening bounds, and the query API the stages after it read.
 
 Query API (for ``resolve.classes``, ``output``, ``valueflow``, ``kept_interner``,
 ``pipeline``): ``interner`` (ids <-> strings and value metadata, ``interner.Interner``),
-``values_of`` (the values each key may hold), ``fact_counts``, ``column_ids`` (the ids
-of an interned input column), ``params_of`` (parameters of functions), ``mro_owner``
-(attribute lookup along the MRO), ``seeds`` (the import seeds), ``kept_state`` (what a
-later build starts from), ``stats`` and ``drop_rule_state`` (frees what only the rounds
-read, once they are over). Everything else is the engine's own state
+``values_of`` (the values each key may hold), ``callee_values`` (what each call key
+may call, with what keys past ``HARD_KEY_CAP`` held but did not pass on),
+``fact_counts``, ``column_ids`` (the ids of an interned input column), ``params_of``
+(parameters of functions), ``mro_owner`` (attribute lookup along the MRO), ``seeds``
+(the import seeds), ``kept_state`` (what a later build starts from), ``stats`` and
+``drop_rule_state`` (frees what only the rounds read, once they are over). Everything else is the engine's own state
 (glossary in ``resolve.points_to``).
 """
 
@@ -66,9 +67,12 @@ KEY_CAP = 16
 # thousands of call sites). On ordinary code that overshoot stays small (at most 113
 # values on the standard library without tests), but on the whole standard library
 # it fed a cascade (keys with thousands of values flowing into keys with thousands of
-# values: 12M facts after 15 rounds and >20 GB). ``HARD_KEY_CAP`` bounds a key within
-# the round too; it lies well above what ordinary code reaches, so results there are
-# unchanged, and every value dropped by it is counted (``resolution_truncated``).
+# values: 12M facts after 15 rounds and >20 GB). ``HARD_KEY_CAP`` bounds what a key
+# passes on within the round too: it keeps every value that reaches it, but only its
+# first ``HARD_KEY_CAP`` (``_within_cap``) enter the delta and ``pt``, so the rules
+# propagate only those; the others are held apart (``held``) and read by the query
+# API (``values_of``) after the fixed point. The bound lies well above what ordinary
+# code reaches, and keys past it are counted (``points_to_keys_bounded``).
 HARD_KEY_CAP = 256
 # Global budget on points-to facts: past it the fixed point stops widening (the
 # facts so far are kept, the run is reported as truncated). ~16 bytes per fact in
@@ -107,6 +111,16 @@ def _rss_mib() -> float:
     except OSError:
         pass
     return 0.0
+
+
+def _facts_of(facts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, value id) of the facts (sorted ``key << 32 | val``) of ``keys`` (ids,
+    -1: none), by row."""
+    k = np.where(keys >= 0, keys, 0)
+    lo = np.searchsorted(facts, k << 32)
+    hi = np.where(keys >= 0, np.searchsorted(facts, (k + 1) << 32), lo)
+    li, pi = expand(lo, hi - lo, None)
+    return li, facts[pi] & MASK32
 
 
 def _eq(col: Any, value: str) -> np.ndarray:
@@ -304,10 +318,13 @@ class PointsTo(Lookups):
         ok = (ik >= 0) & (iv >= 0)
         self.pt = FactSet(usort((ik[ok] << 32) | iv[ok]))
         self.counts = np.zeros(0, np.int64)
-        # truncation accounting (see HARD_KEY_CAP / FACT_BUDGET), reported in stats
-        self.truncated_facts = 0
-        self.truncated_keys: set[int] = set()
+        # the facts past ``HARD_KEY_CAP`` (sorted, distinct, never in ``pt``: no rule
+        # reads them), their keys (see ``_hold``), and the ``FACT_BUDGET`` stop
+        self.held = np.zeros(0, np.int64)
+        self.bounded_keys: set[int] = set()
         self.budget_hit = False
+        # the query API reads ``held`` once the rounds are over (``seal``)
+        self.sealed = False
         self._count(self.pt.all())
         self.delta = self.pt.all().copy()
         self._pending = np.zeros(0, np.int64)
@@ -433,7 +450,8 @@ class PointsTo(Lookups):
     # -- plumbing ----------------------------------------------------------
     @property
     def ptk(self) -> np.ndarray:
-        """Every points-to fact ``key << 32 | val``, sorted."""
+        """Every points-to fact ``key << 32 | val`` the rules read (not the ``held``
+        ones), sorted."""
         return self.pt.all()
 
     def _count(self, packed: np.ndarray) -> None:
@@ -448,17 +466,20 @@ class PointsTo(Lookups):
         self.counts[keys] += n
 
     def values_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(row, value id) of every points-to fact of ``keys`` (ids, -1: none)."""
-        k = np.where(keys >= 0, keys, 0)
-        ptk = self.ptk
-        lo = np.searchsorted(ptk, k << 32)
-        hi = np.where(keys >= 0, np.searchsorted(ptk, (k + 1) << 32), lo)
-        li, pi = expand(lo, hi - lo, None)
-        return li, ptk[pi] & MASK32
+        """(row, value id) of every points-to fact of ``keys`` (ids, -1: none), the
+        ``held`` ones included once ``seal``ed; by row, then by value id."""
+        li, v = _facts_of(self.ptk, keys)
+        if self.sealed and len(self.held):
+            hi, hv = _facts_of(self.held, keys)
+            if len(hi):
+                # held values of a bounded key: merged into the order above
+                both = usort(np.concatenate([(li << 32) | v, (hi << 32) | hv]))
+                li, v = both >> 32, both & MASK32
+        return li, v
 
     def size(self) -> int:
-        """Number of points-to facts."""
-        return len(self.pt)
+        """Number of points-to facts, the ``held`` ones included."""
+        return len(self.pt) + len(self.held)
 
     # -- query API (the stages after the fixed point) ----------------------------------
     @property
@@ -467,11 +488,16 @@ class PointsTo(Lookups):
         return self.S
 
     def fact_counts(self, keys: np.ndarray) -> np.ndarray:
-        """Number of points-to facts of each key id (0 for -1 and ids it never saw)."""
+        """Number of points-to facts of each key id (0 for -1 and ids it never saw),
+        the ``held`` ones included once ``seal``ed."""
         cnt = self.counts
         out = np.zeros(len(keys), np.int64)
         inr = (keys >= 0) & (keys < len(cnt))
         out[inr] = cnt[keys[inr]]
+        if self.sealed and len(self.held):
+            k = np.where(keys >= 0, keys, 0)
+            lo = np.searchsorted(self.held, k << 32)
+            out += np.where(keys >= 0, np.searchsorted(self.held, (k + 1) << 32) - lo, 0)
         return out
 
     def column_ids(self, table: str, column: str) -> np.ndarray:
@@ -493,15 +519,67 @@ class PointsTo(Lookups):
         return self.S.kept_state(), self.encoded
 
     def stats(self) -> dict[str, int]:
-        """Rounds, facts and what the widening bounds dropped (``KEY_CAP`` is not
-        counted: it is the analysis; ``HARD_KEY_CAP`` and ``FACT_BUDGET`` are)."""
+        """Rounds, facts and what the widening bounds did (``KEY_CAP`` is not counted:
+        it is the analysis): the keys past ``HARD_KEY_CAP``, which pass on only part
+        of their values, and the facts they hold but pass on not
+        (``points_to_facts_not_propagated``, included in ``points_to_facts``); whether
+        ``FACT_BUDGET`` stopped the fixed point (which drops what it would derive)."""
         return {
             "resolve_rounds": self.rounds,
             "points_to_facts": self.size(),
-            "truncated_points_to_facts": self.truncated_facts,
-            "truncated_points_to_keys": len(self.truncated_keys),
+            "points_to_keys_bounded": len(self.bounded_keys),
+            "points_to_facts_not_propagated": len(self.held),
             "points_to_budget_hit": int(self.budget_hit),
         }
+
+    def callee_values(self, ckeys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, value id, held) of what each call key of ``ckeys`` (ids, -1: none)
+        may call, by row then value: ``values_of``, plus the values held (past
+        ``HARD_KEY_CAP``) by the keys that flow into it statically (``rs_flow``: the
+        callee expression's key, a parameter in ``fn()``), so a call through a key
+        that passed on only part of its values still gets an edge to each of them.
+        ``held``: the value is one its key held but did not pass on, so the rules
+        followed no argument into it nor its result out of it (``callee_bounded``)."""
+        li, v = _facts_of(self.ptk, ckeys)
+        held = np.zeros(len(li), bool)
+        if not (self.sealed and self.bounded_keys):
+            return li, v, held
+        bk = usort(np.array(list(self.bounded_keys), np.int64))
+        rows = [np.zeros(0, np.int64)]
+        vals = [np.zeros(0, np.int64)]
+        # the call keys' own held values, then those of their static flow sources
+        own = np.flatnonzero(isin_sorted(ckeys, bk))
+        hi, hv = _facts_of(self.held, ckeys[own])
+        rows.append(own[hi])
+        vals.append(hv)
+        fd, fs = self.column_ids(RS_FLOW, "dst"), self.column_ids(RS_FLOW, "src")
+        m = isin_sorted(fs, bk) & (fd >= 0)
+        if m.any():
+            o = np.argsort(fd[m], kind="stable")
+            fd, fs = fd[m][o], fs[m][o]
+            lo, hi_ = np.searchsorted(fd, ckeys, "left"), np.searchsorted(fd, ckeys, "right")
+            ri, fi = expand(lo, hi_ - lo, None)
+            hi, hv = _facts_of(self.held, fs[fi])
+            rows.append(ri[hi])
+            vals.append(hv)
+        extra = usort(np.concatenate([(r << 32) | x for r, x in zip(rows, vals, strict=True)]))
+        if not len(extra):
+            return li, v, held
+        known = (li << 32) | v
+        # a held value the call key has anyway (passed on to it another way) is followed
+        extra = extra[~isin_sorted(extra, known)]
+        both = np.concatenate([known, extra])
+        flag = np.concatenate([held, np.ones(len(extra), bool)])
+        o = np.argsort(both, kind="stable")
+        both, flag = both[o], flag[o]
+        return both >> 32, both & MASK32, flag
+
+    def seal(self) -> None:
+        """The fixed point is over (both stages): from here on the query API reads the
+        ``held`` facts too. Before, the stage between the two (the class hierarchy,
+        whose MROs feed stage B's lookups) reads only what the rules read, so that
+        held values reach nothing that the rounds derive."""
+        self.sealed = True
 
     def drop_rule_state(self) -> None:
         """Frees what only the rounds read, once no round will run again: the flows and
@@ -605,23 +683,57 @@ class PointsTo(Lookups):
         return memo[fk] == 1
 
     def _add_facts(self, cand: np.ndarray, count: bool = True) -> np.ndarray:
-        """Adds the facts of ``cand`` (sorted, unique) not yet known; returns them."""
+        """Adds the facts of ``cand`` (sorted, unique) not yet known; returns those that
+        enter ``pt`` (and so the delta). With ``count``, a fresh fact past its key's
+        ``HARD_KEY_CAP`` is held (``_hold``) instead: known, but never propagated."""
         if not len(cand):
             return cand
         fresh = ~self.pt.known(cand)
         if count:
-            fresh &= self._within_cap(cand, fresh)
+            if len(self.held):
+                fresh &= ~self._is_held(cand)
+            ok = self._within_cap(cand, fresh)
+            over = fresh & ~ok
+            if over.any():
+                self._hold(cand[over])
+            fresh &= ok
         new = cand[fresh]
         if len(new):
             self.pt.add(new)
             if count:
                 self._count(new)
+            elif len(self.held):
+                # added past the caps (stage B's seeds): a held fact that enters ``pt``
+                # propagates like any other and leaves the held set (the two stay
+                # disjoint, as before holding: then it had been dropped)
+                self.held = self.held[~isin_sorted(self.held, new)]
         return new
+
+    def _is_held(self, cand: np.ndarray) -> np.ndarray:
+        """Mask of the facts of ``cand`` that are held. Only keys that reached
+        ``HARD_KEY_CAP`` can hold facts (``_within_cap`` lets a key's first values
+        through), so the search runs on those rows alone."""
+        k = cand >> 32
+        cnt = self.counts
+        m = np.zeros(len(cand), bool)
+        inr = k < len(cnt)
+        m[inr] = cnt[k[inr]] >= HARD_KEY_CAP
+        if m.any():
+            m[m] = isin_sorted(cand[m], self.held)
+        return m
+
+    def _hold(self, facts: np.ndarray) -> None:
+        """Keeps ``facts`` (sorted, distinct, none known) apart from ``pt``: their
+        keys hold them (``values_of``, ``fact_counts``), but no rule reads them, so
+        a key past ``HARD_KEY_CAP`` passes on only its first values. That is what
+        stops the cascade of keys with thousands of values feeding each other."""
+        self.held = usort(np.concatenate([self.held, facts]))
+        self.bounded_keys.update(usort(facts >> 32).tolist())
 
     def _within_cap(self, cand: np.ndarray, fresh: np.ndarray) -> np.ndarray:
         """Mask of the fresh facts of ``cand`` (sorted) that keep their key within
         ``HARD_KEY_CAP`` (known facts plus those fresh facts ranked before them, by
-        value string: deterministic); the others are dropped and counted."""
+        value string: deterministic); the caller holds the others (``_hold``)."""
         k = cand >> 32
         cnt = self.counts
         base = np.zeros(len(k), np.int64)
@@ -639,8 +751,8 @@ class PointsTo(Lookups):
         if not (fresh & ~ok).any():
             return ok
         # A key overflows: its fresh values are ranked by their strings, not by id, so
-        # that which values stay does not depend on the order strings were interned in
-        # (ids of an interner kept between builds differ from a fresh one's).
+        # that which values pass on does not depend on the order strings were interned
+        # in (ids of an interner kept between builds differ from a fresh one's).
         over = usort(k[fresh & ~ok])
         rows = np.flatnonzero(fresh & isin_sorted(k, over))
         strs = self.S.strs
@@ -652,10 +764,6 @@ class PointsTo(Lookups):
         np.not_equal(rk[1:], rk[:-1], out=start[1:])
         first = np.maximum.accumulate(np.where(start, np.arange(len(rows)), 0))
         ok[rows] = base[rows] + (np.arange(len(rows)) - first) < HARD_KEY_CAP
-        dropped = int((fresh & ~ok).sum())
-        if dropped:
-            self.truncated_facts += dropped
-            self.truncated_keys.update(usort(k[fresh & ~ok]).tolist())
         return ok
 
     def _every_rule_mask(self) -> np.ndarray | None:
