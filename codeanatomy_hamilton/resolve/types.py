@@ -51,6 +51,13 @@ class ResolveInput:
     # caller can keep it (``PointsTo.kept_state()``)
     on_interner: Callable[[Any], None] | None = None
 
+    def release(self) -> None:
+        """Drops the facts and CALL nodes once resolution and the summary pack have
+        read them (the dataflow's ``resolver_rows_released``): the build holds this
+        input until it ends, and nothing after those two reads it."""
+        self.facts = {}
+        self.nodes = self.nodes.schema.empty_table()
+
 
 @dataclass
 class ResolveOutput:
