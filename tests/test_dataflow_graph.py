@@ -51,6 +51,24 @@ def test_the_resolver_input_and_the_upkeep_barrier_are_edges() -> None:
         assert "fragment_store_settled" in plan.upstream([written]), written
 
 
+def test_the_resolver_input_is_released_before_the_large_writes() -> None:
+    """``resolver_rows_released`` drops the resolver's input once its two readers are
+    done; every write of a table that needs resolution waits for it (so none of them
+    holds the input), and it waits for both readers."""
+    plan = compile_driver_plan(make_driver())
+    deps = set(plan.nodes["resolver_rows_released"].dependencies)
+    assert {"resolved", "summary_pack_written", "resolve_input"} <= deps
+    for table in (
+        "cpg_nodes",
+        "cpg_edges",
+        "cpg_edges_by_src",
+        "cpg_edges_by_dst",
+        "cpg_props",
+        "cpg_props_map",
+    ):
+        assert "resolver_rows_released" in plan.upstream([TABLE_OUTPUTS[table]]), table
+
+
 def test_no_node_calls_another_node_function() -> None:
     """A node that calls another node's function hides that edge from the graph, the
     plan and the cache keys: it must take the other node as a parameter instead."""

@@ -144,6 +144,35 @@ def _share(summaries: Sequence[FileSummary], inp: ResolveInput) -> None:
             if "calls" in shared:
                 s.calls = shared.pop("calls")
             s.facts = {name: shared.get(name, b) for name, b in s.facts.items()}
+    _share_xprops([s for s in summaries if s.pack is None])
+
+
+def _share_xprops(fresh: Sequence[FileSummary]) -> None:
+    """The fresh summaries' file props and prop candidates moved into one buffer each
+    (zero-copy slices per summary). They are the last per-file Arrow buffers a build
+    holds after the resolver's input is made: left scattered, they pin the allocator's
+    pages of everything else extraction allocated and freed around them (sharing them
+    gave back 31 MiB of RSS on the standard library without tests)."""
+    props = [s.xprops for s in fresh if s.xprops.num_rows]
+    if props:
+        table = pa.Table.from_batches(props).combine_chunks()
+        at = 0
+        for s in fresh:
+            n = s.xprops.num_rows
+            if n:
+                piece = table.slice(at, n).to_batches()
+                at += n
+                if len(piece) == 1:
+                    s.xprops = piece[0]
+    nodes = [s.xprop_nodes for s in fresh if len(s.xprop_nodes)]
+    if nodes:
+        column = pa.concat_arrays(nodes)
+        at = 0
+        for s in fresh:
+            n = len(s.xprop_nodes)
+            if n:
+                s.xprop_nodes = column.slice(at, n)
+                at += n
 
 
 def with_repo(table: pa.Table, repo: str, schema: pa.Schema) -> pa.Table:

@@ -48,8 +48,16 @@ class ResolveInput:
     kept: Any = None
     hints: dict[tuple[str, str], Any] | None = None
     # called with the fixed point of a run that started from no kept interner, so the
-    # caller can keep it (``PointsTo.kept_state()``)
+    # caller can keep it (``PointsTo.kept_state()``): right after stage B, before the
+    # outputs and value flow (``pipeline._keep_interner``)
     on_interner: Callable[[Any], None] | None = None
+
+    def release(self) -> None:
+        """Drops the facts and CALL nodes once resolution and the summary pack have
+        read them (the dataflow's ``resolver_rows_released``): the build holds this
+        input until it ends, and nothing after those two reads it."""
+        self.facts = {}
+        self.nodes = self.nodes.schema.empty_table()
 
 
 @dataclass

@@ -19,6 +19,7 @@ from codeanatomy_hamilton.core.arrays import (
     uinv,
     usort,
 )
+from codeanatomy_hamilton.core.memory import release_memory
 from codeanatomy_hamilton.core.vocabulary import (
     VF_ARG,
     VF_ATTR,
@@ -215,6 +216,9 @@ def elem_edges(
     t = facts[VF_ELEM]
     if not t.num_rows:
         return []
+    # the value-flow steps before this one leave their buffers in the allocators'
+    # free lists; FLOW_ELEM's pairs would stack on them
+    release_memory()
     st, ld, si, sv = _stores_and_loads(pt, t, CONTAINER_KINDS)
     li, lv = values_of_keys(pt, ld.column("base"))
     cont = CONTAINER_KINDS[S.kinds(lv)]

@@ -20,12 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from hamilton.function_modifiers import cache, check_output_custom, tag
 
+from codeanatomy_hamilton.core.memory import release_memory
 from codeanatomy_hamilton.emit import rows as emit
 from codeanatomy_hamilton.emit import streams
 from codeanatomy_hamilton.emit.streams import TableStream
 from codeanatomy_hamilton.fragments.store import FileSummary
 from codeanatomy_hamilton.incremental.planning import BuildPlan
-from codeanatomy_hamilton.resolve import ResolveOutput
+from codeanatomy_hamilton.resolve import ResolveInput, ResolveOutput
 from codeanatomy_hamilton.runtime.semantics import semantic_tags
 from codeanatomy_hamilton.runtime.validation import ContractSchema
 from codeanatomy_hamilton.scan.snapshot import RepoSnapshot
@@ -43,25 +44,56 @@ def _contract_table(name: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return decorate
 
 
+@cache(behavior="disable")  # acts on this build's objects: never stored
+@tag(layer="emit")
+def resolver_rows_released(
+    resolve_input: ResolveInput,
+    file_extracts: list[FileSummary],
+    resolved: ResolveOutput,
+    summary_pack_written: int,
+) -> int:
+    """Barrier, first of the emit stage: the facts and CALL nodes of the resolver's
+    input (and the summaries' slices of them) are dropped once their two readers,
+    ``resolved`` and ``summary_pack_written``, are done. Hamilton holds every node's
+    result until the build ends, so without this they stayed through the Delta writes
+    (~0.4 GiB on the whole standard library with tests). The emit nodes of the large
+    tables wait for it; returns the number of summaries released."""
+    for s in file_extracts:
+        s.release_resolver_rows()
+    resolve_input.release()
+    release_memory()
+    return len(file_extracts)
+
+
 @cache(behavior="disable")
 @tag(layer="emit")
-def cross_edges(resolved: ResolveOutput, node_paths: emit.NodePaths) -> pa.Table:
-    """The resolver's edges (origin xfile) with the path of their source node."""
+def cross_edges(
+    resolved: ResolveOutput, node_paths: emit.NodePaths, resolver_rows_released: int
+) -> pa.Table:
+    """The resolver's edges (origin xfile) with the path of their source node (after
+    the resolver's input is released, so the edge tables are written without it)."""
     return streams.cross_edges(resolved, node_paths)
 
 
 @cache(behavior="disable")
 @tag(layer="emit")
-def cross_props(resolved: ResolveOutput, node_paths: emit.NodePaths) -> pa.Table:
-    """The resolver's props (origin xfile) with the path of their node."""
+def cross_props(
+    resolved: ResolveOutput, node_paths: emit.NodePaths, resolver_rows_released: int
+) -> pa.Table:
+    """The resolver's props (origin xfile) with the path of their node (after the
+    resolver's input is released)."""
     return streams.cross_props(resolved, node_paths)
 
 
 @_contract_table("cpg_nodes")
 def cpg_nodes(
-    emit_extracts: list[FileSummary], external_names: list[str], repo_id: str
+    emit_extracts: list[FileSummary],
+    external_names: list[str],
+    repo_id: str,
+    resolver_rows_released: int,
 ) -> TableStream:
-    """One row per CPG node: every AST node, synthetic CFG nodes, EXTERNAL symbols."""
+    """One row per CPG node: every AST node, synthetic CFG nodes, EXTERNAL symbols
+    (written after the resolver's input is released)."""
     return streams.nodes_stream(streams.by_id(emit_extracts), external_names, repo_id)
 
 
