@@ -12,13 +12,14 @@ The fragment store doubles as the per-file extract cache: entries are keyed by
 path (node ids, module name) and its bytes. An incremental build parses only the files
 whose key is missing and reads the summaries of the others.
 
-Layout: ``<root>/<engine fingerprint>/<repo>/<key[:2]>/<key>.frag``; one file per
-entry, a ``sectioned`` file (the summary as a pickle, its Arrow fields in it as IPC
-streams; each table as an Arrow IPC stream): written to a temporary name and renamed
-into place, so a killed build never leaves a torn entry; an unreadable or damaged entry
-(every section carries a CRC-32) is a miss and is deleted. A damaged table section is only found when the emit stage
-reads it: the build then drops every damaged entry (``FragmentStore.drop_damaged``) and
-runs again once, re-extracting those files (``build.run_build``).
+Layout: ``<root>/<engine fingerprint>/<repo>/<key[:2]>/<key>.frag``; one file per entry,
+a ``sectioned`` file (the summary as a pickle, its Arrow fields in it as IPC streams;
+each table as an Arrow IPC stream): written to a temporary name and renamed into place,
+so a killed build never leaves a torn entry; an unreadable or damaged entry (every
+section carries a CRC-32) is a miss and is deleted. A damaged table section is only
+found when the emit stage reads it: the build then drops every damaged entry
+(``FragmentStore.drop_damaged``) and runs again once, re-extracting those files
+(``build.run_build``).
 """
 
 from __future__ import annotations
