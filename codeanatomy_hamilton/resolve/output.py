@@ -368,7 +368,7 @@ def build_outputs(
     # CALL
     calls = facts[RS_CALL]
     callid = _ints(calls.column("callid"))
-    li, v = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
+    li, v = pt.column_values(RS_CALL, "ckey")
     keep = _implicit_kept(S, calls, facts[RS_PROP], li, v)
     d_li, d_v = _descriptor_calls(pt, calls, li, v)
     li, v = np.concatenate([li[keep], d_li]), np.concatenate([v[keep], d_v])

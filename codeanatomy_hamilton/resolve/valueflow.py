@@ -90,7 +90,7 @@ class _Calls:
         mode = calls.column("mode")
         # what every call key may hold, read once for the explicit, implicit and
         # called-back calls below
-        li_all, v_all = pt.values_of(pt.column_ids(RS_CALL, "ckey"))
+        li_all, v_all = pt.column_values(RS_CALL, "ckey")
         li, v = _of_mode(li_all, v_all, pc.equal(mode, CallMode.CALL))
         kind = S.kinds(v)
         # plain functions and bound methods (the receiver shifts the parameters)

@@ -456,6 +456,17 @@ class PointsTo(Lookups):
         li, pi = expand(lo, hi - lo, None)
         return li, ptk[pi] & MASK32
 
+    def column_values(self, table: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``values_of`` the ids of an input column of ``ENCODED_COLUMNS``, row for row,
+        read once per column: the stages after the fixed point (CALL edges, the
+        iterating calls, value flow) all read what every call key may hold. Only for
+        after the fixed point (the facts no longer change); the arrays are shared."""
+        memo = self.__dict__.setdefault("_column_values", {})
+        got = memo.get((table, column))
+        if got is None:
+            got = memo[(table, column)] = self.values_of(self.column_ids(table, column))
+        return got
+
     def size(self) -> int:
         """Number of points-to facts."""
         return len(self.pt)
