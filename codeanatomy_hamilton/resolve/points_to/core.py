@@ -4,8 +4,9 @@ widening bounds, and the query API the stages after it read.
 
 Query API (for ``resolve.classes``, ``output``, ``valueflow``, ``kept_interner``,
 ``pipeline``): ``interner`` (ids <-> strings and value metadata, ``interner.Interner``),
-``values_of`` (the values each key may hold), ``fact_counts``, ``column_ids`` (the ids
-of an interned input column), ``params_of`` (parameters of functions), ``mro_owner``
+``values_of`` (the values each key may hold), ``column_values`` (those of an input
+column's keys, read once), ``fact_counts``, ``column_ids`` (the ids of an interned input
+column), ``params_of`` (parameters of functions), ``mro_owner``
 (attribute lookup along the MRO), ``seeds`` (the import seeds), ``kept_state`` (what a
 later build starts from), ``stats`` and ``drop_rule_state`` (frees what only the rounds
 read, once they are over). Everything else is the engine's own state
