@@ -46,11 +46,11 @@ def concat_facts(extracts: Sequence[FileExtract] | Sequence[FileSummary]) -> dic
 
     Consecutive summaries served from one summary pack (``summary_pack``) are one run:
     one zero-copy slice of the pack's table instead of a piece per file."""
-    by_name: dict[str, list[pa.Table]] = {}
+    by_name: dict[str, list[pa.RecordBatch]] = {}
 
     def add(name: str, batch: pa.RecordBatch) -> None:
         if batch.num_rows:
-            by_name.setdefault(name, []).append(pa.Table.from_batches([batch]))
+            by_name.setdefault(name, []).append(batch)
 
     pack: Any = None
     lo = hi = 0
@@ -75,10 +75,17 @@ def concat_facts(extracts: Sequence[FileExtract] | Sequence[FileSummary]) -> dic
     flush()
     # combined: pieces sliced from a pack would otherwise keep (and pickle, when Hamilton
     # caches the resolver input) the pack's whole buffers once per piece
-    return {
-        name: pa.concat_tables(tables, promote_options="default").combine_chunks()
-        for name, tables in by_name.items()
-    }
+    return {name: _concat(batches).combine_chunks() for name, batches in by_name.items()}
+
+
+def _concat(batches: list[pa.RecordBatch]) -> pa.Table:
+    """The batches as one table: as they are when their schemas are equal (every fact
+    table is built with its ``FACT_SCHEMAS`` types), else with the columns unified."""
+    try:
+        return pa.Table.from_batches(batches)
+    except pa.ArrowInvalid:
+        tables = [pa.Table.from_batches([b]) for b in batches]
+        return pa.concat_tables(tables, promote_options="default")
 
 
 def const_strings(value: str, n: int) -> pa.Array:
@@ -125,6 +132,9 @@ def _share(summaries: Sequence[FileSummary], inp: ResolveInput) -> None:
     are slices of the pack already and stay as they are."""
     tables = {"calls": inp.nodes, **inp.facts}
     offsets = dict.fromkeys(tables, 0)
+    # each table as its one record batch (None: not one chunk), sliced per file below
+    # (a slice of a batch is cheaper than a batch of a table's slice)
+    whole = {name: _one_chunk(t) for name, t in tables.items()}
     for s in summaries:
         fresh = s.pack is None
         parts = {"calls": s.calls, **s.facts}
@@ -133,13 +143,11 @@ def _share(summaries: Sequence[FileSummary], inp: ResolveInput) -> None:
             n = batch.num_rows
             if not n:
                 continue
-            t = tables.get(name)
             at = offsets.get(name, 0)
             offsets[name] = at + n
-            if fresh and t is not None and t.schema.equals(batch.schema):
-                piece = t.slice(at, n).to_batches()
-                if len(piece) == 1:
-                    shared[name] = piece[0]
+            b = whole.get(name)
+            if fresh and b is not None and b.schema.equals(batch.schema):
+                shared[name] = b.slice(at, n)
         if fresh and shared:
             if "calls" in shared:
                 s.calls = shared.pop("calls")
@@ -173,6 +181,12 @@ def _share_xprops(fresh: Sequence[FileSummary]) -> None:
             if n:
                 s.xprop_nodes = column.slice(at, n)
                 at += n
+
+
+def _one_chunk(table: pa.Table) -> pa.RecordBatch | None:
+    """The rows of ``table`` as one record batch (zero-copy), None if it has several."""
+    batches = table.to_batches()
+    return batches[0] if len(batches) == 1 else None
 
 
 def with_repo(table: pa.Table, repo: str, schema: pa.Schema) -> pa.Table:

@@ -50,6 +50,8 @@ class FileBuilder:
         self.p_type: list[str] = []
         # named fact tables for cross-file resolution: table -> column -> values
         self.facts: dict[str, dict[str, list[Any]]] = {}
+        # fact tables a pass built whole (an Arrow record batch of the table's schema)
+        self.fact_batches: dict[str, Any] = {}
 
     # -- nodes -------------------------------------------------------------
     def add_node(

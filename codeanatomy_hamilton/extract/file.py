@@ -201,4 +201,5 @@ def _finish(b: FileBuilder, errors: list[SourceError], lines: int) -> FileExtrac
         schema=PROP_SCHEMA,
     )
     facts = {name: _facts_batch(name, cols) for name, cols in b.facts.items()}
+    facts.update(b.fact_batches)
     return FileExtract(b.path, b.module, nodes, edges, xedges, props, facts, errors, lines)

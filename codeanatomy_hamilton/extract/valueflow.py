@@ -35,6 +35,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import pyarrow as pa
+
 from codeanatomy_hamilton.core import ids
 from codeanatomy_hamilton.core.vocabulary import (
     VF_ARG,
@@ -68,6 +70,8 @@ BIG_TABLE = 64
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)
 _ALLOCS = (ast.Call, *_DISPLAYS)
 _COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+# each fact table's schema as the struct type of one row
+_STRUCTS = {name: pa.struct(list(schema)) for name, schema in VF_FACT_SCHEMAS.items()}
 
 
 class ValueFlow(StatementFlow):
@@ -132,6 +136,17 @@ class ValueFlow(StatementFlow):
             return None
         return "#" + str(self.gid(node))
 
+    def name_load(self, cid: int, fn: BodyState) -> str | None:
+        """A load of a name (ordinal ``cid``): noted for FLOW_GLOBAL; its key."""
+        k = self.load_key.get(cid)
+        if k is not None:
+            got = self.cell_ld.get(k)
+            if got is None:
+                self.cell_ld[k] = [(cid, fn.cid)]
+            else:
+                got.append((cid, fn.cid))
+        return k
+
     def alloc_of(self, node: Any, fn: BodyState) -> int:
         """The allocation site of a base: a call or display itself; a local name is
         settled when its function is done (see ``settle``)."""
@@ -155,9 +170,7 @@ class ValueFlow(StatementFlow):
         t = type(node)
         if t is ast.Name:
             if type(node.ctx) is ast.Load:
-                k = self.load_key.get(node._cid)
-                if k is not None:
-                    self.cell_ld.setdefault(k, []).append((node._cid, fn.cid))
+                self.name_load(node._cid, fn)
             return
         if t is ast.Constant:
             return
@@ -307,8 +320,13 @@ class ValueFlow(StatementFlow):
         key_of, expr = self.key_of, self.expr
         if meth is not None:
             arg((cid, "r", -1, None, base + func.value._cid, meth, key_of(func.value)))
+        name_load, Name = self.name_load, ast.Name
         for i, a in enumerate(node.args):
-            if type(a) is ast.Starred:
+            ta = type(a)
+            if ta is Name:
+                # an argument's name is a load: ``expr`` and ``key_of`` in one step
+                arg((cid, "p", i, None, base + a._cid, meth, name_load(a._cid, fn)))
+            elif ta is ast.Starred:
                 expr(a.value, fn)
                 arg((cid, "s", i, None, base + a.value._cid, meth, key_of(a.value)))
             else:
@@ -316,11 +334,15 @@ class ValueFlow(StatementFlow):
                 arg((cid, "p", i, None, base + a._cid, meth, key_of(a)))
         for kw in node.keywords:
             v = kw.value
-            expr(v, fn)
-            if kw.arg is None:
-                arg((cid, "w", -1, None, base + v._cid, meth, key_of(v)))
+            if type(v) is Name:
+                k = name_load(v._cid, fn)
             else:
-                arg((cid, "k", -1, kw.arg, base + v._cid, meth, key_of(v)))
+                expr(v, fn)
+                k = key_of(v)
+            if kw.arg is None:
+                arg((cid, "w", -1, None, base + v._cid, meth, k))
+            else:
+                arg((cid, "k", -1, kw.arg, base + v._cid, meth, k))
         if type(func) is ast.Name:
             if func.id in HOF:
                 self.hof_args(node, func.id)
@@ -496,6 +518,14 @@ class ValueFlow(StatementFlow):
             col.extend(none)
         for table, rows in self.rows.items():
             if rows:
+                try:
+                    # the rows as one struct array of the table's schema: no transposing
+                    # into columns first (a third cheaper than columns -> batch)
+                    arr = pa.array(rows, type=_STRUCTS[table])
+                    b.fact_batches[table] = pa.RecordBatch.from_struct_array(arr)
+                    continue
+                except (UnicodeEncodeError, pa.ArrowException):
+                    pass  # lone surrogates: as columns, escaped by ``extract.file``
                 names = VF_FACT_SCHEMAS[table].names
                 cols = map(list, zip(*rows, strict=True))
                 b.facts[table] = dict(zip(names, cols, strict=True))

@@ -12,13 +12,14 @@ The fragment store doubles as the per-file extract cache: entries are keyed by
 path (node ids, module name) and its bytes. An incremental build parses only the files
 whose key is missing and reads the summaries of the others.
 
-Layout: ``<root>/<engine fingerprint>/<repo>/<key[:2]>/<key>.frag``; one file per
-entry, a ``sectioned`` file (the summary as a pickle, each table as an Arrow IPC
-stream): written to a temporary name and renamed into place, so a killed build never
-leaves a torn entry; an unreadable or damaged entry (every section carries a CRC-32)
-is a miss and is deleted. A damaged table section is only found when the emit stage
-reads it: the build then drops every damaged entry (``FragmentStore.drop_damaged``) and
-runs again once, re-extracting those files (``build.run_build``).
+Layout: ``<root>/<engine fingerprint>/<repo>/<key[:2]>/<key>.frag``; one file per entry,
+a ``sectioned`` file (the summary as a pickle, its Arrow fields in it as IPC streams;
+each table as an Arrow IPC stream): written to a temporary name and renamed into place,
+so a killed build never leaves a torn entry; an unreadable or damaged entry (every
+section carries a CRC-32) is a miss and is deleted. A damaged table section is only
+found when the emit stage reads it: the build then drops every damaged entry
+(``FragmentStore.drop_damaged``) and runs again once, re-extracting those files
+(``build.run_build``).
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ class FileSummary:
         result store and process executors pickle summaries; by value, the 734 of the
         standard library cost ~50 MB per stored result (and a summary sliced from the
         pack would carry the whole pack: Arrow pickles a slice with its parent
-        buffers). Without a fragment (``summarize``'s own, which ``FragmentStore.put``
-        writes into the fragment) it pickles whole, with compact copies of slices."""
+        buffers). Without a fragment (``summarize``'s own; ``FragmentStore.put`` stores
+        it through ``_stored``) it pickles whole, with compact copies of slices."""
         state = dict(self.__dict__)
         state["pack"] = None
         if self.fragment:
@@ -174,6 +175,15 @@ def xedges_as_edges(xedges: pa.Table | pa.RecordBatch) -> pa.Table:
 
 def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
     """Split one file's extract into its summary and its fragment sections."""
+    summary, sections, _ = _summarize(fx)
+    return summary, sections
+
+
+def _summarize(
+    fx: FileExtract,
+) -> tuple[FileSummary, dict[str, pa.Table], dict[str, pa.Buffer]]:
+    """``summarize``, plus the Arrow IPC stream of each fact table and of the CALL
+    nodes: serialized once, they give the resolve digest and the stored summary."""
     nodes = pa.Table.from_batches([fx.nodes])
     calls = nodes.filter(pc.equal(nodes.column("kind"), NodeKind.CALL))
     is_cand = pc.is_in(fx.nodes.column("kind"), value_set=pa.array(XPROP_KINDS))
@@ -199,6 +209,8 @@ def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
         if b.num_rows
     }
     call_batch = one_batch(calls.select(RESOLVE_CALL_COLUMNS), CALL_SCHEMA)
+    ipc = {name: sectioned.ipc_bytes(b) for name, b in facts.items()}
+    ipc[_CALLS] = sectioned.ipc_bytes(call_batch)
     summary = FileSummary(
         path=fx.path,
         module=fx.module,
@@ -210,9 +222,13 @@ def summarize(fx: FileExtract) -> tuple[FileSummary, dict[str, pa.Table]]:
         xprop_nodes=cand,
         xprops=one_batch(xprops, PROP_SCHEMA),
         rows={name: t.num_rows for name, t in sections.items()},
-        resolve_digest=resolve_digest(fx.path, fx.module, bool(fx.errors), facts, call_batch),
+        resolve_digest=_digest(fx.path, fx.module, bool(fx.errors), ipc),
     )
-    return summary, sections
+    return summary, sections, ipc
+
+
+# the key of the CALL nodes' IPC stream among the fact tables' (no fact table is named so)
+_CALLS = "\0calls"
 
 
 def resolve_digest(
@@ -226,13 +242,51 @@ def resolve_digest(
     facts and three columns of its CALL nodes (no positions: an edit that moves code
     without changing names, calls or bindings keeps the digest). Equal digests mean
     equal input; equal input laid out differently in memory only misses a reuse."""
+    ipc = {name: sectioned.ipc_bytes(b) for name, b in facts.items()}
+    ipc[_CALLS] = sectioned.ipc_bytes(calls.select(RESOLVE_CALL_COLUMNS))
+    return _digest(path, module, has_errors, ipc)
+
+
+def _digest(path: str, module: str, has_errors: bool, ipc: dict[str, pa.Buffer]) -> str:
+    """``resolve_digest`` over the IPC streams of the facts and CALL nodes (``_CALLS``)."""
     h = hashlib.sha256(f"{path}\0{module}\0{int(has_errors)}".encode("utf-8", "surrogateescape"))
-    for name in sorted(facts):
+    for name in sorted(n for n in ipc if n != _CALLS):
         h.update(b"\0" + name.encode())
-        h.update(sectioned.ipc_bytes(facts[name]))
+        h.update(ipc[name])
     h.update(b"\0calls")
-    h.update(sectioned.ipc_bytes(calls.select(RESOLVE_CALL_COLUMNS)))
+    h.update(ipc[_CALLS])
     return h.hexdigest()
+
+
+def _stored(summary: FileSummary, ipc: dict[str, pa.Buffer]) -> bytes:
+    """The summary as a fragment stores it: its plain fields, and its Arrow fields as
+    IPC streams (the facts' and CALL nodes' are those the digest was made of; pickling
+    dozens of small Arrow arrays one by one cost ~0.8 ms per file)."""
+    state = {k: v for k, v in summary.__dict__.items() if k not in _ARROW_FIELDS}
+    state["pack"] = None
+    state["facts"] = {name: buf for name, buf in ipc.items() if name != _CALLS}
+    state["calls"] = ipc[_CALLS]
+    state["xprops"] = sectioned.ipc_bytes(summary.xprops)
+    nodes = pa.record_batch([summary.xprop_nodes], names=["node_id"])
+    state["xprop_nodes"] = sectioned.ipc_bytes(nodes)
+    return pickle.dumps(state, protocol=5)
+
+
+def _batch(data: Any) -> pa.RecordBatch:
+    """The one record batch of an IPC stream."""
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_next_batch()
+
+
+def _from_stored(state: dict[str, Any]) -> FileSummary:
+    """The summary ``_stored`` wrote (its IPC streams read back)."""
+    state = dict(state)
+    state["facts"] = {name: _batch(buf) for name, buf in state["facts"].items()}
+    state["calls"] = _batch(state["calls"])
+    state["xprops"] = _batch(state["xprops"])
+    state["xprop_nodes"] = _batch(state["xprop_nodes"]).column(0)
+    summary = FileSummary.__new__(FileSummary)
+    summary.__dict__.update(state)
+    return summary
 
 
 def one_batch(table: pa.Table, schema: pa.Schema) -> pa.RecordBatch:
@@ -258,10 +312,8 @@ class FragmentStore:
     # -- writing -------------------------------------------------------------------------
     def put(self, blob_sha: str, fx: FileExtract) -> FileSummary:
         """Store one file's extract; returns its summary (pointing at the fragment)."""
-        summary, sections = summarize(fx)
-        # pickled whole: a summary without a fragment pickles by value
-        assert not summary.fragment
-        blobs: dict[str, bytes | pa.Buffer] = {"summary": pickle.dumps(summary, protocol=5)}
+        summary, sections, ipc = _summarize(fx)
+        blobs: dict[str, bytes | pa.Buffer] = {"summary": _stored(summary, ipc)}
         blobs.update({name: sectioned.ipc_bytes(t) for name, t in sections.items()})
         target = self.file_for(fx.path, blob_sha)
         sectioned.write(target, MAGIC, blobs)
@@ -373,7 +425,7 @@ def _read_summary(target: str) -> FileSummary | None:
     try:
         with open(target, "rb") as fh:
             start, header = sectioned.read_header(fh, MAGIC)
-            value = pickle.loads(sectioned.read_section(fh, start, header, "summary"))
+            value = _from_stored(pickle.loads(sectioned.read_section(fh, start, header, "summary")))
     except FileNotFoundError:
         return None
     except OSError:

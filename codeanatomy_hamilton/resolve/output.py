@@ -384,7 +384,7 @@ def build_outputs(
     # CALL
     calls = facts[RS_CALL]
     callid = _ints(calls.column("callid"))
-    li, v, held = pt.callee_values(pt.column_ids(RS_CALL, "ckey"))
+    li, v, held = pt.column_callees(RS_CALL, "ckey")
     keep = _implicit_kept(S, calls, facts[RS_PROP], li, v)
     props.append(_callee_bounded(callid[li[keep & held]], _norm(S, v[keep & held])))
     d_li, d_v = _descriptor_calls(pt, calls, li, v)

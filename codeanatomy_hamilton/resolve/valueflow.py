@@ -90,7 +90,7 @@ class _Calls:
         mode = calls.column("mode")
         # what every call key may call (as its CALL edges: ``callee_values``), read
         # once for the explicit, implicit and called-back calls below
-        li_all, v_all, _ = pt.callee_values(pt.column_ids(RS_CALL, "ckey"))
+        li_all, v_all, _ = pt.column_callees(RS_CALL, "ckey")
         li, v = _of_mode(li_all, v_all, pc.equal(mode, CallMode.CALL))
         kind = S.kinds(v)
         # plain functions and bound methods (the receiver shifts the parameters)
@@ -710,16 +710,24 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
     callers: dict[int, list[int]] = {}
     caller_fn: dict[int, list[int]] = {}
     seen = {k: set(v) for k, v in frontier.items()}
-    call_ids = np.concatenate([calls.callid, calls.i_callid, calls.h_callid])
-    callees = np.concatenate([calls.fnode, calls.i_fnode, calls.h_fnode])
-    by_qual = _functions_by_qual(facts) if frontier else {}
+    if frontier:
+        into = _ByKey(
+            np.concatenate([calls.fnode, calls.i_fnode, calls.h_fnode]),
+            np.concatenate([calls.callid, calls.i_callid, calls.h_callid]),
+        )
+        rc = facts[RS_CALL]
+        made_in = _ByKey(ints(rc.column("callid")), np.arange(rc.num_rows, dtype=np.int64))
+        by_qual = _functions_by_qual(facts)
     for _level in range(EXC_DEPTH):
-        _calls_into(call_ids, callees, {f for f, _ in frontier} - callers.keys(), callers)
+        if not frontier:
+            break
+        into.lists({f for f, _ in frontier} - callers.keys(), callers)
         want = {c for f, _ in frontier for c in callers.get(f, ())} - caller_fn.keys()
-        _caller_functions(facts[RS_CALL], by_qual, want, caller_fn)
+        _caller_functions(rc, made_in, by_qual, want, caller_fn)
         nxt: dict[tuple[int, tuple[str, ...]], set[int]] = {}
+        seen_get, nxt_get = seen.get, nxt.get
         for (f, sg), raised in frontier.items():
-            for c in callers.get(f, ()):
+            for c in callers[f]:
                 if c in stack:
                     reached, caught = decide(c, sg)
                     for h in reached:
@@ -727,12 +735,23 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
                         dst.extend([h] * len(raised))
                     if caught:
                         continue
-                for g in caller_fn.get(c, ()):
-                    done = seen.setdefault((g, sg), set())
-                    new = raised - done
-                    if new:
+                for g in caller_fn[c]:
+                    key = (g, sg)
+                    done = seen_get(key)
+                    if done is None:
+                        # first time up to ``g``: every raise is new there
+                        seen[key] = set(raised)
+                        new = raised
+                    else:
+                        new = raised - done
+                        if not new:
+                            continue
                         done |= new
-                        nxt.setdefault((g, sg), set()).update(new)
+                    got = nxt_get(key)
+                    if got is None:
+                        nxt[key] = set(new)
+                    else:
+                        got |= new
         frontier = nxt
     if not src:
         return EDGE_SCHEMA.empty_table()
@@ -740,19 +759,26 @@ def _exc_edges(pt: Any, facts: dict[str, pa.Table], calls: _Calls, hier: Any) ->
     return edges(s_, d_, EdgeKind.FLOW_EXC)
 
 
-def _calls_into(
-    call_ids: np.ndarray, callees: np.ndarray, fns: set[int], out: dict[int, list[int]]
-) -> None:
-    """Adds to ``out``, for each FUNCTION node of ``fns``, the calls that may run it
-    (``call_ids`` / ``callees``: every explicit, implicit and called-back call with its
-    callee); ``[]`` where none."""
-    for f in fns:
-        out[f] = []
-    if not fns:
-        return
-    m = np.isin(callees, np.fromiter(fns, np.int64, len(fns)))
-    for c, f in zip(call_ids[m].tolist(), callees[m].tolist(), strict=True):
-        out[f].append(c)
+class _ByKey:
+    """Values grouped by key, for many lookups of a few keys: the pairs sorted by key
+    once (stably: a key's values keep their order), a lookup is two binary searches."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.values = values[order]
+
+    def lists(self, want: set[int], out: dict[int, list[int]]) -> None:
+        """Adds to ``out`` the values of each key of ``want``, in their input order
+        (``[]`` where none)."""
+        if not want:
+            return
+        k = np.fromiter(want, np.int64, len(want))
+        lo = np.searchsorted(self.keys, k, "left").tolist()
+        hi = np.searchsorted(self.keys, k, "right").tolist()
+        vals = self.values
+        for key, a, b in zip(k.tolist(), lo, hi, strict=True):
+            out[key] = vals[a:b].tolist()
 
 
 def _functions_by_qual(facts: dict[str, pa.Table]) -> dict[str, list[int]]:
@@ -771,20 +797,29 @@ def _functions_by_qual(facts: dict[str, pa.Table]) -> dict[str, list[int]]:
 
 
 def _caller_functions(
-    rc: pa.Table, by_qual: dict[str, list[int]], cids: set[int], out: dict[int, list[int]]
+    rc: pa.Table,
+    rows: _ByKey,
+    by_qual: dict[str, list[int]],
+    cids: set[int],
+    out: dict[int, list[int]],
 ) -> None:
     """Adds to ``out``, for each call node of ``cids``, the FUNCTION node(s) whose body
-    makes it (by the caller's qualname in ``rc``, the ``rs_call`` rows); ``[]`` where
-    none."""
-    for c in cids:
-        out[c] = []
+    makes it (by the caller's qualname in ``rc``, the ``rs_call`` rows, which ``rows``
+    groups by call node); ``[]`` where none."""
     if not cids:
         return
-    callid = rc.column("callid").to_numpy(zero_copy_only=False)
-    m = np.isin(callid, np.fromiter(cids, np.int64, len(cids)))
-    quals = rc.column("caller").take(pa.array(np.flatnonzero(m))).to_pylist()
-    for c, q in zip(callid[m].tolist(), quals, strict=True):
-        if not out[c]:
+    got: dict[int, list[int]] = {}
+    rows.lists(cids, got)
+    # the first row (in ``rc`` order) of each call whose caller names a function
+    flat = [r for c in cids for r in got[c]]
+    quals = dict(
+        zip(flat, rc.column("caller").take(pa.array(flat, pa.int64())).to_pylist(), strict=True)
+    )
+    for c in cids:
+        out[c] = []
+        for r in got[c]:
+            q = quals[r]
             fs = by_qual.get(q) if q else None
             if fs:
                 out[c] = fs
+                break

@@ -6,6 +6,7 @@ Query API (for ``resolve.classes``, ``output``, ``valueflow``, ``kept_interner``
 ``pipeline``): ``interner`` (ids <-> strings and value metadata, ``interner.Interner``),
 ``values_of`` (the values each key may hold), ``callee_values`` (what each call key
 may call, with what keys past ``HARD_KEY_CAP`` held but did not pass on),
+``column_values`` / ``column_callees`` (those of an input column's keys, read once),
 ``fact_counts``, ``column_ids`` (the ids of an interned input column), ``params_of``
 (parameters of functions), ``mro_owner`` (attribute lookup along the MRO), ``seeds``
 (the import seeds), ``kept_state`` (what a later build starts from), ``stats`` and
@@ -477,6 +478,17 @@ class PointsTo(Lookups):
                 li, v = both >> 32, both & MASK32
         return li, v
 
+    def column_values(self, table: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``values_of`` the ids of an input column of ``ENCODED_COLUMNS``, row for row,
+        read once per column: the stages after the fixed point (CALL edges, the
+        iterating calls, value flow) all read what every call key may hold. Only for
+        after the fixed point (the facts no longer change); the arrays are shared."""
+        memo = self.__dict__.setdefault("_column_values", {})
+        got = memo.get((table, column))
+        if got is None:
+            got = memo[(table, column)] = self.values_of(self.column_ids(table, column))
+        return got
+
     def size(self) -> int:
         """Number of points-to facts, the ``held`` ones included."""
         return len(self.pt) + len(self.held)
@@ -531,6 +543,16 @@ class PointsTo(Lookups):
             "points_to_facts_not_propagated": len(self.held),
             "points_to_budget_hit": int(self.budget_hit),
         }
+
+    def column_callees(self, table: str, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``callee_values`` of the ids of an input column, read once per column (the
+        CALL edges and value flow both read them); like ``column_values``, only after
+        the fixed point, and the arrays are shared."""
+        memo = self.__dict__.setdefault("_column_callees", {})
+        got = memo.get((table, column))
+        if got is None:
+            got = memo[(table, column)] = self.callee_values(self.column_ids(table, column))
+        return got
 
     def callee_values(self, ckeys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, value id, held) of what each call key of ``ckeys`` (ids, -1: none)

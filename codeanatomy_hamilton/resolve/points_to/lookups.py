@@ -280,7 +280,7 @@ class Lookups(Rules):
             bool,
         )
         ckey = self.column_ids(RS_CALL, "ckey")
-        li, v = self.values_of(ckey)
+        li, v = self.column_values(RS_CALL, "ckey")
         m = mode[li] & (S.kinds(v) == K_X) & isin_sorted(S.quals(v), usort(names[names >= 0]))
         if not m.any():
             return empty, empty, []
