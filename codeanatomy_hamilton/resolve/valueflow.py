@@ -259,7 +259,7 @@ def _arg_edges(facts: dict[str, pa.Table], calls: _Calls) -> pa.Table:
 
 
 # (argument, callee) rows joined to their callee's parameters at once (``_arg_edges``)
-ARG_CHUNK = 500_000
+ARG_CHUNK = 131_072
 
 
 def _arg_pairs(jp: pa.Table, uf: np.ndarray, npos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -784,15 +784,16 @@ class _ByKey:
 def _functions_by_qual(facts: dict[str, pa.Table]) -> dict[str, list[int]]:
     """Qualname -> the FUNCTION node(s) of that name (a redefined name has several)."""
     defs = facts[RS_DEF]
+    q = defs.column("qual")
+    # the function definitions picked in Arrow first: turning every definition into
+    # Python objects was FLOW_EXC's memory peak on the whole standard library
+    keep = pc.and_(pc.not_equal(q, ""), pc.starts_with(defs.column("val"), Val.FUNC))
+    fdefs = defs.filter(pc.fill_null(keep, False))
     by_qual: dict[str, list[int]] = {}
-    for nid, q, v in zip(
-        defs.column("node_id").to_pylist(),
-        defs.column("qual").to_pylist(),
-        defs.column("val").to_pylist(),
-        strict=True,
+    for nid, qual in zip(
+        fdefs.column("node_id").to_pylist(), fdefs.column("qual").to_pylist(), strict=True
     ):
-        if q and v is not None and v.startswith(Val.FUNC):
-            by_qual.setdefault(q, []).append(nid)
+        by_qual.setdefault(qual, []).append(nid)
     return by_qual
 
 
