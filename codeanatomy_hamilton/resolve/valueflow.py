@@ -39,6 +39,7 @@ from codeanatomy_hamilton.core.arrays import (
     isin_sorted,
     usort,
 )
+from codeanatomy_hamilton.core.memory import release_memory
 from codeanatomy_hamilton.core.schema import EDGE_SCHEMA
 from codeanatomy_hamilton.core.vocabulary import (
     PREFIX_LEN,
@@ -226,10 +227,14 @@ def value_flow_edges(
         _return_edges(facts, calls),
         *_callback_edges(facts, calls),
         _call_edges(pt, facts, calls, models),
-        *attr_edges(pt, facts, hier),
-        *elem_edges(pt, facts, calls.callid, calls.x_call),
-        _exc_edges(pt, facts, calls, hier),
     ]
+    # what the joins above freed in Arrow's pool (and the heap) goes back to the OS
+    # before the two largest parts, whose numpy and Python objects could not reuse it
+    release_memory()
+    parts += attr_edges(pt, facts, hier)
+    parts += elem_edges(pt, facts, calls.callid, calls.x_call)
+    release_memory()
+    parts.append(_exc_edges(pt, facts, calls, hier))
     out = pa.concat_tables(parts)
     kinds = pc.value_counts(out.column("kind")).to_pylist() if out.num_rows else []
     stats = {"flow_" + d["values"].lower(): d["counts"] for d in kinds}
