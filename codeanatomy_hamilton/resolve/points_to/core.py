@@ -10,8 +10,8 @@ may call, with what keys past ``HARD_KEY_CAP`` held but did not pass on),
 ``fact_counts``, ``column_ids`` (the ids of an interned input column), ``params_of``
 (parameters of functions), ``mro_owner`` (attribute lookup along the MRO), ``seeds``
 (the import seeds), ``kept_state`` (what a later build starts from), ``stats`` and
-``drop_rule_state`` (frees what only the rounds read, once they are over). Everything else is the engine's own state
-(glossary in ``resolve.points_to``).
+``drop_rule_state`` (frees what only the rounds read, once they are over). Everything
+else is the engine's own state (glossary in ``resolve.points_to``).
 """
 
 from __future__ import annotations
@@ -114,12 +114,19 @@ def _rss_mib() -> float:
     return 0.0
 
 
-def _facts_of(facts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, value id) of the facts (sorted ``key << 32 | val``) of ``keys`` (ids,
-    -1: none), by row."""
+def _fact_ranges(facts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, end) positions of the facts (sorted ``key << 32 | val``) of each key of
+    ``keys`` (ids, -1: none, an empty range)."""
     k = np.where(keys >= 0, keys, 0)
     lo = np.searchsorted(facts, k << 32)
     hi = np.where(keys >= 0, np.searchsorted(facts, (k + 1) << 32), lo)
+    return lo, hi
+
+
+def _facts_of(facts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, value id) of the facts (sorted ``key << 32 | val``) of ``keys`` (ids,
+    -1: none), by row."""
+    lo, hi = _fact_ranges(facts, keys)
     li, pi = expand(lo, hi - lo, None)
     return li, facts[pi] & MASK32
 
@@ -483,11 +490,7 @@ class PointsTo(Lookups):
         read once per column: the stages after the fixed point (CALL edges, the
         iterating calls, value flow) all read what every call key may hold. Only for
         after the fixed point (the facts no longer change); the arrays are shared."""
-        memo = self.__dict__.setdefault("_column_values", {})
-        got = memo.get((table, column))
-        if got is None:
-            got = memo[(table, column)] = self.values_of(self.column_ids(table, column))
-        return got
+        return self._per_column(self.values_of, table, column)
 
     def size(self) -> int:
         """Number of points-to facts, the ``held`` ones included."""
@@ -507,9 +510,8 @@ class PointsTo(Lookups):
         inr = (keys >= 0) & (keys < len(cnt))
         out[inr] = cnt[keys[inr]]
         if self.sealed and len(self.held):
-            k = np.where(keys >= 0, keys, 0)
-            lo = np.searchsorted(self.held, k << 32)
-            out += np.where(keys >= 0, np.searchsorted(self.held, (k + 1) << 32) - lo, 0)
+            lo, hi = _fact_ranges(self.held, keys)
+            out += hi - lo
         return out
 
     def column_ids(self, table: str, column: str) -> np.ndarray:
@@ -548,10 +550,16 @@ class PointsTo(Lookups):
         """``callee_values`` of the ids of an input column, read once per column (the
         CALL edges and value flow both read them); like ``column_values``, only after
         the fixed point, and the arrays are shared."""
-        memo = self.__dict__.setdefault("_column_callees", {})
-        got = memo.get((table, column))
+        return self._per_column(self.callee_values, table, column)
+
+    def _per_column(self, query: Any, table: str, column: str) -> Any:
+        """``query`` of the ids of an input column, computed once per (query, column)
+        and shared (the stages after the fixed point read the same columns)."""
+        memo = self.__dict__.setdefault("_per_column_memo", {})
+        key = (query.__name__, table, column)
+        got = memo.get(key)
         if got is None:
-            got = memo[(table, column)] = self.callee_values(self.column_ids(table, column))
+            got = memo[key] = query(self.column_ids(table, column))
         return got
 
     def callee_values(self, ckeys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
